@@ -1,0 +1,9 @@
+/**
+ * Every `dvc` subcommand, one file each. A command file exports `register(program)` which adds
+ * its commander definition; the action imports the library lazily so `dvc status` does not load
+ * cloud SDKs.
+ */
+import type { Command } from 'commander';
+import { register as version } from './version.js';
+
+export const commands: Array<(program: Command) => void> = [version];

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Builds every workspace package that has a tsconfig.json (tsc --build follows references).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkgs = readdirSync(join(root, 'packages'))
+  .map((p) => join('packages', p))
+  .filter((p) => existsSync(join(root, p, 'tsconfig.json')));
+if (pkgs.length === 0) process.exit(0);
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+if (!existsSync(tsc)) {
+  console.error('build: typescript is not installed yet (run npm install)');
+  process.exit(0);
+}
+const r = spawnSync(process.execPath, [tsc, '--build', ...pkgs], { cwd: root, stdio: 'inherit' });
+process.exit(r.status ?? 1);
