@@ -1,0 +1,245 @@
+/**
+ * `.dvc` files: read, validate and write them exactly as DVC 3 does. A new file is
+ *
+ *   outs:
+ *   - md5: <md5>[.dir]
+ *     size: <bytes>
+ *     nfiles: <n>        (folders only)
+ *     hash: md5
+ *     path: <name>
+ *
+ * An existing file is updated in place through the YAML document (comments, key order and any
+ * other fields kept; new keys appended), as DVC's round-trip dump does.
+ */
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { Document, isMap, isSeq, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
+import { InvalidFileError, UnsafePathError } from '../errors.js';
+import { OID_RE } from '../hash/md5.js';
+
+export const DVC_FILE_SUFFIX = '.dvc';
+
+export interface OutHash {
+  md5: string;
+  size: number;
+  /** For folders (md5 ends with `.dir`). */
+  nfiles?: number;
+}
+
+export interface DvcOut {
+  /** The path as written in the file (relative to the file's folder, '/'-separated). */
+  path: string;
+  /** Absolute path of the output. */
+  abs: string;
+  /** Path relative to the repository root, '/'-separated. */
+  rel: string;
+  md5?: string;
+  size?: number;
+  nfiles?: number;
+  /** `hash: md5` (DVC 3); absent in DVC 2 files. */
+  hash?: string;
+  /** `cache: false` outputs are tracked but never cached. */
+  cache: boolean;
+  push: boolean;
+  remote?: string;
+  isDir: boolean;
+}
+
+const TOP_KEYS = new Set(['outs', 'deps', 'md5', 'frozen', 'wdir', 'meta', 'desc']);
+const OUT_KEYS = new Set([
+  'path', 'md5', 'size', 'nfiles', 'hash', 'cache', 'push', 'remote', 'persist', 'desc', 'type',
+  'labels', 'meta', 'checkpoint', 'etag', 'version_id', 'cloud', 'files', 'isexec',
+]);
+const HASH_KEYS = ['md5', 'size', 'nfiles', 'hash', 'etag', 'checksum', 'files'];
+
+const STRINGIFY = { indentSeq: false, lineWidth: 0, singleQuote: true } as const;
+
+function posix(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/');
+}
+
+/** Resolves an out path from a .dvc file and checks it stays inside the repository. */
+export function resolveOutPath(root: string, fileDir: string, outPath: string, shown: string): string {
+  if (typeof outPath !== 'string' || outPath === '' || outPath.includes('\0')) {
+    throw new InvalidFileError(`${shown}: output path must be a non-empty string`);
+  }
+  if (isAbsolute(outPath) || /^[A-Za-z]:[\\/]/.test(outPath) || /^[a-z0-9+]+:\/\//i.test(outPath)) {
+    throw new UnsafePathError(`${shown}: output path '${outPath}' is absolute or external; only paths inside the repository are supported`);
+  }
+  const abs = resolve(fileDir, outPath);
+  const rel = relative(root, abs);
+  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) {
+    throw new UnsafePathError(`${shown}: output path '${outPath}' is outside of the repository`);
+  }
+  const first = rel.split(sep)[0];
+  if (first === '.dvc' || first === '.git') {
+    throw new UnsafePathError(`${shown}: output path '${outPath}' is inside '${first}'`);
+  }
+  return abs;
+}
+
+export class DvcFile {
+  readonly dir: string;
+  /** Path of the file relative to the root, '/'-separated. */
+  readonly rel: string;
+  outs: DvcOut[] = [];
+
+  private constructor(
+    readonly root: string,
+    readonly abs: string,
+    private doc: Document,
+  ) {
+    this.dir = dirname(abs);
+    this.rel = posix(relative(root, abs));
+  }
+
+  /** The default .dvc file for an output: `<out>.dvc` beside it. */
+  static pathFor(outAbs: string): string {
+    return outAbs + DVC_FILE_SUFFIX;
+  }
+
+  static isDvcFileName(p: string): boolean {
+    return p.endsWith(DVC_FILE_SUFFIX) && basename(p) !== DVC_FILE_SUFFIX;
+  }
+
+  /** Reads and validates a .dvc file (throws InvalidFileError / UnsafePathError). */
+  static read(root: string, abs: string, shown = posix(relative(root, abs))): DvcFile {
+    const text = readFileSync(abs, 'utf8');
+    return DvcFile.parse(root, abs, text, shown);
+  }
+
+  static parse(root: string, abs: string, text: string, shown = posix(relative(root, abs))): DvcFile {
+    const label = `'${shown}'`;
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length) {
+      const msg = doc.errors[0]!.message.split('\n')[0];
+      throw new InvalidFileError(`${label} is invalid: ${msg}`);
+    }
+    const f = new DvcFile(root, abs, doc);
+    const contents = doc.contents;
+    if (contents === null) {
+      throw new InvalidFileError(`${label} is invalid: the file is empty`);
+    }
+    if (!isMap(contents)) throw new InvalidFileError(`${label} is invalid: expected a mapping`);
+    for (const pair of contents.items) {
+      const k = String((pair.key as { value?: unknown })?.value ?? pair.key);
+      if (!TOP_KEYS.has(k)) throw new InvalidFileError(`${label} is invalid: extra key '${k}' not allowed`);
+    }
+    const outs = contents.get('outs', true);
+    if (outs === undefined) return f;
+    if (!isSeq(outs)) throw new InvalidFileError(`${label} is invalid: 'outs' must be a list`);
+    const seen = new Set<string>();
+    for (const item of (outs as YAMLSeq).items) {
+      if (!isMap(item)) throw new InvalidFileError(`${label} is invalid: each output must be a mapping`);
+      const o = (item as YAMLMap).toJSON() as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        if (!OUT_KEYS.has(k)) throw new InvalidFileError(`${label} is invalid: extra key '${k}' in output`);
+      }
+      if (typeof o.path !== 'string') throw new InvalidFileError(`${label} is invalid: output without a 'path'`);
+      const outAbs = resolveOutPath(root, f.dir, o.path, label);
+      const rel = posix(relative(root, outAbs));
+      if (seen.has(rel)) throw new InvalidFileError(`${label} is invalid: output '${o.path}' is listed twice`);
+      seen.add(rel);
+      if (o.md5 !== undefined && o.md5 !== null && (typeof o.md5 !== 'string' || !OID_RE.test(o.md5))) {
+        throw new InvalidFileError(`${label} is invalid: bad md5 '${String(o.md5)}' for '${o.path}'`);
+      }
+      for (const k of ['size', 'nfiles'] as const) {
+        if (o[k] !== undefined && o[k] !== null && (!Number.isSafeInteger(o[k]) || (o[k] as number) < 0)) {
+          throw new InvalidFileError(`${label} is invalid: bad ${k} for '${o.path}'`);
+        }
+      }
+      const md5 = (o.md5 as string | undefined) ?? undefined;
+      f.outs.push({
+        path: o.path,
+        abs: outAbs,
+        rel,
+        md5: md5 ?? undefined,
+        size: (o.size as number | undefined) ?? undefined,
+        nfiles: (o.nfiles as number | undefined) ?? undefined,
+        hash: typeof o.hash === 'string' ? o.hash : undefined,
+        cache: o.cache !== false,
+        push: o.push !== false,
+        remote: typeof o.remote === 'string' ? o.remote : undefined,
+        isDir: !!md5 && md5.endsWith('.dir'),
+      });
+    }
+    return f;
+  }
+
+  /** A new .dvc file with one output per entry (paths absolute). */
+  static create(root: string, abs: string, outs: Array<{ abs: string } & Partial<OutHash>>): DvcFile {
+    const dir = dirname(abs);
+    const data = {
+      outs: outs.map((o) => ({
+        ...(o.md5 !== undefined ? hashFields(o as OutHash) : {}),
+        path: posix(relative(dir, o.abs)),
+      })),
+    };
+    const text = new Document(data).toString(STRINGIFY);
+    return DvcFile.parse(root, abs, text);
+  }
+
+  private outNode(i: number): YAMLMap {
+    return ((this.doc.contents as YAMLMap).get('outs', true) as unknown as YAMLSeq).items[i] as YAMLMap;
+  }
+
+  /** Records a new hash for output `i` (DVC's field order for new keys: md5, size, nfiles, hash). */
+  setOutHash(i: number, h: OutHash | undefined): void {
+    const node = this.outNode(i);
+    const fields = h ? hashFields(h) : {};
+    for (const k of HASH_KEYS) if (!(k in fields) && node.has(k)) node.delete(k);
+    for (const [k, v] of Object.entries(fields)) node.set(k, v);
+    const o = this.outs[i]!;
+    o.md5 = h?.md5;
+    o.size = h?.size;
+    o.nfiles = h?.nfiles;
+    o.hash = h ? 'md5' : undefined;
+    o.isDir = !!h && h.md5.endsWith('.dir');
+  }
+
+  /** Points output `i` at a new absolute path (for `dvc move`). */
+  setOutPath(i: number, outAbs: string): void {
+    const p = posix(relative(this.dir, outAbs));
+    this.outNode(i).set('path', p);
+    const o = this.outs[i]!;
+    o.path = p;
+    o.abs = outAbs;
+    o.rel = posix(relative(this.root, outAbs));
+  }
+
+  /** The same content under another file name (for `dvc move`); output paths re-relativised. */
+  moveTo(newAbs: string): DvcFile {
+    const text = this.toString();
+    const f = DvcFile.parse(this.root, newAbs, text);
+    for (let i = 0; i < this.outs.length; i++) f.setOutPath(i, this.outs[i]!.abs);
+    return f;
+  }
+
+  toString(): string {
+    return this.doc.toString(STRINGIFY);
+  }
+
+  /** Writes the file atomically (temp file + rename). */
+  write(): void {
+    const tmp = `${this.abs}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
+    try {
+      writeFileSync(tmp, this.toString(), { flag: 'wx', mode: 0o666 });
+      renameSync(tmp, this.abs);
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* not created */
+      }
+      throw e;
+    }
+  }
+}
+
+function hashFields(h: OutHash): Record<string, unknown> {
+  const r: Record<string, unknown> = { md5: h.md5, size: h.size };
+  if (h.md5.endsWith('.dir')) r.nfiles = h.nfiles ?? 0;
+  r.hash = 'md5';
+  return r;
+}
+

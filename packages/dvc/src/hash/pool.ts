@@ -1,0 +1,145 @@
+/**
+ * A pool of worker threads that hash (and optionally store) files on all cores. Jobs are sent in
+ * batches so a million tiny files cost a few thousand messages, not a million. Small jobs run on
+ * the calling thread (starting workers costs more than hashing a handful of files).
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { hashFiles, storeFiles, type HashResult } from './worker-ops.js';
+
+export type { HashResult } from './worker-ops.js';
+
+export interface HashJobOptions {
+  /** Sizes of the files when known (used to balance batches). */
+  sizes?: number[];
+  /** Called after each finished batch with the number of files and bytes done. */
+  onProgress?: (files: number, bytes: number) => void;
+}
+
+const INLINE_MAX_FILES = 64;
+const INLINE_MAX_BYTES = 8 << 20;
+const BATCH_FILES = 128;
+const BATCH_BYTES = 16 << 20;
+
+interface Pending {
+  resolve: (r: HashResult[]) => void;
+  reject: (e: Error) => void;
+}
+
+export class HashPool {
+  private workers: Worker[] = [];
+  private idle: Worker[] = [];
+  private queue: Array<{ msg: Record<string, unknown>; p: Pending }> = [];
+  private pending = new Map<number, Pending>();
+  private busy = new Map<Worker, number>();
+  private nextId = 1;
+  readonly size: number;
+
+  constructor(size = Math.max(1, Math.min(availableParallelism(), 16))) {
+    this.size = size;
+  }
+
+  /** md5 of each file (results in input order; unreadable files give `{error}`). */
+  hash(paths: string[], opts: HashJobOptions = {}): Promise<HashResult[]> {
+    return this.run('hash', paths, opts, {});
+  }
+
+  /** md5 of each file, storing each into `filesDir` (a cache's `files/md5`) atomically. */
+  store(filesDir: string, paths: string[], opts: HashJobOptions = {}): Promise<HashResult[]> {
+    return this.run('store', paths, opts, { filesDir });
+  }
+
+  private async run(
+    op: 'hash' | 'store',
+    paths: string[],
+    opts: HashJobOptions,
+    extra: Record<string, unknown>,
+  ): Promise<HashResult[]> {
+    const sizes = opts.sizes;
+    const total = sizes ? sizes.reduce((a, b) => a + b, 0) : Infinity;
+    if (paths.length <= INLINE_MAX_FILES && total <= INLINE_MAX_BYTES) {
+      const r = op === 'hash' ? hashFiles(paths) : storeFiles(extra.filesDir as string, paths);
+      opts.onProgress?.(paths.length, sizes ? total : 0);
+      return r;
+    }
+    const batches: Array<{ start: number; end: number; bytes: number }> = [];
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < paths.length; i++) {
+      bytes += sizes ? sizes[i]! : 0;
+      if (i + 1 - start >= BATCH_FILES || bytes >= BATCH_BYTES || i === paths.length - 1) {
+        batches.push({ start, end: i + 1, bytes });
+        start = i + 1;
+        bytes = 0;
+      }
+    }
+    const results: HashResult[] = new Array(paths.length);
+    await Promise.all(
+      batches.map(async (b) => {
+        const r = await this.submit({ op, paths: paths.slice(b.start, b.end), ...extra });
+        for (let i = 0; i < r.length; i++) results[b.start + i] = r[i]!;
+        opts.onProgress?.(b.end - b.start, b.bytes);
+      }),
+    );
+    return results;
+  }
+
+  private submit(msg: Record<string, unknown>): Promise<HashResult[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ msg, p: { resolve, reject } });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length) {
+      let w = this.idle.pop();
+      if (!w) {
+        if (this.workers.length >= this.size) return;
+        w = this.spawn();
+      }
+      const job = this.queue.shift()!;
+      const id = this.nextId++;
+      this.pending.set(id, job.p);
+      this.busy.set(w, id);
+      w.postMessage({ id, ...job.msg });
+    }
+  }
+
+  private spawn(): Worker {
+    // Under tsx (tests run the TypeScript sources) the worker must register tsx itself.
+    const w = import.meta.url.endsWith('.ts')
+      ? new Worker(
+          `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); });`,
+          { eval: true },
+        )
+      : new Worker(new URL('./worker.js', import.meta.url));
+    w.on('message', (m: { id: number; results: HashResult[] }) => {
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      this.busy.delete(w);
+      this.idle.push(w);
+      p?.resolve(m.results);
+      this.pump();
+    });
+    w.on('error', (e) => {
+      const id = this.busy.get(w);
+      this.busy.delete(w);
+      this.workers = this.workers.filter((x) => x !== w);
+      if (id !== undefined) {
+        this.pending.get(id)?.reject(e);
+        this.pending.delete(id);
+      }
+      this.pump();
+    });
+    this.workers.push(w);
+    return w;
+  }
+
+  async close(): Promise<void> {
+    const ws = this.workers;
+    this.workers = [];
+    this.idle = [];
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}

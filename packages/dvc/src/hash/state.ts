@@ -1,0 +1,123 @@
+/**
+ * The hash state: remembers the md5 of each workspace file keyed by its path (relative to the
+ * repository root) together with a stamp of inode, size and mtime in nanoseconds, so unchanged
+ * files are never hashed twice. Kept in SQLite under `.dvc/tmp` (ignored by git; never changes
+ * what lands in the repo, cache or remote). Files modified within the timestamp granularity of the
+ * moment they were hashed are not remembered ("racy" files): they will be hashed again next time.
+ */
+import type { BigIntStats } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+
+const require = createRequire(import.meta.url);
+
+/** Files whose mtime is this close to "now" when hashed are not trusted later (ns). */
+export const RACY_WINDOW_NS = 100_000_000n;
+/** Same on file systems with whole-second timestamps. */
+export const RACY_WINDOW_COARSE_NS = 2_000_000_000n;
+
+export function stampOf(st: BigIntStats): string {
+  return `${st.ino}:${st.size}:${st.mtimeNs}`;
+}
+
+/** True if a file with this mtime, hashed now, may still change without its mtime changing. */
+export function isRacy(mtimeNs: bigint, nowNs: bigint = nowNanos()): boolean {
+  const window = mtimeNs % 1_000_000_000n === 0n ? RACY_WINDOW_COARSE_NS : RACY_WINDOW_NS;
+  return nowNs - mtimeNs < window;
+}
+
+function nowNanos(): bigint {
+  // wall clock in ns (file mtimes are wall-clock based)
+  return BigInt(Date.now()) * 1_000_000n;
+}
+
+export interface StateEntry {
+  stamp: string;
+  md5: string;
+}
+
+export class StateDb {
+  private db: BetterSqlite3.Database;
+  private getStmt: BetterSqlite3.Statement;
+  private putStmt: BetterSqlite3.Statement;
+  private delStmt: BetterSqlite3.Statement;
+  private pending: Array<[string, string, string]> = [];
+
+  private constructor(db: BetterSqlite3.Database) {
+    this.db = db;
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS state (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, md5 TEXT NOT NULL) WITHOUT ROWID',
+    );
+    this.getStmt = db.prepare('SELECT stamp, md5 FROM state WHERE path = ?');
+    this.putStmt = db.prepare('INSERT OR REPLACE INTO state (path, stamp, md5) VALUES (?, ?, ?)');
+    this.delStmt = db.prepare('DELETE FROM state WHERE path = ?');
+  }
+
+  /** Opens (creating) the state database in `tmpDir` (normally `.dvc/tmp`). */
+  static open(tmpDir: string): StateDb {
+    mkdirSync(tmpDir, { recursive: true });
+    const Database = require('better-sqlite3') as typeof BetterSqlite3;
+    const file = join(tmpDir, 'copper-state.sqlite');
+    let db: BetterSqlite3.Database;
+    try {
+      db = new Database(file, { timeout: 10_000 });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      return new StateDb(db);
+    } catch {
+      // A corrupt state file is only a cache: start again in memory rather than fail.
+      db = new Database(':memory:');
+      return new StateDb(db);
+    }
+  }
+
+  /** The remembered md5 for `path` if its stamp still matches. */
+  get(path: string, stamp: string): string | undefined {
+    const row = this.getStmt.get(path) as StateEntry | undefined;
+    return row && row.stamp === stamp ? row.md5 : undefined;
+  }
+
+  /** Every entry at `prefix` or below it (prefix is a relative path, '' for all). */
+  loadPrefix(prefix: string): Map<string, StateEntry> {
+    const m = new Map<string, StateEntry>();
+    const rows = prefix
+      ? (this.db
+          .prepare('SELECT path, stamp, md5 FROM state WHERE path = ? OR (path >= ? AND path < ?)')
+          .raw()
+          .iterate(prefix, prefix + '/', prefix + '0') as Iterable<[string, string, string]>)
+      : (this.db.prepare('SELECT path, stamp, md5 FROM state').raw().iterate() as Iterable<[string, string, string]>);
+    for (const [p, stamp, md5] of rows) m.set(p, { stamp, md5 });
+    return m;
+  }
+
+  /** Remembers `md5` for `path` unless the file is racy. Written on `flush()`. */
+  set(path: string, st: BigIntStats, md5: string, nowNs?: bigint): void {
+    if (isRacy(st.mtimeNs, nowNs)) return;
+    this.pending.push([path, stampOf(st), md5]);
+    if (this.pending.length >= 50_000) this.flush();
+  }
+
+  delete(path: string): void {
+    this.flush();
+    this.delStmt.run(path);
+  }
+
+  flush(): void {
+    if (!this.pending.length) return;
+    const rows = this.pending;
+    this.pending = [];
+    this.db.transaction(() => {
+      for (const r of rows) this.putStmt.run(r[0], r[1], r[2]);
+    })();
+  }
+
+  close(): void {
+    try {
+      this.flush();
+    } finally {
+      this.db.close();
+    }
+  }
+}

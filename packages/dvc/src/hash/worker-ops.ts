@@ -1,0 +1,167 @@
+/**
+ * The work a hashing worker does, as plain synchronous functions (also called directly on the
+ * main thread for small jobs). `storeFiles` hashes a file and, in the same read, writes it into a
+ * DVC object directory (`<filesDir>/<2 hex>/<30 hex>`, mode 0444) under a temporary name that is
+ * renamed into place only when complete, so an object is never visible before it is whole.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+  chmodSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { md5FileSync } from './md5.js';
+
+/** Files up to this size are read whole (one read, one write); larger ones are streamed. */
+export const SMALL_FILE = 8 << 20;
+const CHUNK = 1 << 20;
+
+export type HashResult = { md5: string; size: number; stored?: boolean } | { error: string; code?: string };
+
+export function hashFiles(paths: string[]): HashResult[] {
+  const out: HashResult[] = [];
+  for (const p of paths) {
+    try {
+      out.push(md5FileSync(p));
+    } catch (e) {
+      out.push(errorResult(e));
+    }
+  }
+  return out;
+}
+
+function errorResult(e: unknown): HashResult {
+  const err = e as NodeJS.ErrnoException;
+  return { error: err?.message ?? String(e), code: err?.code };
+}
+
+const madeDirs = new Set<string>();
+function ensureDir(dir: string): void {
+  if (madeDirs.has(dir)) return;
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  madeDirs.add(dir);
+}
+
+export function tmpName(dest: string): string {
+  return `${dest}.${randomBytes(8).toString('hex')}.tmp`;
+}
+
+/** Hashes each file and stores it under `filesDir` (the `files/md5` folder of a cache). */
+export function storeFiles(filesDir: string, paths: string[]): HashResult[] {
+  const out: HashResult[] = [];
+  for (const p of paths) {
+    try {
+      out.push(storeOne(filesDir, p));
+    } catch (e) {
+      out.push(errorResult(e));
+    }
+  }
+  return out;
+}
+
+let readBuf: Buffer | undefined;
+
+function storeOne(filesDir: string, src: string): HashResult {
+  const fd = openSync(src, 'r');
+  let data: Buffer | undefined;
+  let tmp: string | undefined;
+  try {
+    // Read the first chunk; small files are done in one go.
+    const first = (readBuf ??= Buffer.allocUnsafe(SMALL_FILE + 1));
+    let n = 0;
+    for (;;) {
+      const r = readSync(fd, first, n, first.length - n, null);
+      if (r <= 0) break;
+      n += r;
+      if (n === first.length) break;
+    }
+    if (n <= SMALL_FILE) {
+      data = first.subarray(0, n);
+    } else {
+      // Large file: stream into a temporary file in filesDir while hashing.
+      ensureDir(filesDir);
+      tmp = join(filesDir, `.${randomBytes(8).toString('hex')}.tmp`);
+      const h = createHash('md5');
+      const wfd = openSync(tmp, 'wx', 0o444);
+      let size = 0;
+      try {
+        h.update(first.subarray(0, n));
+        writeAll(wfd, first.subarray(0, n));
+        size = n;
+        const buf = Buffer.allocUnsafe(CHUNK);
+        for (;;) {
+          const r = readSync(fd, buf, 0, CHUNK, null);
+          if (r <= 0) break;
+          const c = buf.subarray(0, r);
+          h.update(c);
+          writeAll(wfd, c);
+          size += r;
+        }
+      } finally {
+        closeSync(wfd);
+      }
+      const md5 = h.digest('hex');
+      const dir = join(filesDir, md5.slice(0, 2));
+      const dest = join(dir, md5.slice(2));
+      if (existsSync(dest)) {
+        unlinkSync(tmp);
+        tmp = undefined;
+        return { md5, size, stored: false };
+      }
+      ensureDir(dir);
+      renameSync(tmp, dest);
+      tmp = undefined;
+      return { md5, size, stored: true };
+    }
+  } catch (e) {
+    if (tmp) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* already gone */
+      }
+    }
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+  const md5 = createHash('md5').update(data).digest('hex');
+  const stored = writeObject(filesDir, md5, data);
+  return { md5, size: data.length, stored };
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+/** Writes bytes whose md5 is `md5` as an object (no-op when present). True when written. */
+export function writeObject(filesDir: string, md5: string, data: Uint8Array, suffix = ''): boolean {
+  const dir = join(filesDir, md5.slice(0, 2));
+  const dest = join(dir, md5.slice(2) + suffix);
+  if (existsSync(dest)) return false;
+  ensureDir(dir);
+  const tmp = tmpName(dest);
+  try {
+    writeFileSync(tmp, data, { mode: 0o444, flag: 'wx' });
+    chmodSync(tmp, 0o444);
+    renameSync(tmp, dest);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not created */
+    }
+    throw e;
+  }
+  return true;
+}
+

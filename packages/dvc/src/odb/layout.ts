@@ -1,0 +1,25 @@
+/**
+ * Where DVC 3 keeps an object, relative to a cache or remote root:
+ * `files/md5/<first 2 hex>/<other 30 hex>` (manifests keep their `.dir` suffix).
+ * Shared by the local cache and every remote.
+ */
+import { UnsafePathError } from '../errors.js';
+import { OID_RE } from '../hash/md5.js';
+
+export const FILES_PREFIX = 'files/md5';
+
+/** `files/md5/ab/cdef...` for an oid; throws on anything that is not an md5 (optionally .dir). */
+export function oidToPath(oid: string): string {
+  if (!OID_RE.test(oid)) throw new UnsafePathError(`invalid object id '${oid}'`);
+  return `${FILES_PREFIX}/${oid.slice(0, 2)}/${oid.slice(2)}`;
+}
+
+/** The oid stored at a root-relative path, or undefined for anything else (temp files, junk). */
+export function pathToOid(path: string): string | undefined {
+  const m = /(?:^|\/)files\/md5\/([0-9a-f]{2})\/([0-9a-f]{30}(?:\.dir)?)$/.exec(path);
+  return m ? m[1]! + m[2]! : undefined;
+}
+
+export function isDirOid(oid: string): boolean {
+  return oid.endsWith('.dir');
+}

@@ -1,0 +1,237 @@
+/**
+ * The local content-addressed object store (`.dvc/cache` or any local folder with DVC's layout).
+ * Objects are written atomically (temp name, then rename), read-only (0444) in 0755 folders,
+ * and never visible under their hash before complete. Also links objects into the workspace
+ * (reflink / hardlink / symlink / copy).
+ */
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  constants as fsc,
+  existsSync,
+  linkSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  mkdirSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { InvalidFileError } from '../errors.js';
+import { md5FileSync } from '../hash/md5.js';
+import { tmpName, writeObject } from '../hash/worker-ops.js';
+import { parseManifest, type TreeEntry } from '../tree/manifest.js';
+import { FILES_PREFIX, oidToPath } from './layout.js';
+
+export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
+export const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
+
+/** `cache.type` value ("reflink,copy", "symlink", ...) -> ordered link types. Default: reflink, copy. */
+export function parseLinkTypes(value: string | string[] | undefined): LinkType[] {
+  if (!value || (Array.isArray(value) && value.length === 0)) return ['reflink', 'copy'];
+  const items = (Array.isArray(value) ? value : value.split(',')).map((s) => s.trim()).filter(Boolean);
+  for (const t of items) {
+    if (!LINK_TYPES.includes(t as LinkType)) {
+      throw new InvalidFileError(`invalid cache.type '${t}' (expected reflink, hardlink, symlink or copy)`);
+    }
+  }
+  return items as LinkType[];
+}
+
+export class LocalObjectStore {
+  /** Absolute path of `<root>/files/md5`. */
+  readonly filesDir: string;
+  private manifests = new Map<string, TreeEntry[]>();
+
+  constructor(readonly root: string) {
+    this.filesDir = join(root, FILES_PREFIX);
+  }
+
+  /** Absolute path of an object. */
+  path(oid: string): string {
+    return join(this.root, oidToPath(oid));
+  }
+
+  exists(oid: string): boolean {
+    return existsSync(this.path(oid));
+  }
+
+  /** Every oid present (lists the 256 prefix folders; cheap compared to one stat per object). */
+  listOids(): Set<string> {
+    const out = new Set<string>();
+    let prefixes: string[];
+    try {
+      prefixes = readdirSync(this.filesDir);
+    } catch {
+      return out;
+    }
+    for (const p of prefixes) {
+      if (!/^[0-9a-f]{2}$/.test(p)) continue;
+      for (const name of readdirSync(join(this.filesDir, p))) {
+        if (/^[0-9a-f]{30}(\.dir)?$/.test(name)) out.add(p + name);
+      }
+    }
+    return out;
+  }
+
+  /** Which of `oids` are missing (stats each, or lists the store for many). */
+  missing(oids: Iterable<string>): string[] {
+    const arr = [...oids];
+    if (arr.length > 2000) {
+      const have = this.listOids();
+      return arr.filter((o) => !have.has(o));
+    }
+    return arr.filter((o) => !this.exists(o));
+  }
+
+  /** Stores bytes (e.g. a manifest) under `oid` (md5 + optional `.dir`), verifying the md5. */
+  addBytes(oid: string, data: Uint8Array | string): void {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const md5 = createHash('md5').update(buf).digest('hex');
+    if (md5 !== oid.slice(0, 32)) throw new Error(`object ${oid} does not match its content`);
+    writeObject(this.filesDir, md5, buf, oid.slice(32));
+  }
+
+  /**
+   * Stores a file from outside the store by copying it (reflink when possible) to a temp name,
+   * hashing the copy, and renaming it to its hash. Returns the oid.
+   */
+  addFile(src: string): { md5: string; size: number } {
+    mkdirSync(this.filesDir, { recursive: true, mode: 0o755 });
+    const tmp = join(this.filesDir, `.${Math.random().toString(16).slice(2)}.tmp`);
+    copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
+    try {
+      chmodSync(tmp, 0o444);
+      const r = md5FileSync(tmp);
+      const dest = this.path(r.md5);
+      if (existsSync(dest)) unlinkSync(tmp);
+      else {
+        mkdirSync(dirname(dest), { recursive: true, mode: 0o755 });
+        renameSync(tmp, dest);
+      }
+      return r;
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* gone */
+      }
+      throw e;
+    }
+  }
+
+  /** Re-hashes an object; false (and the object is removed) when its content is wrong. */
+  verify(oid: string): boolean {
+    const p = this.path(oid);
+    let ok: boolean;
+    try {
+      ok = md5FileSync(p).md5 === oid.slice(0, 32);
+    } catch {
+      return false;
+    }
+    if (!ok) this.remove(oid);
+    return ok;
+  }
+
+  remove(oid: string): void {
+    try {
+      unlinkSync(this.path(oid));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+
+  /**
+   * The entries of a `.dir` object, verified against its hash and validated (no `..`, absolute
+   * paths or duplicates). Throws InvalidFileError when corrupt; undefined when missing.
+   */
+  readManifest(oid: string): TreeEntry[] | undefined {
+    const hit = this.manifests.get(oid);
+    if (hit) return hit;
+    let buf: Buffer;
+    try {
+      buf = readFileSync(this.path(oid));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    if (createHash('md5').update(buf).digest('hex') !== oid.slice(0, 32)) {
+      throw new InvalidFileError(`cache object '${oid}' is corrupted (its md5 does not match)`);
+    }
+    const entries = parseManifest(buf.toString('utf8'), `'${oid}'`);
+    this.manifests.set(oid, entries);
+    return entries;
+  }
+
+  /**
+   * Puts object `oid` at `dest` with the first link type that works (temp name next to `dest`,
+   * then rename over it, so `dest` is replaced atomically). Returns the type used.
+   */
+  link(oid: string, dest: string, types: readonly LinkType[]): LinkType {
+    const src = this.path(oid);
+    let lastErr: unknown;
+    for (const type of types) {
+      const tmp = tmpName(dest);
+      try {
+        linkOne(src, tmp, type);
+        renameSync(tmp, dest);
+        return type;
+      } catch (e) {
+        lastErr = e;
+        try {
+          unlinkSync(tmp);
+        } catch {
+          /* not created */
+        }
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' && !existsSync(src)) throw e;
+      }
+    }
+    throw lastErr;
+  }
+}
+
+function linkOne(src: string, tmp: string, type: LinkType): void {
+  switch (type) {
+    case 'reflink':
+      copyFileSync(src, tmp, fsc.COPYFILE_FICLONE_FORCE);
+      chmodSync(tmp, 0o666 & ~umask());
+      return;
+    case 'copy':
+      copyFileSync(src, tmp);
+      chmodSync(tmp, 0o666 & ~umask());
+      return;
+    case 'hardlink':
+      linkSync(src, tmp);
+      return;
+    case 'symlink':
+      symlinkSync(src, tmp);
+      return;
+  }
+}
+
+let cachedUmask: number | undefined;
+function umask(): number {
+  if (cachedUmask === undefined) {
+    const u = process.umask();
+    cachedUmask = u;
+  }
+  return cachedUmask;
+}
+
+/** The link type a workspace file currently has with respect to `cachePath`. */
+export function linkTypeOf(ws: string, cachePath: string): LinkType | 'other' {
+  const l = lstatSync(ws);
+  if (l.isSymbolicLink()) return 'symlink';
+  try {
+    const c = statSync(cachePath);
+    if (c.ino === l.ino && c.dev === l.dev) return 'hardlink';
+  } catch {
+    /* no cache object */
+  }
+  return 'copy';
+}
