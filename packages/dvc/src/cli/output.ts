@@ -43,3 +43,19 @@ export function makeOutput(opts: { quiet?: boolean; verbose?: boolean } = {}): O
     },
   };
 }
+
+/** The Output for a command's action, from its -q/-v (given on it or on `dvc` itself). */
+export function outputFor(cmd: { optsWithGlobals(): Record<string, unknown> }): Output {
+  const o = cmd.optsWithGlobals();
+  return makeOutput({ quiet: !!o.quiet, verbose: !!o.verbose });
+}
+
+/** Expands tabs to 8-column stops, as DVC's console (rich) prints tab-separated tables. */
+export function expandTabs(line: string, width = 8): string {
+  let out = '';
+  for (const ch of line) {
+    if (ch === '\t') out += ' '.repeat(width - (out.length % width));
+    else out += ch;
+  }
+  return out;
+}

@@ -1,32 +1,63 @@
 /**
  * The `dvc` command: parses arguments with commander, dispatches to one file per command
- * (./commands/*.ts), and turns errors into one `ERROR:` line and DVC's exit codes.
+ * (./commands/*.ts), and turns errors into one `ERROR:` line and DVC's exit codes
+ * (254 for a bad command line, the error's own code otherwise; never a stack trace, except the
+ * cause's under -v).
+ *
+ * Every command and subcommand accepts -q/--quiet and -v/--verbose (added here, after the
+ * command files register themselves); an action reads them with outputFor(cmd) from ./output.ts.
  */
 import { Command, CommanderError } from 'commander';
 import { DvcError } from '../errors.js';
 import { commands } from './commands/index.js';
 import { makeOutput } from './output.js';
 
+/** Adds -q/-v to every command that lacks them, recursively. */
+function addCommonOptions(cmd: Command): void {
+  for (const sub of cmd.commands) {
+    const has = (flag: string) => sub.options.some((o) => o.short === flag || o.long === flag);
+    if (!has('-q')) sub.option('-q, --quiet', 'Be quiet.');
+    if (!has('-v')) sub.option('-v, --verbose', 'Be verbose.');
+    addCommonOptions(sub);
+  }
+}
+
+/** commander's "error: ..." message -> DVC's one-line "ERROR: ..." on stderr. */
+function writeCommanderError(text: string): void {
+  const line = text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .join(' ')
+    .replace(/^error:\s*/i, '');
+  process.stderr.write(`ERROR: ${line}\n`);
+}
+
 export async function run(argv: string[]): Promise<number> {
+  process.exitCode = undefined;
   const program = new Command('dvc');
   program
     .description('Data Version Control (copper, DVC 3.x compatible)')
-    .option('-q, --quiet', 'be quiet')
-    .option('-v, --verbose', 'be verbose')
-    .option('-V, --version', 'show the version')
+    .option('-q, --quiet', 'Be quiet.')
+    .option('-v, --verbose', 'Be verbose.')
+    .option('-V, --version', 'Show program\'s version.')
     .helpCommand(false)
     .exitOverride()
-    .configureOutput({ outputError: (s: string, write: (str: string) => void) => write(s) })
+    .configureOutput({ outputError: (s: string) => writeCommanderError(s) })
     .showHelpAfterError(false);
   for (const register of commands) register(program);
-  program.action(async (opts: { version?: boolean }) => {
-    if (opts.version) {
-      const { version } = await import('./commands/version.js');
-      process.stdout.write(version() + '\n');
-      return;
-    }
-    program.help({ error: true });
-  });
+  addCommonOptions(program);
+  if (argv.length === 1 && (argv[0] === '-V' || argv[0] === '--version')) {
+    const { version } = await import('./commands/version.js');
+    process.stdout.write(version() + '\n');
+    return 0;
+  }
+  if (argv.every((a) => a === '-q' || a === '--quiet' || a === '-v' || a === '--verbose')) {
+    // No command: usage on stderr, exit 254 (argparse: "the following arguments are required").
+    process.stderr.write(program.helpInformation());
+    process.stderr.write('ERROR: the following arguments are required: COMMAND\n');
+    return 254;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -38,16 +69,14 @@ export async function run(argv: string[]): Promise<number> {
 function handleError(err: unknown, argv: string[]): number {
   const out = makeOutput({ verbose: argv.includes('-v') || argv.includes('--verbose') });
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') {
-      return 0;
-    }
-    // commander already printed its message ("error: ..."); DVC exits 254 on bad arguments.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    // commander already printed its message; DVC exits 254 on bad arguments.
     return 254;
   }
   if (err instanceof DvcError) {
     out.error(err.message);
     const cause = (err as Error).cause as Error | undefined;
-    if (out.verbose && cause) out.debug(String(cause.stack ?? cause));
+    if (out.verbose) out.debug(String((cause ?? err).stack ?? cause ?? err));
     return err.exitCode;
   }
   const e = err as NodeJS.ErrnoException;
@@ -61,4 +90,3 @@ function handleError(err: unknown, argv: string[]): number {
   if (out.verbose && e instanceof Error) out.debug(String(e.stack));
   return 255;
 }
-

@@ -207,17 +207,15 @@ export class Config {
     }
   }
 
-  /** The raw dict of one file (keys lower-cased, named sections split); {} when it is missing. */
+  /** The raw dict of one file (keys lower-cased, named sections split, every section present). */
   private loadRaw(level: Level): ConfigDict {
     const file = this.files[level];
-    if (!file) return {};
-    let text: string;
+    let text = '';
     try {
-      text = readFileSync(file, 'utf8');
+      if (file) text = readFileSync(file, 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return {};
-      throw new ConfigError(`${(e as Error).message}`);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new ConfigError(`${(e as Error).message}`);
     }
     let ini: IniSection;
     try {

@@ -18,7 +18,7 @@
  *
  * Repo.open is synchronous and cheap (a few stats and the config files): `dvc status` starts fast.
  */
-import { statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Config } from '../config/config.js';
 import { NotDvcRepoError } from '../errors.js';
@@ -121,6 +121,32 @@ export class Repo {
     this.config = new Config(this.dvcDir, { validate: opts.validateConfig ?? true });
     this.scm = opts.noScm || this.config.noScm ? null : Git.find(this.root);
     this.scmContext = new ScmContext(this);
+    try {
+      mkdirSync(this.tmpDir, { recursive: true });
+    } catch {
+      /* a read-only checkout can still be read */
+    }
+    this.ignoreInternals();
+  }
+
+  /**
+   * As DVC on every open: git ignores `.dvc/config.local`, `.dvc/tmp` and `.dvc/cache` through
+   * `.dvc/.gitignore` (written by `dvc init`; re-added here if a line is missing).
+   */
+  private ignoreInternals(): void {
+    if (!this.scm) return;
+    let text = '';
+    try {
+      text = readFileSync(join(this.dvcDir, '.gitignore'), 'utf8');
+    } catch {
+      /* missing: write it */
+    }
+    const have = new Set(text.split('\n'));
+    for (const name of ['config.local', 'tmp', 'cache']) {
+      if (have.has(`/${name}`)) continue;
+      const gitignore = this.scm.ignore(join(this.dvcDir, name));
+      if (gitignore) this.scmContext.track(gitignore);
+    }
   }
 
   /**

@@ -9,12 +9,15 @@
  *   await git.listFiles('v1.0')               // every file path at a revision
  *   await git.branches(); git.tags(); git.allCommits(); git.resolveRev('HEAD')
  *   await git.revisions({ allBranches, allTags, allCommits })  // for -a/-T/-A
+ *   git.ignore('/abs/data')           // appends `/data` to the .gitignore beside it (as DVC),
+ *                                     //   returns that .gitignore's path, or null if already ignored
+ *   git.ignoreRemove('/abs/data')     // drops the line (deletes the .gitignore when it empties)
  *
  * Paths given to and returned by these methods are relative to `root` and use '/'.
  */
-import { execFile, type ExecFileOptions } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { execFile, spawnSync, type ExecFileOptions } from 'node:child_process';
+import { existsSync, openSync, readFileSync, closeSync, writeSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DvcError } from '../errors.js';
 
 export class ScmError extends DvcError {}
@@ -94,8 +97,7 @@ export class Git {
 
   private rel(p: string): string {
     const abs = isAbsolute(p) ? p : join(this.root, p);
-    const r = relative(this.root, abs) || '.';
-    return sep === '/' ? r : r.split(sep).join('/');
+    return toPosix(relative(this.root, abs) || '.');
   }
 
   /** Stages files (paths absolute or relative to root). Missing files are staged as removals. */
@@ -197,4 +199,79 @@ export class Git {
     }
     return [...revs];
   }
+
+  /** `git check-ignore`, synchronously (for the few checks made while opening a repository). */
+  isIgnoredSync(path: string): boolean {
+    const r = spawnSync('git', ['check-ignore', '-q', '--no-index', '--', this.rel(path)], {
+      cwd: this.root,
+      stdio: 'ignore',
+      env: { ...process.env, GIT_TERMINAL_PROMPT: '0' },
+    });
+    return r.status === 0;
+  }
+
+  /** The .gitignore beside `path` and the line naming it (`/name`), as scmrepo computes them. */
+  private gitignoreEntry(path: string): { entry: string; gitignore: string } {
+    const abs = resolve(this.root, path);
+    let real: string;
+    try {
+      real = realpathSync(abs);
+    } catch {
+      real = resolve(realpathSync(dirname(abs)), basename(abs));
+    }
+    const rootReal = realpathSync(this.root);
+    if (!real.startsWith(rootReal + sep)) {
+      throw new ScmError(`'${abs}' is outside of git repository '${this.root}'`);
+    }
+    const dir = dirname(abs);
+    let entry = toPosix(relative(dir, abs));
+    if (entry.length > 0 && entry[0] !== '/') entry = '/' + entry;
+    return { entry, gitignore: join(dir, this.ignoreFile) };
+  }
+
+  /**
+   * Makes git ignore `path`: appends `/name` (wildmatch-escaped) to the .gitignore in its folder
+   * unless git already ignores it. Returns the .gitignore written, or null.
+   */
+  ignore(path: string): string | null {
+    const { entry, gitignore } = this.gitignoreEntry(path);
+    if (this.isIgnoredSync(path)) return null;
+    const escaped = entry.replace(/[[\]!*#?]/g, (c) => '\\' + c);
+    let existing = '';
+    try {
+      existing = readFileSync(gitignore, 'utf8');
+    } catch {
+      /* a new file */
+    }
+    const prefix = existing === '' || existing.endsWith('\n') ? '' : '\n';
+    const line = `${prefix}${escaped}\n`;
+    const lines = new Set(existing.split(/(?<=\n)/));
+    if (!lines.has(line)) {
+      const fd = openSync(gitignore, 'a');
+      try {
+        writeSync(fd, line);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return gitignore;
+  }
+
+  /** Removes `path`'s line from its .gitignore; deletes the file when nothing is left. */
+  ignoreRemove(path: string): string | null {
+    const { entry, gitignore } = this.gitignoreEntry(path);
+    if (!existsSync(gitignore)) return null;
+    const lines = readFileSync(gitignore, 'utf8').split(/(?<=\n)/).filter((l) => l !== '');
+    const kept = lines.filter((l) => l.trim() !== entry.trim());
+    if (!kept.length) {
+      unlinkSync(gitignore);
+      return null;
+    }
+    writeFileSync(gitignore, kept.join(''));
+    return gitignore;
+  }
+}
+
+function toPosix(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/');
 }
