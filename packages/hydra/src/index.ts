@@ -1,0 +1,11 @@
+export * from './errors.js';
+export * from './omegaconf/omegaconf.js';
+export { wrap, isDictConfig, isListConfig, readValue } from './omegaconf/proxy.js';
+export { registerResolver, hasResolver, clearResolver, copyCache, type Resolver, type ResolverContext } from './omegaconf/resolve.js';
+export { DictNode, ListNode, ValueNode, Node, MISSING, FloatValue } from './omegaconf/nodes.js';
+export { loadYaml, dumpYaml } from './omegaconf/yaml.js';
+export { parseOverride, parseOverrides } from './grammar/parser.js';
+export * from './grammar/types.js';
+export { compose, composeNodes, applyConfigOverrides, type ComposeOptions, type Composition } from './compose/compose.js';
+export { createDefaultsList, type ResultDefault } from './compose/defaults.js';
+export { ConfigRepository } from './compose/repository.js';
