@@ -33,60 +33,36 @@ function unquote(s: string): string {
   return s;
 }
 
-/**
- * Parses a single-line value the way configobj's list-value regex does. Returns undefined when
- * the value does not match (configobj: "Parse error in value").
- */
+// configobj's value grammar (list_values=True): comma-separated items, each "..", '..' or bare;
+// a lone comma is an empty list; a trailing `# comment` is dropped.
+const VALUE_RE = new RegExp(
+  '^(?:(?:(' +
+    '(?:(?:(?:".*?")|(?:\'.*?\')|(?:[^\'",#][^,#]*?))\\s*,\\s*)*' +
+    ')(' +
+    '(?:".*?")|(?:\'.*?\')|(?:[^\'",#\\s][^,]*?)|(?:(?<!,))' +
+    ')?)|(,))\\s*(#.*)?$',
+);
+const LIST_ITEM_RE = /((?:".*?")|(?:'.*?')|(?:[^'",#]?.*?))\s*,\s*/g;
+
+/** Drops one pair of matching outer quotes (configobj's _unquote). */
+function unquoteValue(v: string): string {
+  if (v.length > 0 && v[0] === v[v.length - 1] && (v[0] === '"' || v[0] === "'")) return v.slice(1, -1);
+  return v;
+}
+
+/** A single-line value as configobj reads it; undefined when it does not parse. */
 function parseValue(raw: string): IniValue | undefined {
-  let i = 0;
-  const n = raw.length;
-  const items: string[] = [];
-  let sawComma = false;
-  const skipWs = () => {
-    while (i < n && /\s/.test(raw[i]!)) i++;
-  };
-  skipWs();
-  if (i >= n || raw[i] === '#') return '';
-  if (raw[i] === ',') {
-    // a single comma: empty list
-    i++;
-    skipWs();
-    if (i < n && raw[i] !== '#') return undefined;
-    return [];
-  }
-  for (;;) {
-    skipWs();
-    let item: string;
-    const c = raw[i];
-    if (i >= n || c === '#') {
-      // trailing comma after an item: list ends here
-      break;
-    }
-    if (c === '"' || c === "'") {
-      const end = raw.indexOf(c, i + 1);
-      if (end < 0) return undefined;
-      item = raw.slice(i + 1, end);
-      i = end + 1;
-    } else {
-      let j = i;
-      while (j < n && raw[j] !== ',' && raw[j] !== '#') j++;
-      item = raw.slice(i, j).replace(/\s+$/, '');
-      if (item.includes('"') || item.includes("'")) {
-        // configobj allows quotes inside unquoted values except at the start
-      }
-      i = j;
-    }
-    items.push(item);
-    skipWs();
-    if (i < n && raw[i] === ',') {
-      sawComma = true;
-      i++;
-      continue;
-    }
-    if (i < n && raw[i] !== '#') return undefined;
-    break;
-  }
-  if (!sawComma) return items[0] ?? '';
+  const m = VALUE_RE.exec(raw);
+  if (!m) return undefined;
+  if (m[3] !== undefined) return [];
+  const listPart = m[1];
+  // JavaScript leaves an optional group that matched empty undefined; Python gives ''.
+  let single: string | undefined = m[2] ?? '';
+  if (listPart && !single) single = undefined;
+  else single = unquoteValue(single || '""');
+  if (!listPart) return single ?? '';
+  const items = [...listPart.matchAll(LIST_ITEM_RE)].map((x) => unquoteValue(x[1]!));
+  if (single !== undefined) items.push(single);
   return items;
 }
 
@@ -105,7 +81,7 @@ export function parseIni(text: string): IniSection {
     const stripped = line.trim();
     if (stripped === '' || stripped.startsWith('#')) continue;
     const sect = /^\s*((?:\[\s*)+)(.*?)\s*((?:\s*\])+)\s*(#.*)?$/.exec(line);
-    if (sect && !/^\s*[^[]*=/.test(line)) {
+    if (sect) {
       const depth = (sect[1]!.match(/\[/g) ?? []).length;
       const close = (sect[3]!.match(/\]/g) ?? []).length;
       if (depth !== close) throw new IniError(`Cannot compute the section depth at line ${lineNo}.`);
@@ -127,7 +103,7 @@ export function parseIni(text: string): IniSection {
       throw new IniError(`Invalid line ('${line}') (matched as neither section nor keyword) at line ${lineNo}.`);
     }
     const key = unquote(kv[2]!.trim());
-    let rawValue = kv[3]!;
+    const rawValue = kv[3]!;
     let value: IniValue | undefined;
     const triple = /^('''|""")/.exec(rawValue);
     if (triple) {
@@ -157,7 +133,6 @@ export function parseIni(text: string): IniSection {
         value = parts.join('\n');
       }
     } else {
-      rawValue = rawValue.replace(/\s+$/, '');
       value = parseValue(rawValue);
       if (value === undefined) throw new IniError(`Parse error in value at line ${lineNo}.`);
     }
@@ -201,7 +176,7 @@ export function quoteIni(value: IniValue, multiline = true): string {
     if (value.includes('"""') && value.includes("'''")) {
       throw new IniError(`Value "${value}" cannot be safely quoted.`);
     }
-    out = value.includes('"""') ? `'''${value}'''` : `"""${value}"""`;
+    out = value.includes('"""') ? `"""${value}"""` : `'''${value}'''`;
   }
   return out;
 }
