@@ -5,9 +5,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { hashFiles, storeFiles, type HashResult } from './worker-ops.js';
+import type { LinkType } from '../fs/local.js';
+import { hashFiles, linkFiles, storeFiles, type HashResult, type LinkResult } from './worker-ops.js';
 
-export type { HashResult } from './worker-ops.js';
+export type { HashResult, LinkResult } from './worker-ops.js';
 
 export interface HashJobOptions {
   /** Sizes of the files when known (used to balance batches). */
@@ -47,6 +48,28 @@ export class HashPool {
   /** md5 of each file, storing each into `filesDir` (a cache's `files/md5`) atomically. */
   store(filesDir: string, paths: string[], opts: HashJobOptions = {}): Promise<HashResult[]> {
     return this.run('store', paths, opts, { filesDir });
+  }
+
+  /** Links each `[cacheObject, dest]` pair with the first link type that works (atomic). */
+  async link(pairs: Array<[string, string]>, types: LinkType[], opts: HashJobOptions = {}): Promise<LinkResult[]> {
+    if (pairs.length <= INLINE_MAX_FILES) {
+      const r = linkFiles(pairs, types);
+      opts.onProgress?.(pairs.length, 0);
+      return r;
+    }
+    const results: LinkResult[] = new Array(pairs.length);
+    const jobs: Promise<void>[] = [];
+    for (let start = 0; start < pairs.length; start += BATCH_FILES) {
+      const end = Math.min(pairs.length, start + BATCH_FILES);
+      jobs.push(
+        (this.submit({ op: 'link', pairs: pairs.slice(start, end), types }) as Promise<unknown> as Promise<LinkResult[]>).then((r) => {
+          for (let i = 0; i < r.length; i++) results[start + i] = r[i]!;
+          opts.onProgress?.(end - start, 0);
+        }),
+      );
+    }
+    await Promise.all(jobs);
+    return results;
   }
 
   private async run(

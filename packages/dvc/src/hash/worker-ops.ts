@@ -18,6 +18,7 @@ import {
   chmodSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { linkFileSync, type LinkType } from '../fs/local.js';
 import { md5FileSync } from './md5.js';
 
 /** Files up to this size are read whole (one read, one write); larger ones are streamed. */
@@ -165,3 +166,19 @@ export function writeObject(filesDir: string, md5: string, data: Uint8Array, suf
   return true;
 }
 
+
+export type LinkResult = { type: LinkType } | { error: string; code?: string };
+
+/** Links each `[src, dest]` pair (see linkFileSync); parent folders must exist. */
+export function linkFiles(pairs: Array<[string, string]>, types: LinkType[]): LinkResult[] {
+  const out: LinkResult[] = [];
+  for (const [src, dest] of pairs) {
+    try {
+      out.push({ type: linkFileSync(src, dest, types) });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      out.push({ error: err?.message ?? String(e), code: err?.code });
+    }
+  }
+  return out;
+}

@@ -22,13 +22,13 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InvalidFileError } from '../errors.js';
+import { LINK_TYPES, linkFileSync, type LinkType } from '../fs/local.js';
 import { md5FileSync } from '../hash/md5.js';
-import { tmpName, writeObject } from '../hash/worker-ops.js';
+import { writeObject } from '../hash/worker-ops.js';
 import { parseManifest, type TreeEntry } from '../tree/manifest.js';
 import { FILES_PREFIX, oidToPath } from './layout.js';
 
-export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
-export const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
+export { LINK_TYPES, type LinkType } from '../fs/local.js';
 
 /** `cache.type` value ("reflink,copy", "symlink", ...) -> ordered link types. Default: reflink, copy. */
 export function parseLinkTypes(value: string | string[] | undefined): LinkType[] {
@@ -172,55 +172,8 @@ export class LocalObjectStore {
    * then rename over it, so `dest` is replaced atomically). Returns the type used.
    */
   link(oid: string, dest: string, types: readonly LinkType[]): LinkType {
-    const src = this.path(oid);
-    let lastErr: unknown;
-    for (const type of types) {
-      const tmp = tmpName(dest);
-      try {
-        linkOne(src, tmp, type);
-        renameSync(tmp, dest);
-        return type;
-      } catch (e) {
-        lastErr = e;
-        try {
-          unlinkSync(tmp);
-        } catch {
-          /* not created */
-        }
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' && !existsSync(src)) throw e;
-      }
-    }
-    throw lastErr;
+    return linkFileSync(this.path(oid), dest, types);
   }
-}
-
-function linkOne(src: string, tmp: string, type: LinkType): void {
-  switch (type) {
-    case 'reflink':
-      copyFileSync(src, tmp, fsc.COPYFILE_FICLONE_FORCE);
-      chmodSync(tmp, 0o666 & ~umask());
-      return;
-    case 'copy':
-      copyFileSync(src, tmp);
-      chmodSync(tmp, 0o666 & ~umask());
-      return;
-    case 'hardlink':
-      linkSync(src, tmp);
-      return;
-    case 'symlink':
-      symlinkSync(src, tmp);
-      return;
-  }
-}
-
-let cachedUmask: number | undefined;
-function umask(): number {
-  if (cachedUmask === undefined) {
-    const u = process.umask();
-    cachedUmask = u;
-  }
-  return cachedUmask;
 }
 
 /** The link type a workspace file currently has with respect to `cachePath`. */

@@ -4,15 +4,31 @@
  * cloud SDKs.
  */
 import type { Command } from 'commander';
+import { register as add } from './add.js';
 import { register as cache } from './cache.js';
+import { register as checkIgnore } from './check-ignore.js';
+import { register as checkout } from './checkout.js';
+import { register as commit } from './commit.js';
 import { register as config } from './config.js';
 import { register as init } from './init.js';
+import { register as move } from './move.js';
 import { register as remote } from './remote.js';
+import { register as remove } from './remove.js';
 import { register as root } from './root.js';
+import { register as status } from './status.js';
+import { register as unprotect } from './unprotect.js';
 import { register as version } from './version.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
+  add,
+  status,
+  checkout,
+  commit,
+  remove,
+  move,
+  unprotect,
+  checkIgnore,
   config,
   remote,
   cache,

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { outputFor } from '../output.js';
+
+export function register(program: Command): void {
+  program
+    .command('add')
+    .description('Track data files or directories with DVC.')
+    .argument('<targets...>', 'Input files/directories to add.')
+    .option('--no-commit', "Don't put files/directories into cache.")
+    .option('-o, --out <path>', 'Destination path to put files to (not supported yet).')
+    .option('-f, --force', 'Override local file or folder if exists.')
+    .action(async (targets: string[], opts: { commit: boolean; out?: string; force?: boolean }, cmd: Command) => {
+      const out = outputFor(cmd);
+      const { Repo } = await import('../../repo/repo.js');
+      const { DvcError } = await import('../../errors.js');
+      if (opts.out) throw new DvcError('--out is not supported by this version of copper');
+      const repo = Repo.open();
+      const { add } = await import('../../repo/add.js');
+      await add(repo, targets, { noCommit: !opts.commit });
+      const hint = await repo.scmContext.finish({ quiet: out.quiet });
+      if (hint) out.info(hint);
+    });
+}

@@ -1,0 +1,144 @@
+/**
+ * `dvc add`: hash a file or folder, put it in the cache (same read), write `<name>.dvc`, make git
+ * ignore the output, and (for hardlink/symlink cache types) replace the workspace copy with links
+ * to the cache.
+ */
+import { existsSync, lstatSync, statSync } from 'node:fs';
+import { basename, relative, sep } from 'node:path';
+import { DvcError, UnsafePathError } from '../errors.js';
+import { DvcFile } from '../formats/dvcfile.js';
+import { hashWorkspace, type WsObject } from '../index/workspace.js';
+import { checkLink } from '../tree/walk.js';
+import { collectDvcFiles, repoPath } from './collect.js';
+import { withData, type DataContext, type ProgressSink } from './context.js';
+import type { Repo } from './repo.js';
+
+export interface AddOptions {
+  /** Record the hash but do not put anything in the cache. */
+  noCommit?: boolean;
+  onProgress?: ProgressSink;
+}
+
+export interface AddedOutput {
+  /** The .dvc file written (absolute). */
+  dvcFile: string;
+  out: string;
+  md5: string;
+  size: number;
+  nfiles?: number;
+}
+
+function posix(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/');
+}
+
+/** Checks a target can be added; returns its absolute path. */
+function checkTarget(repo: Repo, target: string): string {
+  const abs = repoPath(repo, target);
+  const rel = posix(relative(repo.root, abs));
+  if (rel === '') throw new DvcError(`cannot add the repository root itself`);
+  const first = rel.split('/')[0];
+  if (first === '.dvc' || first === '.git') throw new UnsafePathError(`cannot add '${target}': it is inside '${first}'`);
+  let lst;
+  try {
+    lst = lstatSync(abs);
+  } catch {
+    throw new DvcError(`output '${target}' does not exist: [Errno 2] No such file or directory: '${abs}'`);
+  }
+  if (lst.isSymbolicLink()) checkLink(abs, target, { root: repo.root });
+  if (DvcFile.isDvcFileName(abs)) throw new DvcError(`cannot add '${target}': it is a .dvc file`);
+  return abs;
+}
+
+export async function add(repo: Repo, targets: string[], opts: AddOptions = {}): Promise<AddedOutput[]> {
+  if (!targets.length) throw new DvcError('no targets given');
+  return repo.withLock(() =>
+    withData(
+      repo,
+      async (d) => {
+        const abss = targets.map((t) => checkTarget(repo, t));
+        const seen = new Set<string>();
+        for (let i = 0; i < abss.length; i++) {
+          if (seen.has(abss[i]!)) throw new DvcError(`'${targets[i]}' is given twice`);
+          seen.add(abss[i]!);
+        }
+        // Overlaps with outputs tracked by other .dvc files.
+        const all = collectDvcFiles(repo, d.ignore);
+        for (let i = 0; i < abss.length; i++) {
+          const abs = abss[i]!;
+          for (const f of all) {
+            if (f.abs === abs + '.dvc') continue;
+            for (const o of f.outs) {
+              if (o.abs === abs || abs.startsWith(o.abs + sep) || o.abs.startsWith(abs + sep)) {
+                throw new DvcError(
+                  `cannot add '${targets[i]}', because it is overlapping with other DVC tracked output: '${o.rel}' (${f.rel})`,
+                );
+              }
+            }
+          }
+        }
+        const results: AddedOutput[] = [];
+        const gitignores: string[] = [];
+        for (const abs of abss) {
+          const r = await addOne(d, abs, opts);
+          results.push(r);
+          repo.scmContext.track(r.dvcFile);
+          if (repo.scm) {
+            const g = repo.scm.ignore(abs);
+            if (g) gitignores.push(g);
+          }
+        }
+        repo.scmContext.track(...gitignores);
+        return results;
+      },
+      { onProgress: opts.onProgress },
+    ),
+  );
+}
+
+/** Hashes `abs`, stores it (unless noCommit), relinks if needed, and writes its .dvc file. */
+export async function addOne(d: DataContext, abs: string, opts: { noCommit?: boolean }): Promise<AddedOutput> {
+  const repo = d.repo;
+  const dvcPath = DvcFile.pathFor(abs);
+  let file: DvcFile | undefined;
+  let idx = 0;
+  if (existsSync(dvcPath)) {
+    file = DvcFile.read(repo.root, dvcPath);
+    idx = file.outs.findIndex((o) => o.abs === abs);
+    if (idx < 0) throw new DvcError(`'${posix(relative(repo.root, dvcPath))}' already exists and does not track '${basename(abs)}'`);
+  }
+  const ws = await saveOutput(d, abs, !opts.noCommit);
+  if (ws.kind === 'missing') throw new DvcError(`output '${abs}' does not exist`);
+  const h = ws.kind === 'dir' ? { md5: ws.oid, size: ws.size, nfiles: ws.nfiles } : { md5: ws.md5, size: ws.size };
+  if (file) file.setOutHash(idx, h);
+  else file = DvcFile.create(repo.root, dvcPath, [{ abs, ...h }]);
+  file.write();
+  return { dvcFile: dvcPath, out: abs, ...h };
+}
+
+/**
+ * Hashes an output; with `commit`, stores its objects (and manifest) in the cache and, for
+ * hardlink/symlink cache types, links the workspace files to the cache.
+ */
+export async function saveOutput(d: DataContext, abs: string, commit: boolean): Promise<WsObject> {
+  const ws = await hashWorkspace(d.hash, abs, commit ? d.store : undefined);
+  if (!commit || ws.kind === 'missing') return ws;
+  if (ws.kind === 'dir') d.store.addBytes(ws.oid, ws.text);
+  if (d.linksShareCache) {
+    const files = ws.kind === 'dir' ? ws.files : [{ abs: ws.abs, md5: ws.md5 }];
+    const pairs: Array<[string, string]> = files.map((f) => [d.store.path(f.md5), f.abs]);
+    const res = await d.hash.pool().link(pairs, d.linkTypes);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    for (let i = 0; i < res.length; i++) {
+      const r = res[i]!;
+      if ('error' in r) throw new DvcError(`failed to link '${files[i]!.abs}' to the cache: ${r.error}`);
+      d.state.set(posix(relative(repo(d), files[i]!.abs)), statSync(files[i]!.abs, { bigint: true }), files[i]!.md5, now);
+    }
+  }
+  return ws;
+}
+
+function repo(d: DataContext): string {
+  return d.repo.root;
+}
+

@@ -1,0 +1,115 @@
+/**
+ * `dvc checkout`: make the workspace match the .dvc files from the cache. Never deletes or
+ * overwrites a changed file whose content is not in the cache unless `force`; checks every
+ * output before changing anything.
+ */
+import { DvcError, WorkspaceChangedError } from '../errors.js';
+import { applyCheckout, planCheckout, type CheckoutPlan } from '../index/checkout.js';
+import { resolveTargets, shownPath } from './collect.js';
+import { withData, type ProgressSink } from './context.js';
+import type { Repo } from './repo.js';
+
+export interface CheckoutOptions {
+  force?: boolean;
+  relink?: boolean;
+  onProgress?: ProgressSink;
+}
+
+export interface CheckoutResult {
+  added: string[];
+  modified: string[];
+  deleted: string[];
+  /** Outputs that could not be checked out (missing cache objects). */
+  failed: string[];
+  /** Files linked. */
+  linked: number;
+}
+
+/** Checkout refused: unsaved workspace changes (DVC exits 255 here). */
+export class CheckoutUnsavedError extends WorkspaceChangedError {
+  override readonly exitCode = 255;
+}
+
+/** The target names nothing (DVC suggests git checkout, exit 255). */
+export class CheckoutTargetError extends DvcError {
+  override readonly exitCode = 255;
+}
+
+/** Some outputs could not be checked out (missing from the cache). */
+export class CheckoutFailedError extends DvcError {
+  constructor(
+    message: string,
+    readonly result: CheckoutResult,
+  ) {
+    super(message);
+  }
+}
+
+export async function checkout(repo: Repo, targets: string[] = [], opts: CheckoutOptions = {}): Promise<CheckoutResult> {
+  return repo.withLock(() =>
+    withData(
+      repo,
+      async (d) => {
+        const resolved = resolveTargets(
+          repo,
+          targets,
+          (t, abs) => new CheckoutTargetError(`Did you mean \`git checkout ${t}\`?: '${abs}' does not exist`),
+        );
+        const plans: CheckoutPlan[] = [];
+        for (const { file, outs } of resolved) {
+          for (const i of outs) {
+            const out = file.outs[i]!;
+            if (!out.cache || !out.md5) continue;
+            plans.push(await planCheckout(d.hash, d.store, out, { relink: opts.relink }));
+          }
+        }
+        const unsaved = plans.flatMap((p) => p.unsaved);
+        if (unsaved.length && !opts.force) {
+          throw new CheckoutUnsavedError(
+            "Can't remove the following unsaved files without confirmation. Use `--force` to force.\n" +
+              unsaved.join('\n'),
+          );
+        }
+        const result: CheckoutResult = { added: [], modified: [], deleted: [], failed: [], linked: 0 };
+        for (const p of plans) {
+          result.linked += await applyCheckout(d.hash, d.store, p, d.linkTypes);
+          const shown = shownPath(p.out.abs) + (p.out.isDir ? '/' : '');
+          if (p.missing.length) result.failed.push(shownPath(p.out.abs));
+          else if (p.change === 'added') result.added.push(shown);
+          else if (p.change === 'modified') result.modified.push(shown);
+          if (repo.scm && p.change) {
+            const g = repo.scm.ignore(p.out.abs);
+            if (g) repo.scmContext.track(g);
+          }
+        }
+        if (result.failed.length) {
+          throw new CheckoutFailedError(
+            `Checkout failed for following targets:\n${result.failed.join('\n')}\nIs your cache up to date?\n<https://error.dvc.org/missing-files>`,
+            result,
+          );
+        }
+        return result;
+      },
+      { onProgress: opts.onProgress },
+    ),
+  );
+}
+
+/** DVC's per-output lines: `A       data/`. */
+export function formatCheckoutChanges(r: CheckoutResult): string[] {
+  const lines: string[] = [];
+  for (const [letter, list] of [['A', r.added], ['M', r.modified], ['D', r.deleted]] as const) {
+    for (const p of list) lines.push(`${letter.padEnd(8)}${p}`);
+  }
+  return lines;
+}
+
+/** `--summary`: "1 file added and 2 files modified" style. */
+export function formatCheckoutSummary(r: CheckoutResult): string {
+  const parts: string[] = [];
+  for (const [name, list] of [['added', r.added], ['deleted', r.deleted], ['modified', r.modified]] as const) {
+    if (list.length) parts.push(`${list.length} ${list.length === 1 ? 'file' : 'files'} ${name}`);
+  }
+  if (!parts.length) return 'No changes.';
+  return parts.length === 1 ? parts[0]! : parts.slice(0, -1).join(', ') + ' and ' + parts[parts.length - 1];
+}

@@ -1,0 +1,83 @@
+/**
+ * `dvc status` (workspace vs .dvc files vs cache), in DVC's shape:
+ * `{ "data.dvc": [{ "changed outs": { "data": "modified" } }] }` (paths relative to the cwd).
+ */
+import { outStatus, type OutStatus } from '../index/status.js';
+import { resolveTargets, shownPath } from './collect.js';
+import { withData } from './context.js';
+import type { Repo } from './repo.js';
+
+export type StatusReport = Record<string, Array<{ 'changed outs': Record<string, OutStatus> }>>;
+
+export interface StatusResult {
+  report: StatusReport;
+  /** Number of .dvc files looked at (0: nothing tracked). */
+  tracked: number;
+}
+
+export async function status(repo: Repo, targets: string[] = []): Promise<StatusResult> {
+  return withData(repo, async (d) => {
+    const resolved = resolveTargets(repo, targets, undefined);
+    const report: StatusReport = {};
+    for (const { file, outs } of resolved) {
+      const changed: Record<string, OutStatus> = {};
+      for (const i of outs) {
+        const out = file.outs[i]!;
+        const s = await outStatus(d.hash, d.store, out);
+        if (s) changed[shownPath(out.abs)] = s;
+      }
+      if (Object.keys(changed).length) {
+        const key = shownPath(file.abs);
+        (report[key] ??= []).push({ 'changed outs': changed });
+      }
+    }
+    return { report, tracked: resolved.length };
+  });
+}
+
+/** DVC's human-readable status text. */
+export function formatStatus(r: StatusResult): string {
+  const keys = Object.keys(r.report);
+  if (!keys.length) {
+    return r.tracked ? 'Data and pipelines are up to date.' : 'There are no data or pipelines tracked in this project yet.';
+  }
+  const lines: string[] = [];
+  for (const k of keys) {
+    lines.push(`${k}:`);
+    for (const group of r.report[k]!) {
+      for (const [title, changes] of Object.entries(group)) {
+        lines.push(`\t${title}:`);
+        for (const [path, s] of Object.entries(changes)) lines.push(`\t\t${(s + ':').padEnd(20)}${path}`);
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Python's json.dumps (", " and ": " separators, ASCII-escaped) of a status report. */
+export function statusJson(report: StatusReport): string {
+  return pyJson(report);
+}
+
+function pyJson(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') {
+    let out = '"';
+    for (const ch of v) {
+      const c = ch.codePointAt(0)!;
+      if (ch === '"') out += '\\"';
+      else if (ch === '\\') out += '\\\\';
+      else if (ch === '\n') out += '\\n';
+      else if (ch === '\r') out += '\\r';
+      else if (ch === '\t') out += '\\t';
+      else if (c >= 0x20 && c <= 0x7e) out += ch;
+      else {
+        for (let i = 0; i < ch.length; i++) out += '\\u' + ch.charCodeAt(i).toString(16).padStart(4, '0');
+      }
+    }
+    return out + '"';
+  }
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return '[' + v.map(pyJson).join(', ') + ']';
+  return '{' + Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyJson(k)}: ${pyJson(x)}`).join(', ') + '}';
+}
