@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// Builds the native addon (build/Release/copper_torch.node) with node-gyp against libtorch.
+// Runs at `npm install`. Without libtorch it prints a warning and exits 0, so the rest of the
+// workspace still installs; importing @copper/torch then says how to install libtorch.
+// Incremental: only changed .cc files are recompiled (node-gyp build, not rebuild).
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findLibtorch } from './libtorch.mjs';
+
+const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
+const warn = (msg) => {
+  console.warn(`@copper/torch: ${msg}; the native addon was not built.`);
+  console.warn('  Install libtorch (Debian/Ubuntu: apt-get install libtorch-dev, or set LIBTORCH=/path/to/libtorch) and run `npm run build:native -w packages/torch`.');
+  process.exit(0);
+};
+
+if (process.env.COPPER_TORCH_SKIP_NATIVE) warn('COPPER_TORCH_SKIP_NATIVE is set');
+const t = findLibtorch();
+if (t.error) warn(t.error);
+
+let nodeGyp = process.env.npm_config_node_gyp;
+if (!nodeGyp || !existsSync(nodeGyp)) {
+  const candidates = [
+    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ];
+  try {
+    candidates.unshift(createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js'));
+  } catch {}
+  nodeGyp = candidates.find((c) => existsSync(c));
+}
+if (!nodeGyp) warn('node-gyp not found (it ships with npm)');
+try {
+  createRequire(join(pkg, 'package.json')).resolve('node-addon-api');
+} catch {
+  warn('node-addon-api is not installed');
+}
+
+const args = [];
+// Use the headers of the running node when they are installed beside it (no download needed).
+const localHeaders = join(dirname(process.execPath), '..', 'include', 'node', 'node_api.h');
+if (!process.env.npm_config_nodedir && existsSync(localHeaders)) args.push(`--nodedir=${join(dirname(process.execPath), '..')}`);
+
+const run = (cmd) => {
+  const r = spawnSync(process.execPath, [nodeGyp, ...cmd, ...args], { cwd: pkg, stdio: 'inherit', env: { ...process.env } });
+  return r.status === 0;
+};
+const makefile = join(pkg, 'build', 'Makefile');
+const gyp = join(pkg, 'binding.gyp');
+const mtime = (p) => statSync(p).mtimeMs;
+const started = Date.now();
+console.log(`@copper/torch: building the native addon against ${t.source} (${t.libdir})`);
+if (!existsSync(makefile) || mtime(gyp) > mtime(makefile) || mtime(join(pkg, 'scripts', 'libtorch.mjs')) > mtime(makefile)) {
+  if (!run(['configure'])) warn('node-gyp configure failed');
+}
+const jobs = process.env.JOBS ?? '2';
+if (!run(['build', '-j', jobs])) {
+  console.error('@copper/torch: native build failed (see the compiler output above)');
+  process.exit(process.env.COPPER_TORCH_STRICT ? 1 : 0);
+}
+console.log(`@copper/torch: native addon built in ${((Date.now() - started) / 1000).toFixed(0)} s`);

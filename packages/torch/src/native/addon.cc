@@ -1,0 +1,53 @@
+// Module entry: registers the functions of each part of the addon.
+#include "common.h"
+
+namespace ct {
+
+int64_t g_live = 0;
+
+static void Finalize(Napi::Env env, Holder* h) {
+  Release(env, h);
+  delete h;
+}
+
+void Release(Napi::Env env, Holder* h) {
+  if (h->t.defined()) {
+    h->t = at::Tensor();
+    g_live--;
+  }
+  if (h->bytes) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, -h->bytes);
+    h->bytes = 0;
+  }
+}
+
+Napi::Value Wrap(Napi::Env env, at::Tensor t) {
+  auto* h = new Holder();
+  if (t.defined() && t.has_storage()) {
+    // Tell V8 about the memory it cannot see, so the GC (the backstop for tensors nobody
+    // disposed) runs when a loop leaks tensors. Views count their storage again; good enough.
+    h->bytes = static_cast<int64_t>(t.storage().nbytes());
+    if (h->bytes) Napi::MemoryManagement::AdjustExternalMemory(env, h->bytes);
+  }
+  h->t = std::move(t);
+  if (h->t.defined()) g_live++;
+  return Napi::External<Holder>::New(env, h, Finalize);
+}
+
+std::string CleanMessage(const char* what) {
+  std::string s(what ? what : "libtorch error");
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace ct
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  ct::InitTensor(env, exports);
+  ct::InitOps(env, exports);
+  ct::InitNN(env, exports);
+  ct::InitSerialize(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(copper_torch, Init)

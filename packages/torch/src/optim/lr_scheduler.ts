@@ -1,0 +1,211 @@
+/**
+ * Learning-rate schedulers (torch.optim.lr_scheduler). Call `step()` once per epoch (or per
+ * iteration), after `optimizer.step()`. The formulas are PyTorch's (chainable forms), so a
+ * schedule gives the same learning rates as in Python.
+ */
+import type { Optimizer } from './optimizer.js';
+
+type AnyOptimizer = Optimizer<{ lr: number }>;
+
+export abstract class LRScheduler {
+  lastEpoch: number;
+  readonly baseLrs: number[];
+  protected lastLr: number[];
+  protected stepCount = 0;
+
+  constructor(readonly optimizer: AnyOptimizer, lastEpoch = -1) {
+    for (const g of optimizer.paramGroups) if (g.initialLr === undefined) g.initialLr = g.lr;
+    this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
+    this.lastEpoch = lastEpoch;
+    this.lastLr = optimizer.paramGroups.map((g) => g.lr);
+    this.step();
+  }
+
+  /** The learning rates for the current lastEpoch, from the groups' current rates. */
+  protected abstract getLr(): number[];
+
+  step(): void {
+    this.stepCount++;
+    this.lastEpoch++;
+    const lrs = this.getLr();
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]!));
+    this.lastLr = lrs;
+  }
+
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  stateDict(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this)) if (k !== 'optimizer' && typeof v !== 'function') out[k] = v;
+    return out;
+  }
+  loadStateDict(sd: Record<string, unknown>): void {
+    Object.assign(this, sd);
+  }
+
+  protected get groupLrs(): number[] {
+    return this.optimizer.paramGroups.map((g) => g.lr);
+  }
+}
+
+/** Multiplies the rate by gamma every stepSize epochs. */
+export class StepLR extends LRScheduler {
+  constructor(optimizer: AnyOptimizer, readonly stepSize: number, readonly gamma = 0.1, lastEpoch = -1) {
+    super(optimizer, lastEpoch);
+  }
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return this.groupLrs;
+    return this.groupLrs.map((lr) => lr * this.gamma);
+  }
+}
+
+/** Multiplies the rate by gamma at each of the given epochs. */
+export class MultiStepLR extends LRScheduler {
+  constructor(optimizer: AnyOptimizer, readonly milestones: number[], readonly gamma = 0.1, lastEpoch = -1) {
+    super(optimizer, lastEpoch);
+  }
+  protected getLr(): number[] {
+    const hits = this.milestones.filter((m) => m === this.lastEpoch).length;
+    if (!hits) return this.groupLrs;
+    return this.groupLrs.map((lr) => lr * this.gamma ** hits);
+  }
+}
+
+/** Multiplies the rate by gamma every epoch. */
+export class ExponentialLR extends LRScheduler {
+  constructor(optimizer: AnyOptimizer, readonly gamma: number, lastEpoch = -1) {
+    super(optimizer, lastEpoch);
+  }
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0) return this.groupLrs;
+    return this.groupLrs.map((lr) => lr * this.gamma);
+  }
+}
+
+/** Linear change of a multiplicative factor from startFactor to endFactor over totalIters. */
+export class LinearLR extends LRScheduler {
+  constructor(optimizer: AnyOptimizer, readonly startFactor = 1 / 3, readonly endFactor = 1, readonly totalIters = 5, lastEpoch = -1) {
+    super(optimizer, lastEpoch);
+  }
+  protected getLr(): number[] {
+    if (this.lastEpoch === 0) return this.groupLrs.map((lr) => lr * this.startFactor);
+    if (this.lastEpoch > this.totalIters) return this.groupLrs;
+    const f =
+      1 +
+      (this.endFactor - this.startFactor) /
+        (this.totalIters * this.startFactor + (this.lastEpoch - 1) * (this.endFactor - this.startFactor));
+    return this.groupLrs.map((lr) => lr * f);
+  }
+}
+
+/** base rate * fn(epoch). */
+export class LambdaLR extends LRScheduler {
+  constructor(optimizer: AnyOptimizer, readonly lrLambda: (epoch: number) => number, lastEpoch = -1) {
+    super(optimizer, lastEpoch);
+  }
+  protected getLr(): number[] {
+    return this.baseLrs.map((b) => b * this.lrLambda(this.lastEpoch));
+  }
+}
+
+/** Cosine annealing from the base rate to etaMin over tMax epochs (SGDR without restarts). */
+export class CosineAnnealingLR extends LRScheduler {
+  constructor(optimizer: AnyOptimizer, readonly tMax: number, readonly etaMin = 0, lastEpoch = -1) {
+    super(optimizer, lastEpoch);
+  }
+  protected getLr(): number[] {
+    const e = this.lastEpoch;
+    const T = this.tMax;
+    const lrs = this.groupLrs;
+    if (e === 0) return lrs;
+    if (this.stepCount === 1 && e > 0) {
+      return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((e * Math.PI) / T))) / 2);
+    }
+    if ((e - 1 - T) % (2 * T) === 0) {
+      return lrs.map((lr, i) => lr + ((this.baseLrs[i]! - this.etaMin) * (1 - Math.cos(Math.PI / T))) / 2);
+    }
+    return lrs.map(
+      (lr) => ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (lr - this.etaMin) + this.etaMin,
+    );
+  }
+}
+
+export interface ReduceLROnPlateauOptions {
+  mode?: 'min' | 'max';
+  factor?: number;
+  patience?: number;
+  threshold?: number;
+  thresholdMode?: 'rel' | 'abs';
+  cooldown?: number;
+  minLr?: number | number[];
+  eps?: number;
+}
+
+/** Lowers the rate by `factor` when a metric has stopped improving for `patience` epochs. */
+export class ReduceLROnPlateau {
+  readonly mode: 'min' | 'max';
+  readonly factor: number;
+  readonly patience: number;
+  readonly threshold: number;
+  readonly thresholdMode: 'rel' | 'abs';
+  readonly cooldown: number;
+  readonly minLrs: number[];
+  readonly eps: number;
+  best: number;
+  numBadEpochs = 0;
+  cooldownCounter = 0;
+  lastEpoch = 0;
+  private lastLr: number[];
+
+  constructor(readonly optimizer: AnyOptimizer, o: ReduceLROnPlateauOptions = {}) {
+    this.mode = o.mode ?? 'min';
+    this.factor = o.factor ?? 0.1;
+    if (this.factor >= 1) throw new RangeError('Factor should be < 1.0.');
+    this.patience = o.patience ?? 10;
+    this.threshold = o.threshold ?? 1e-4;
+    this.thresholdMode = o.thresholdMode ?? 'rel';
+    this.cooldown = o.cooldown ?? 0;
+    const n = optimizer.paramGroups.length;
+    this.minLrs = Array.isArray(o.minLr) ? [...o.minLr] : new Array<number>(n).fill(o.minLr ?? 0);
+    if (this.minLrs.length !== n) throw new Error(`expected ${n} minLr values, got ${this.minLrs.length}`);
+    this.eps = o.eps ?? 1e-8;
+    this.best = this.mode === 'min' ? Infinity : -Infinity;
+    this.lastLr = optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  private isBetter(a: number): boolean {
+    const { mode, thresholdMode: tm, threshold: t, best } = this;
+    if (mode === 'min' && tm === 'rel') return a < best * (1 - t);
+    if (mode === 'min') return a < best - t;
+    if (tm === 'rel') return a > best * (t + 1);
+    return a > best + t;
+  }
+
+  /** Reports the epoch's metric (e.g. validation loss). */
+  step(metric: number): void {
+    this.lastEpoch++;
+    if (this.isBetter(metric)) {
+      this.best = metric;
+      this.numBadEpochs = 0;
+    } else this.numBadEpochs++;
+    if (this.cooldownCounter > 0) {
+      this.cooldownCounter--;
+      this.numBadEpochs = 0;
+    }
+    if (this.numBadEpochs > this.patience) {
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const nl = Math.max(g.lr * this.factor, this.minLrs[i]!);
+        if (g.lr - nl > this.eps) g.lr = nl;
+      });
+      this.cooldownCounter = this.cooldown;
+      this.numBadEpochs = 0;
+    }
+    this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+}
