@@ -1,3 +1,56 @@
-/** @copper/dvc: the library API (the `dvc` CLI is a thin layer over it). */
+/**
+ * @copper/dvc: the library API (the `dvc` CLI is a thin layer over it).
+ *
+ *   import { Repo, add, status, checkout, dataVersion } from '@copper/dvc';
+ *   const repo = Repo.open('/path/in/repo');
+ *   await add(repo, ['data']);                    // writes data.dvc, fills the cache
+ *   const { report } = await status(repo);        // {} when in sync
+ *   await checkout(repo, [], { force: false });   // workspace <- cache
+ *   dataVersion('data', { cwd: repo.root }).md5   // 'c748...dir'
+ */
 export * from './errors.js';
 export type { FileSystem } from './fs/types.js';
+export { LocalFileSystem, linkFileSync, writeFileAtomic, LINK_TYPES, type LinkType } from './fs/local.js';
+
+// repository and operations
+export { Repo } from './repo/repo.js';
+export { add, type AddOptions, type AddedOutput } from './repo/add.js';
+export { status, formatStatus, statusJson, type StatusReport, type StatusResult } from './repo/status.js';
+export {
+  checkout,
+  formatCheckoutChanges,
+  formatCheckoutSummary,
+  CheckoutFailedError,
+  CheckoutUnsavedError,
+  type CheckoutOptions,
+  type CheckoutResult,
+} from './repo/checkout.js';
+export { commit, type CommitOptions } from './repo/commit.js';
+export { remove } from './repo/remove.js';
+export { move } from './repo/move.js';
+export { unprotect } from './repo/unprotect.js';
+export { dataVersion, dataVersions, type DataVersion } from './repo/data-version.js';
+export { collectDvcFiles, resolveTargets } from './repo/collect.js';
+export { DataContext, withData } from './repo/context.js';
+
+// building blocks (remotes, gc, pipelines reuse these)
+export { DvcFile, resolveOutPath, type DvcOut, type OutHash } from './formats/dvcfile.js';
+export { DvcIgnore } from './formats/dvcignore.js';
+export { md5File, md5FileSync, md5Bytes, MD5_RE, OID_RE } from './hash/md5.js';
+export { HashPool } from './hash/pool.js';
+export { StateDb } from './hash/state.js';
+export { LocalObjectStore, parseLinkTypes } from './odb/local.js';
+export { oidToPath, pathToOid, isDirOid, FILES_PREFIX } from './odb/layout.js';
+export {
+  serializeManifest,
+  parseManifest,
+  hashManifest,
+  diffTrees,
+  compareCodePoints,
+  checkRelpath,
+  EMPTY_DIR_OID,
+  type TreeEntry,
+  type TreeDiff,
+} from './tree/manifest.js';
+export { hashWorkspace, type WsObject, type HashContext } from './index/workspace.js';
+export { outStatus, changedCache, type OutStatus } from './index/status.js';

@@ -88,7 +88,6 @@ export function checkRelpath(rel: string, source: string): void {
     !rel ||
     rel.startsWith('/') ||
     /^[A-Za-z]:/.test(rel) ||
-    rel.includes('\\') ||
     rel.includes('\0') ||
     rel.split('/').some((p) => p === '..' || p === '.' || p === '')
   ) {
