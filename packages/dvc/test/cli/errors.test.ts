@@ -1,0 +1,79 @@
+/** The CLI frame: bad command lines exit 254 with one line, --help everywhere, -q/-v everywhere. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { isOneLineError, sandbox } from './helpers.js';
+
+describe('dvc command line', () => {
+  const s = sandbox();
+  assert.equal(s.dvc(['init', '-q']).code, 0);
+
+  test('unknown command, unknown flag, missing and extra arguments: 254, one line', () => {
+    for (const args of [
+      ['frobnicate'],
+      ['init', '--bogus'],
+      ['remote', 'add', 'only-name'],
+      ['remote', 'rename', 'a', 'b', 'c'],
+      ['remote', 'nope'],
+      ['config', '--local', '--project', 'core.remote'],
+    ]) {
+      const r = s.dvc(args);
+      assert.equal(r.code, 254, `${args.join(' ')}: ${r.stderr}`);
+      assert.ok(isOneLineError(r.stderr), `${args.join(' ')}: ${JSON.stringify(r.stderr)}`);
+    }
+  });
+
+  test('no command: usage on stderr, 254', () => {
+    const r = s.dvc([]);
+    assert.equal(r.code, 254);
+    assert.match(r.stderr, /Usage: dvc/);
+    assert.equal(r.stdout, '');
+  });
+
+  test('--help works on every command and subcommand', () => {
+    for (const args of [
+      [],
+      ['init'],
+      ['config'],
+      ['remote'],
+      ['remote', 'add'],
+      ['remote', 'modify'],
+      ['remote', 'list'],
+      ['remote', 'default'],
+      ['remote', 'remove'],
+      ['remote', 'rename'],
+      ['cache'],
+      ['cache', 'dir'],
+      ['root'],
+      ['version'],
+    ]) {
+      const r = s.dvc([...args, '--help']);
+      assert.equal(r.code, 0, args.join(' '));
+      assert.match(r.stdout, /^Usage: dvc/, args.join(' '));
+      assert.match(r.stdout, /-q, --quiet/, `${args.join(' ')} lists -q`);
+      assert.match(r.stdout, /-v, --verbose/, `${args.join(' ')} lists -v`);
+    }
+  });
+
+  test('-q and -v are accepted before and after the command', () => {
+    assert.equal(s.dvc(['-q', 'root']).stdout, '');
+    assert.equal(s.dvc(['root', '-q']).stdout, '');
+    assert.equal(s.dvc(['root', '-v']).stdout, '.\n');
+    assert.equal(s.dvc(['-v', 'root']).stdout, '.\n');
+  });
+
+  test('version: -V and the version command', () => {
+    const v = s.dvc(['-V']);
+    assert.equal(v.code, 0);
+    assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
+    assert.match(s.dvc(['version']).stdout, /^DVC version: \d+\.\d+\.\d+ \(copper\)/);
+  });
+
+  test('-v shows the cause of an error after the one ERROR line, never by default', () => {
+    const r = s.dvc(['remote', 'remove', 'ghost']);
+    assert.equal(r.code, 251);
+    assert.ok(isOneLineError(r.stderr));
+    const v = s.dvc(['remote', 'remove', 'ghost', '-v']);
+    assert.equal(v.code, 251);
+    assert.match(v.stderr.split('\n')[0]!, /^ERROR: configuration error - config file error: remote 'ghost' doesn't exist\.$/);
+  });
+});

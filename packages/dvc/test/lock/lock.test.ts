@@ -1,0 +1,74 @@
+/**
+ * The repository lock (.dvc/tmp/lock): flock(2) on the file, as Python DVC's zc.lockfile takes it,
+ * so a holder of either kind keeps the other out; a crashed holder frees it at once.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { LockError } from '../../src/errors.js';
+import { FAILED_TO_LOCK_MESSAGE, isLockHeld, withLock } from '../../src/lock.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'copper-lock-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Starts a process holding `file` with flock (as Python DVC would); resolves once it holds it. */
+function holdWithFlock(file: string) {
+  // --no-fork: the shell (then sleep) itself holds the lock, so killing it frees the lock
+  const child = spawn('flock', ['--no-fork', '-x', file, 'sh', '-c', 'echo held; exec sleep 30'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  return { child, ready };
+}
+
+describe('repository lock', () => {
+  test('runs the function holding the lock, re-entrant in one process, and writes our pid', async () => {
+    const file = join(dir, 'a', 'lock');
+    const got = await withLock(file, async () => {
+      assert.ok(isLockHeld(file));
+      assert.equal(readFileSync(file, 'utf8'), `${process.pid}\n`);
+      return withLock(file, () => 42);
+    });
+    assert.equal(got, 42);
+    assert.equal(isLockHeld(file), false);
+  });
+
+  test('releases on error', async () => {
+    const file = join(dir, 'b', 'lock');
+    await assert.rejects(withLock(file, () => Promise.reject(new Error('boom'))), /boom/);
+    assert.equal(await withLock(file, () => 'again', { timeoutMs: 200 }), 'again');
+  });
+
+  test('a second holder waits, then fails with DVC\'s message; free again once it ends', async () => {
+    const file = join(dir, 'c', 'lock');
+    await withLock(file, () => undefined); // creates the folder and file
+    const holder = holdWithFlock(file);
+    await holder.ready;
+    const t0 = Date.now();
+    await assert.rejects(
+      withLock(file, () => 'never', { timeoutMs: 600 }),
+      (e: unknown) => e instanceof LockError && e.message === FAILED_TO_LOCK_MESSAGE,
+    );
+    assert.ok(Date.now() - t0 >= 500, 'it waited before giving up');
+    // while waiting, the holder goes away: the waiter gets the lock
+    const waiting = withLock(file, () => 'mine', { timeoutMs: 5000 });
+    setTimeout(() => holder.child.kill('SIGKILL'), 300);
+    assert.equal(await waiting, 'mine');
+  });
+
+  test('a process killed with -9 while holding the lock does not leave it held', async () => {
+    const file = join(dir, 'd', 'lock');
+    const lockModule = new URL('../../src/lock.ts', import.meta.url).pathname;
+    const script =
+      `const { withLock } = await import(${JSON.stringify(lockModule)});` +
+      `await withLock(${JSON.stringify(file)}, () => { console.log('held'); return new Promise(() => setInterval(() => {}, 1000)); });`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    await assert.rejects(withLock(file, () => 1, { timeoutMs: 300 }), LockError);
+    child.kill('SIGKILL');
+    assert.equal(await withLock(file, () => 'after crash', { timeoutMs: 3000 }), 'after crash');
+  });
+});
