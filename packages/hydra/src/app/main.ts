@@ -1,0 +1,398 @@
+/**
+ * The application layer: `main({configPath, configName}, task)` parses Hydra's flags and
+ * overrides, composes the config, and runs the task once (run mode, in `hydra.run.dir`) or once
+ * per sweep combination (`-m`, each job in `hydra.sweep.dir/hydra.sweep.subdir`). Every job
+ * folder gets `.hydra/config.yaml`, `hydra.yaml`, `overrides.yaml` and a log file.
+ */
+import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HydraError, ConfigCompositionError } from '../errors.js';
+import { parseOverride } from '../grammar/parser.js';
+import { plainValue, type Override } from '../grammar/types.js';
+import { DictNode, ListNode, ValueNode, fromPlain, isContainer, type Node } from '../omegaconf/nodes.js';
+import { select, toContainer, toYaml, openDict, resolvedCopy } from '../omegaconf/omegaconf.js';
+import { wrap } from '../omegaconf/proxy.js';
+import { copyCache } from '../omegaconf/resolve.js';
+import { composeNodes, setHydraConfig, VERSION, type Composition, type RunMode } from '../compose/compose.js';
+import { dumpYaml } from '../omegaconf/yaml.js';
+import { FLAGS_HELP, parseArgs, type HydraArgs } from './args.js';
+import { configureFromDict, hydraLog, setQuiet } from './log.js';
+import { basicSweepJobs, rng, searchSpace } from './sweepers.js';
+
+export interface MainOptions {
+  /** Config folder: absolute, or relative to the folder of the running script (as Hydra's). */
+  configPath?: string | URL | null;
+  /** Primary config name without `.yaml`. */
+  configName?: string | null;
+  /** Accepted for compatibility with hydra.main(version_base=...). */
+  versionBase?: string | null;
+  /** Command line (default: process.argv.slice(2)). */
+  argv?: string[];
+  /** hydra.job.name (default: the script's file name). */
+  jobName?: string;
+  /** Folder relative config paths start from (default: the running script's folder). */
+  baseDir?: string;
+  /** Where --cfg/--help/--info text goes (default: process.stdout). */
+  print?: (text: string) => void;
+  /** No console logging (log files are still written). */
+  quiet?: boolean;
+}
+
+export type TaskFunction<T> = (cfg: T) => unknown | Promise<unknown>;
+
+export interface JobResult {
+  /** The job's overrides (task overrides). */
+  overrides: string[];
+  /** Absolute output folder. */
+  outputDir: string;
+  /** hydra.job.num in a sweep, 0 for a single run. */
+  num: number;
+  /** What the task returned. */
+  returnValue: unknown;
+}
+
+export interface RunResult {
+  mode: RunMode | 'info';
+  jobs: JobResult[];
+  /** Sweep folder for multirun. */
+  sweepDir?: string;
+  /** Best trial of a search sweeper. */
+  best?: { params: Record<string, unknown>; value: number };
+}
+
+function atomicWrite(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+function resolveConfigDir(opts: MainOptions, args: HydraArgs): string | null {
+  let cp: string | URL | null | undefined = args.configPath ?? opts.configPath;
+  if (cp === null || cp === undefined) return null;
+  if (cp instanceof URL) return fileURLToPath(cp);
+  if (cp.startsWith('file://')) return fileURLToPath(cp);
+  if (isAbsolute(cp)) return cp;
+  const base = opts.baseDir ?? (process.argv[1] ? dirname(resolvePath(process.argv[1])) : process.cwd());
+  return resolvePath(base, cp);
+}
+
+function overrideDirname(task: string[], hydra: DictNode): string {
+  const cfg = toContainer(hydra, { resolve: false }) as Record<string, any>;
+  const od = cfg?.job?.config?.override_dirname ?? {};
+  const kvSep = String(od.kv_sep ?? '=');
+  const itemSep = String(od.item_sep ?? ',');
+  const exclude = new Set<string>((od.exclude_keys ?? []) as string[]);
+  const items: string[] = [];
+  for (const line of task) {
+    const o = parseOverride(line);
+    if (exclude.has(o.keyOrGroup)) continue;
+    items.push(o.valueType === null ? o.keyElement() : `${o.keyElement()}${kvSep}${o.valueString()}`);
+  }
+  return items.sort().join(itemSep);
+}
+
+function taskConfig(cfg: DictNode): DictNode {
+  const t = cfg.clone();
+  t.flags = { ...cfg.flags };
+  t.delete('hydra');
+  copyCache(cfg, t);
+  return t;
+}
+
+function groupsHelp(comp: Composition, predicate: (g: string) => boolean): string {
+  const groups: string[] = [];
+  const walk = (parent: string) => {
+    for (const g of comp.repo.groupOptions(parent, 'group')) {
+      const full = parent ? `${parent}/${g}` : g;
+      groups.push(full);
+      walk(full);
+    }
+  };
+  walk('');
+  const lines: string[] = [];
+  for (const g of groups.filter(predicate).sort()) {
+    const opts = comp.repo.groupOptions(g);
+    lines.push(`${g}: ${opts.join(', ')}`);
+  }
+  return lines.join('\n') + (lines.length ? '\n' : '');
+}
+const isHydraGroup = (g: string) => g === 'hydra' || g.startsWith('hydra/');
+
+function renderHelp(comp: Composition, which: 'help' | 'hydra_help', resolve: boolean): string {
+  const cfg = comp.cfg;
+  const template = String(select(cfg, which === 'help' ? 'hydra.help.template' : 'hydra.hydra_help.template'));
+  const task = taskConfig(cfg);
+  const values: Record<string, string> = {
+    FLAGS_HELP,
+    APP_CONFIG_GROUPS: groupsHelp(comp, (g) => !isHydraGroup(g)),
+    HYDRA_CONFIG_GROUPS: groupsHelp(comp, (g) => g.startsWith('hydra/')),
+    CONFIG: toYaml(task, { resolve }),
+  };
+  return template.replace(/\$(\$|[A-Z_]+|\{[A-Z_]+\})/g, (m, name: string) => {
+    if (name === '$') return '$';
+    const n = name.replace(/[{}]/g, '');
+    return n in values ? values[n]! : m;
+  });
+}
+
+function printCfg(comp: Composition, args: HydraArgs, print: (s: string) => void): void {
+  let node: Node;
+  if (args.cfg === 'job') node = taskConfig(comp.cfg);
+  else if (args.cfg === 'hydra') {
+    const d = new DictNode();
+    d.set('hydra', comp.cfg.get('hydra')!.clone());
+    node = d;
+    copyCache(comp.cfg, d);
+  } else node = comp.cfg;
+  if (args.resolve) node = resolvedCopy(node);
+  if (args.package) {
+    const v = select(node, args.package);
+    if (v === undefined) throw new HydraError(`--package ${args.package}: no such key in the config`);
+    print(`# @package ${args.package}\n`);
+    const sub = args.package === '' ? node : (selectNodeOf(node, args.package) ?? fromPlain(v));
+    print(isContainer(sub) ? toYaml(sub) : dumpYaml(fromPlain(v)));
+    return;
+  }
+  print(toYaml(node));
+}
+
+function selectNodeOf(root: Node, key: string): Node | undefined {
+  let cur: Node | undefined = root;
+  for (const k of key.split('.')) {
+    if (cur instanceof DictNode) cur = cur.get(k);
+    else if (cur instanceof ListNode) cur = cur.items[Number(k)];
+    else return undefined;
+  }
+  return cur;
+}
+
+function printInfo(comp: Composition, which: string, print: (s: string) => void): void {
+  const parts: string[] = [];
+  if (which === 'all' || which === 'plugins') {
+    parts.push(`Installed Hydra Plugins\n***********************\n\tLauncher: BasicLauncher\n\tSweeper: BasicSweeper, search sweeper (hydra/sweeper=optuna)`);
+  }
+  if (which === 'all' || which === 'searchpath') {
+    const rows = comp.repo.sources.map((s) => `${s.provider.padEnd(12)}${s.path}`);
+    parts.push(`Config search path\n******************\n${'Provider'.padEnd(12)}Search path\n${rows.join('\n')}`);
+  }
+  if (which === 'all' || which === 'defaults' || which === 'defaults-tree') {
+    const rows = comp.defaults.map((d) => `${d.configPath.padEnd(32)} ${d.package.padEnd(24)} ${d.isSelf ? 'self' : (d.overrideKey ?? '')}`);
+    parts.push(`Defaults List\n*************\n${'Config path'.padEnd(32)} ${'Package'.padEnd(24)} Parent/Key\n${rows.join('\n')}`);
+  }
+  if (which === 'all' || which === 'config') {
+    parts.push(`Config\n******\n${toYaml(taskConfig(comp.cfg))}`);
+  }
+  print(`Hydra ${VERSION}\n${'='.repeat(12)}\n${parts.join('\n\n')}\n`);
+}
+
+async function runJob<T>(
+  cfg: DictNode,
+  task: TaskFunction<T>,
+  dirKey: 'run' | 'sweep',
+  num: number,
+): Promise<JobResult> {
+  const hydra = cfg.get('hydra') as DictNode;
+  const taskOverrides = (toContainer(select(cfg, 'hydra.overrides.task') as object) as string[]) ?? [];
+  openDict(hydra, () => {
+    const job = hydra.get('job') as DictNode;
+    job.set('override_dirname', new ValueNode(overrideDirname(taskOverrides, hydra)));
+    if (dirKey === 'sweep') {
+      job.set('num', new ValueNode(num));
+      job.set('id', new ValueNode(`job_id_for_${num}`));
+    }
+  });
+  setHydraConfig(hydra);
+  let outDir: string;
+  if (dirKey === 'run') outDir = String(select(cfg, 'hydra.run.dir'));
+  else outDir = join(String(select(cfg, 'hydra.sweep.dir')), String(select(cfg, 'hydra.sweep.subdir')));
+  outDir = resolvePath(outDir);
+  openDict(hydra, () => {
+    (hydra.get('runtime') as DictNode).set('output_dir', new ValueNode(outDir));
+  });
+  mkdirSync(outDir, { recursive: true });
+  const task_ = taskConfig(cfg);
+  const subdir = select(cfg, 'hydra.output_subdir');
+  if (subdir !== null && subdir !== undefined) {
+    const d = join(outDir, String(subdir));
+    atomicWrite(join(d, 'config.yaml'), toYaml(task_));
+    const h = new DictNode();
+    h.set('hydra', hydra.clone());
+    atomicWrite(join(d, 'hydra.yaml'), toYaml(h));
+    atomicWrite(join(d, 'overrides.yaml'), dumpYaml(taskOverrides));
+  }
+  configureFromDict(toContainer(resolvedCopy(hydra.get('job_logging')!)), 'job');
+  const envSet = toContainer(select(cfg, 'hydra.job.env_set') as object, { resolve: true }) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(envSet ?? {})) process.env[k] = String(v);
+  const chdir = select(cfg, 'hydra.job.chdir') === true;
+  const cwd = process.cwd();
+  if (chdir) process.chdir(outDir);
+  try {
+    const ret = await task(wrap<T>(task_));
+    return { overrides: taskOverrides, outputDir: outDir, num, returnValue: ret };
+  } catch (e) {
+    const err = e as Error & { jobOverrides?: string[] };
+    err.jobOverrides = taskOverrides;
+    throw err;
+  } finally {
+    if (chdir) process.chdir(cwd);
+  }
+}
+
+/** Runs Hydra for `argv` and returns what happened. Throws on errors (see main() for a CLI). */
+export async function runHydra<T = Record<string, any>>(opts: MainOptions, task: TaskFunction<T>): Promise<RunResult> {
+  const print = opts.print ?? ((s: string) => process.stdout.write(s));
+  const args = parseArgs(opts.argv ?? process.argv.slice(2));
+  if (opts.quiet) setQuiet(true);
+  if (args.version) {
+    print(`Hydra ${VERSION} (copper)\n`);
+    return { mode: 'info', jobs: [] };
+  }
+  if (args.shellCompletion) throw new HydraError('Shell completion is not supported by this implementation');
+  const configDir = resolveConfigDir(opts, args);
+  const dirs = [configDir, args.configDir ? resolvePath(args.configDir) : null].filter((x): x is string => x !== null);
+  const configName = args.configName ?? opts.configName ?? null;
+  const baseOpts = { configDir: dirs, configName, jobName: opts.jobName } as const;
+
+  const wantMulti = args.multirun;
+  const comp = composeNodes({ ...baseOpts, overrides: args.overrides, runMode: wantMulti ? 'MULTIRUN' : 'RUN', validateSweeps: false });
+  const hydra = comp.cfg.get('hydra') as DictNode;
+  configureFromDict(toContainer(resolvedCopy(hydra.get('hydra_logging')!)), 'hydra');
+  const modeInCfg = select(comp.cfg, 'hydra.mode');
+  const mode: RunMode = wantMulti || (!args.run && modeInCfg === 'MULTIRUN') ? 'MULTIRUN' : 'RUN';
+
+  if (args.help || args.hydraHelp || args.cfg || args.info) {
+    if (mode === 'MULTIRUN' && !wantMulti) {
+      /* compose again so `???` groups are skipped as in a sweep */
+    }
+    if (args.help) print(renderHelp(comp, 'help', args.resolve) + '\n');
+    else if (args.hydraHelp) print(renderHelp(comp, 'hydra_help', args.resolve) + '\n');
+    else if (args.info) printInfo(comp, args.info, print);
+    else printCfg(comp, args, print);
+    return { mode: 'info', jobs: [] };
+  }
+
+  if (mode === 'RUN') {
+    const sweeps = comp.overrides.filter((o) => o.isSweep());
+    if (sweeps.length) {
+      const o = sweeps[0]!;
+      const v = o.inputLine.slice(o.inputLine.indexOf('=') + 1);
+      throw new ConfigCompositionError(
+        `Ambiguous value for argument '${o.inputLine}': to use it as a list use ${o.keyOrGroup}=[${v}], as a string quote it: ${o.keyOrGroup}='${v}', to sweep over it add --multirun (-m)`,
+      );
+    }
+    openDict(hydra, () => hydra.set('mode', new ValueNode('RUN')));
+    openDict(hydra, () => (hydra.get('overrides') as DictNode).get('hydra') instanceof ListNode && ((hydra.get('overrides') as DictNode).get('hydra') as ListNode).push(new ValueNode('hydra.mode=RUN')));
+    const job = await runJob(comp.cfg, task, 'run', 0);
+    return { mode: 'RUN', jobs: [job] };
+  }
+  return multirun(comp, baseOpts, task);
+}
+
+async function multirun<T>(
+  master: Composition,
+  base: { configDir: string[]; configName: string | null; jobName?: string | undefined },
+  task: TaskFunction<T>,
+): Promise<RunResult> {
+  const cfg = master.cfg;
+  const hydra = cfg.get('hydra') as DictNode;
+  openDict(hydra, () => hydra.set('mode', new ValueNode('MULTIRUN')));
+  const taskOverrides: Override[] = master.overrides.filter((o) => !o.isHydraOverride());
+  const hydraOverrides = master.overrides.filter((o) => o.isHydraOverride()).map((o) => o.inputLine);
+  const sweeperTarget = String(select(cfg, 'hydra.sweeper._target_') ?? '');
+  const paramsRaw = select(cfg, 'hydra.sweeper.params');
+  const params = paramsRaw && typeof paramsRaw === 'object' ? (toContainer(paramsRaw as object) as Record<string, unknown>) : null;
+  const paramStrings = params ? Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])) : null;
+  setHydraConfig(hydra);
+  const sweepDir = resolvePath(String(select(cfg, 'hydra.sweep.dir')));
+  mkdirSync(sweepDir, { recursive: true });
+  atomicWrite(join(sweepDir, 'multirun.yaml'), toYaml(cfg));
+
+  const runOne = async (overrides: string[], num: number): Promise<JobResult> => {
+    const c = composeNodes({ ...base, overrides: [...hydraOverrides, ...overrides], runMode: 'RUN' });
+    copyCache(cfg, c.cfg);
+    const h = c.cfg.get('hydra') as DictNode;
+    openDict(h, () => {
+      h.set('mode', new ValueNode('MULTIRUN'));
+      ((h.get('overrides') as DictNode).get('hydra') as ListNode).push(new ValueNode('hydra.mode=MULTIRUN'));
+    });
+    // the sweep folder is the master's (same timestamps)
+    openDict(h, () => (h.get('sweep') as DictNode).set('dir', new ValueNode(sweepDir)));
+    return runJob(c.cfg, task, 'sweep', num);
+  };
+
+  const jobs: JobResult[] = [];
+  if (sweeperTarget.includes('optuna') || sweeperTarget.includes('Search')) {
+    const sweeper = toContainer(resolvedCopy(hydra.get('sweeper')!)) as Record<string, any>;
+    const nTrials = Number(sweeper.n_trials ?? 20);
+    const direction = String(sweeper.direction ?? 'minimize');
+    const seed = sweeper.sampler?.seed ?? null;
+    const { space, fixed } = searchSpace(taskOverrides, paramStrings);
+    const r = rng(typeof seed === 'number' ? seed : null);
+    const grid = String(sweeper.sampler?._target_ ?? '').includes('Grid');
+    let combos: string[][] = [];
+    if (grid) {
+      combos = [[]];
+      for (const s of space) combos = combos.flatMap((c) => (s.grid ?? [s.sample(r)]).map((v) => [...c, v]));
+    }
+    hydraLog.info(`Search sweeper: ${grid ? 'grid' : 'random'} sampler, ${nTrials} trials, direction: ${direction}`);
+    let best: { params: Record<string, unknown>; value: number } | undefined;
+    for (let i = 0; i < (grid ? Math.min(nTrials, combos.length) : nTrials); i++) {
+      const picked = grid ? combos[i]! : space.map((s) => s.sample(r));
+      const ov = [...fixed, ...picked];
+      hydraLog.info(`\t#${i} : ${ov.join(' ')}`);
+      const job = await runOne(ov, i);
+      jobs.push(job);
+      const v = Number(job.returnValue);
+      if (job.returnValue === undefined || job.returnValue === null || Number.isNaN(v)) {
+        throw new HydraError(`The search sweeper needs the task to return a number (trial #${i} returned ${String(job.returnValue)})`);
+      }
+      if (!best || (direction === 'maximize' ? v > best.value : v < best.value)) {
+        best = { params: Object.fromEntries(picked.map((p) => { const o = parseOverride(p); return [o.keyElement(), plainValue(o.value() as never)]; })), value: v };
+      }
+    }
+    if (best) {
+      hydraLog.info(`Best parameters: ${JSON.stringify(best.params)}`);
+      hydraLog.info(`Best value: ${best.value}`);
+      atomicWrite(join(sweepDir, 'optimization_results.yaml'), dumpYaml({ name: 'optuna', best_params: best.params, best_value: best.value }));
+    }
+    return { mode: 'MULTIRUN', jobs, sweepDir, ...(best ? { best } : {}) };
+  }
+
+  const jobLists = basicSweepJobs(taskOverrides, paramStrings, (g) => master.repo.groupOptions(g));
+  const maxBatch = select(cfg, 'hydra.sweeper.max_batch_size');
+  void maxBatch;
+  hydraLog.info(`Launching ${jobLists.length} jobs locally`);
+  for (let i = 0; i < jobLists.length; i++) {
+    hydraLog.info(`\t#${i} : ${jobLists[i]!.join(' ')}`);
+    jobs.push(await runOne(jobLists[i]!, i));
+  }
+  return { mode: 'MULTIRUN', jobs, sweepDir };
+}
+
+/**
+ * Hydra's @hydra.main for TypeScript: `await main({ configPath: 'configs', configName: 'train' },
+ * (cfg) => train(cfg))`. Errors print as one line (plus a pointer for bad overrides) and set a
+ * non-zero exit code; the task's return value (a list for -m) is returned.
+ */
+export async function main<T = Record<string, any>>(opts: MainOptions, task: TaskFunction<T>): Promise<unknown> {
+  try {
+    const r = await runHydra<T>(opts, task);
+    if (r.mode === 'MULTIRUN') return r.jobs.map((j) => j.returnValue);
+    return r.jobs[0]?.returnValue;
+  } catch (e) {
+    process.exitCode = 1;
+    const err = e as Error & { detail?: string; jobOverrides?: string[] };
+    const full = process.env.HYDRA_FULL_ERROR === '1';
+    if (err instanceof HydraError && !err.jobOverrides) {
+      process.stderr.write(`Error: ${err.message}\n${err.detail ? err.detail + '\n' : ''}`);
+      if (full && err.stack) process.stderr.write(err.stack + '\n');
+    } else {
+      const ov = err.jobOverrides ? `Error executing job with overrides: [${err.jobOverrides.map((o) => `'${o}'`).join(', ')}]\n` : '';
+      process.stderr.write(`${ov}${full ? (err.stack ?? String(err)) : `${err.name ?? 'Error'}: ${err.message ?? String(err)}`}\n`);
+      if (!full) process.stderr.write('Set the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.\n');
+    }
+    return undefined;
+  }
+}
