@@ -1,0 +1,90 @@
+/**
+ * `npm run bench` in packages/torch: the issue's CNN (conv3x3 32-64-128, each ReLU + maxpool,
+ * global average pool, dense 2; 64x64x3 input, batch 32, Adam), training and inference images/s,
+ * and the per-op overhead of a small element-wise op, beside the same network in Python PyTorch
+ * when `/usr/bin/python3 -c "import torch"` works. Options: --steps N, --threads N, --no-python.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as torch from '../index.js';
+import { F, nn, optim, type Tensor } from '../index.js';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : def;
+};
+const steps = opt('--steps', 20);
+const threads = opt('--threads', 0);
+if (threads > 0) torch.setNumThreads(threads);
+const B = 32;
+
+class Net extends nn.Module {
+  c1 = new nn.Conv2d(3, 32, 3, { padding: 1 });
+  c2 = new nn.Conv2d(32, 64, 3, { padding: 1 });
+  c3 = new nn.Conv2d(64, 128, 3, { padding: 1 });
+  fc = new nn.Linear(128, 2);
+  forward(x: Tensor): Tensor {
+    let h = F.maxPool2d(this.c1.forward(x).relu_(), 2);
+    h = F.maxPool2d(this.c2.forward(h).relu_(), 2);
+    h = F.maxPool2d(this.c3.forward(h).relu_(), 2);
+    return this.fc.forward(h.mean([2, 3]));
+  }
+}
+
+torch.manualSeed(0);
+const net = new Net();
+const adam = new optim.Adam(net.parameters(), { lr: 1e-3 });
+const x = torch.keep(torch.randn([B, 3, 64, 64]));
+const y = torch.keep(torch.randint(0, 2, [B]));
+
+const trainStep = () =>
+  torch.tidy(() => {
+    adam.zeroGrad();
+    const loss = F.crossEntropy(net.forward(x), y);
+    loss.backward();
+    adam.step();
+  });
+
+for (let i = 0; i < 3; i++) trainStep();
+let t = performance.now();
+for (let i = 0; i < steps; i++) trainStep();
+const train = (steps * B) / ((performance.now() - t) / 1000);
+
+net.eval();
+const infer = torch.noGrad(() => {
+  for (let i = 0; i < 3; i++) torch.tidy(() => net.forward(x).dispose());
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) torch.tidy(() => net.forward(x).dispose());
+  return (steps * B) / ((performance.now() - t0) / 1000);
+});
+
+const a = torch.keep(torch.ones([4]));
+const b = torch.keep(torch.ones([4]));
+const n = 100000;
+t = performance.now();
+for (let i = 0; i < n; i++) a.add(b).dispose();
+const opUs = ((performance.now() - t) / n) * 1000;
+
+const fmt = (v: number) => v.toFixed(1).padStart(8);
+console.log(`@copper/torch bench: CNN 32-64-128, batch ${B}, 64x64x3, Adam; libtorch ${torch.libtorchVersion}, ${torch.getNumThreads()} thread(s), ${steps} steps`);
+console.log(`                     copper    pytorch   ratio`);
+
+let py: { train: number; infer: number; op_us: number; threads: number; version: string } | null = null;
+const pyBin = '/usr/bin/python3';
+if (!args.includes('--no-python') && existsSync(pyBin) && spawnSync(pyBin, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) {
+  const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'cnn.py');
+  const r = spawnSync(pyBin, [script, String(steps), String(threads)], { encoding: 'utf8' });
+  if (r.status === 0) py = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  else console.log(`(python benchmark failed: ${r.stderr.trim().split('\n').pop()})`);
+}
+const row = (name: string, ours: number, theirs: number | undefined, unit: string, lowerIsBetter = false) => {
+  const ratio = theirs === undefined ? '' : (lowerIsBetter ? theirs / ours : ours / theirs).toFixed(2) + 'x';
+  console.log(`${name.padEnd(20)} ${fmt(ours)} ${theirs === undefined ? '       -' : fmt(theirs)}   ${ratio.padStart(5)}  ${unit}`);
+};
+row('train', train, py?.train, 'images/s');
+row('infer', infer, py?.infer, 'images/s');
+row('op overhead (add)', opUs, py?.op_us, 'us/op (ratio: speed vs python)', true);
+if (!py) console.log('(Python PyTorch not available: /usr/bin/python3 -c "import torch" failed; no comparison)');
