@@ -188,8 +188,6 @@ class OverrideParser {
       key = parts.join('/');
     } else if (t.t === 'ID' || t.t === 'KEY_SPECIAL' || t.t === 'DOT_PATH') {
       key = this.next().s;
-    } else if (t.t === 'AT' || t.t === 'EQUAL') {
-      key = '';
     } else this.unexpected('a key (e.g. db.user or group/subgroup)');
     let pkg: string | null = null;
     if (this.peek().t === 'AT') {
