@@ -14,6 +14,29 @@ export { LocalFileSystem, linkFileSync, writeFileAtomic, LINK_TYPES, type LinkTy
 
 // repository and operations
 export { Repo } from './repo/repo.js';
+export { ScmContext, DVC_DIR, type RepoOptions } from './repo/repo.js';
+export { init, InitError, DVCIGNORE_TEXT, type InitOptions } from './repo/init.js';
+export {
+  openConfig,
+  parseConfigName,
+  configGet,
+  configSet,
+  configUnset,
+  configList,
+  cacheDirGet,
+  cacheDirSet,
+  cacheDirUnset,
+} from './repo/config.js';
+export {
+  remoteAdd,
+  remoteModify,
+  remoteList,
+  remoteDefault,
+  remoteSetDefault,
+  remoteRemove,
+  remoteRename,
+  type RemoteEntry,
+} from './repo/remote.js';
 export { add, type AddOptions, type AddedOutput } from './repo/add.js';
 export { status, formatStatus, statusJson, type StatusReport, type StatusResult } from './repo/status.js';
 export {
@@ -34,6 +57,21 @@ export { collectDvcFiles, resolveTargets } from './repo/collect.js';
 export { DataContext, withData } from './repo/context.js';
 
 // building blocks (remotes, gc, pipelines reuse these)
+export {
+  Config,
+  NoRemoteError,
+  mergeConfig,
+  globalConfigDir,
+  systemConfigDir,
+  LEVELS,
+  type Level,
+  type ConfigDict,
+  type RemoteConfig,
+} from './config/config.js';
+export { parseUrlScheme } from './config/url.js';
+export { parseIni, writeIni, IniError, type IniSection, type IniValue } from './formats/config.js';
+export { Git, ScmError, findGitRoot } from './scm/git.js';
+export { withLock, isLockHeld, FAILED_TO_LOCK_MESSAGE } from './lock.js';
 export { DvcFile, resolveOutPath, type DvcOut, type OutHash } from './formats/dvcfile.js';
 export { DvcIgnore } from './formats/dvcignore.js';
 export { md5File, md5FileSync, md5Bytes, MD5_RE, OID_RE } from './hash/md5.js';

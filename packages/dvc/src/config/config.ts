@@ -16,12 +16,13 @@
  * merged result (an unknown option fails with DVC's message, exit 251), and writes the file
  * atomically, byte-identical to DVC.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { IniError, isSection, parseIni, writeIni, type IniSection } from '../formats/config.js';
-import { LINK_TYPES, SchemaError, SECTION_NAMES, validateConfig, type LinkType } from './schema.js';
+import { LINK_TYPES, writeFileAtomic, type LinkType } from '../fs/local.js';
+import { SchemaError, SECTION_NAMES, validateConfig } from './schema.js';
 import { looksLikeUrl } from './url.js';
 
 export type Level = 'system' | 'global' | 'repo' | 'local';
@@ -344,10 +345,8 @@ export class Config {
   }
 }
 
-/** Writes a config file atomically (temp name in the same folder, then rename). */
+/** Writes a config file atomically (temp name in the same folder, then rename), creating its folder. */
 export function writeConfigFile(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o644 });
-  renameSync(tmp, file);
+  writeFileAtomic(file, text);
 }

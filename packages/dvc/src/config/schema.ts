@@ -7,6 +7,7 @@
  * Remote sections are checked against the options of their URL scheme (s3, azure, gs, ssh, http(s),
  * webdav(s), hdfs, webhdfs, oss, gdrive, and local paths).
  */
+import { LINK_TYPES } from '../fs/local.js';
 import { parseUrlScheme } from './url.js';
 
 export class SchemaError extends Error {
@@ -89,9 +90,6 @@ const boolOrStr: Leaf = (v) => {
     return str(v);
   }
 };
-export const LINK_TYPES = ['reflink', 'hardlink', 'symlink', 'copy'] as const;
-export type LinkType = (typeof LINK_TYPES)[number];
-
 /** `cache.type`: 'reflink,copy' or a list -> ['reflink', 'copy']; unknown types are an error. */
 export const cacheType: Leaf = (v) => {
   const types = Array.isArray(v) ? v.map(String) : String(v).split(',').map((t) => t.trim());

@@ -82,7 +82,7 @@ export async function init(rootDir: string = process.cwd(), opts: InitOptions = 
   else writeFileSync(configFile, '');
 
   const dvcignore = join(root, '.dvcignore');
-  if (!existsSync(dvcignore)) writeFileSync(dvcignore, DVCIGNORE_TEXT);
+  if (!existsSync(dvcignore)) writeFileSync(dvcignore, DVCIGNORE_TEXT, { flag: 'wx' });
 
   // Opening the repository writes .dvc/.gitignore (config.local, tmp, cache) as DVC does.
   const repo = new Repo(root, { noScm: opts.noScm });
