@@ -18,6 +18,10 @@ export abstract class LRScheduler {
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
     this.lastEpoch = lastEpoch;
     this.lastLr = optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  /** Subclasses call this at the end of their constructor (PyTorch's _initial_step). */
+  protected initialStep(): void {
     this.step();
   }
 
@@ -54,6 +58,7 @@ export abstract class LRScheduler {
 export class StepLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly stepSize: number, readonly gamma = 0.1, lastEpoch = -1) {
     super(optimizer, lastEpoch);
+    this.initialStep();
   }
   protected getLr(): number[] {
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return this.groupLrs;
@@ -65,6 +70,7 @@ export class StepLR extends LRScheduler {
 export class MultiStepLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly milestones: number[], readonly gamma = 0.1, lastEpoch = -1) {
     super(optimizer, lastEpoch);
+    this.initialStep();
   }
   protected getLr(): number[] {
     const hits = this.milestones.filter((m) => m === this.lastEpoch).length;
@@ -77,6 +83,7 @@ export class MultiStepLR extends LRScheduler {
 export class ExponentialLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly gamma: number, lastEpoch = -1) {
     super(optimizer, lastEpoch);
+    this.initialStep();
   }
   protected getLr(): number[] {
     if (this.lastEpoch === 0) return this.groupLrs;
@@ -88,6 +95,7 @@ export class ExponentialLR extends LRScheduler {
 export class LinearLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly startFactor = 1 / 3, readonly endFactor = 1, readonly totalIters = 5, lastEpoch = -1) {
     super(optimizer, lastEpoch);
+    this.initialStep();
   }
   protected getLr(): number[] {
     if (this.lastEpoch === 0) return this.groupLrs.map((lr) => lr * this.startFactor);
@@ -104,6 +112,7 @@ export class LinearLR extends LRScheduler {
 export class LambdaLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly lrLambda: (epoch: number) => number, lastEpoch = -1) {
     super(optimizer, lastEpoch);
+    this.initialStep();
   }
   protected getLr(): number[] {
     return this.baseLrs.map((b) => b * this.lrLambda(this.lastEpoch));
@@ -114,6 +123,7 @@ export class LambdaLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly tMax: number, readonly etaMin = 0, lastEpoch = -1) {
     super(optimizer, lastEpoch);
+    this.initialStep();
   }
   protected getLr(): number[] {
     const e = this.lastEpoch;
