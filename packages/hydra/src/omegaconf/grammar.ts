@@ -19,7 +19,7 @@ export type Element =
 
 const ID_RE = /[a-zA-Z_][a-zA-Z0-9_-]*/y;
 const INT_U = '(?:0|[1-9](?:_?[0-9])*)';
-const POINT_FLOAT = `(?:${INT_U}\\.|${INT_U}?\\.[0-9](?:_?[0-9])*)`;
+const POINT_FLOAT = `(?:${INT_U}?\\.[0-9](?:_?[0-9])*|${INT_U}\\.)`;
 const EXP_FLOAT = `(?:(?:${INT_U}|${POINT_FLOAT})[eE][+-]?[0-9](?:_?[0-9])*)`;
 const FLOAT_RE = new RegExp(`[+-]?(?:${EXP_FLOAT}|${POINT_FLOAT}|[Ii][Nn][Ff]|[Nn][Aa][Nn])`, 'y');
 const INT_RE = new RegExp(`[+-]?${INT_U}`, 'y');
