@@ -266,13 +266,18 @@ export class Config {
     const file = this.files[lvl];
     if (!file) throw new ConfigError('Not inside a DVC repo');
     const conf = this.loadRaw(lvl);
-    const before = new Set(pathFields(conf).map(([o, k]) => o[k] as string));
+    // Path values read from the file stay as written (also when their section moves, as in a
+    // rename); values `fn` sets are new and get stored relative to this file.
+    const before = new WeakMap<ConfigDict, Map<string, unknown>>();
+    for (const [obj, key] of pathFields(conf)) {
+      if (!before.has(obj)) before.set(obj, new Map());
+      before.get(obj)!.set(key, obj[key]);
+    }
     const result = fn(conf);
     const dir = dirname(file);
     const cwd = opts.cwd ?? process.cwd();
     for (const [obj, key] of pathFields(conf)) {
-      const v = obj[key] as string;
-      if (!before.has(v)) obj[key] = storeNewPath(dir, v, cwd);
+      if (before.get(obj)?.get(key) !== obj[key]) obj[key] = storeNewPath(dir, obj[key], cwd);
     }
     const validate = opts.validate ?? true;
     if (validate) {

@@ -74,6 +74,12 @@ describe('Config', () => {
     );
     // ../elsewhere from repo/sub is repo/elsewhere, which is ../elsewhere from repo/.dvc
     assert.equal(c.remote('new').url, join(s.dir, 'repo', 'elsewhere'));
+    // a new value equal to one already in the file is still taken from the cwd
+    c.edit('repo', (conf) => {
+      conf.remote.twin = { url: '../keep/as/is' };
+    }, { cwd: join(s.dir, 'repo') });
+    assert.match(readFileSync(join(s.dvcDir, 'config'), 'utf8'), /\['remote "old"'\]\n    url = \.\.\/keep\/as\/is\n/);
+    assert.match(readFileSync(join(s.dvcDir, 'config'), 'utf8'), /\['remote "twin"'\]\n    url = \.\.\/\.\.\/keep\/as\/is\n$/);
   });
 
   test('an unknown option is refused with DVC\'s message and nothing is written', () => {
