@@ -8,18 +8,20 @@
  *   p.done();                                            // erases the line
  *
  * It draws nothing when stderr is not a TTY, with -q, when CI is set, or when TERM=dumb, so
- * piped output and logs stay clean. The library reports through the small ProgressSink
- * interface; only the CLI creates a drawing one.
+ * piped output and logs stay clean. `advance` is a plain function (no `this`), so it can be
+ * handed to the library as its `onProgress(files, bytes)` callback:
+ *
+ *   await add(repo, targets, { onProgress: p.advance }); p.done();
  */
 
-/** What library code calls; NO_PROGRESS when nobody watches. */
-export interface ProgressSink {
+/** What a command drives; NO_PROGRESS when nobody watches. */
+export interface ProgressReporter {
   setTotal(total: { files?: number; bytes?: number }): void;
   advance(files: number, bytes?: number): void;
   done(): void;
 }
 
-export const NO_PROGRESS: ProgressSink = {
+export const NO_PROGRESS: ProgressReporter = {
   setTotal() {},
   advance() {},
   done() {},
@@ -62,7 +64,7 @@ export function progressEnabled(opts: ProgressOptions = {}): boolean {
   return !opts.quiet && !!stream.isTTY && !env.CI && env.TERM !== 'dumb';
 }
 
-export function progress(label: string, opts: ProgressOptions = {}): ProgressSink {
+export function progress(label: string, opts: ProgressOptions = {}): ProgressReporter {
   if (!progressEnabled(opts)) return NO_PROGRESS;
   const stream = opts.stream ?? process.stderr;
   const now = opts.now ?? Date.now;

@@ -56,6 +56,16 @@ describe('progress', () => {
     assert.equal(writes[0], '\rChecking 300 files, 150 files/s');
   });
 
+  test('advance works detached, as a library onProgress(files, bytes) callback', () => {
+    const { stream, writes } = fakeTty();
+    let t = 0;
+    const p = progress('Checking out', { stream, env: {}, now: () => t });
+    const onProgress: (files: number, bytes: number) => void = p.advance;
+    t = 1000;
+    onProgress(2, 2000);
+    assert.equal(writes[0], '\rChecking out 2 files, 2.00 kB, 2.00 kB/s');
+  });
+
   test('number formats', () => {
     assert.equal(formatBytes(999), '999 B');
     assert.equal(formatBytes(34_000), '34.0 kB');
