@@ -18,6 +18,8 @@ function addCommonOptions(cmd: Command): void {
     const has = (flag: string) => sub.options.some((o) => o.short === flag || o.long === flag);
     if (!has('-q')) sub.option('-q, --quiet', 'Be quiet.');
     if (!has('-v')) sub.option('-v, --verbose', 'Be verbose.');
+    sub.helpOption('-h, --help', 'Show this help message and exit.');
+    if (sub.commands.length) sub.helpCommand(false);
     addCommonOptions(sub);
   }
 }
@@ -42,6 +44,7 @@ export async function run(argv: string[]): Promise<number> {
     .option('-v, --verbose', 'Be verbose.')
     .option('-V, --version', 'Show program\'s version.')
     .helpCommand(false)
+    .helpOption('-h, --help', 'Show this help message and exit.')
     .exitOverride()
     .configureOutput({ outputError: (s: string) => writeCommanderError(s) })
     .showHelpAfterError(false);
