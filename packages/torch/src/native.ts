@@ -55,6 +55,7 @@ export interface Native {
   requiresGrad(t: H): boolean;
   setRequiresGrad(t: H, v: boolean): void;
   grad(t: H): HN;
+  hasGrad(t: H): boolean;
   setGrad(t: H, g: HN): void;
   isLeaf(t: H): boolean;
   retainGrad(t: H): void;

@@ -164,6 +164,7 @@ static Napi::Value grad(const Napi::CallbackInfo& info) {
   if (!g.defined()) return info.Env().Null();
   return Wrap(info.Env(), g);
 }
+static Napi::Value hasGrad(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), T(info[0]).grad().defined()); }
 static Napi::Value setGrad(const Napi::CallbackInfo& info) {
   auto t = T(info[0]);
   t.mutable_grad() = OptT(info[1]);
@@ -274,6 +275,7 @@ void InitTensor(Napi::Env env, Napi::Object e) {
   CT_EXPORT(e, requiresGrad);
   CT_EXPORT(e, setRequiresGrad);
   CT_EXPORT(e, grad);
+  CT_EXPORT(e, hasGrad);
   CT_EXPORT(e, setGrad);
   CT_EXPORT(e, isLeaf);
   CT_EXPORT(e, retainGrad);

@@ -142,7 +142,7 @@ export abstract class Module {
   }
   /** Sets every parameter's gradient to null (PyTorch's zero_grad(set_to_none=True)). */
   zeroGrad(): void {
-    for (const p of this.parameters()) if (native.grad(p.handle) !== null) p.grad = null;
+    for (const p of this.parameters()) if (native.hasGrad(p.handle)) p.grad = null;
   }
   requiresGrad_(on = true): this {
     for (const p of this.parameters()) p.requiresGrad = on;

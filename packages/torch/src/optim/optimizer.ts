@@ -38,7 +38,7 @@ export abstract class Optimizer<O extends { lr: number }> {
 
   /** Sets the gradients of all optimized parameters to null (PyTorch's set_to_none=True). */
   zeroGrad(): void {
-    for (const g of this.paramGroups) for (const p of g.params) if (native.grad(p.handle) !== null) native.setGrad(p.handle, null);
+    for (const g of this.paramGroups) for (const p of g.params) if (native.hasGrad(p.handle)) native.setGrad(p.handle, null);
   }
 
   /** One update from the current gradients. */
