@@ -165,7 +165,11 @@ export interface RemoteConfig {
   options: ConfigDict;
 }
 
-/** No remote given and no default one (DVC: NoRemoteError, "config file error: no remote specified ..."). */
+/**
+ * No remote given and no default one. Thrown alone it exits 251 like any config error; DVC's
+ * push/pull/fetch catch it and print `failed to push data to the cloud - config file error: ${reason}`
+ * with exit 1 (fixture 13), so `reason` holds the bare text.
+ */
 export class NoRemoteError extends ConfigError {
   constructor(readonly reason: string) {
     super(reason);
