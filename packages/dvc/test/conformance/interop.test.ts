@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { sandbox } from '../cli/helpers.js';
@@ -68,5 +68,32 @@ describe('a repository made by Python DVC, used by our CLI', () => {
     const st = s.dvc(['status']);
     assert.equal(st.code, 0, st.stderr);
     assert.equal(st.stdout, 'Data and pipelines are up to date.\n');
+  });
+});
+
+describe('a repository made by our CLI, with files Python DVC wrote dropped in', () => {
+  test('a .dvc file and cache objects from Python DVC: checkout restores the data exactly', () => {
+    const s = sandbox();
+    assert.equal(s.dvc(['init', '-q']).code, 0);
+    const py = mkdtempSync(join(s.tmp, 'py-'));
+    const tar = spawnSync('tar', ['xzf', join(FIXTURES_DIR, '02-add-dir', 'tree.tar.gz'), '-C', py], { encoding: 'utf8' });
+    assert.equal(tar.status, 0, tar.stderr);
+    cpSync(join(py, 'repo', 'data.dvc'), join(s.repo, 'data.dvc'));
+    cpSync(join(py, 'repo', '.dvc', 'cache'), join(s.repo, '.dvc', 'cache'), { recursive: true });
+    const missing = s.dvc(['status']);
+    assert.equal(missing.code, 0, missing.stderr);
+    assert.match(missing.stdout, /^data\.dvc:\n\tchanged outs:\n\t\tdeleted: +data\n$/);
+    const co = s.dvc(['checkout', '-q']);
+    assert.equal(co.code, 0, co.stderr);
+    const expected = parseTree(readFileSync(join(FIXTURES_DIR, '02-add-dir', 'tree.txt'), 'utf8'));
+    const ours = scanTree(s.tmp);
+    for (const [path, e] of expected) {
+      if (!path.startsWith('repo/data/')) continue;
+      assert.equal(ours.get(path)?.md5, e.md5, path);
+      assert.equal(ours.get(path)?.size, e.size, path);
+    }
+    assert.equal(readFileSync(join(s.repo, '.gitignore'), 'utf8'), '/data\n', 'checkout makes git ignore the output');
+    assert.equal(s.dvc(['status']).stdout, 'Data and pipelines are up to date.\n');
+    rmSync(py, { recursive: true, force: true });
   });
 });
