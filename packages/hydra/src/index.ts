@@ -13,3 +13,4 @@ export { main, runHydra, type MainOptions, type TaskFunction, type JobResult, ty
 export { getLogger, type Logger } from './app/log.js';
 export { instantiate, instantiateAsync, loadTargets, registerTarget, registerTargets, unregisterTarget, type Target } from './instantiate.js';
 export { getHydraConfig } from './compose/compose.js';
+export { s, validate, Schema, type Infer } from './schema.js';

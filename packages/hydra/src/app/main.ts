@@ -17,6 +17,7 @@ import { copyCache } from '../omegaconf/resolve.js';
 import { composeNodes, setHydraConfig, VERSION, type Composition, type RunMode } from '../compose/compose.js';
 import { dumpYaml } from '../omegaconf/yaml.js';
 import { FLAGS_HELP, parseArgs, type HydraArgs } from './args.js';
+import type { Schema, Infer } from '../schema.js';
 import { configureFromDict, hydraLog, setQuiet } from './log.js';
 import { basicSweepJobs, rng, searchSpace } from './sweepers.js';
 
@@ -37,6 +38,8 @@ export interface MainOptions {
   print?: (text: string) => void;
   /** No console logging (log files are still written). */
   quiet?: boolean;
+  /** Check every job's config against this schema (see schema.ts). */
+  schema?: Schema<any>;
 }
 
 export type TaskFunction<T> = (cfg: T) => unknown | Promise<unknown>;
@@ -253,7 +256,7 @@ export async function runHydra<T = Record<string, any>>(opts: MainOptions, task:
   const configDir = resolveConfigDir(opts, args);
   const dirs = [configDir, args.configDir ? resolvePath(args.configDir) : null].filter((x): x is string => x !== null);
   const configName = args.configName ?? opts.configName ?? null;
-  const baseOpts = { configDir: dirs, configName, jobName: opts.jobName } as const;
+  const baseOpts = { configDir: dirs, configName, jobName: opts.jobName, schema: opts.schema } as const;
 
   const wantMulti = args.multirun;
   const comp = composeNodes({ ...baseOpts, overrides: args.overrides, runMode: wantMulti ? 'MULTIRUN' : 'RUN', validateSweeps: false });
@@ -292,7 +295,7 @@ export async function runHydra<T = Record<string, any>>(opts: MainOptions, task:
 
 async function multirun<T>(
   master: Composition,
-  base: { configDir: string[]; configName: string | null; jobName?: string | undefined },
+  base: { configDir: string[]; configName: string | null; jobName?: string | undefined; schema?: Schema<any> | undefined },
   task: TaskFunction<T>,
 ): Promise<RunResult> {
   const cfg = master.cfg;
@@ -376,6 +379,8 @@ async function multirun<T>(
  * (cfg) => train(cfg))`. Errors print as one line (plus a pointer for bad overrides) and set a
  * non-zero exit code; the task's return value (a list for -m) is returned.
  */
+export async function main<S extends Schema<any>>(opts: MainOptions & { schema: S }, task: TaskFunction<Infer<S>>): Promise<unknown>;
+export async function main<T = Record<string, any>>(opts: MainOptions, task: TaskFunction<T>): Promise<unknown>;
 export async function main<T = Record<string, any>>(opts: MainOptions, task: TaskFunction<T>): Promise<unknown> {
   try {
     const r = await runHydra<T>(opts, task);

@@ -22,6 +22,7 @@ import { wrap } from '../omegaconf/proxy.js';
 import { createDefaultsList, type ResultDefault } from './defaults.js';
 import { ConfigRepository } from './repository.js';
 import { strftime } from './strftime.js';
+import { validate, type Schema, type Infer } from '../schema.js';
 
 export const VERSION = '0.1.0';
 export const VERSION_BASE = '1.3';
@@ -76,6 +77,8 @@ export interface ComposeOptions {
   validateSweeps?: boolean;
   /** Add Hydra's own config groups (default true). */
   withHydra?: boolean;
+  /** Check the composed config (without `hydra`) against this schema; fills its defaults. */
+  schema?: Schema<any>;
 }
 
 export interface Composition {
@@ -258,6 +261,7 @@ export function composeNodes(opts: ComposeOptions = {}): Composition {
   if (hydra) hydra.flags.readonly = false;
 
   applyConfigOverrides(cfg, dl.configOverrides);
+  if (opts.schema) validate(cfg, opts.schema, { ignoreRootKeys: withHydra ? ['hydra'] : [] });
 
   if (withHydra && hydra instanceof DictNode) {
     openDict(hydra, () => {
@@ -298,6 +302,8 @@ export function composeNodes(opts: ComposeOptions = {}): Composition {
  * Hydra's compose API: the composed config as an object (`cfg.db.user`), typed as T.
  * Values are resolved when read; `???` throws when read; unknown keys throw (struct mode).
  */
+export function compose<S extends Schema<any>>(opts: ComposeOptions & { schema: S }): Infer<S>;
+export function compose<T = Record<string, any>>(opts?: ComposeOptions): T;
 export function compose<T = Record<string, any>>(opts: ComposeOptions = {}): T {
   const { cfg } = composeNodes(opts);
   if (!opts.returnHydraConfig && cfg.get('hydra')) {
