@@ -65,7 +65,14 @@ describe('dvc command line', () => {
     const v = s.dvc(['-V']);
     assert.equal(v.code, 0);
     assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
-    assert.match(s.dvc(['version']).stdout, /^DVC version: \d+\.\d+\.\d+ \(copper\)/);
+    const inRepo = s.dvc(['version']).stdout;
+    assert.match(inRepo, /^DVC version: \d+\.\d+\.\d+ \(copper\)\n/);
+    assert.match(inRepo, /\tGlobal: .*global-config\n/);
+    assert.match(inRepo, /\nCache types: reflink, copy\n/);
+    assert.match(inRepo, /\nRepo: dvc, git$/m);
+    const outside = s.dvc(['doctor'], { cwd: s.tmp });
+    assert.equal(outside.code, 0);
+    assert.doesNotMatch(outside.stdout, /Repo:/);
   });
 
   test('-v shows the cause of an error after the one ERROR line, never by default', () => {
