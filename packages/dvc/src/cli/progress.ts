@@ -99,7 +99,7 @@ export function progress(label: string, opts: ProgressOptions = {}): ProgressRep
     if (!force && t - last < interval) return;
     last = t;
     let line = render();
-    const width = (stream.columns ?? 80) - 1;
+    const width = (stream.columns && stream.columns > 0 ? stream.columns : 80) - 1;
     if (line.length > width) line = line.slice(0, width);
     stream.write(`\r${line}${' '.repeat(Math.max(0, drawn - line.length))}`);
     drawn = line.length;

@@ -16,7 +16,13 @@ export function register(program: Command): void {
       if (opts.out) throw new DvcError('--out is not supported by this version of copper');
       const repo = Repo.open();
       const { add } = await import('../../repo/add.js');
-      await add(repo, targets, { noCommit: !opts.commit });
+      const { progress } = await import('../progress.js');
+      const bar = progress('Adding', { quiet: out.quiet });
+      try {
+        await add(repo, targets, { noCommit: !opts.commit, onProgress: bar.advance });
+      } finally {
+        bar.done();
+      }
       const hint = await repo.scmContext.finish({ quiet: out.quiet });
       if (hint) out.info(hint);
     });

@@ -16,15 +16,19 @@ export function register(program: Command): void {
       const { Repo } = await import('../../repo/repo.js');
       const co = await import('../../repo/checkout.js');
       const repo = Repo.open();
+      const { progress } = await import('../progress.js');
+      const bar = progress('Checking out', { quiet: out.quiet });
       let result;
       try {
-        result = await co.checkout(repo, targets, { force: opts.force, relink: opts.relink });
+        result = await co.checkout(repo, targets, { force: opts.force, relink: opts.relink, onProgress: bar.advance });
       } catch (e) {
+        bar.done();
         if (e instanceof co.CheckoutFailedError && !out.quiet) {
           for (const l of co.formatCheckoutChanges(e.result)) out.info(l);
         }
         throw e;
       }
+      bar.done();
       if (opts.summary) out.info(co.formatCheckoutSummary(result));
       else for (const l of co.formatCheckoutChanges(result)) out.info(l);
       const hint = await repo.scmContext.finish({ quiet: true, autostage: repo.config.autostage });
