@@ -14,3 +14,4 @@ export { getLogger, type Logger } from './app/log.js';
 export { instantiate, instantiateAsync, loadTargets, registerTarget, registerTargets, unregisterTarget, type Target } from './instantiate.js';
 export { getHydraConfig } from './compose/compose.js';
 export { s, validate, Schema, type Infer } from './schema.js';
+export { hydraConfig, getOriginalCwd, toAbsolutePath } from './utils.js';

@@ -225,7 +225,15 @@ async function runJob<T>(
     atomicWrite(join(d, 'hydra.yaml'), toYaml(h));
     atomicWrite(join(d, 'overrides.yaml'), dumpYaml(taskOverrides));
   }
-  configureFromDict(toContainer(resolvedCopy(hydra.get('job_logging')!)), 'job');
+  const jobLogging = toContainer(resolvedCopy(hydra.get('job_logging')!)) as Record<string, any>;
+  // hydra.verbose: true -> root logger at DEBUG; a name or a list of names -> those loggers
+  const verbose = toContainer(resolvedCopy(hydra.get('verbose') ?? new ValueNode(false)));
+  if (verbose === true && jobLogging?.root) jobLogging.root.level = 'DEBUG';
+  else if (typeof verbose === 'string' || Array.isArray(verbose)) {
+    jobLogging.loggers = { ...(jobLogging.loggers ?? {}) };
+    for (const name of ([] as unknown[]).concat(verbose)) jobLogging.loggers[String(name)] = { level: 'DEBUG' };
+  }
+  configureFromDict(jobLogging, 'job');
   const envSet = toContainer(select(cfg, 'hydra.job.env_set') as object, { resolve: true }) as Record<string, unknown>;
   for (const [k, v] of Object.entries(envSet ?? {})) process.env[k] = String(v);
   const chdir = select(cfg, 'hydra.job.chdir') === true;
@@ -320,8 +328,6 @@ async function multirun<T>(
       h.set('mode', new ValueNode('MULTIRUN'));
       ((h.get('overrides') as DictNode).get('hydra') as ListNode).push(new ValueNode('hydra.mode=MULTIRUN'));
     });
-    // the sweep folder is the master's (same timestamps)
-    openDict(h, () => (h.get('sweep') as DictNode).set('dir', new ValueNode(sweepDir)));
     return runJob(c.cfg, task, 'sweep', num);
   };
 

@@ -173,7 +173,7 @@ describe('main(): --cfg, --help, --info and error output', () => {
     const h = await capture(['--help', 'db=postgresql']);
     assert.match(h, /^my_app is powered by Hydra\.\n/);
     assert.match(h, /== Configuration groups ==\n[^]*\ndb: mysql, postgresql\n/);
-    assert.match(h, /\nserver: apache, nginx\n/);
+    assert.match(h, /\nserver: apache, full, nginx\nserver\/logging: verbose\n/);
     assert.match(h, /== Config ==[^]*driver: postgresql/);
     assert.doesNotMatch(h, /hydra\/launcher/);
     const hh = await capture(['--hydra-help']);
