@@ -1,7 +1,12 @@
 /** The progress line: drawn only for a person at a terminal; files, bytes, rate, ETA; erased at the end. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { formatBytes, formatDuration, NO_PROGRESS, progress } from '../../src/cli/progress.js';
+import { CLI } from '../conformance/replay.js';
+import { sandbox } from './helpers.js';
 
 function fakeTty(isTTY = true) {
   const writes: string[] = [];
@@ -74,3 +79,36 @@ describe('progress', () => {
     assert.equal(formatDuration(3725), '1:02:05');
   });
 });
+
+describe('progress in the CLI', () => {
+  test('dvc add draws on a terminal, not when piped or with -q', () => {
+    const s = sandbox();
+    assert.equal(s.dvc(['init', '-q']).code, 0);
+    mkdirSync(join(s.repo, 'data'));
+    for (let i = 0; i < 300; i++) writeFileSync(join(s.repo, 'data', `f${i}`), `file ${i}\n`.repeat(50));
+    const piped = s.dvc(['add', 'data']);
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stderr, '', 'nothing on a pipe');
+    rmData(s);
+    // under a pseudo-terminal (util-linux `script`), stdout and stderr both go to the terminal
+    const tty = (args: string) =>
+      spawnSync('script', ['-qec', `"${process.execPath}" "${CLI}" ${args}`, '/dev/null'], {
+        cwd: s.repo,
+        env: { ...s.env, TERM: 'xterm' },
+        encoding: 'utf8',
+      });
+    const quiet = tty('add -q data');
+    assert.equal(quiet.status, 0, quiet.stdout);
+    assert.doesNotMatch(quiet.stdout, /Adding/);
+    rmData(s);
+    const shown = tty('add data');
+    assert.equal(shown.status, 0, shown.stdout);
+    assert.match(shown.stdout, /\rAdding \d+ files, [\d.]+ [kM]?B, [\d.]+ [kM]?B\/s/);
+  });
+});
+
+function rmData(s: ReturnType<typeof sandbox>) {
+  // forget the output so the next add hashes and stores again
+  assert.equal(s.dvc(['remove', 'data.dvc', '-q']).code, 0);
+  spawnSync('rm', ['-rf', join(s.repo, '.dvc', 'cache'), join(s.repo, '.dvc', 'tmp')]);
+}
