@@ -4,6 +4,7 @@
 namespace ct {
 
 int64_t g_live = 0;
+static constexpr int64_t kReportBytes = 16384;
 
 static void Finalize(Napi::Env env, Holder* h) {
   Release(env, h);
@@ -26,8 +27,13 @@ Napi::Value Wrap(Napi::Env env, at::Tensor t) {
   if (t.defined() && t.has_storage()) {
     // Tell V8 about the memory it cannot see, so the GC (the backstop for tensors nobody
     // disposed) runs when a loop leaks tensors. Views count their storage again; good enough.
-    h->bytes = static_cast<int64_t>(t.storage().nbytes());
-    if (h->bytes) Napi::MemoryManagement::AdjustExternalMemory(env, h->bytes);
+    // Small tensors are left out: the call costs more than they weigh, and the young-generation
+    // GC collects their handles soon anyway.
+    int64_t n = static_cast<int64_t>(t.storage().nbytes());
+    if (n >= kReportBytes) {
+      h->bytes = n;
+      Napi::MemoryManagement::AdjustExternalMemory(env, n);
+    }
   }
   h->t = std::move(t);
   if (h->t.defined()) g_live++;
