@@ -5,7 +5,7 @@
 export class HydraError extends Error {
   override name = 'HydraError';
   /** Extra lines (e.g. a caret under the bad character) shown by the CLI below the message. */
-  detail?: string;
+  declare detail?: string;
   constructor(message: string, detail?: string) {
     super(message);
     if (detail !== undefined) this.detail = detail;
@@ -16,7 +16,7 @@ export class HydraError extends Error {
 export class OmegaConfError extends HydraError {
   override name = 'OmegaConfError';
   /** Dotted path of the node the error happened at, when known. */
-  fullKey?: string;
+  declare fullKey?: string;
 }
 export class MissingMandatoryValue extends OmegaConfError {
   override name = 'MissingMandatoryValue';

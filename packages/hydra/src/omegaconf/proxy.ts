@@ -37,7 +37,9 @@ export function wrap<T = Record<string, any>>(node: ContainerNode): T {
   const hit = cache.get(node);
   if (hit) return hit as T;
   const isList = node instanceof ListNode;
-  const target: object = {};
+  const target: object = isList ? [] : {};
+  // util.inspect looks at a proxy's target, not through its traps: give the target the hook
+  Object.defineProperty(target, inspect.custom, { value: () => toContainer(node), configurable: true, enumerable: false, writable: true });
   const keysOf = (): string[] => (isList ? (node as ListNode).items.map((_, i) => String(i)) : (node as DictNode).keys());
   const childAt = (prop: string): Node | undefined => {
     if (isList) {
@@ -100,13 +102,15 @@ export function wrap<T = Record<string, any>>(node: ContainerNode): T {
     has(_t, prop) {
       if (prop === NODE) return true;
       if (typeof prop === 'symbol') return false;
+      if (isList && prop === 'length') return true;
       return childAt(prop) !== undefined;
     },
     ownKeys() {
-      return keysOf();
+      return isList ? [...keysOf(), 'length'] : keysOf();
     },
     getOwnPropertyDescriptor(_t, prop) {
       if (typeof prop === 'symbol') return undefined;
+      if (isList && prop === 'length') return { value: (node as ListNode).items.length, writable: true, enumerable: false, configurable: false };
       const c = childAt(prop);
       if (!c) return undefined;
       return { enumerable: true, configurable: true, writable: true, value: readValue(c) };

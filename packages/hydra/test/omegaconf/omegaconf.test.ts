@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { inspect } from 'node:util';
 import {
   create,
   merge,
@@ -165,6 +166,9 @@ describe('access, struct and read-only', () => {
     assert.equal(c.d.y.z, 1);
     assert.deepEqual([...c.l], [1, 2]);
     assert.equal(c.l.length, 2);
+    assert.ok(Array.isArray(c.l));
+    assert.equal(inspect(c.d), '{ x: 1 }');
+    assert.equal(inspect(c.l), '[ 1, 2 ]');
     assert.deepEqual(c.l.map((x: number) => x * 2), [2, 4]);
     assert.deepEqual(Object.keys(c), ['a', 'l', 'd']);
     assert.deepEqual(JSON.parse(JSON.stringify(c)), { a: 2, l: [1, 2], d: { x: 1, y: { z: 1 } } });
