@@ -35,7 +35,10 @@ export class DvcIgnore {
     try {
       const text = readFileSync(join(this.root, dir, DVCIGNORE), 'utf8');
       const lines = text.split(/\r?\n/);
-      r = { ig: ignore({ allowRelativePaths: true }).add(lines), lines };
+      // A file of comments and blank lines (as `dvc init` writes) has no rules.
+      if (lines.some((l) => l.trim() !== '' && !l.startsWith('#'))) {
+        r = { ig: ignore({ allowRelativePaths: true }).add(lines), lines };
+      }
     } catch {
       /* no file: no rules */
     }
@@ -43,9 +46,21 @@ export class DvcIgnore {
     return r;
   }
 
-  /** True when the folder has a .dvcignore (so the walk must consult it). */
+  /** True when the folder has a .dvcignore with at least one pattern. */
   hasRules(dir: string): boolean {
     return this.rulesFor(dir) !== null;
+  }
+
+  /** True when `dir` or any folder above it has patterns (else nothing below can be ignored). */
+  anyRulesAbove(dir: string): boolean {
+    if (this.hasRules('')) return true;
+    let i = dir.indexOf('/');
+    while (dir) {
+      if (this.hasRules(i < 0 ? dir : dir.slice(0, i))) return true;
+      if (i < 0) break;
+      i = dir.indexOf('/', i + 1);
+    }
+    return false;
   }
 
   /**

@@ -12,7 +12,9 @@ import {
   createWriteStream,
   existsSync,
   linkSync,
+  readFileSync,
   renameSync,
+  statSync,
   symlinkSync,
   unlinkSync,
   writeFileSync,
@@ -27,10 +29,22 @@ import type { FileSystem } from './types.js';
 export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
 export const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
 
+// Temp names: `<dest>.<16 hex>.tmp` (8 random hex per process + an 8 hex counter).
+const TMP_PREFIX = randomBytes(4).toString('hex');
+let tmpCounter = 0;
+
 /** A temporary name beside `dest` (same folder, so a rename is atomic). */
 export function tmpPath(dest: string): string {
-  return `${dest}.${randomBytes(8).toString('hex')}.tmp`;
+  tmpCounter = (tmpCounter + 1) >>> 0;
+  return `${dest}.${TMP_PREFIX}${tmpCounter.toString(16).padStart(8, '0')}.tmp`;
 }
+
+/** Link types that failed with "not supported" here; not tried again in this process. */
+const unsupported = new Set<LinkType>();
+const UNSUPPORTED_CODES = new Set(['ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EINVAL', 'EPERM', 'EMLINK', 'ENOTTY']);
+
+/** Files up to this size are copied through memory (one read, one write, no chmod). */
+const COPY_IN_MEMORY = 8 << 20;
 
 /** Writes `data` to `dest` through a temp file and a rename. */
 export function writeFileAtomic(dest: string, data: string | Uint8Array, mode = 0o666): void {
@@ -59,10 +73,16 @@ function linkOne(src: string, tmp: string, type: LinkType): void {
       copyFileSync(src, tmp, fsc.COPYFILE_FICLONE_FORCE);
       chmodSync(tmp, 0o666 & ~currentUmask());
       return;
-    case 'copy':
-      copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
-      chmodSync(tmp, 0o666 & ~currentUmask());
+    case 'copy': {
+      const st = statSync(src);
+      if (st.size <= COPY_IN_MEMORY) {
+        writeFileSync(tmp, readFileSync(src), { flag: 'wx', mode: 0o666 });
+      } else {
+        copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
+        chmodSync(tmp, 0o666 & ~currentUmask());
+      }
       return;
+    }
     case 'hardlink':
       linkSync(src, tmp);
       return;
@@ -80,7 +100,9 @@ function linkOne(src: string, tmp: string, type: LinkType): void {
  */
 export function linkFileSync(src: string, dest: string, types: readonly LinkType[]): LinkType {
   let lastErr: unknown;
-  for (const type of types) {
+  for (let i = 0; i < types.length; i++) {
+    const type = types[i]!;
+    if (unsupported.has(type) && i < types.length - 1) continue;
     const tmp = tmpPath(dest);
     try {
       linkOne(src, tmp, type);
@@ -93,10 +115,23 @@ export function linkFileSync(src: string, dest: string, types: readonly LinkType
       } catch {
         /* not created */
       }
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(src)) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && !existsSync(src)) throw e;
+      if (code && UNSUPPORTED_CODES.has(code)) unsupported.add(type);
     }
   }
   throw lastErr;
+}
+
+/** linkFileSync, also returning the stamp of the file now at `dest` (for the hash state). */
+export function linkFileStamped(
+  src: string,
+  dest: string,
+  types: readonly LinkType[],
+): { type: LinkType; ino: number; size: number; mtimeMs: number } {
+  const type = linkFileSync(src, dest, types);
+  const st = statSync(dest);
+  return { type, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
 }
 
 /** A FileSystem over a local folder: the `local` remote (`dvc remote add r /path`). */

@@ -5,7 +5,6 @@
  * what lands in the repo, cache or remote). Files modified within the timestamp granularity of the
  * moment they were hashed are not remembered ("racy" files): they will be hashed again next time.
  */
-import type { BigIntStats } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -13,24 +12,31 @@ import type BetterSqlite3 from 'better-sqlite3';
 
 const require = createRequire(import.meta.url);
 
-/** Files whose mtime is this close to "now" when hashed are not trusted later (ns). */
-export const RACY_WINDOW_NS = 100_000_000n;
-/** Same on file systems with whole-second timestamps. */
-export const RACY_WINDOW_COARSE_NS = 2_000_000_000n;
-
-export function stampOf(st: BigIntStats): string {
-  return `${st.ino}:${st.size}:${st.mtimeNs}`;
+/** The parts of a stat the state keys on (a plain fs.Stats has them). */
+export interface FileStamp {
+  ino: number;
+  size: number;
+  /** mtime in ms with sub-microsecond precision (a double of the kernel's ns value). */
+  mtimeMs: number;
 }
 
-/** True if a file with this mtime, hashed now, may still change without its mtime changing. */
-export function isRacy(mtimeNs: bigint, nowNs: bigint = nowNanos()): boolean {
-  const window = mtimeNs % 1_000_000_000n === 0n ? RACY_WINDOW_COARSE_NS : RACY_WINDOW_NS;
-  return nowNs - mtimeNs < window;
+/**
+ * Files whose mtime is this close to "now" when hashed are not trusted later (ms): the kernel
+ * stamps files from a coarse clock (one tick, a few ms), so a second write in the same tick
+ * would keep the mtime.
+ */
+export const RACY_WINDOW_MS = 20;
+/** Same on file systems with whole-second timestamps (FAT: 2 s). */
+export const RACY_WINDOW_COARSE_MS = 2000;
+
+export function stampOf(st: FileStamp): string {
+  return `${st.ino}:${st.size}:${st.mtimeMs}`;
 }
 
-function nowNanos(): bigint {
-  // wall clock in ns (file mtimes are wall-clock based)
-  return BigInt(Date.now()) * 1_000_000n;
+/** True if a file with this mtime, hashed at `nowMs`, may still change without its mtime changing. */
+export function isRacy(mtimeMs: number, nowMs: number = Date.now()): boolean {
+  const window = mtimeMs % 1000 === 0 ? RACY_WINDOW_COARSE_MS : RACY_WINDOW_MS;
+  return nowMs - mtimeMs < window;
 }
 
 export interface StateEntry {
@@ -93,8 +99,8 @@ export class StateDb {
   }
 
   /** Remembers `md5` for `path` unless the file is racy. Written on `flush()`. */
-  set(path: string, st: BigIntStats, md5: string, nowNs?: bigint): void {
-    if (isRacy(st.mtimeNs, nowNs)) return;
+  set(path: string, st: FileStamp, md5: string, nowMs?: number): void {
+    if (isRacy(st.mtimeMs, nowMs)) return;
     this.pending.push([path, stampOf(st), md5]);
     if (this.pending.length >= 50_000) this.flush();
   }

@@ -18,7 +18,7 @@ import {
   chmodSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { linkFileSync, type LinkType } from '../fs/local.js';
+import { linkFileStamped, tmpPath, type LinkType } from '../fs/local.js';
 import { md5FileSync } from './md5.js';
 
 /** Files up to this size are read whole (one read, one write); larger ones are streamed. */
@@ -51,9 +51,10 @@ function ensureDir(dir: string): void {
   madeDirs.add(dir);
 }
 
-export function tmpName(dest: string): string {
-  return `${dest}.${randomBytes(8).toString('hex')}.tmp`;
-}
+export const tmpName = tmpPath;
+
+/** Whether the umask strips read bits (then objects need an explicit chmod to be 0444). */
+const umaskStripsRead = (process.umask() & 0o444) !== 0;
 
 /** Hashes each file and stores it under `filesDir` (the `files/md5` folder of a cache). */
 export function storeFiles(filesDir: string, paths: string[]): HashResult[] {
@@ -153,7 +154,7 @@ export function writeObject(filesDir: string, md5: string, data: Uint8Array, suf
   const tmp = tmpName(dest);
   try {
     writeFileSync(tmp, data, { mode: 0o444, flag: 'wx' });
-    chmodSync(tmp, 0o444);
+    if (umaskStripsRead) chmodSync(tmp, 0o444);
     renameSync(tmp, dest);
   } catch (e) {
     try {
@@ -167,14 +168,14 @@ export function writeObject(filesDir: string, md5: string, data: Uint8Array, suf
 }
 
 
-export type LinkResult = { type: LinkType } | { error: string; code?: string };
+export type LinkResult = { type: LinkType; ino: number; size: number; mtimeMs: number } | { error: string; code?: string };
 
 /** Links each `[src, dest]` pair (see linkFileSync); parent folders must exist. */
 export function linkFiles(pairs: Array<[string, string]>, types: LinkType[]): LinkResult[] {
   const out: LinkResult[] = [];
   for (const [src, dest] of pairs) {
     try {
-      out.push({ type: linkFileSync(src, dest, types) });
+      out.push(linkFileStamped(src, dest, types));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       out.push({ error: err?.message ?? String(e), code: err?.code });

@@ -12,6 +12,9 @@ import type { LocalObjectStore } from '../odb/local.js';
 import { checkRelpath, type TreeEntry } from '../tree/manifest.js';
 import { hashWorkspace, type HashContext, type WsFile } from './workspace.js';
 
+/** Temp files this tool creates beside a destination (see fs/local.ts tmpPath). */
+export const LEFTOVER_RE = /\.[0-9a-f]{16}\.tmp$/;
+
 export type CheckoutChange = 'added' | 'modified' | 'deleted' | null;
 
 export interface CheckoutPlan {
@@ -28,6 +31,8 @@ export interface CheckoutPlan {
   missing: string[];
   /** md5 per linked destination (for the hash state). */
   md5s: Map<string, string>;
+  /** Workspace folders (absolute) that exist now; a link destination among them is cleared first. */
+  wsDirs: Set<string>;
 }
 
 export interface CheckoutOptions {
@@ -35,7 +40,7 @@ export interface CheckoutOptions {
 }
 
 function emptyPlan(out: DvcOut): CheckoutPlan {
-  return { out, change: null, remove: [], link: [], unsaved: [], missing: [], md5s: new Map() };
+  return { out, change: null, remove: [], link: [], unsaved: [], missing: [], md5s: new Map(), wsDirs: new Set() };
 }
 
 export async function planCheckout(
@@ -85,7 +90,16 @@ export async function planCheckout(
     if (!store.exists(ws.md5)) plan.unsaved.push(out.abs);
     plan.remove.push(out.abs);
   } else if (ws.kind === 'dir') {
-    for (const f of ws.files) wsFiles.set(f.relpath, f);
+    for (const f of ws.files) {
+      wsFiles.set(f.relpath, f);
+      let i = f.relpath.lastIndexOf('/');
+      while (i > 0) {
+        const d = out.abs + sep + f.relpath.slice(0, i);
+        if (plan.wsDirs.has(d)) break;
+        plan.wsDirs.add(d);
+        i = f.relpath.lastIndexOf('/', i - 1);
+      }
+    }
   }
   const wanted = new Set<string>();
   let changed = ws.kind !== 'dir';
@@ -120,7 +134,8 @@ export async function planCheckout(
   }
   for (const f of wsFiles.values()) {
     if (wanted.has(f.relpath)) continue;
-    if (!store.exists(f.md5)) plan.unsaved.push(f.abs);
+    // A temp file of an interrupted checkout (`name.<16 hex>.tmp`) is ours to clean up.
+    if (!store.exists(f.md5) && !LEFTOVER_RE.test(f.relpath)) plan.unsaved.push(f.abs);
     plan.remove.push(f.abs);
     changed = true;
   }
@@ -144,25 +159,19 @@ export async function applyCheckout(
   for (const d of [...dirs].sort((a, b) => a.length - b.length)) ensureDir(d);
   const pairs: Array<[string, string]> = [];
   for (const [oid, dest] of plan.link) {
-    clearFolderAt(dest);
+    if (plan.wsDirs.has(dest)) clearFolderAt(dest);
     pairs.push([store.path(oid), dest]);
   }
   const results = await ctx.pool().link(pairs, types, {
     onProgress: ctx.onProgress ? (n) => ctx.onProgress!(n, 0) : undefined,
   });
-  const now = BigInt(Date.now()) * 1_000_000n;
+  const now = Date.now();
   for (let i = 0; i < results.length; i++) {
     const r = results[i]!;
     const dest = pairs[i]![1];
     if ('error' in r) throw new DvcError(`failed to check out '${ctx.root ? dest.slice(ctx.root.length + 1) : dest}': ${r.error}`);
     const md5 = plan.md5s.get(dest);
-    if (md5) {
-      try {
-        ctx.state.set(relKey(ctx.root, dest), statSync(dest, { bigint: true }), md5, now);
-      } catch {
-        /* vanished: next status re-hashes */
-      }
-    }
+    if (md5) ctx.state.set(relKey(ctx.root, dest), r, md5, now);
   }
   return pairs.length;
 }

@@ -23,8 +23,17 @@ export function changedCache(store: LocalObjectStore, md5: string): boolean {
 }
 
 export async function outStatus(ctx: HashContext, store: LocalObjectStore, out: DvcOut): Promise<OutStatus | null> {
-  if (out.md5 && out.cache && changedCache(store, out.md5)) return 'not in cache';
   const ws = await hashWorkspace(ctx, out.abs);
+  if (out.md5 && out.cache) {
+    // When the workspace matches, its file list is the manifest: no need to read it back.
+    let inCache: boolean;
+    if (ws.kind === 'dir' && ws.oid === out.md5) {
+      inCache = store.exists(out.md5) && store.missing(new Set(ws.files.map((f) => f.md5))).length === 0;
+    } else if (ws.kind === 'file' && ws.md5 === out.md5) {
+      inCache = store.exists(out.md5);
+    } else inCache = !changedCache(store, out.md5);
+    if (!inCache) return 'not in cache';
+  }
   if (ws.kind === 'missing') return 'deleted';
   if (!out.md5) return 'new';
   const cur = ws.kind === 'dir' ? ws.oid : ws.md5;

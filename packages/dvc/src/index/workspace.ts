@@ -4,7 +4,7 @@
  * With `store`, every file is also put into the object store in the same read (used by add and
  * commit).
  */
-import { lstatSync, statSync, type BigIntStats } from 'node:fs';
+import { lstatSync, statSync, type Stats } from 'node:fs';
 import { relative, sep } from 'node:path';
 import { DvcError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
@@ -32,12 +32,12 @@ export interface WsFile {
   abs: string;
   md5: string;
   size: number;
-  stat: BigIntStats;
+  stat: Stats;
 }
 
 export type WsObject =
   | { kind: 'missing' }
-  | { kind: 'file'; md5: string; size: number; abs: string; stat: BigIntStats }
+  | { kind: 'file'; md5: string; size: number; abs: string; stat: Stats }
   | { kind: 'dir'; oid: string; text: string; size: number; nfiles: number; files: WsFile[] };
 
 function posixRel(root: string, abs: string): string {
@@ -65,7 +65,7 @@ export async function hashWorkspace(ctx: HashContext, abs: string, store?: Local
   }
   const rootRel = posixRel(ctx.root, abs);
   if (lst.isSymbolicLink()) checkLink(abs, rootRel, { root: ctx.root, allowed: ctx.allowed });
-  const st = statSync(abs, { bigint: true });
+  const st = statSync(abs);
   if (st.isDirectory()) {
     const walked = walkFiles(abs, { root: ctx.root, allowed: ctx.allowed, ignore: ctx.ignore, relToRoot: rootRel });
     const files = await hashFileList(
@@ -90,7 +90,7 @@ export async function hashWorkspace(ctx: HashContext, abs: string, store?: Local
 
 async function hashFileList(
   ctx: HashContext,
-  items: Array<{ relpath: string; abs: string; stat: BigIntStats; key: string }>,
+  items: Array<{ relpath: string; abs: string; stat: Stats; key: string }>,
   prefix: string,
   store?: LocalObjectStore,
 ): Promise<WsFile[]> {
@@ -107,7 +107,7 @@ async function hashFileList(
       if (e && e.stamp === stamp) md5 = e.md5;
     } else md5 = ctx.state.get(it.key, stamp);
     if (md5) {
-      out[i] = { relpath: it.relpath, abs: it.abs, md5, size: Number(it.stat.size), stat: it.stat };
+      out[i] = { relpath: it.relpath, abs: it.abs, md5, size: it.stat.size, stat: it.stat };
       knownIdx.push(i);
     } else todo.push(i);
   }
@@ -120,18 +120,18 @@ async function hashFileList(
   }
   if (todo.length) {
     const paths = todo.map((i) => items[i]!.abs);
-    const sizes = todo.map((i) => Number(items[i]!.stat.size));
+    const sizes = todo.map((i) => items[i]!.stat.size);
     const pool = ctx.pool();
     const opts = { sizes, onProgress: ctx.onProgress };
     const results = store ? await pool.store(store.filesDir, paths, opts) : await pool.hash(paths, opts);
-    const now = BigInt(Date.now()) * 1_000_000n;
+    const now = Date.now();
     for (let k = 0; k < todo.length; k++) {
       const i = todo[k]!;
       const it = items[i]!;
       const r = results[k]!;
       if ('error' in r) fail(r, it.key);
       // A file that changed while we read it (size differs from its stat) is not remembered.
-      if (BigInt(r.size) === it.stat.size) ctx.state.set(it.key, it.stat, r.md5, now);
+      if (r.size === it.stat.size) ctx.state.set(it.key, it.stat, r.md5, now);
       out[i] = { relpath: it.relpath, abs: it.abs, md5: r.md5, size: r.size, stat: it.stat };
     }
   }

@@ -71,9 +71,8 @@ export class LocalObjectStore {
     }
     for (const p of prefixes) {
       if (!/^[0-9a-f]{2}$/.test(p)) continue;
-      for (const name of readdirSync(join(this.filesDir, p))) {
-        if (/^[0-9a-f]{30}(\.dir)?$/.test(name)) out.add(p + name);
-      }
+      // Junk (temp files) never equals a valid oid, so no need to filter here.
+      for (const name of readdirSync(join(this.filesDir, p))) out.add(p + name);
     }
     return out;
   }

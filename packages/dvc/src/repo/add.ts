@@ -128,11 +128,11 @@ export async function saveOutput(d: DataContext, abs: string, commit: boolean): 
     const files = ws.kind === 'dir' ? ws.files : [{ abs: ws.abs, md5: ws.md5 }];
     const pairs: Array<[string, string]> = files.map((f) => [d.store.path(f.md5), f.abs]);
     const res = await d.hash.pool().link(pairs, d.linkTypes);
-    const now = BigInt(Date.now()) * 1_000_000n;
+    const now = Date.now();
     for (let i = 0; i < res.length; i++) {
       const r = res[i]!;
       if ('error' in r) throw new DvcError(`failed to link '${files[i]!.abs}' to the cache: ${r.error}`);
-      d.state.set(posix(relative(repo(d), files[i]!.abs)), statSync(files[i]!.abs, { bigint: true }), files[i]!.md5, now);
+      d.state.set(posix(relative(repo(d), files[i]!.abs)), r, files[i]!.md5, now);
     }
   }
   return ws;

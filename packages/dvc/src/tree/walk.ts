@@ -1,10 +1,10 @@
 /**
  * Walks a tracked folder: every file below it (empty folders contribute nothing), honouring
- * `.dvcignore`, with a bigint stat per file (inode, size, mtime ns) for the hash state.
+ * `.dvcignore`, with a stat per file (inode, size, mtime) for the hash state.
  * Symbolic links are followed only when they stay inside the repository (links into the cache,
  * as `cache.type = symlink` makes, are fine); a link leading out is an error.
  */
-import { readdirSync, realpathSync, statSync, type BigIntStats } from 'node:fs';
+import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { DvcError, UnsafePathError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
@@ -13,7 +13,7 @@ export interface WalkedFile {
   /** Path relative to the walked folder, '/'-separated. */
   rel: string;
   abs: string;
-  stat: BigIntStats;
+  stat: Stats;
 }
 
 export interface WalkOptions {
@@ -51,7 +51,8 @@ export function walkFiles(dirAbs: string, opts: WalkOptions): WalkedFile[] {
   while (stack.length) {
     const [abs, rel] = stack.pop()!;
     const rootRel = opts.relToRoot ? (rel ? `${opts.relToRoot}/${rel}` : opts.relToRoot) : rel;
-    const checkIgnore = ig !== undefined;
+    // Only consult .dvcignore where some folder at or above this one has patterns.
+    const checkIgnore = ig !== undefined && ig.anyRulesAbove(rootRel);
     for (const d of readdirSync(abs, { withFileTypes: true })) {
       const name = d.name;
       const childAbs = abs + sep + name;
@@ -68,7 +69,7 @@ export function walkFiles(dirAbs: string, opts: WalkOptions): WalkedFile[] {
       if (isDir) {
         stack.push([childAbs, childRel]);
       } else if (d.isFile() || d.isSymbolicLink()) {
-        out.push({ rel: childRel, abs: childAbs, stat: statSync(childAbs, { bigint: true }) });
+        out.push({ rel: childRel, abs: childAbs, stat: statSync(childAbs) });
       }
       // sockets, fifos, devices: skipped
     }

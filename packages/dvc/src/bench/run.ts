@@ -1,0 +1,193 @@
+/**
+ * `npm run bench` (packages/dvc): times our `dvc` CLI on the issue's datasets and prints a table
+ * with wall time and peak memory (max RSS of the process, including its worker threads).
+ *
+ *   BENCH_DIR       where datasets and repos go (default <repo root>/.bench, git-ignored)
+ *   BENCH_SETS      comma list of: pets, tiny100k, tiny1m (default: pets,tiny100k)
+ *   BENCH_PETS      number of files in the PetImages-shaped set (default 24999, ~850 MB)
+ *   BENCH_TINY      override the file count of the tiny set (e.g. 10000 for a quick run)
+ *   BENCH_KEEP=1    keep the generated data (re-used by the next run when present)
+ *
+ * Steps per set: add (empty cache and state), no-op status, no-op add, status and add after one
+ * file changes, checkout after deleting the workspace copy, and no-op status after checkout.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync, appendFileSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CLI = join(here, '..', 'cli', 'main.js');
+const ROOT = join(here, '..', '..', '..', '..');
+const BENCH_DIR = process.env.BENCH_DIR ?? join(ROOT, '.bench');
+
+/** Deterministic PRNG (xorshift32) so datasets are the same from run to run. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 0x100000000;
+  };
+}
+
+function lognormal(r: () => number, median: number, sigma: number): number {
+  const u1 = Math.max(r(), 1e-12);
+  const u2 = r();
+  const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  return Math.round(median * Math.exp(sigma * z));
+}
+
+const POOL = randomBytes(4 << 20);
+
+/** A file's bytes: a unique header then a slice of a random pool (distinct content per file). */
+function content(i: number, size: number, r: () => number): Buffer {
+  const b = Buffer.allocUnsafe(size);
+  const off = Math.floor(r() * (POOL.length - size - 1));
+  POOL.copy(b, 0, off, off + size);
+  b.write(`#${i}#`, 0, 'latin1');
+  return b;
+}
+
+interface Dataset {
+  name: string;
+  files: number;
+  bytes: number;
+  /** Files to touch for the "one change" steps. */
+  changeFile: string;
+}
+
+function old(dir: string, paths: string[]): void {
+  const t = new Date(Date.now() - 3600_000);
+  for (const p of paths) utimesSync(join(dir, p), t, t);
+}
+
+function makePets(dir: string, n: number): Dataset {
+  const data = join(dir, 'data', 'PetImages');
+  const r = rng(42);
+  let bytes = 0;
+  const paths: string[] = [];
+  mkdirSync(join(data, 'Cat'), { recursive: true });
+  mkdirSync(join(data, 'Dog'), { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const cls = i % 2 === 0 ? 'Cat' : 'Dog';
+    // ~34 KB median, long tail (sizes of the real PetImages JPEGs), at most 2 MB
+    const size = Math.min(2 << 20, Math.max(200, lognormal(r, 26_000, 0.75)));
+    const rel = `data/PetImages/${cls}/${Math.floor(i / 2)}.jpg`;
+    writeFileSync(join(dir, rel), content(i, size, r));
+    paths.push(rel);
+    bytes += size;
+  }
+  old(dir, paths);
+  return { name: `pets (${n} files)`, files: n, bytes, changeFile: 'data/PetImages/Cat/0.jpg' };
+}
+
+function makeTiny(dir: string, n: number): Dataset {
+  const r = rng(7);
+  let bytes = 0;
+  const folders = 100;
+  const paths: string[] = [];
+  for (let f = 0; f < folders; f++) mkdirSync(join(dir, 'data', `d${f}`), { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const size = 100 + Math.floor(r() * 1900);
+    const rel = `data/d${i % folders}/f${i}.bin`;
+    writeFileSync(join(dir, rel), content(i, size, r));
+    paths.push(rel);
+    bytes += size;
+  }
+  old(dir, paths);
+  return { name: `tiny (${n} files)`, files: n, bytes, changeFile: 'data/d0/f0.bin' };
+}
+
+interface Timing {
+  step: string;
+  seconds: number;
+  maxRssMb: number;
+  rc: number;
+}
+
+function timeCmd(cwd: string, step: string, args: string[]): Timing {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, CLI, ...args], { cwd, encoding: 'utf8' });
+  const last = r.stderr.trim().split('\n').pop() ?? '';
+  const [secs, kb] = last.split(' ');
+  if (r.status !== 0 && !(args[0] === 'status' && r.status === 1)) {
+    process.stderr.write(`step '${step}' failed (rc ${r.status}):\n${r.stderr}\n`);
+  }
+  return { step, seconds: Number(secs), maxRssMb: Number(kb) / 1024, rc: r.status ?? -1 };
+}
+
+function git(cwd: string, ...args: string[]): void {
+  spawnSync('git', args, { cwd, stdio: 'ignore' });
+}
+
+function runSet(kind: string, count: number): { ds: Dataset; timings: Timing[] } {
+  const dir = join(BENCH_DIR, `${kind}-${count}`);
+  const keep = process.env.BENCH_KEEP === '1';
+  let ds: Dataset;
+  const marker = join(dir, '.dataset.json');
+  if (keep && existsSync(marker)) {
+    ds = JSON.parse(String(spawnSync('cat', [marker]).stdout)) as Dataset;
+  } else {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    process.stderr.write(`generating ${kind} (${count} files) in ${dir} ...\n`);
+    ds = kind === 'pets' ? makePets(dir, count) : makeTiny(dir, count);
+    writeFileSync(marker, JSON.stringify(ds));
+  }
+  // fresh repository around the data each run
+  for (const p of ['.dvc', '.git', '.gitignore', '.dvcignore', 'data/PetImages.dvc', 'data/.gitignore', 'data.dvc']) {
+    rmSync(join(dir, p), { recursive: true, force: true });
+  }
+  git(dir, 'init', '-q');
+  spawnSync(process.execPath, [CLI, 'init', '-q'], { cwd: dir });
+  const target = kind === 'pets' ? 'data/PetImages' : 'data';
+  const timings: Timing[] = [];
+  timings.push(timeCmd(dir, 'add', ['add', '-q', target]));
+  timings.push(timeCmd(dir, 'no-op status', ['status']));
+  timings.push(timeCmd(dir, 'no-op add', ['add', '-q', target]));
+  appendFileSync(join(dir, ds.changeFile), 'changed');
+  timings.push(timeCmd(dir, 'status after one change', ['status']));
+  timings.push(timeCmd(dir, 'add after one change', ['add', '-q', target]));
+  rmSync(join(dir, target), { recursive: true, force: true });
+  timings.push(timeCmd(dir, 'checkout (workspace deleted)', ['checkout', '-q']));
+  timings.push(timeCmd(dir, 'no-op status after checkout', ['status']));
+  // leave the dataset as generated for the next run (undo the change)
+  if (!keep) rmSync(dir, { recursive: true, force: true });
+  else {
+    rmSync(join(dir, '.dvc'), { recursive: true, force: true });
+    rmSync(join(dir, ds.changeFile), { force: true });
+    process.stderr.write('note: BENCH_KEEP re-runs regenerate nothing; one file was changed and removed\n');
+    rmSync(marker, { force: true });
+  }
+  return { ds, timings };
+}
+
+function main(): void {
+  if (!existsSync(CLI)) {
+    process.stderr.write('build first: npm run build\n');
+    process.exit(1);
+  }
+  const sets = (process.env.BENCH_SETS ?? 'pets,tiny100k').split(',').map((s) => s.trim());
+  const pets = Number(process.env.BENCH_PETS ?? 24999);
+  const tiny = process.env.BENCH_TINY ? Number(process.env.BENCH_TINY) : undefined;
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const rows: string[] = [];
+  for (const s of sets) {
+    const { ds, timings } =
+      s === 'pets' ? runSet('pets', pets) : s === 'tiny100k' ? runSet('tiny', tiny ?? 100_000) : s === 'tiny1m' ? runSet('tiny', tiny ?? 1_000_000) : (() => { throw new Error(`unknown set ${s}`); })();
+    rows.push(`\n${ds.name}, ${(ds.bytes / 1e6).toFixed(0)} MB`);
+    rows.push(`  ${'step'.padEnd(32)} ${'seconds'.padStart(8)} ${'peak MB'.padStart(8)}`);
+    for (const t of timings) {
+      rows.push(`  ${t.step.padEnd(32)} ${t.seconds.toFixed(2).padStart(8)} ${t.maxRssMb.toFixed(0).padStart(8)}${t.rc !== 0 && !t.step.includes('status') ? '  (failed)' : ''}`);
+    }
+  }
+  process.stdout.write(`copper dvc bench (node ${process.version}, ${process.env.BENCH_SETS ?? 'pets,tiny100k'})` + rows.join('\n') + '\n');
+  void statSync;
+  void readdirSync;
+}
+
+main();

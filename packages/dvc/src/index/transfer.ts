@@ -1,0 +1,212 @@
+/**
+ * Moving objects between the local cache and a remote (any FileSystem with DVC's layout
+ * `files/md5/xx/yyy`):
+ *  - `remoteHas` decides per run between listing the remote and asking object by object
+ *    (estimating the remote's size from one prefix folder, as DVC does);
+ *  - `upload` streams cache objects up in parallel, files before the `.dir` manifests that name
+ *    them (a remote that has a manifest has its files);
+ *  - `download` streams objects down in parallel into a temporary file beside the final name,
+ *    hashing on the way, and renames only an object whose md5 matches: never a partial or
+ *    corrupt object under its final name, so a killed run simply runs again.
+ */
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { dirname } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { tmpPath } from '../fs/local.js';
+import type { FileSystem } from '../fs/types.js';
+import { FILES_PREFIX, oidToPath, pathToOid } from '../odb/layout.js';
+import type { LocalObjectStore } from '../odb/local.js';
+import type { UsedObject } from './used.js';
+
+export interface TransferOptions {
+  /** Parallel transfers (DVC's -j; default 4 x cores). */
+  jobs?: number;
+  /** Called after each object: files, bytes. */
+  onProgress?: (files: number, bytes: number) => void;
+  /** Called once the work is known. */
+  onTotal?: (total: { files: number; bytes?: number }) => void;
+}
+
+export interface TransferFailure {
+  object: UsedObject;
+  error: unknown;
+}
+
+export interface TransferResult {
+  /** Objects moved. */
+  transferred: UsedObject[];
+  /** Objects that could not be moved (source missing or an error). */
+  failed: TransferFailure[];
+  /** Objects the source lacks (a subset of `failed`'s causes, for the warning DVC prints). */
+  missing: UsedObject[];
+  bytes: number;
+}
+
+/** Runs `fn` over `items` with at most `jobs` at a time; collects errors, never stops early. */
+export async function parallel<T>(items: T[], jobs: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
+}
+
+function isEnoent(e: unknown): boolean {
+  return (e as { code?: string })?.code === 'ENOENT';
+}
+
+function isNotSupported(e: unknown): boolean {
+  return (e as { code?: string })?.code === 'ENOTSUP';
+}
+
+/** Every oid on the remote (by listing `files/md5`). Throws ENOTSUP when the kind cannot list. */
+export async function listRemote(fs: FileSystem, prefix = FILES_PREFIX): Promise<Set<string>> {
+  const have = new Set<string>();
+  for await (const p of fs.list(prefix)) {
+    const oid = pathToOid(p);
+    if (oid) have.add(oid);
+  }
+  return have;
+}
+
+/**
+ * Which of `oids` the remote has. Small sets are asked object by object; for larger ones the
+ * remote's size is estimated from one prefix folder and the cheaper way wins (a listing page
+ * holds ~1000 names, a query answers one).
+ */
+export async function remoteHas(fs: FileSystem, oids: string[], jobs: number): Promise<Set<string>> {
+  const unique = [...new Set(oids)];
+  const query = async (): Promise<Set<string>> => {
+    const have = new Set<string>();
+    await parallel(unique, jobs, async (oid) => {
+      if (await fs.exists(oidToPath(oid))) have.add(oid);
+    });
+    return have;
+  };
+  if (unique.length <= 32) return query();
+  try {
+    const sample = unique[0]!.slice(0, 2);
+    let n = 0;
+    for await (const p of fs.list(`${FILES_PREFIX}/${sample}`)) if (pathToOid(p)) n++;
+    const estimate = n * 256;
+    if (estimate / 1000 > unique.length) return query();
+    const all = await listRemote(fs);
+    return new Set(unique.filter((o) => all.has(o)));
+  } catch (e) {
+    if (isNotSupported(e)) return query();
+    throw e;
+  }
+}
+
+/** Uploads cache objects to the remote: files first, then manifests. */
+export async function upload(
+  store: LocalObjectStore,
+  fs: FileSystem,
+  objects: UsedObject[],
+  opts: TransferOptions = {},
+): Promise<TransferResult> {
+  const jobs = opts.jobs ?? 16;
+  const result: TransferResult = { transferred: [], failed: [], missing: [], bytes: 0 };
+  const sizes = new Map<string, number>();
+  let total = 0;
+  await parallel(objects, 64, async (o) => {
+    try {
+      const st = await stat(store.path(o.oid));
+      sizes.set(o.oid, st.size);
+      total += st.size;
+    } catch {
+      /* missing: reported below */
+    }
+  });
+  opts.onTotal?.({ files: objects.length, bytes: total });
+  const one = async (o: UsedObject) => {
+    const size = sizes.get(o.oid);
+    if (size === undefined) {
+      result.missing.push(o);
+      result.failed.push({ object: o, error: Object.assign(new Error(`${o.name}: not in cache`), { code: 'ENOENT' }) });
+      return;
+    }
+    try {
+      await fs.write(oidToPath(o.oid), createReadStream(store.path(o.oid)), size);
+      result.transferred.push(o);
+      result.bytes += size;
+      opts.onProgress?.(1, size);
+    } catch (error) {
+      result.failed.push({ object: o, error });
+    }
+  };
+  const files = objects.filter((o) => !o.oid.endsWith('.dir'));
+  const dirs = objects.filter((o) => o.oid.endsWith('.dir'));
+  await parallel(files, jobs, one);
+  // A manifest goes up only when all its files did.
+  const failedParents = new Set(result.failed.map((f) => f.object.parent).filter((p): p is string => !!p));
+  const ready = dirs.filter((d) => {
+    if (!failedParents.has(d.oid)) return true;
+    result.failed.push({ object: d, error: new Error(`${d.name}: some of its files failed to upload`) });
+    return false;
+  });
+  await parallel(ready, jobs, one);
+  return result;
+}
+
+/** Downloads one object into the cache, verified; returns its size. */
+export async function downloadObject(store: LocalObjectStore, fs: FileSystem, oid: string): Promise<number> {
+  const dest = store.path(oid);
+  await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
+  const tmp = tmpPath(dest);
+  const hash = createHash('md5');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.length;
+      cb(null, chunk);
+    },
+  });
+  try {
+    const src = await fs.read(oidToPath(oid));
+    await pipeline(src, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o444 }));
+    const md5 = hash.digest('hex');
+    if (md5 !== oid.slice(0, 32)) {
+      throw Object.assign(new Error(`object '${oid}' on the remote is corrupted (its content hashes to ${md5})`), {
+        code: 'ECORRUPT',
+      });
+    }
+    await chmod(tmp, 0o444);
+    await rename(tmp, dest);
+    return size;
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Downloads objects from the remote into the cache (skips none: pass only what is missing). */
+export async function download(
+  store: LocalObjectStore,
+  fs: FileSystem,
+  objects: UsedObject[],
+  opts: TransferOptions = {},
+): Promise<TransferResult> {
+  const jobs = opts.jobs ?? 16;
+  const result: TransferResult = { transferred: [], failed: [], missing: [], bytes: 0 };
+  opts.onTotal?.({ files: objects.length });
+  await parallel(objects, jobs, async (o) => {
+    try {
+      const size = await downloadObject(store, fs, o.oid);
+      result.transferred.push(o);
+      result.bytes += size;
+      opts.onProgress?.(1, size);
+    } catch (error) {
+      if (isEnoent(error)) result.missing.push(o);
+      result.failed.push({ object: o, error });
+    }
+  });
+  return result;
+}

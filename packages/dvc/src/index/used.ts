@@ -1,0 +1,141 @@
+/**
+ * The objects a set of outputs uses: every cached output of the chosen `.dvc` files and `dvc.lock`
+ * stages, in the workspace and (with -a / -T / -A) in every branch, tag or commit of the git
+ * history, each folder expanded through its `.dir` manifest. Used by push, pull, fetch, status -c
+ * and gc.
+ */
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { InvalidFileError } from '../errors.js';
+import type { DvcOut } from '../formats/dvcfile.js';
+import { OID_RE } from '../hash/md5.js';
+import type { LocalObjectStore } from '../odb/local.js';
+import type { TreeEntry } from '../tree/manifest.js';
+
+/** One output as recorded at one revision. */
+export interface UsedOut {
+  /** Path relative to the repository root, '/'-separated. */
+  rel: string;
+  oid: string;
+  /** Per-output remote (`remote:` field), if any. */
+  remote?: string | undefined;
+  /** `push: false` outputs are not pushed. */
+  push: boolean;
+}
+
+export interface UsedObject {
+  oid: string;
+  /** A name for messages: `data/a.txt`, or `data` for a manifest. */
+  name: string;
+  /** The `.dir` object this file belongs to (undefined for a file output or a manifest). */
+  parent?: string;
+}
+
+/** The outputs of a set of parsed `.dvc` files (only cached ones with a hash). */
+export function outsOfDvcFiles(files: Array<{ outs: DvcOut[] }>, filter?: (o: DvcOut) => boolean): UsedOut[] {
+  const res: UsedOut[] = [];
+  for (const f of files) {
+    for (const o of f.outs) {
+      if (!o.cache || !o.md5) continue;
+      if (filter && !filter(o)) continue;
+      res.push({ rel: o.rel, oid: o.md5, remote: o.remote, push: o.push });
+    }
+  }
+  return res;
+}
+
+/**
+ * The cached outputs of a `dvc.lock` file (text), paths resolved from its folder (`lockRel` is
+ * the lock file's path relative to the root). Outputs leaving the repository are refused.
+ */
+export function outsOfLockFile(text: string, lockRel: string): UsedOut[] {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (e) {
+    throw new InvalidFileError(`'${lockRel}' is invalid: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const res: UsedOut[] = [];
+  const stages = (data as { stages?: Record<string, { outs?: unknown }> } | null)?.stages;
+  if (!stages || typeof stages !== 'object') return res;
+  const base = dirname(lockRel);
+  for (const stage of Object.values(stages)) {
+    const outs = stage?.outs;
+    if (!Array.isArray(outs)) continue;
+    for (const o of outs as Array<Record<string, unknown>>) {
+      const md5 = o?.md5;
+      const p = o?.path;
+      if (typeof md5 !== 'string' || typeof p !== 'string' || !OID_RE.test(md5)) continue;
+      if (o.cache === false) continue;
+      const rel = safeRel(base === '.' ? p : `${base}/${p}`, lockRel);
+      const u: UsedOut = { rel, oid: md5, push: o.push !== false };
+      if (typeof o.remote === 'string') u.remote = o.remote;
+      res.push(u);
+    }
+  }
+  return res;
+}
+
+/** Normalises a root-relative path from a file; throws when it leaves the repository. */
+function safeRel(p: string, source: string): string {
+  const root = '/r';
+  const abs = resolve(root, p);
+  const rel = relative(root, abs);
+  if (!rel || rel === '..' || rel.startsWith('..' + sep) || p.startsWith('/')) {
+    throw new InvalidFileError(`'${source}': output path '${p}' is outside of the repository`);
+  }
+  return sep === '/' ? rel : rel.split(sep).join('/');
+}
+
+/** A manifest source: the local cache, then (for fetch) whatever the caller can download. */
+export type ManifestReader = (oid: string) => TreeEntry[] | undefined;
+
+export function cacheManifests(store: LocalObjectStore): ManifestReader {
+  return (oid) => {
+    try {
+      return store.readManifest(oid);
+    } catch {
+      return undefined; // corrupt: treated as missing (fetch gets it again)
+    }
+  };
+}
+
+export interface Expanded {
+  /** Every object, deduplicated by oid, in a stable order (files of a folder before its `.dir`). */
+  objects: UsedObject[];
+  /** `.dir` objects whose manifest could not be read (their files are unknown). */
+  unreadable: UsedObject[];
+}
+
+/** Expands outputs into objects (folders through their manifests). */
+export function expandOuts(outs: UsedOut[], manifests: ManifestReader): Expanded {
+  const seen = new Set<string>();
+  const objects: UsedObject[] = [];
+  const unreadable: UsedObject[] = [];
+  for (const o of outs) {
+    if (seen.has(o.oid)) continue;
+    seen.add(o.oid);
+    if (!o.oid.endsWith('.dir')) {
+      objects.push({ oid: o.oid, name: o.rel });
+      continue;
+    }
+    const entries = manifests(o.oid);
+    if (!entries) {
+      unreadable.push({ oid: o.oid, name: o.rel });
+      objects.push({ oid: o.oid, name: o.rel });
+      continue;
+    }
+    for (const e of entries) {
+      if (seen.has(e.md5)) continue;
+      seen.add(e.md5);
+      objects.push({ oid: e.md5, name: `${o.rel}/${e.relpath}`, parent: o.oid });
+    }
+    objects.push({ oid: o.oid, name: o.rel });
+  }
+  return { objects, unreadable };
+}
+
+/** `join` for root-relative POSIX paths. */
+export function posixJoin(...parts: string[]): string {
+  return join(...parts).split(sep).join('/');
+}
