@@ -167,7 +167,7 @@ describe('access, struct and read-only', () => {
     assert.deepEqual([...c.l], [1, 2]);
     assert.equal(c.l.length, 2);
     assert.ok(Array.isArray(c.l));
-    assert.equal(inspect(c.d), '{ x: 1 }');
+    assert.equal(inspect(c.d), '{ x: 1, y: { z: 1 } }');
     assert.equal(inspect(c.l), '[ 1, 2 ]');
     assert.deepEqual(c.l.map((x: number) => x * 2), [2, 4]);
     assert.deepEqual(Object.keys(c), ['a', 'l', 'd']);
