@@ -29,7 +29,12 @@ export interface ConfigSource {
   /** Options (config names) and subgroups of a group. */
   list(groupPath: string, kind: 'config' | 'group'): string[];
   loadText(configPath: string): string;
+  /** Identity of the config's current content (path + mtime + size) for the parse cache. */
+  stamp?(configPath: string): string | null;
 }
+
+/** Parsed configs shared across compositions (multirun composes once per job). */
+const parseCache = new Map<string, { config: Node; defaults: ListNode | null; header: string | null }>();
 
 function checkPath(p: string): void {
   if (p.split('/').some((s) => s === '..') || p.startsWith('/') || p.includes('\\') || p.includes('\0')) {
@@ -78,6 +83,15 @@ export class FileConfigSource implements ConfigSource {
       if (kind === 'config' && n.endsWith('.yaml') && this.isConfig(sub.slice(0, -5))) out.push(n.slice(0, -5));
     }
     return out;
+  }
+  stamp(p: string): string | null {
+    const f = this.full(p.endsWith('.yaml') ? p : `${p}.yaml`);
+    try {
+      const st = statSync(f);
+      return `${f}:${st.mtimeMs}:${st.size}`;
+    } catch {
+      return null;
+    }
   }
   loadText(p: string): string {
     const f = this.full(p.endsWith('.yaml') ? p : `${p}.yaml`);
@@ -185,6 +199,13 @@ export class ConfigRepository {
       this.cache.set(p, null);
       return null;
     }
+    const stamp = src.stamp ? src.stamp(p) : `${src.path}:${p}`;
+    const hit = stamp ? parseCache.get(stamp) : undefined;
+    if (hit) {
+      const res: LoadedConfig = { config: hit.config.clone(), defaults: hit.defaults ? hit.defaults.clone() : null, packageHeader: hit.header, source: src.toString() };
+      this.cache.set(p, res);
+      return res;
+    }
     const text = src.loadText(p);
     const where = `${p}.yaml (${src.toString()})`;
     const node = loadYaml(text, { filename: `${p}.yaml` });
@@ -201,6 +222,10 @@ export class ConfigRepository {
       }
     } else if (!(node instanceof ListNode)) {
       throw new ConfigLoadError(`Config '${where}' must hold a mapping`);
+    }
+    if (stamp) {
+      if (parseCache.size > 2000) parseCache.clear();
+      parseCache.set(stamp, { config: node.clone(), defaults: defaults ? defaults.clone() : null, header });
     }
     const res: LoadedConfig = { config: node, defaults, packageHeader: header, source: src.toString() };
     this.cache.set(p, res);
