@@ -11,7 +11,11 @@ import { register as checkout } from './checkout.js';
 import { register as commit } from './commit.js';
 import { register as config } from './config.js';
 import { register as init } from './init.js';
+import { register as fetch } from './fetch.js';
+import { register as gc } from './gc.js';
 import { register as move } from './move.js';
+import { register as pull } from './pull.js';
+import { register as push } from './push.js';
 import { register as remote } from './remote.js';
 import { register as remove } from './remove.js';
 import { register as root } from './root.js';
@@ -31,6 +35,10 @@ export const commands: Array<(program: Command) => void> = [
   checkIgnore,
   config,
   remote,
+  push,
+  pull,
+  fetch,
+  gc,
   cache,
   root,
   version,

@@ -7,8 +7,19 @@ export function register(program: Command): void {
     .description('Show changed stages, compare local cache and a remote storage.')
     .argument('[targets...]', 'Limit command scope to these tracked files/directories, .dvc files and stage names.')
     .option('--json', 'Show status in JSON format.')
-    .action(async (targets: string[], opts: { json?: boolean }, cmd: Command) => {
+    .option('-c, --cloud', 'Show status of a local cache compared to a remote repository.')
+    .option('-r, --remote <name>', 'Remote storage to compare local cache to.')
+    .option('-j, --jobs <number>', 'Number of jobs to run simultaneously.')
+    .option('-a, --all-branches', 'Show status of a local cache compared to a remote repository for all branches.')
+    .option('-T, --all-tags', 'Show status of a local cache compared to a remote repository for all tags.')
+    .option('-A, --all-commits', 'Show status of a local cache compared to a remote repository for all commits.')
+    .action(async (targets: string[], opts: { json?: boolean; cloud?: boolean; remote?: string }, cmd: Command) => {
       const out = outputFor(cmd);
+      if (opts.cloud || opts.remote) {
+        // remotes-2: cloud status lives in cli/commands/cloud-status.ts
+        const { cloudStatusAction } = await import('./cloud-status.js');
+        return cloudStatusAction(targets, opts, out);
+      }
       const { Repo } = await import('../../repo/repo.js');
       const st = await import('../../repo/status.js');
       const repo = Repo.open();

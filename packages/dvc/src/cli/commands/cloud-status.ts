@@ -1,0 +1,22 @@
+/** `dvc status -c [-r NAME]`: wired from status.ts (not a command of its own). */
+import type { Output } from '../output.js';
+import { toSyncOptions, wrapSyncError, type SyncCliOptions } from './push.js';
+
+export async function cloudStatusAction(targets: string[], opts: SyncCliOptions & { json?: boolean }, out: Output): Promise<void> {
+  const { Repo } = await import('../../repo/repo.js');
+  const repo = Repo.open();
+  const { cloudStatus, formatCloudStatus } = await import('../../repo/cloud-status.js');
+  let r;
+  try {
+    r = await cloudStatus(repo, targets, await toSyncOptions(opts));
+  } catch (e) {
+    const { NoRemoteError } = await import('../../config/config.js');
+    if (e instanceof NoRemoteError) return wrapSyncError('failed to compare with the remote', e);
+    throw e;
+  }
+  if (opts.json) {
+    const { statusJson } = await import('../../repo/status.js');
+    out.print(statusJson(r.changes as never));
+  } else out.info(formatCloudStatus(r));
+  if (out.quiet && Object.keys(r.changes).length) process.exitCode = 1;
+}

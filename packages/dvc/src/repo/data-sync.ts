@@ -1,0 +1,242 @@
+/**
+ * What push, pull, fetch, status -c and gc share: opening the remote a command names, and
+ * collecting the outputs used by the targets in the workspace and (with -a / -T / -A) in every
+ * branch, tag or commit (their `.dvc` files and `dvc.lock` read with `git cat-file`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve, sep } from 'node:path';
+import { ConfigError, DvcError, RemoteError } from '../errors.js';
+import { DvcFile } from '../formats/dvcfile.js';
+import type { FileSystem } from '../fs/types.js';
+import { outsOfDvcFiles, outsOfLockFile, type UsedOut } from '../index/used.js';
+import { collectDvcFiles, repoPath } from './collect.js';
+import type { Repo } from './repo.js';
+import type { RemoteConfig } from '../config/config.js';
+
+export interface RevisionOptions {
+  /** -a: every branch. */
+  allBranches?: boolean;
+  /** -T: every tag. */
+  allTags?: boolean;
+  /** -A: every commit. */
+  allCommits?: boolean;
+}
+
+export interface SyncOptions extends RevisionOptions {
+  /** Remote name (-r); default: `core.remote`. */
+  remote?: string;
+  /** Parallel transfers (-j); default 4 x cores. */
+  jobs?: number;
+  /** Targets are glob patterns (--glob). */
+  glob?: boolean;
+  onProgress?: (files: number, bytes: number) => void;
+  onTotal?: (total: { files: number; bytes?: number }) => void;
+}
+
+/** DVC's default number of jobs: 4 x cores. */
+export function defaultJobs(): number {
+  return Math.max(1, 4 * (cpus().length || 1));
+}
+
+export function jobsOf(jobs: number | undefined): number {
+  if (jobs === undefined) return defaultJobs();
+  if (!Number.isInteger(jobs) || jobs < 1) throw new DvcError(`invalid number of jobs '${jobs}'`);
+  return jobs;
+}
+
+/** Opens a remote's FileSystem (cloud SDKs load only when their kind is used). */
+export async function openRemoteFs(rc: RemoteConfig): Promise<FileSystem> {
+  const url = rc.url;
+  const options = rc.options as Record<string, string | number | boolean | undefined>;
+  const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
+  const scheme = m ? m[1]!.toLowerCase() : 'local';
+  if (scheme === 'local' || scheme === 'file') {
+    const { LocalFileSystem } = await import('../fs/local.js');
+    return new LocalFileSystem(scheme === 'file' ? new URL(url).pathname : url);
+  }
+  // remotes-1's registry knows every kind (with retry and concurrency wrappers) once it exists.
+  const registryPath = '../fs/registry.js';
+  let registry: Record<string, unknown> | undefined;
+  try {
+    registry = (await import(registryPath)) as Record<string, unknown>;
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  }
+  if (registry) {
+    const open = (registry.openFileSystem ?? registry.openRemote ?? registry.open) as
+      | ((url: string, options: Record<string, unknown>) => Promise<FileSystem> | FileSystem)
+      | undefined;
+    if (typeof open === 'function') return open(url, options);
+  }
+  switch (scheme) {
+    case 'http':
+    case 'https': {
+      const { HttpFileSystem } = await import('../fs/http.js');
+      return new HttpFileSystem(url, options);
+    }
+    case 'webdav':
+    case 'webdavs': {
+      const { WebdavFileSystem } = await import('../fs/webdav.js');
+      return new WebdavFileSystem(url, options);
+    }
+    case 'hdfs':
+    case 'webhdfs':
+    case 'swebhdfs': {
+      const { WebhdfsFileSystem } = await import('../fs/webhdfs.js');
+      return new WebhdfsFileSystem(url, options);
+    }
+    case 's3': {
+      const { openS3 } = await import('../fs/s3.js');
+      return openS3(url, options);
+    }
+    default:
+      throw new RemoteError(`remote '${rc.name}': unsupported URL scheme '${scheme}://'`);
+  }
+}
+
+/** The remote config for `-r NAME` or the default remote. */
+export function remoteConfig(repo: Repo, name?: string): RemoteConfig {
+  return repo.config.remote(name, repo.root);
+}
+
+function posixRel(repo: Repo, abs: string): string {
+  const r = repo.relPath(abs);
+  return sep === '/' ? r : r.split(sep).join('/');
+}
+
+/** Shell-style wildcards (`*`, `?`, `[...]`, and `**` across folders) as a RegExp. */
+export function globToRegExp(pattern: string): RegExp {
+  let re = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') {
+      if (pattern[i + 1] === '*') {
+        re += '.*';
+        i++;
+        if (pattern[i + 1] === '/') i++;
+      } else re += '[^/]*';
+    } else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = pattern.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        let cls = pattern.slice(i + 1, end);
+        if (cls.startsWith('!')) cls = '^' + cls.slice(1);
+        re += `[${cls.replace(/\\/g, '\\\\')}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** A filter for outputs by targets (paths, or glob patterns with --glob), relative to the root. */
+function targetFilter(repo: Repo, targets: string[], glob: boolean): ((rel: string, dvcRel: string) => boolean) | undefined {
+  if (!targets.length) return undefined;
+  const rels = targets.map((t) => posixRel(repo, repoPath(repo, t)));
+  const res = glob ? rels.map(globToRegExp) : [];
+  return (rel, dvcRel) =>
+    rels.some((t, i) =>
+      glob
+        ? res[i]!.test(rel) || res[i]!.test(dvcRel)
+        : rel === t || rel.startsWith(t + '/') || t.startsWith(rel + '/') || dvcRel === t || t === '.' || t === '',
+    );
+}
+
+/** Outputs used in the workspace (optionally limited to targets). */
+export function workspaceOuts(repo: Repo, targets: string[] = [], glob = false): UsedOut[] {
+  const filter = targetFilter(repo, targets, glob);
+  const files = collectDvcFiles(repo);
+  const outs: UsedOut[] = [];
+  const matchedTargets = new Set<string>();
+  for (const f of files) {
+    for (const o of outsOfDvcFiles([f])) {
+      if (filter && !filter(o.rel, f.rel)) continue;
+      outs.push(o);
+      matchedTargets.add(o.rel);
+    }
+  }
+  const lock = join(repo.root, 'dvc.lock');
+  if (existsSync(lock)) {
+    for (const o of outsOfLockFile(readFileSync(lock, 'utf8'), 'dvc.lock')) {
+      if (filter && !filter(o.rel, 'dvc.lock')) continue;
+      outs.push(o);
+    }
+  }
+  if (targets.length && !glob && !outs.length) {
+    // A target that names nothing tracked is an error (as DVC's "does not exist").
+    for (const t of targets) {
+      const abs = repoPath(repo, t);
+      if (!existsSync(abs) && !existsSync(abs + '.dvc')) throw new DvcError(`'${t}' does not exist`);
+    }
+    throw new DvcError(`'${targets[0]}' is not tracked by DVC`);
+  }
+  return outs;
+}
+
+/** Outputs used at one git revision (its .dvc files and dvc.lock files). */
+export async function revisionOuts(repo: Repo, rev: string, targets: string[] = [], glob = false): Promise<UsedOut[]> {
+  const scm = repo.scm;
+  if (!scm) return [];
+  const filter = targetFilter(repo, targets, glob);
+  // Paths in git are relative to the git root; the DVC repo may sit below it.
+  const gitRoot = resolve(scm.root);
+  const prefixRel = resolve(repo.root) === gitRoot ? '' : resolve(repo.root).slice(gitRoot.length + 1).split(sep).join('/');
+  const files = await scm.listFiles(rev, prefixRel ? join(gitRoot, prefixRel) : undefined);
+  const outs: UsedOut[] = [];
+  for (const gitPath of files) {
+    const rel = prefixRel ? gitPath.slice(prefixRel.length + 1) : gitPath;
+    if (!rel || rel.startsWith('.dvc/')) continue;
+    const base = rel.split('/').pop()!;
+    const isDvc = base.endsWith('.dvc') && base !== '.dvc';
+    const isLock = base === 'dvc.lock';
+    if (!isDvc && !isLock) continue;
+    const buf = await scm.show(rev, join(gitRoot, gitPath));
+    if (!buf) continue;
+    const text = buf.toString('utf8');
+    try {
+      if (isDvc) {
+        const f = DvcFile.parse(repo.root, join(repo.root, rel), text, `${rev.slice(0, 7)}:${rel}`);
+        for (const o of outsOfDvcFiles([f])) if (!filter || filter(o.rel, rel)) outs.push(o);
+      } else {
+        for (const o of outsOfLockFile(text, rel)) if (!filter || filter(o.rel, rel)) outs.push(o);
+      }
+    } catch (e) {
+      // A broken file in an old commit must not stop gc/push of the rest; DVC skips it too.
+      if (!(e instanceof DvcError)) throw e;
+    }
+  }
+  return outs;
+}
+
+/** Outputs used in the workspace and the revisions chosen by -a / -T / -A. */
+export async function usedOuts(repo: Repo, targets: string[], opts: RevisionOptions & { glob?: boolean } = {}): Promise<UsedOut[]> {
+  const outs = workspaceOuts(repo, targets, opts.glob);
+  if (opts.allBranches || opts.allTags || opts.allCommits) {
+    if (!repo.scm) throw new ConfigError('-a/-T/-A need a git repository (core.no_scm is set or there is no git)');
+    const revs = await repo.scm.revisions(opts);
+    for (const rev of revs) {
+      if (rev === 'workspace') continue;
+      outs.push(...(await revisionOuts(repo, rev, targets, opts.glob)));
+    }
+  }
+  return outs;
+}
+
+/** Groups outputs by the remote each goes to: -r, else the output's own `remote:`, else the default. */
+export function byRemote(repo: Repo, outs: UsedOut[], remote?: string): Map<string, { rc: RemoteConfig; outs: UsedOut[] }> {
+  const groups = new Map<string, { rc: RemoteConfig; outs: UsedOut[] }>();
+  for (const o of outs) {
+    const name = remote ?? o.remote;
+    const rc = remoteConfig(repo, name);
+    let g = groups.get(rc.name);
+    if (!g) groups.set(rc.name, (g = { rc, outs: [] }));
+    g.outs.push(o);
+  }
+  if (!groups.size) {
+    const rc = remoteConfig(repo, remote); // still report a missing remote
+    groups.set(rc.name, { rc, outs: [] });
+  }
+  return groups;
+}

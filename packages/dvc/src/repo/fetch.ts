@@ -1,0 +1,90 @@
+/**
+ * `dvc fetch`: download the objects the targets use into the cache (manifests first, so the
+ * folders' files are known), each verified by its md5 before it enters the cache.
+ */
+import { DvcError } from '../errors.js';
+import { download, type TransferFailure } from '../index/transfer.js';
+import { cacheManifests, expandOuts, type UsedObject, type UsedOut } from '../index/used.js';
+import { withData, type DataContext } from './context.js';
+import { byRemote, jobsOf, openRemoteFs, usedOuts, type SyncOptions } from './data-sync.js';
+import type { Repo } from './repo.js';
+
+export interface FetchResult {
+  /** Objects downloaded. */
+  fetched: number;
+  /** Objects neither the cache nor the remote has. */
+  missing: UsedObject[];
+  failed: TransferFailure[];
+}
+
+/** Some objects could not be downloaded (DVC: exit 1 with "N files failed to download"). */
+export class DownloadError extends DvcError {
+  constructor(
+    readonly result: FetchResult,
+    detail?: string,
+  ) {
+    super(`${result.failed.length} files failed to download${detail ? ` (${detail})` : ''}`);
+  }
+}
+
+/** Fetches for outputs already collected (pull uses it with the same data context). */
+export async function fetchOuts(repo: Repo, d: DataContext, outs: UsedOut[], opts: SyncOptions = {}): Promise<FetchResult> {
+  const jobs = jobsOf(opts.jobs);
+  const result: FetchResult = { fetched: 0, missing: [], failed: [] };
+  for (const { rc, outs: group } of byRemote(repo, outs, opts.remote).values()) {
+    const manifests = cacheManifests(d.store);
+    // Which manifests must come first.
+    const dirOids = [...new Set(group.filter((o) => o.oid.endsWith('.dir') && !manifests(o.oid)).map((o) => o.oid))];
+    const needFiles = () => {
+      const { objects } = expandOuts(group, manifests);
+      return objects.filter((o) => !o.oid.endsWith('.dir') && !d.store.exists(o.oid));
+    };
+    if (!dirOids.length && !needFiles().length) continue;
+    const fs = await openRemoteFs(rc);
+    try {
+      let total = 0;
+      const progress = {
+        jobs,
+        onProgress: opts.onProgress,
+        onTotal: (t: { files: number }) => {
+          total += t.files;
+          opts.onTotal?.({ files: total });
+        },
+      };
+      if (dirOids.length) {
+        const named = dirOids.map((oid) => ({ oid, name: group.find((o) => o.oid === oid)!.rel }));
+        // A corrupt manifest in the cache is replaced.
+        for (const o of named) if (d.store.exists(o.oid)) d.store.remove(o.oid);
+        const r = await download(d.store, fs, named, progress);
+        result.fetched += r.transferred.length;
+        result.missing.push(...r.missing);
+        result.failed.push(...r.failed);
+      }
+      const files = needFiles();
+      const r = await download(d.store, fs, files, progress);
+      result.fetched += r.transferred.length;
+      result.missing.push(...r.missing);
+      result.failed.push(...r.failed);
+    } finally {
+      await fs.close();
+    }
+  }
+  return result;
+}
+
+export async function fetch(repo: Repo, targets: string[] = [], opts: SyncOptions = {}): Promise<FetchResult> {
+  return withData(repo, async (d) => {
+    const outs = await usedOuts(repo, targets, opts);
+    const r = await fetchOuts(repo, d, outs, opts);
+    throwIfFailed(r);
+    return r;
+  });
+}
+
+export function throwIfFailed(r: FetchResult): void {
+  if (!r.failed.length) return;
+  const other = r.failed.find((f) => (f.error as { code?: string })?.code !== 'ENOENT');
+  const e = other?.error;
+  if (e instanceof DvcError) throw e;
+  throw new DownloadError(r, e instanceof Error ? e.message : undefined);
+}

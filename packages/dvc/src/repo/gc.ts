@@ -1,0 +1,119 @@
+/**
+ * `dvc gc`: remove the cache objects (and with `cloud`, the remote's objects) that no kept
+ * version uses: the workspace (-w), every branch (-a), tag (-T) or commit (-A). Manifests of
+ * kept folders keep their files. Temporary files left by an interrupted transfer go too.
+ */
+import { readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DvcError } from '../errors.js';
+import { OID_RE } from '../hash/md5.js';
+import { listRemote, parallel } from '../index/transfer.js';
+import { cacheManifests, expandOuts } from '../index/used.js';
+import { FILES_PREFIX, oidToPath } from '../odb/layout.js';
+import { withData } from './context.js';
+import { jobsOf, openRemoteFs, remoteConfig, usedOuts, type RevisionOptions } from './data-sync.js';
+import type { Repo } from './repo.js';
+
+export interface GcOptions extends RevisionOptions {
+  workspace?: boolean;
+  /** Also remove from the remote (-c). */
+  cloud?: boolean;
+  remote?: string;
+  /** Report only (--dry). */
+  dry?: boolean;
+  jobs?: number;
+}
+
+export interface GcResult {
+  /** Objects removed (or that would be, with dry) from the local cache. */
+  removedLocal: number;
+  /** Objects removed from the remote, when cloud; undefined otherwise. */
+  removedRemote?: number;
+  remoteName?: string;
+}
+
+/** Bad gc arguments (DVC raises InvalidArgumentError: exit 255). */
+export class GcArgumentError extends DvcError {
+  override readonly exitCode = 255;
+}
+
+export function validateGcOptions(o: GcOptions): void {
+  if (!(o.workspace || o.allBranches || o.allTags || o.allCommits)) {
+    throw new GcArgumentError(
+      'Either of `-w|--workspace`, `-a|--all-branches`, `-T|--all-tags`, `--all-experiments`, `--all-commits`, `--date` or `--rev` needs to be set.',
+    );
+  }
+}
+
+/** DVC's warning text for the kept set. */
+export function gcWarning(o: GcOptions): string {
+  let msg = 'This will remove all cache except items used in the workspace';
+  if (o.allCommits) msg += ' and all git commits';
+  else if (o.allBranches && o.allTags) msg += ' and all git branches and tags';
+  else if (o.allBranches) msg += ' and all git branches';
+  else if (o.allTags) msg += ' and all git tags';
+  msg += ' of the current repo.';
+  if (o.cloud) msg += ' It will also remove the unused objects from the remote.';
+  return msg;
+}
+
+export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
+  validateGcOptions(opts);
+  const jobs = jobsOf(opts.jobs);
+  return repo.withLock(() =>
+    withData(repo, async (d) => {
+      const outs = await usedOuts(repo, [], opts);
+      const { objects, unreadable } = expandOuts(outs, cacheManifests(d.store));
+      if (unreadable.length && opts.cloud) {
+        // Without the manifest we cannot tell which remote files the folder needs.
+        throw new DvcError(
+          `cannot collect the files of '${unreadable[0]!.name}': its manifest ${unreadable[0]!.oid} is not in the cache (run dvc fetch first)`,
+        );
+      }
+      const keep = new Set(objects.map((o) => o.oid));
+      const result: GcResult = { removedLocal: 0 };
+
+      // Local cache: every object not kept, plus leftover temp files.
+      const filesDir = join(repo.cacheDir, FILES_PREFIX);
+      let prefixes: string[] = [];
+      try {
+        prefixes = await readdir(filesDir);
+      } catch {
+        /* no cache yet */
+      }
+      const doomed: string[] = [];
+      for (const p of prefixes) {
+        if (!/^[0-9a-f]{2}$/.test(p)) continue;
+        for (const name of await readdir(join(filesDir, p))) {
+          const oid = p + name;
+          if (OID_RE.test(oid)) {
+            if (!keep.has(oid)) {
+              result.removedLocal++;
+              doomed.push(join(filesDir, p, name));
+            }
+          } else if (/\.[0-9a-f]{16}\.tmp$/.test(name)) {
+            // An interrupted transfer's temp file; leave fresh ones (another process may write).
+            const st = await stat(join(filesDir, p, name)).catch(() => undefined);
+            if (st && Date.now() - st.mtimeMs > 3600_000) doomed.push(join(filesDir, p, name));
+          }
+        }
+      }
+      if (!opts.dry) await parallel(doomed, 16, async (f) => unlink(f).catch(() => undefined));
+
+      if (opts.cloud) {
+        const rc = remoteConfig(repo, opts.remote);
+        result.remoteName = rc.name;
+        const fs = await openRemoteFs(rc);
+        try {
+          const onRemote = await listRemote(fs);
+          const gone = [...onRemote].filter((oid) => !keep.has(oid));
+          result.removedRemote = gone.length;
+          if (!opts.dry) await parallel(gone, jobs, async (oid) => fs.delete(oidToPath(oid)));
+        } finally {
+          await fs.close();
+        }
+      }
+      return result;
+    }),
+  );
+}

@@ -1,0 +1,58 @@
+/**
+ * `dvc pull`: fetch, then check the workspace out (never overwriting a changed file unless
+ * `force`). Returns what fetch moved and what checkout changed, for DVC's summary line
+ * `N files fetched and M files added`.
+ */
+import { join } from 'node:path';
+import { checkout, CheckoutFailedError, type CheckoutResult } from './checkout.js';
+import { withData } from './context.js';
+import { usedOuts, workspaceOuts, type SyncOptions } from './data-sync.js';
+import { fetchOuts, throwIfFailed, type FetchResult } from './fetch.js';
+import type { Repo } from './repo.js';
+
+export interface PullOptions extends SyncOptions {
+  force?: boolean;
+}
+
+export interface PullResult {
+  fetch: FetchResult;
+  checkout: CheckoutResult;
+}
+
+export async function pull(repo: Repo, targets: string[] = [], opts: PullOptions = {}): Promise<PullResult> {
+  const fetched = await withData(repo, async (d) => fetchOuts(repo, d, await usedOuts(repo, targets, opts), opts));
+  // Check out what is there even when some objects are missing; then report the failures.
+  const coTargets = opts.glob ? [...new Set(workspaceOuts(repo, targets, true).map((o) => join(repo.root, o.rel)))] : targets;
+  let co: CheckoutResult;
+  try {
+    co = opts.glob && !coTargets.length ? emptyCheckout() : await checkout(repo, coTargets, { force: opts.force });
+  } catch (e) {
+    if (e instanceof CheckoutFailedError && fetched.failed.length) throwIfFailed(fetched);
+    throw e;
+  }
+  throwIfFailed(fetched);
+  return { fetch: fetched, checkout: co };
+}
+
+function emptyCheckout(): CheckoutResult {
+  return { added: [], modified: [], deleted: [], failed: [], linked: 0 };
+}
+
+/** DVC's summary: `13 files fetched and 12 files added` / `Everything is up to date.` */
+export function pullSummary(r: PullResult): string {
+  const co = r.checkout;
+  const parts: Array<[string, number]> = [['fetched', r.fetch.fetched]];
+  // Files linked, attributed to the kind of change of the outputs (DVC counts files).
+  if (co.added.length && !co.modified.length) parts.push(['added', co.linked]);
+  else if (co.modified.length && !co.added.length) parts.push(['modified', co.linked]);
+  else if (co.added.length || co.modified.length) parts.push(['added', co.added.length], ['modified', co.linked - co.added.length]);
+  parts.push(['deleted', co.deleted.length]);
+  return summary(parts) || 'Everything is up to date.';
+}
+
+/** `1 file pushed`, `2 files fetched and 3 files added`, `a, b and c`. */
+export function summary(parts: Array<[string, number]>): string {
+  const words = parts.filter(([, n]) => n > 0).map(([what, n]) => `${n} ${n === 1 ? 'file' : 'files'} ${what}`);
+  if (words.length <= 1) return words.join('');
+  return words.slice(0, -1).join(', ') + ' and ' + words[words.length - 1];
+}

@@ -1,0 +1,67 @@
+/**
+ * `dvc push`: upload the cache objects the targets use (workspace, or with -a / -T / -A every
+ * branch, tag or commit) to the remote, skipping what it has. Outputs with `push: false` stay.
+ */
+import { DvcError } from '../errors.js';
+import { expandOuts, cacheManifests, type UsedObject } from '../index/used.js';
+import { remoteHas, upload } from '../index/transfer.js';
+import { byRemote, jobsOf, openRemoteFs, usedOuts, type SyncOptions } from './data-sync.js';
+import { withData } from './context.js';
+import type { Repo } from './repo.js';
+
+export interface PushResult {
+  /** Objects uploaded. */
+  pushed: number;
+  /** Objects the cache lacks (DVC warns about them). */
+  missing: UsedObject[];
+}
+
+/** The push failed for some objects (DVC: exit 1 with "N files failed to upload"). */
+export class UploadError extends DvcError {
+  constructor(
+    readonly failed: number,
+    readonly result: PushResult,
+    detail?: string,
+  ) {
+    super(`${failed} files failed to upload${detail ? ` (${detail})` : ''}`);
+  }
+}
+
+export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions = {}): Promise<PushResult> {
+  const jobs = jobsOf(opts.jobs);
+  return withData(repo, async (d) => {
+    const outs = (await usedOuts(repo, targets, opts)).filter((o) => o.push);
+    const result: PushResult = { pushed: 0, missing: [] };
+    let failed = 0;
+    let firstError: unknown;
+    for (const { rc, outs: group } of byRemote(repo, outs, opts.remote).values()) {
+      const { objects, unreadable } = expandOuts(group, cacheManifests(d.store));
+      const inCache = objects.filter((o) => d.store.exists(o.oid));
+      const notInCache = objects.filter((o) => !d.store.exists(o.oid));
+      if (!inCache.length && !notInCache.length) continue;
+      const fs = await openRemoteFs(rc);
+      try {
+        const have = await remoteHas(fs, objects.map((o) => o.oid), jobs);
+        // Missing locally but on the remote already: nothing to warn about.
+        for (const o of notInCache) if (!have.has(o.oid)) result.missing.push(o);
+        for (const o of unreadable) if (!have.has(o.oid) && !result.missing.includes(o)) result.missing.push(o);
+        // A manifest goes up only with all its files, so the remote never names what it lacks.
+        const incomplete = new Set(result.missing.map((o) => o.parent).filter((p): p is string => !!p));
+        const todo = inCache.filter((o) => !have.has(o.oid) && !incomplete.has(o.oid));
+        if (!todo.length) continue;
+        const r = await upload(d.store, fs, todo, { jobs, onProgress: opts.onProgress, onTotal: opts.onTotal });
+        result.pushed += r.transferred.length;
+        failed += r.failed.length;
+        firstError ??= r.failed[0]?.error;
+      } finally {
+        await fs.close();
+      }
+    }
+    if (failed) {
+      const e = firstError as Error | undefined;
+      if (e && e instanceof DvcError) throw e;
+      throw new UploadError(failed, result, e?.message);
+    }
+    return result;
+  });
+}
