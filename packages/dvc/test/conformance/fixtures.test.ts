@@ -12,10 +12,8 @@ import { describe, test } from 'node:test';
 import { CLI, replayScenario, scenarios } from './replay.js';
 
 const TODO: Record<string, string> = {
-  '05-remote-push-pull': 'push/pull/status -c come with the remotes issue',
   '08-pipeline': 'stage/repro/dag/params come with the pipelines issue',
   '09-metrics-plots': 'metrics/plots come with the pipelines issue',
-  '10-gc': 'gc comes with the remotes issue',
   '11-git-versions': 'diff and history come with the remotes/git-history issue',
   '14-import-url': 'import-url/update come with a later issue',
 };
