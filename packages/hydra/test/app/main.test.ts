@@ -152,6 +152,43 @@ describe('main(): multirun', () => {
   });
 });
 
+describe('main(): config path/name flags and default sweep layout', () => {
+  test('-cp and -cn choose another config folder and primary config; relative paths start at baseDir', async () => {
+    let driver = '';
+    await runHydra({ configPath: 'nowhere', configName: 'nope', baseDir: join(configPath, '..'), argv: ['-cp', 'app', '-cn', 'with_pkg', `hydra.run.dir=${join(tmp, 'cp')}`], quiet: true }, (cfg: any) => {
+      driver = cfg.dst.driver;
+    });
+    assert.equal(driver, 'postgresql');
+    let dbs = '';
+    await runHydra({ configPath: new URL('../fixtures/app', import.meta.url), configName: 'config', argv: ['--config-name=global_pkg', `hydra.run.dir=${join(tmp, 'cn')}`], quiet: true }, (cfg: any) => {
+      dbs = cfg.driver;
+    });
+    assert.equal(dbs, 'mysql');
+  });
+
+  test('the default sweep folder is multirun/<date>/<time>/<job number>', async () => {
+    const cwd = process.cwd();
+    const dir = join(tmp, 'mr-default');
+    (await import('node:fs')).mkdirSync(dir);
+    process.chdir(dir);
+    try {
+      const r = await runHydra({ configPath, configName: 'config', argv: ['--multirun', 'app.port=1,2'], quiet: true }, () => {});
+      assert.match(r.sweepDir!, /\/multirun\/\d{4}-\d\d-\d\d\/\d\d-\d\d-\d\d$/);
+      assert.deepEqual(r.jobs.map((j) => j.outputDir), [join(r.sweepDir!, '0'), join(r.sweepDir!, '1')]);
+      const h = yamlOf(join(r.sweepDir!, '1/.hydra/hydra.yaml')).hydra;
+      assert.equal(h.sweep.dir, 'multirun/${now:%Y-%m-%d}/${now:%H-%M-%S}', 'hydra.yaml keeps the interpolation');
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  test('--version', async () => {
+    let out = '';
+    await runHydra({ configPath, configName: 'config', argv: ['--version'], print: (s) => (out += s) }, () => assert.fail('must not run'));
+    assert.match(out, /^Hydra \d+\.\d+\.\d+/);
+  });
+});
+
 describe('main(): --cfg, --help, --info and error output', () => {
   const capture = async (argv: string[]) => {
     let out = '';
