@@ -47,9 +47,9 @@ export async function toSyncOptions(o: SyncCliOptions): Promise<import('../../re
  * with exit 1 (a missing default remote included).
  */
 export async function wrapSyncError(what: string, e: unknown): Promise<never> {
-  const { DvcError, NotDvcRepoError } = await import('../../errors.js');
+  const { ArgumentError, DvcError, NotDvcRepoError } = await import('../../errors.js');
   const { NoRemoteError } = await import('../../config/config.js');
-  if (e instanceof NotDvcRepoError) throw e;
+  if (e instanceof NotDvcRepoError || e instanceof ArgumentError) throw e;
   if (e instanceof NoRemoteError) throw new DvcError(`${what} - config file error: ${e.reason}`);
   if (e instanceof DvcError) {
     const err = new DvcError(`${what} - ${e.message}`, { cause: e });
