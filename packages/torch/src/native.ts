@@ -103,6 +103,7 @@ export interface Native {
   unbind(t: H, dim: Num): H[];
   slice(t: H, dim: Num, start: number | null, end: number | null, step: Num): H;
   narrow(t: H, dim: Num, start: Num, length: Num): H;
+  asStrided(t: H, size: readonly number[], stride: readonly number[], offset: Num): H;
   select(t: H, dim: Num, index: Num): H;
   indexSelect(t: H, dim: Num, index: H): H;
   gather(t: H, dim: Num, index: H): H;

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { types } from 'node:util';
 import { native, type Handle } from './native.js';
+import { isZipArchive, loadTorchArchive, UnsupportedPickle } from './python-pickle.js';
 import { Tensor } from './tensor.js';
 
 export type Saveable = Tensor | number | string | boolean | null | readonly Saveable[] | { readonly [k: string]: Saveable };
@@ -42,9 +43,25 @@ export function serialize(value: Saveable): Buffer {
   return native.pickleSave(toNative(value, 0));
 }
 
-/** Reads bytes written by serialize()/save() or by Python's torch.save. */
+/**
+ * Reads bytes written by serialize()/save() or by Python's torch.save (zip format, including state
+ * dicts saved as OrderedDict, which libtorch 1.13's own reader rejects).
+ */
 export function deserialize(data: Uint8Array): Loaded {
-  return fromNative(native.pickleLoad(data));
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (isZipArchive(buf)) {
+    try {
+      return loadTorchArchive(buf);
+    } catch (e) {
+      if (!(e instanceof UnsupportedPickle)) throw e;
+      try {
+        return fromNative(native.pickleLoad(buf));
+      } catch {
+        throw new Error(`it holds ${e.message}`);
+      }
+    }
+  }
+  return fromNative(native.pickleLoad(buf));
 }
 
 /** Writes `value` to `path` atomically (a temporary file, then rename). */

@@ -75,6 +75,33 @@ describe('save / load', () => {
     assert.deepEqual(ck.history, [1, 2.5, null, true]);
   });
 
+  test('resumes a Python training checkpoint (OrderedDict state dict + Adam state) on the same trajectory', () => {
+    const ck = torch.load(new URL('./fixtures/python_train_checkpoint.pt', import.meta.url).pathname) as Record<string, any>;
+    const after = JSON.parse(readFileSync(new URL('./fixtures/python_train_after.json', import.meta.url), 'utf8')) as Record<string, number[]>;
+    assert.equal(ck.epoch, 2);
+    const model = new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2));
+    model.loadStateDict(ck.model);
+    const opt = new torch.optim.Adam(model.parameters(), { lr: 0.5 });
+    opt.loadStateDict(ck.optimizer);
+    assert.equal(opt.paramGroups[0]!.lr, 0.01);
+    assert.equal(opt.paramGroups[0]!.weightDecay, 0.01);
+    const x = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]);
+    const target = torch.tensor([[1.0, 0.0], [0.0, 1.0]]);
+    for (let i = 0; i < 3; i++) {
+      torch.tidy(() => {
+        opt.zeroGrad();
+        model.forward(x).sub(target).pow(2).mean().backward();
+        opt.step();
+      });
+    }
+    const sd = model.stateDict();
+    assert.deepEqual(Object.keys(sd), Object.keys(after));
+    for (const [k, v] of Object.entries(after)) {
+      const got = Array.from(sd[k]!.toArray() as Float32Array);
+      v.forEach((e, i) => assert.ok(Math.abs(got[i]! - e) < 1e-6, `${k}[${i}]: ${got[i]} vs ${e}`));
+    }
+  });
+
   test('Python torch.load reads what save() writes', { skip: !pythonHasTorch && 'python3-torch not installed' }, () => {
     const m = new nn.Linear(2, 2);
     const file = join(dir, 'for-python.pt');

@@ -353,6 +353,10 @@ static Napi::Value slice(const Napi::CallbackInfo& info) {
   if (info[3].IsNumber()) e = I(info[3]);
   return Wrap(info.Env(), at::slice(T(info[0]), I(info[1]), s, e, I(info[4])));
 }
+// asStrided(t, size, stride, offset): a view on t's storage (used to rebuild tensors from files)
+static Napi::Value asStrided(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), at::as_strided(T(info[0]), Ints(info[1]), Ints(info[2]), I(info[3])));
+}
 static Napi::Value narrow(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::narrow(T(info[0]), I(info[1]), I(info[2]), I(info[3]))); }
 static Napi::Value select(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::select(T(info[0]), I(info[1]), I(info[2]))); }
 static Napi::Value indexSelect(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::index_select(T(info[0]), I(info[1]), T(info[2]))); }
@@ -433,6 +437,7 @@ void InitOps(Napi::Env env, Napi::Object e) {
   CT_EXPORT(e, chunk);
   CT_EXPORT(e, unbind);
   CT_EXPORT(e, slice);
+  CT_EXPORT(e, asStrided);
   CT_EXPORT(e, narrow);
   CT_EXPORT(e, select);
   CT_EXPORT(e, indexSelect);
