@@ -195,6 +195,10 @@ export function backendContract(opts: ContractOptions): void {
       await assert.rejects(fs.write('e/partial.bin', failingStream(300_000), 1_000_000));
       assert.equal(await fs.exists('e/partial.bin'), false, 'a partial object is visible under its final name');
       assert.deepEqual(await collect(fs.list('e')), [], 'the failed upload left files behind');
+      // Unsized and over one multipart part (8 MiB): the multipart path must abort too.
+      await assert.rejects(fs.write('e/partial2.bin', failingStream(9 * 1024 * 1024)));
+      assert.equal(await fs.exists('e/partial2.bin'), false, 'a partial unsized upload is visible under its final name');
+      assert.deepEqual(await collect(fs.list('e')), [], 'the failed unsized upload left files behind');
       await fs.write('e/kept.bin', bytes('old and complete'), 16);
       await assert.rejects(fs.write('e/kept.bin', failingStream(200_000), 2_000_000));
       assert.equal((await readAll(await fs.read('e/kept.bin'))).toString(), 'old and complete');

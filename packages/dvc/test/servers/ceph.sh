@@ -15,7 +15,8 @@ ACCESS_KEY=COPPERACCESSKEY
 SECRET_KEY=copper-secret-key
 mkdir -p "$BASE"
 exec 9>"$BASE/ceph.lock"
-flock 9
+# The daemons are started with fd 9 closed (9>&-) so they do not hold the lock after we exit.
+flock -w 900 9 || { echo "ceph: lock busy" >&2; exit 1; }
 
 pids() { cat "$RUN"/run/*.pid 2>/dev/null || true; }
 alive() { local p; for p in $(pids); do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
@@ -94,14 +95,14 @@ rgw_dns_name = 127.0.0.1
 CONF
   export CEPH_CONF="$RUN/ceph.conf"
   monmaptool --create --add a "v2:127.0.0.1:$MON_PORT" --fsid "$fsid" "$RUN/monmap" >/dev/null
-  ceph-mon --mkfs -i a --monmap "$RUN/monmap"
-  ceph-mon -i a
+  ceph-mon --mkfs -i a --monmap "$RUN/monmap" 9>&-
+  ceph-mon -i a 9>&-
   local osd
   osd="$(timeout 60 ceph osd create)"
   ceph-osd -i "$osd" --mkfs >/dev/null 2>&1
-  ceph-osd -i "$osd"
+  ceph-osd -i "$osd" 9>&-
   for _ in $(seq 200); do timeout 10 ceph osd stat 2>/dev/null | grep -q "1 up" && break; sleep 0.3; done
-  radosgw -n client.rgw.a
+  radosgw -n client.rgw.a 9>&-
   for _ in $(seq 300); do http_up && break; sleep 0.3; done
   if ! http_up; then echo "ceph: radosgw did not come up; see $RUN/log" >&2; stop >/dev/null; exit 1; fi
   radosgw-admin user create --uid=copper --display-name=copper \

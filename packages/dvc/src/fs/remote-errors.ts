@@ -1,0 +1,90 @@
+/**
+ * Error helpers shared by the remote backends: the ENOENT error `read` rejects with, the one-line
+ * RemoteError a user sees, and the test for "transient" failures that retry.ts retries.
+ */
+import { RemoteError } from '../errors.js';
+
+/** The error `read` rejects with for a missing file (code 'ENOENT', like node:fs). */
+export function notFoundError(url: string, path: string): NodeJS.ErrnoException {
+  const e: NodeJS.ErrnoException = new Error(`${joinUrl(url, path)}: no such file`);
+  e.code = 'ENOENT';
+  return e;
+}
+
+export function isNotFound(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+export function joinUrl(url: string, path: string): string {
+  if (!path) return url;
+  return url.endsWith('/') ? url + path : `${url}/${path}`;
+}
+
+/** A RemoteError whose message is one line, keeping the original error as `cause`. */
+export function remoteError(message: string, cause?: unknown): RemoteError {
+  return new RemoteError(oneLine(message), cause === undefined ? undefined : { cause });
+}
+
+export function oneLine(s: string): string {
+  const t = s.replace(/\s*\n\s*/g, ' ').trim();
+  return t.length > 400 ? `${t.slice(0, 397)}...` : t;
+}
+
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+const TRANSIENT_NAMES = new Set([
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'InternalError',
+  'ServiceUnavailable',
+  'ServerBusy',
+  'OperationTimedOut',
+]);
+
+/** The HTTP status an SDK error carries, whatever the SDK. */
+export function httpStatus(e: unknown): number | undefined {
+  const x = e as Record<string, unknown> | undefined;
+  if (!x || typeof x !== 'object') return undefined;
+  const meta = x.$metadata as { httpStatusCode?: number } | undefined;
+  for (const v of [meta?.httpStatusCode, x.statusCode, x.status, (x.response as { status?: number } | undefined)?.status]) {
+    if (typeof v === 'number' && v >= 100 && v < 600) return v;
+  }
+  // @google-cloud/storage's ApiError carries the status as a numeric `code`.
+  if (typeof x.code === 'number' && x.code >= 100 && x.code < 600) return x.code;
+  return undefined;
+}
+
+/**
+ * True for failures worth trying again: 5xx, 408, 429, reset/refused/timed-out connections.
+ * Never for 4xx answers (auth, not found, bad request) nor for local errors. Looks through `cause`.
+ */
+export function isTransient(e: unknown): boolean {
+  for (let x = e, depth = 0; x && depth < 6; x = (x as { cause?: unknown }).cause, depth++) {
+    const status = httpStatus(x);
+    if (status !== undefined) return status >= 500 || status === 408 || status === 429;
+    const err = x as { code?: unknown; name?: unknown; errno?: unknown; transient?: unknown };
+    if (err.transient === true) return true;
+    if (typeof err.code === 'string' && TRANSIENT_CODES.has(err.code)) return true;
+    if (typeof err.name === 'string' && TRANSIENT_NAMES.has(err.name)) return true;
+  }
+  return false;
+}

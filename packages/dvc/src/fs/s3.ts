@@ -1,0 +1,311 @@
+/**
+ * Amazon S3 (and S3-compatible servers: Ceph RGW, MinIO...) on the official AWS SDK v3.
+ * URL: s3://bucket/optional/prefix. Options are DVC's `remote "name"` options for s3.
+ *
+ * Uploads are atomic by S3's own rules: a single PUT (known size up to 256 MiB, streamed, never
+ * buffered) only appears when complete, and larger or unsized uploads go through multipart
+ * (lib-storage), which appears only at CompleteMultipartUpload and is aborted on failure.
+ */
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Readable } from 'node:stream';
+import {
+  S3Client,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  ListObjectsCommand,
+  type S3ClientConfig,
+  type PutObjectCommandInput,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { fromIni } from '@aws-sdk/credential-provider-ini';
+import type { FileSystem } from './types.js';
+import { httpStatus, notFoundError, remoteError, joinUrl } from './remote-errors.js';
+
+export type RemoteOptions = Record<string, string | number | boolean | undefined>;
+
+export function optBool(v: unknown, dflt: boolean): boolean {
+  if (v === undefined || v === null || v === '') return dflt;
+  if (typeof v === 'boolean') return v;
+  const s = String(v).trim().toLowerCase();
+  if (['true', 'yes', '1', 'on'].includes(s)) return true;
+  if (['false', 'no', '0', 'off'].includes(s)) return false;
+  return dflt;
+}
+
+export function optStr(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return String(v);
+}
+
+export function optNum(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+// The SDK warns on every process under Node 20 that future releases need Node 22; `dvc` output
+// must stay clean (the pinned SDK supports Node 20).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const MiB = 1024 * 1024;
+/** Largest object sent as one streamed PUT; bigger ones go multipart. */
+const SINGLE_PUT_MAX = 256 * MiB;
+
+export class S3FileSystem implements FileSystem {
+  readonly protocol = 's3';
+  readonly url: string;
+  readonly bucket: string;
+  /** Key prefix of the remote root, '' or ending in '/'. */
+  readonly root: string;
+  private readonly client: S3Client;
+  private readonly listV1: boolean;
+  private readonly putExtras: Partial<PutObjectCommandInput>;
+  private readonly sseC: { SSECustomerAlgorithm?: string; SSECustomerKey?: string };
+
+  constructor(url: string, options: RemoteOptions = {}) {
+    const u = new URL(url);
+    if (u.protocol !== 's3:') throw remoteError(`not an s3 URL: ${url}`);
+    this.bucket = u.hostname;
+    if (!this.bucket) throw remoteError(`${url}: the URL names no bucket (s3://BUCKET/path)`);
+    const path = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
+    this.root = path ? `${path}/` : '';
+    this.url = `s3://${this.bucket}${path ? `/${path}` : ''}`;
+    this.listV1 = optBool(options.listobjects, false);
+
+    const useSsl = optBool(options.use_ssl, true);
+    let endpoint = optStr(options.endpointurl) ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+    if (endpoint && !/^[a-z]+:\/\//i.test(endpoint)) endpoint = `${useSsl ? 'https' : 'http'}://${endpoint}`;
+    const sslVerify = optStr(options.ssl_verify);
+    const tlsOptions: { rejectUnauthorized?: boolean; ca?: Buffer } = {};
+    if (sslVerify !== undefined) {
+      if (['false', 'no', '0', 'off'].includes(sslVerify.toLowerCase())) tlsOptions.rejectUnauthorized = false;
+      else if (!['true', 'yes', '1', 'on'].includes(sslVerify.toLowerCase())) {
+        try {
+          tlsOptions.ca = readFileSync(sslVerify);
+        } catch (e) {
+          throw remoteError(`${this.url}: cannot read ssl_verify CA bundle '${sslVerify}': ${(e as Error).message}`);
+        }
+      }
+    }
+    const connectTimeout = optNum(options.connect_timeout);
+    const readTimeout = optNum(options.read_timeout);
+
+    const config: S3ClientConfig = {
+      region: optStr(options.region) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      // Ceph RGW and s3rver break on the v3 SDK's default CRC32 + aws-chunked uploads.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      followRegionRedirects: true,
+      // The SDK would otherwise print its warnings on the user's console.
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+      // Retries are retry.ts's job (one policy for every backend).
+      maxAttempts: 1,
+      requestHandler: {
+        httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
+        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 256, ...tlsOptions }),
+        ...(connectTimeout !== undefined ? { connectionTimeout: connectTimeout * 1000 } : {}),
+        ...(readTimeout !== undefined ? { requestTimeout: readTimeout * 1000 } : {}),
+      },
+    };
+    if (endpoint) {
+      config.endpoint = endpoint;
+      config.forcePathStyle = true;
+    }
+    const keyId = optStr(options.access_key_id);
+    const secret = optStr(options.secret_access_key);
+    if (keyId && secret) {
+      const token = optStr(options.session_token);
+      config.credentials = { accessKeyId: keyId, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) };
+    } else if (optStr(options.profile) || optStr(options.credentialpath) || optStr(options.configpath)) {
+      const profile = optStr(options.profile);
+      const filepath = optStr(options.credentialpath);
+      const configFilepath = optStr(options.configpath);
+      config.credentials = fromIni({
+        ...(profile ? { profile } : {}),
+        ...(filepath ? { filepath } : {}),
+        ...(configFilepath ? { configFilepath } : {}),
+      });
+    }
+    this.client = new S3Client(config);
+
+    const extras: Partial<PutObjectCommandInput> = {};
+    const sse = optStr(options.sse);
+    if (sse) extras.ServerSideEncryption = sse as PutObjectCommandInput['ServerSideEncryption'];
+    const kms = optStr(options.sse_kms_key_id);
+    if (kms) extras.SSEKMSKeyId = kms;
+    const acl = optStr(options.acl);
+    if (acl) extras.ACL = acl as PutObjectCommandInput['ACL'];
+    for (const [opt, field] of [
+      ['grant_read', 'GrantRead'],
+      ['grant_read_acp', 'GrantReadACP'],
+      ['grant_write_acp', 'GrantWriteACP'],
+      ['grant_full_control', 'GrantFullControl'],
+    ] as const) {
+      const v = optStr(options[opt]);
+      if (v) extras[field] = v;
+    }
+    this.sseC = {};
+    const cAlg = optStr(options.sse_customer_algorithm);
+    const cKey = optStr(options.sse_customer_key);
+    if (cAlg) this.sseC.SSECustomerAlgorithm = cAlg;
+    if (cKey) this.sseC.SSECustomerKey = cKey;
+    this.putExtras = { ...extras, ...this.sseC };
+  }
+
+  private key(path: string): string {
+    return this.root + path;
+  }
+
+  /** Turns an SDK error into what the FileSystem contract promises. */
+  private fail(e: unknown, path: string, op: string): Error {
+    const err = e as { name?: string; Code?: string; message?: string };
+    const name = err?.Code ?? err?.name ?? 'Error';
+    const status = httpStatus(e);
+    if (name === 'NoSuchBucket') return remoteError(`${this.url}: bucket '${this.bucket}' does not exist`, e);
+    if (
+      status === 403 ||
+      status === 401 ||
+      ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden', 'ExpiredToken', 'InvalidToken'].includes(name)
+    ) {
+      return remoteError(
+        `${this.url}: access denied${name !== 'Forbidden' && name !== 'Error' ? ` (${name})` : ''} - check the remote's credentials (access_key_id/secret_access_key, profile, or the AWS_* environment)`,
+        e,
+      );
+    }
+    if (name === 'CredentialsProviderError') {
+      return remoteError(`${this.url}: no AWS credentials found (set access_key_id/secret_access_key, a profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`, e);
+    }
+    if (name === 'AbortError' && (e as { sourceError?: unknown }).sourceError) {
+      return (e as { sourceError: Error }).sourceError;
+    }
+    const msg = err?.message && err.message !== 'UnknownError' ? err.message : `HTTP ${status ?? '?'}`;
+    return remoteError(`${joinUrl(this.url, path)}: ${op} failed: ${name}${msg && msg !== name ? `: ${msg}` : ''}`, e);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return (await this.size(path)) !== undefined;
+  }
+
+  async size(path: string): Promise<number | undefined> {
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
+      return r.ContentLength ?? 0;
+    } catch (e) {
+      const name = (e as { name?: string }).name;
+      if (httpStatus(e) === 404 && name !== 'NoSuchBucket') return undefined;
+      throw this.fail(e, path, 'stat');
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    let p = prefix.replace(/^\/+/, '');
+    if (p && !p.endsWith('/')) p += '/';
+    const full = this.root + p;
+    let token: string | undefined;
+    for (;;) {
+      let keys: string[];
+      let next: string | undefined;
+      try {
+        if (this.listV1) {
+          const r = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: full, Marker: token }));
+          keys = (r.Contents ?? []).map((c) => c.Key!).filter(Boolean);
+          next = r.IsTruncated ? (r.NextMarker ?? keys[keys.length - 1]) : undefined;
+        } else {
+          const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ContinuationToken: token }));
+          keys = (r.Contents ?? []).map((c) => c.Key!).filter(Boolean);
+          next = r.IsTruncated ? r.NextContinuationToken : undefined;
+        }
+      } catch (e) {
+        throw this.fail(e, prefix, 'list');
+      }
+      for (const k of keys) {
+        if (k.endsWith('/')) continue; // folder markers made by consoles
+        yield k.slice(this.root.length);
+      }
+      if (!next) return;
+      token = next;
+    }
+  }
+
+  async read(path: string): Promise<Readable> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
+      return r.Body as Readable;
+    } catch (e) {
+      const name = (e as { name?: string }).name;
+      if (name === 'NoSuchKey' || (httpStatus(e) === 404 && name !== 'NoSuchBucket')) throw notFoundError(this.url, path);
+      throw this.fail(e, path, 'read');
+    }
+  }
+
+  async write(path: string, data: Readable, size?: number): Promise<void> {
+    const Key = this.key(path);
+    const ac = new AbortController();
+    let sourceError: Error | undefined;
+    const onError = (err: Error) => {
+      sourceError = err;
+      ac.abort(err);
+    };
+    data.once('error', onError);
+    try {
+      if (size !== undefined && size <= SINGLE_PUT_MAX) {
+        await this.client.send(
+          new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: size, ...this.putExtras }),
+          { abortSignal: ac.signal },
+        );
+      } else {
+        // Parts are buffered (partSize x queueSize bytes), so keep both small; 10,000 parts max.
+        const partSize = Math.max(8 * MiB, size ? Math.ceil(size / 9000) : 0);
+        const upload = new Upload({
+          client: this.client,
+          params: { Bucket: this.bucket, Key, Body: data, ...this.putExtras },
+          partSize,
+          queueSize: 2,
+          leavePartsOnError: false,
+          abortController: ac,
+        });
+        await upload.done();
+      }
+      if (sourceError) throw sourceError;
+    } catch (e) {
+      if (sourceError) throw sourceError;
+      throw this.fail(e, path, 'write');
+    } finally {
+      data.off('error', onError);
+    }
+  }
+
+  async delete(path: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path) }));
+    } catch (e) {
+      if (httpStatus(e) === 404 && (e as { name?: string }).name !== 'NoSuchBucket') return;
+      throw this.fail(e, path, 'delete');
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  /** Creates the bucket (tests and `dvc` never need it; handy for setting up a server). */
+  async createBucket(): Promise<void> {
+    const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
+    try {
+      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+    } catch (e) {
+      const name = (e as { name?: string }).name;
+      if (name === 'BucketAlreadyOwnedByYou' || name === 'BucketAlreadyExists') return;
+      throw this.fail(e, '', 'create bucket');
+    }
+  }
+}
+
+export async function openS3(url: string, options: RemoteOptions = {}): Promise<FileSystem> {
+  return new S3FileSystem(url, options);
+}

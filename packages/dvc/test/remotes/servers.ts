@@ -1,0 +1,38 @@
+/**
+ * Test setup for the real servers: `await testServer('ceph')` returns the endpoint and credentials
+ * the server's script wrote (`$COPPER_SERVERS_DIR/<name>.json`), starting the server through
+ * `test/servers/<name>.sh start` when it is not running yet. When the server is not installed
+ * (the script exits 3) it returns a skip reason for the tests to show.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+
+export const SERVERS_DIR = process.env.COPPER_SERVERS_DIR ?? '/tmp/copper-test-servers';
+const SCRIPTS = fileURLToPath(new URL('../servers/', import.meta.url));
+
+export type ServerInfo = Record<string, string>;
+export type TestServer = { info: ServerInfo; skip: false } | { info: undefined; skip: string };
+
+export function testServer(name: string): TestServer {
+  const script = join(SCRIPTS, `${name}.sh`);
+  const status = spawnSync('bash', [script, 'status'], { encoding: 'utf8' });
+  if (status.status !== 0) {
+    const start = spawnSync('bash', [script, 'start'], { encoding: 'utf8', timeout: 600_000 });
+    if (start.status === 3) {
+      return { info: undefined, skip: `${name} server not installed: ${(start.stderr || start.stdout).trim().split('\n').pop()}` };
+    }
+    if (start.status !== 0) {
+      throw new Error(`could not start the ${name} test server (${script} start, exit ${start.status}):\n${start.stdout}\n${start.stderr}`);
+    }
+  }
+  const info = JSON.parse(readFileSync(join(SERVERS_DIR, `${name}.json`), 'utf8')) as ServerInfo;
+  return { info, skip: false };
+}
+
+/** A unique folder name for one test run, so parallel runs and reruns never see each other's files. */
+export function uniqueName(tag: string): string {
+  return `${tag}-${process.pid}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+}
