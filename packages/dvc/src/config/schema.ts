@@ -432,9 +432,3 @@ export function validateConfig(conf: Dict): Dict {
   }
   return out;
 }
-
-/** Is `option` a known option for a remote whose URL has this scheme? */
-export function remoteOptionKnown(scheme: string, option: string): boolean {
-  const f = REMOTE_SCHEMAS[scheme];
-  return !!f && (scheme === 'remote' || option in f);
-}
