@@ -1,5 +1,5 @@
 /** Tensor factories and the torch.* functions that take several tensors (cat, stack, where...). */
-import { native } from './native.js';
+import { native, Unary } from './native.js';
 import { dtypeCode, getDefaultDtype, Tensor, type DType, type NestedArray, type TypedArray } from './tensor.js';
 
 export interface TensorOptions {
@@ -97,20 +97,24 @@ export function full(shape: number | readonly number[], value: number | boolean,
 export function empty(shape: number | readonly number[], opts?: TensorOptions): Tensor {
   return finish(new Tensor(native.empty(shapeArg(shape), dtypeCode(opts?.dtype ?? getDefaultDtype()))), opts);
 }
+/** Zeros with the shape, dtype and device of t. */
 export function zerosLike(t: Tensor, opts?: TensorOptions): Tensor {
-  return zeros(t.shape, { dtype: opts?.dtype ?? t.dtype, requiresGrad: opts?.requiresGrad });
+  if (opts?.dtype && opts.dtype !== t.dtype) return zeros(t.shape, opts);
+  return finish(new Tensor(native.unary(t.handle, Unary.zerosLike)), opts);
 }
+/** Ones with the shape, dtype and device of t. */
 export function onesLike(t: Tensor, opts?: TensorOptions): Tensor {
-  return ones(t.shape, { dtype: opts?.dtype ?? t.dtype, requiresGrad: opts?.requiresGrad });
+  if (opts?.dtype && opts.dtype !== t.dtype) return ones(t.shape, opts);
+  return finish(new Tensor(native.unary(t.handle, Unary.onesLike)), opts);
 }
 export function fullLike(t: Tensor, value: number, opts?: TensorOptions): Tensor {
   return full(t.shape, value, { dtype: opts?.dtype ?? t.dtype, requiresGrad: opts?.requiresGrad });
 }
 export function randLike(t: Tensor): Tensor {
-  return rand(t.shape, { dtype: t.dtype });
+  return new Tensor(native.unary(t.handle, Unary.randLike));
 }
 export function randnLike(t: Tensor): Tensor {
-  return randn(t.shape, { dtype: t.dtype });
+  return new Tensor(native.unary(t.handle, Unary.randnLike));
 }
 
 /** arange(end) or arange(start, end, step); int64 when all arguments are integers, like PyTorch. */

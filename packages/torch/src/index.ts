@@ -35,5 +35,12 @@ export function setNumThreads(n: number): void {
 export function getNumThreads(): number {
   return native.getNumThreads();
 }
+/** torch.cuda: whether this libtorch build has CUDA and sees a GPU. */
+export const cuda = {
+  isAvailable(): boolean {
+    return native.cudaIsAvailable();
+  },
+};
+
 /** The libtorch version the addon was built against, e.g. '1.13.0'. */
 export const libtorchVersion: string = native.version();

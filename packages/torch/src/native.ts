@@ -45,6 +45,8 @@ export interface Native {
   copy_(t: H, src: H): void;
   setData(t: H, src: H): void;
   to(t: H, dtype: Num): H;
+  toDevice(t: H, device: string): H;
+  cudaIsAvailable(): boolean;
   clone(t: H): H;
   detach(t: H): H;
   contiguous(t: H): H;

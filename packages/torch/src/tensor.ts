@@ -352,6 +352,16 @@ export class Tensor {
   to(dtype: DType): Tensor {
     return new Tensor(native.to(this.handle, dtypeCode(dtype)));
   }
+  /** A copy on another device ('cpu', 'cuda', 'cuda:1'; CUDA needs a CUDA build of libtorch). */
+  toDevice(device: string): Tensor {
+    return new Tensor(native.toDevice(this.handle, device));
+  }
+  cpu(): Tensor {
+    return this.toDevice('cpu');
+  }
+  cuda(index = 0): Tensor {
+    return this.toDevice(`cuda:${index}`);
+  }
   float(): Tensor {
     return this.to('float32');
   }

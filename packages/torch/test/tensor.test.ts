@@ -220,3 +220,19 @@ describe('autograd basics', () => {
     assert.throws(() => torch.ones(2).sum().backward(), /does not require grad/);
   });
 });
+
+describe('devices', () => {
+  test('cpu tensors report their device; CUDA errors are catchable on CPU-only libtorch', () => {
+    const t = torch.ones([2]);
+    assert.equal(t.device, 'cpu');
+    assert.deepEqual(t.toDevice('cpu').tolist(), [1, 1]);
+    assert.equal(torch.zerosLike(t).device, 'cpu');
+    if (!torch.cuda.isAvailable()) {
+      assert.throws(() => t.cuda(), /CUDA|cuda/);
+      assert.throws(() => t.toDevice('nonsense'), /device/i);
+    } else {
+      assert.equal(t.cuda().device, 'cuda:0');
+      assert.deepEqual(t.cuda().add(1).tolist(), [2, 2]);
+    }
+  });
+});

@@ -32,7 +32,7 @@ static Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
 
 // toBuffer(t): a new ArrayBuffer holding the tensor's elements (contiguous, row-major).
 static Napi::Value toBuffer(const Napi::CallbackInfo& info) {
-  auto t = T(info[0]).detach().contiguous();
+  auto t = T(info[0]).detach().to(at::kCPU).contiguous();
   size_t nbytes = t.numel() * t.element_size();
   auto ab = Napi::ArrayBuffer::New(info.Env(), nbytes);
   if (nbytes) std::memcpy(ab.Data(), t.data_ptr(), nbytes);
@@ -138,6 +138,11 @@ static Napi::Value setData(const Napi::CallbackInfo& info) {
 
 // ---- conversions ----
 static Napi::Value to(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).to(Dt(info[1]))); }
+// toDevice(t, "cpu" | "cuda" | "cuda:1" | ...)
+static Napi::Value toDevice(const Napi::CallbackInfo& info) {
+  return Wrap(info.Env(), T(info[0]).to(at::Device(info[1].As<Napi::String>().Utf8Value())));
+}
+static Napi::Value cudaIsAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), at::hasCUDA()); }
 static Napi::Value clone(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).clone()); }
 static Napi::Value detach(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).detach()); }
 static Napi::Value contiguous(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).contiguous()); }
@@ -265,6 +270,8 @@ void InitTensor(Napi::Env env, Napi::Object e) {
   CT_EXPORT(e, copy_);
   CT_EXPORT(e, setData);
   CT_EXPORT(e, to);
+  CT_EXPORT(e, toDevice);
+  CT_EXPORT(e, cudaIsAvailable);
   CT_EXPORT(e, clone);
   CT_EXPORT(e, detach);
   CT_EXPORT(e, contiguous);

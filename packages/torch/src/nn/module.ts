@@ -219,6 +219,18 @@ export abstract class Module {
     return this;
   }
 
+  /** Moves parameters and buffers to a device in place ('cpu', 'cuda', 'cuda:1'). */
+  toDevice(device: string): this {
+    noGrad(() => {
+      for (const t of [...this.parameters(), ...this.buffers()]) {
+        const c = t.toDevice(device);
+        native.setData(t.handle, c.handle);
+        c.dispose();
+      }
+    });
+    return this;
+  }
+
   /** A short tree view like PyTorch's repr. */
   toString(): string {
     const kids = this.namedChildren();
