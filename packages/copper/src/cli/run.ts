@@ -1,0 +1,32 @@
+/**
+ * Runs a task as a Hydra app from the packaged configs (`--config-dir`/`-cd` adds a project's own,
+ * `--config-path`/`-cp` replaces them). Any failure prints one `Error: ...` line on stderr and sets
+ * exit code 1 (HYDRA_FULL_ERROR=1 adds the stack trace).
+ */
+import { fileURLToPath } from 'node:url';
+import { runHydra, HydraError, type TaskFunction } from '@copper/hydra';
+import { CopperError } from '../utils/errors.js';
+
+export const CONFIG_DIR = fileURLToPath(new URL('../../configs', import.meta.url));
+
+function oneLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+}
+
+export async function runApp<T>(configName: string, task: TaskFunction<T>, argv = process.argv.slice(2)): Promise<unknown> {
+  try {
+    const r = await runHydra<T>({ configPath: CONFIG_DIR, configName, argv, jobName: configName }, task);
+    if (r.mode === 'MULTIRUN') return r.jobs.map((j) => j.returnValue);
+    return r.jobs[0]?.returnValue;
+  } catch (e) {
+    process.exitCode = 1;
+    const err = e as Error;
+    let msg: string;
+    if (err instanceof CopperError || err instanceof HydraError) msg = err.message;
+    else if (/^Error (in call to target|locating target)/.test(err.message ?? '')) msg = err.message.replace(/: CopperError: /, ': ');
+    else msg = `${err.name ?? 'Error'}: ${err.message ?? String(err)}`;
+    process.stderr.write(`Error: ${oneLine(msg)}\n`);
+    if (process.env.HYDRA_FULL_ERROR === '1' && err.stack) process.stderr.write(err.stack + '\n');
+    return undefined;
+  }
+}

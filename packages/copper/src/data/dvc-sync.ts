@@ -1,0 +1,61 @@
+/**
+ * The DVC side of the data: when `<data_dir>.dvc` exists, the folder must match it before training.
+ * Missing or stale data is checked out from the DVC cache (DVC's rules: files that are not in the
+ * cache are never overwritten); the recorded hash is the run's data version.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import * as dvc from '@copper/dvc';
+import { CopperError } from '../utils/errors.js';
+
+export interface DataVersionInfo {
+  /** The .dvc file (absolute). */
+  dvc_file: string;
+  /** The recorded md5 (`<md5>.dir` for a folder). */
+  md5: string | null;
+  nfiles: number | null;
+  size: number | null;
+  /** What sync did: 'in sync', 'checked out', or 'not in cache' (used as is). */
+  action: string;
+}
+
+export function dvcFileFor(dataDir: string): string {
+  return resolve(dataDir).replace(/[\\/]+$/, '') + '.dvc';
+}
+
+function message(e: unknown): string {
+  return String((e as Error).message ?? e).split('\n')[0]!;
+}
+
+export async function syncData(dataDir: string, log: (m: string) => void = () => {}): Promise<DataVersionInfo | null> {
+  const dvcFile = dvcFileFor(dataDir);
+  if (!existsSync(dvcFile)) return null;
+  let repo: dvc.Repo;
+  try {
+    repo = dvc.Repo.open(dirname(dvcFile));
+  } catch (e) {
+    throw new CopperError(`${dvcFile} is not inside a DVC repository: ${message(e)}`);
+  }
+  let action = 'in sync';
+  try {
+    const { report } = await dvc.status(repo, [dvcFile]);
+    const states = Object.values(report).flatMap((groups) => groups.flatMap((g) => Object.values(g['changed outs'])));
+    const present = existsSync(dataDir);
+    if (states.includes('not in cache')) {
+      if (!present) {
+        throw new CopperError(`data folder ${dataDir} is missing and its files are not in the DVC cache: run \`dvc pull\` first`);
+      }
+      log(`data ${dataDir}: not all of it is in the DVC cache; using the files in the workspace`);
+      action = 'not in cache';
+    } else if (states.includes('deleted') || states.includes('modified')) {
+      log(`data ${dataDir} is ${present ? 'out of date' : 'missing'}: checking it out from the DVC cache`);
+      await dvc.checkout(repo, [dvcFile], {});
+      action = 'checked out';
+    }
+  } catch (e) {
+    if (e instanceof CopperError) throw e;
+    throw new CopperError(`cannot bring ${dataDir} in line with ${dvcFile}: ${message(e)}`);
+  }
+  const v = dvc.dataVersion(dvcFile, { repo, cwd: repo.root });
+  return { dvc_file: dvcFile, md5: v.md5 ?? null, nfiles: v.nfiles ?? null, size: v.size ?? null, action };
+}

@@ -1,0 +1,133 @@
+/** Shared by the train/eval tasks: seeding, instantiating the config's objects, metric output. */
+import * as torch from '@copper/torch';
+import { instantiate, toContainer, getLogger, type Logger } from '@copper/hydra';
+import { ImageFolderDataModule } from '../data/datamodule.js';
+import { LightningModule } from '../models/lightning-module.js';
+import { Trainer } from '../trainer/trainer.js';
+import type { Callback } from '../callbacks/callback.js';
+import type { ExperimentLogger } from '../loggers/logger.js';
+import { CopperError } from '../utils/errors.js';
+import { registerCopperTargets } from '../registry.js';
+
+export type Cfg = Record<string, any>;
+
+/** cfg[key] or undefined when the (struct) config has no such key. */
+export function opt(cfg: Cfg | null | undefined, key: string): any {
+  if (!cfg) return undefined;
+  try {
+    return key in cfg ? cfg[key] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Seeds libtorch (and so every torch random op) like Lightning's seed_everything. */
+export function seedEverything(seed: number): number {
+  if (!Number.isInteger(seed)) throw new CopperError(`seed must be an integer, got ${seed}`);
+  torch.manualSeed(seed);
+  return seed;
+}
+
+export function plainCfg(node: unknown): any {
+  if (node === null || node === undefined) return node;
+  if (typeof node !== 'object') return node;
+  return toContainer(node as never, { resolve: true });
+}
+
+function build<T>(node: unknown, what: string): T {
+  try {
+    return instantiate<T>(node);
+  } catch (e) {
+    if (e instanceof CopperError) throw e;
+    throw new CopperError(`cannot build ${what}: ${(e as Error).message}`);
+  }
+}
+
+/** Each `_target_` entry of a dict group (callbacks, logger) instantiated, in order. */
+export function instantiateGroup<T>(node: unknown, what: string): T[] {
+  if (node === null || node === undefined) return [];
+  const plain = plainCfg(node);
+  if (!plain || typeof plain !== 'object') return [];
+  if ('_target_' in plain) return [build<T>(node, what)];
+  const out: T[] = [];
+  for (const k of Object.keys(plain)) {
+    const v = plain[k];
+    if (v && typeof v === 'object' && '_target_' in v) out.push(build<T>((node as Cfg)[k], `${what}.${k}`));
+  }
+  return out;
+}
+
+export interface Built {
+  datamodule: ImageFolderDataModule;
+  model: LightningModule;
+  callbacks: Callback[];
+  loggers: ExperimentLogger[];
+  trainer: Trainer;
+  log: Logger;
+}
+
+export function buildAll(cfg: Cfg, task: string): Built {
+  registerCopperTargets();
+  const log = getLogger(`copper.${task}`);
+  if (!opt(cfg, 'data')) throw new CopperError('the config has no `data` section (choose one: data=cat_dog)');
+  if (!opt(cfg, 'model')) throw new CopperError('the config has no `model` section (choose one: model=simple_cnn)');
+  if (!opt(cfg, 'trainer')) throw new CopperError('the config has no `trainer` section (choose one: trainer=default)');
+  log.info(`Instantiating datamodule <${cfg.data._target_}>`);
+  const datamodule = build<ImageFolderDataModule>(cfg.data, 'data');
+  if (!(datamodule instanceof ImageFolderDataModule)) throw new CopperError(`data._target_ ${cfg.data._target_} is not an image-folder data module`);
+  datamodule.log = (m) => log.info(m);
+  log.info(`Instantiating model <${cfg.model._target_}>`);
+  const model = build<LightningModule>(cfg.model, 'model');
+  if (!(model instanceof LightningModule)) throw new CopperError(`model._target_ ${cfg.model._target_} is not a LightningModule`);
+  model.hparams = { model: plainCfg(cfg.model) };
+  log.info('Instantiating callbacks...');
+  const callbacks = instantiateGroup<Callback>(opt(cfg, 'callbacks'), 'callbacks');
+  log.info('Instantiating loggers...');
+  const loggers = instantiateGroup<ExperimentLogger>(opt(cfg, 'logger'), 'logger');
+  log.info(`Instantiating trainer <${cfg.trainer._target_}>`);
+  const partial = build<(kw: Record<string, unknown>) => Trainer>(Object.assign({}, plainCfg(cfg.trainer), { _partial_: true }), 'trainer');
+  let trainer: Trainer;
+  try {
+    trainer = partial({ callbacks, logger: loggers, info: (m: string) => log.info(m) });
+  } catch (e) {
+    throw new CopperError(`cannot build trainer: ${(e as Error).message.replace(/^Error in call to target '[^']+': (CopperError: )?/, '')}`);
+  }
+  return { datamodule, model, callbacks, loggers, trainer, log };
+}
+
+/** Checks the network's output width against the classes found in the data folder. */
+export function checkModelFitsData(model: LightningModule, dm: ImageFolderDataModule): void {
+  const s = dm.hparams.image_size;
+  const out = torch.noGrad(() =>
+    torch.tidy(() => {
+      const was = model.training;
+      model.eval();
+      const y = model.forward(torch.zeros([1, 3, s, s]));
+      if (was) model.train();
+      return y.shape;
+    }),
+  );
+  const n = out[out.length - 1];
+  if (n !== dm.numClasses) {
+    throw new CopperError(`the model outputs ${n} classes but ${dm.hparams.data_dir} has ${dm.numClasses} (${dm.classes.join(', ')}): set model.net.num_classes=${dm.numClasses}`);
+  }
+}
+
+/** The metadata inference needs, saved in every checkpoint's hyper_parameters. */
+export function recordHparams(model: LightningModule, dm: ImageFolderDataModule, extra: Record<string, unknown> = {}): void {
+  model.hparams = {
+    ...model.hparams,
+    classes: dm.classes,
+    image_size: dm.hparams.image_size,
+    mean: dm.hparams.mean,
+    std: dm.hparams.std,
+    data_version: dm.dataVersion,
+    ...extra,
+  };
+}
+
+export function formatMetrics(m: Record<string, number>): string {
+  return Object.entries(m)
+    .map(([k, v]) => `${k}=${Number.isFinite(v) ? v.toFixed(4) : v}`)
+    .join(' ');
+}

@@ -1,0 +1,56 @@
+/**
+ * The train task (lightning-hydra-template's train.py): seed, build the data module, model,
+ * callbacks, loggers and trainer from the config, fit, then test with the best checkpoint.
+ * Returns the metric named by `optimized_metric` (for hyperparameter search) and all metrics.
+ */
+import { ImageFolderDataModule } from '../data/datamodule.js';
+import { CopperError } from '../utils/errors.js';
+import { buildAll, checkModelFitsData, formatMetrics, opt, plainCfg, recordHparams, seedEverything, type Cfg } from './common.js';
+
+export interface TaskResult {
+  metrics: Record<string, number>;
+  /** optimized_metric's value when the config names one. */
+  objective?: number;
+  bestCheckpoint?: string | null;
+  outputDir?: string | null;
+}
+
+export async function train(cfg: Cfg): Promise<TaskResult> {
+  const seed = opt(cfg, 'seed') ?? (opt(cfg.trainer, 'deterministic') ? 42 : null);
+  if (seed !== null && seed !== undefined) seedEverything(Number(seed));
+  const { datamodule, model, trainer, log } = buildAll(cfg, 'train');
+  let fitMetrics: Record<string, number> = {};
+  try {
+    if (seed !== null && seed !== undefined && datamodule instanceof ImageFolderDataModule && opt(cfg.data, 'seed') === undefined) datamodule.hparams.seed = Number(seed);
+    await datamodule.prepareData();
+    datamodule.setup();
+    if (datamodule.dataVersion) log.info(`Data version: ${datamodule.dataVersion.md5} (${datamodule.dataVersion.nfiles ?? '?'} files, ${datamodule.dataVersion.action})`);
+    log.info(`Data: ${datamodule.dataset!.length} images, classes [${datamodule.classes.join(', ')}], split ${datamodule.train.length}/${datamodule.val.length}/${datamodule.test.length}`);
+    checkModelFitsData(model, datamodule);
+    recordHparams(model, datamodule, { seed: seed ?? null, task_name: opt(cfg, 'task_name') ?? 'train', tags: plainCfg(opt(cfg, 'tags')) ?? [] });
+    if (opt(cfg, 'train') !== false) {
+      log.info('Starting training!');
+      await trainer.fit(model, datamodule, { ckptPath: opt(cfg, 'ckpt_path') ?? null });
+      fitMetrics = { ...trainer.callbackMetrics };
+    }
+    let testMetrics: Record<string, number> = {};
+    if (opt(cfg, 'test')) {
+      log.info('Starting testing!');
+      const best = trainer.checkpointCallback?.bestModelPath || null;
+      if (!best) log.warning('Best ckpt not found! Using current weights for testing...');
+      else log.info(`Best ckpt path: ${best}`);
+      testMetrics = (await trainer.test(model, datamodule, { ckptPath: best }))[0] ?? {};
+      log.info(`Test: ${formatMetrics(testMetrics)}`);
+    }
+    const metrics = { ...fitMetrics, ...testMetrics };
+    const result: TaskResult = { metrics, bestCheckpoint: trainer.checkpointCallback?.bestModelPath || null };
+    const om = opt(cfg, 'optimized_metric');
+    if (om) {
+      if (!(om in metrics)) throw new CopperError(`optimized_metric '${om}' was not logged (logged: ${Object.keys(metrics).join(', ')})`);
+      result.objective = metrics[om];
+    }
+    return result;
+  } finally {
+    await datamodule.teardown();
+  }
+}
