@@ -88,3 +88,26 @@ export function isTransient(e: unknown): boolean {
   }
   return false;
 }
+
+/** A remote's config options (strings from the config file, or coerced booleans/numbers). */
+export type RemoteOptions = Record<string, string | number | boolean | undefined>;
+
+export function optBool(v: unknown, dflt: boolean): boolean {
+  if (v === undefined || v === null || v === '') return dflt;
+  if (typeof v === 'boolean') return v;
+  const s = String(v).trim().toLowerCase();
+  if (['true', 'yes', '1', 'on'].includes(s)) return true;
+  if (['false', 'no', '0', 'off'].includes(s)) return false;
+  return dflt;
+}
+
+export function optStr(v: unknown): string | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  return String(v);
+}
+
+export function optNum(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : undefined;
+}

@@ -26,27 +26,8 @@ import { fromIni } from '@aws-sdk/credential-provider-ini';
 import type { FileSystem } from './types.js';
 import { httpStatus, notFoundError, remoteError, joinUrl } from './remote-errors.js';
 
-export type RemoteOptions = Record<string, string | number | boolean | undefined>;
-
-export function optBool(v: unknown, dflt: boolean): boolean {
-  if (v === undefined || v === null || v === '') return dflt;
-  if (typeof v === 'boolean') return v;
-  const s = String(v).trim().toLowerCase();
-  if (['true', 'yes', '1', 'on'].includes(s)) return true;
-  if (['false', 'no', '0', 'off'].includes(s)) return false;
-  return dflt;
-}
-
-export function optStr(v: unknown): string | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  return String(v);
-}
-
-export function optNum(v: unknown): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
+export { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
+import { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
 
 // The SDK warns on every process under Node 20 that future releases need Node 22; `dvc` output
 // must stay clean (the pinned SDK supports Node 20).

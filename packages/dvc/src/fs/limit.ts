@@ -1,0 +1,99 @@
+/**
+ * A concurrency limit for any FileSystem: `limited(fs, n)` lets at most `n` operations run at once
+ * (exists, size, delete, write, and read until the returned stream has ended or been destroyed).
+ * `list` is not counted: a caller that does other operations inside a listing loop must not be
+ * able to block itself.
+ */
+import { finished, type Readable } from 'node:stream';
+import type { FileSystem } from './types.js';
+
+/** A counting semaphore; `acquire` resolves to the function that releases the slot. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
+  }
+
+  get running(): number {
+    return this.active;
+  }
+
+  async acquire(): Promise<() => void> {
+    if (this.active < this.limit) this.active++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    };
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+}
+
+class LimitedFileSystem implements FileSystem {
+  readonly protocol: string;
+  readonly url: string;
+  readonly semaphore: Semaphore;
+  constructor(
+    readonly inner: FileSystem,
+    limit: number,
+  ) {
+    this.protocol = inner.protocol;
+    this.url = inner.url;
+    this.semaphore = new Semaphore(limit);
+  }
+
+  exists(path: string): Promise<boolean> {
+    return this.semaphore.run(() => this.inner.exists(path));
+  }
+
+  size(path: string): Promise<number | undefined> {
+    return this.semaphore.run(() => this.inner.size(path));
+  }
+
+  delete(path: string): Promise<void> {
+    return this.semaphore.run(() => this.inner.delete(path));
+  }
+
+  write(path: string, data: Readable, size?: number): Promise<void> {
+    return this.semaphore.run(() => this.inner.write(path, data, size));
+  }
+
+  list(prefix: string): AsyncIterable<string> {
+    return this.inner.list(prefix);
+  }
+
+  async read(path: string): Promise<Readable> {
+    const release = await this.semaphore.acquire();
+    try {
+      const stream = await this.inner.read(path);
+      // The slot is held while the bytes flow: until the stream ends, fails or is destroyed.
+      finished(stream, () => release());
+      return stream;
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+/** `fs` with at most `n` operations in flight at once. */
+export function limited(fs: FileSystem, n: number): FileSystem {
+  return new LimitedFileSystem(fs, n);
+}
