@@ -555,12 +555,41 @@ class Builder {
           addChild(new TreeNode(node, root));
         }
       } else if (d.isInterpolation()) {
-        if (interpolated) throw new ConfigCompositionError(`In '${path}': nested interpolated defaults are not supported`);
         children.push(d);
       } else addChild(new TreeNode(d, root));
     }
+    // interpolated choices (`db_schema: ${db}`) resolve once this list's other entries are known
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i]!;
+      if (c instanceof TreeNode || !c.isInterpolation()) continue;
+      this.resolveInterpolation(c, path);
+      c.updateParent(parent.groupPath(), parent.finalPackage());
+      const sub = this.build(new TreeNode(c, root), false, true);
+      if (sub.children !== null) children[i] = sub;
+    }
     if (children.length) root.children = children.reverse();
     return root;
+  }
+
+  resolveInterpolation(d: InputDefault, where: string): void {
+    const known: Record<string, string> = {};
+    for (const [k, v] of this.ov.knownChoices) if (typeof v === 'string') known[k] = v;
+    const src = d instanceof GroupDefault ? String(d.value) : (d as ConfigDefault).path;
+    if (/\$\{defaults\.\d+\./.test(src)) {
+      throw new ConfigCompositionError(`In '${where}': defaults list element '${src}' uses the Hydra 1.0 interpolation form: use \${group} (see https://hydra.cc/docs/1.1/upgrades/1.0_to_1.1/defaults_list_interpolation)`);
+    }
+    let unresolved = false;
+    const resolved = src.replace(/\$\{\s*([^{}]*?)\s*\}/g, (m, key: string) => {
+      if (key in known) return known[key]!;
+      unresolved = true;
+      return m;
+    });
+    if (unresolved) {
+      const keys = Object.keys(known).join(', ');
+      throw new ConfigCompositionError(`In '${where}': error resolving interpolation '${src}' in the defaults list${keys ? `, possible interpolation keys: ${keys}` : ''}`);
+    }
+    if (d instanceof GroupDefault) d.value = resolved;
+    else (d as ConfigDefault).path = resolved;
   }
 
   validateSelf(parent: InputDefault, defaults: InputDefault[]): InputDefault[] {
@@ -593,53 +622,6 @@ class Builder {
     }
   }
 
-  /** Resolves `group: ${other_group}` entries once the rest of the tree is known. */
-  resolveDeferred(root: TreeNode): void {
-    const choices = () => {
-      const o: Record<string, string> = {};
-      for (const [k, v] of this.ov.knownChoices) if (typeof v === 'string') o[k] = v;
-      return o;
-    };
-    const resolveOne = (tree: TreeNode): boolean => {
-      if (!tree.children) return false;
-      for (let i = 0; i < tree.children.length; i++) {
-        const c = tree.children[i]!;
-        if (c instanceof TreeNode) {
-          if (resolveOne(c)) return true;
-          continue;
-        }
-        if (!c.isInterpolation()) continue;
-        const known = choices();
-        const src = c instanceof GroupDefault ? (c.value as string) : (c as ConfigDefault).path;
-        let unresolved = false;
-        const resolved = src.replace(/\$\{\s*([^{}]*?)\s*\}/g, (m, key: string) => {
-          if (key in known) return known[key]!;
-          unresolved = true;
-          return m;
-        });
-        if (unresolved) continue;
-        if (c instanceof GroupDefault) c.value = resolved;
-        else (c as ConfigDefault).path = resolved;
-        validatePaths(c, tree.node);
-        const sub = this.build(new TreeNode(c, tree), false, true);
-        tree.children[i] = sub.children !== null ? sub : sub.node;
-        return true;
-      }
-      return false;
-    };
-    while (resolveOne(root));
-    const fail = (tree: TreeNode) => {
-      for (const c of tree.children ?? []) {
-        if (c instanceof TreeNode) fail(c);
-        else if (c.isInterpolation()) {
-          const src = c instanceof GroupDefault ? String(c.value) : (c as ConfigDefault).path;
-          const keys = [...this.ov.knownChoices.keys()].join(', ');
-          throw new ConfigCompositionError(`Error resolving interpolation '${src}' in the defaults list${keys ? `, possible interpolation keys: ${keys}` : ''}`);
-        }
-      }
-    };
-    fail(root);
-  }
 }
 
 function cloneGroup(g: GroupDefault): GroupDefault {
@@ -703,7 +685,6 @@ export function createDefaultsList(
   } else root = new TreeNode(primary);
   const b = new Builder(repo, ov, opts.skipMissing ?? false);
   b.build(root, true, false);
-  b.resolveDeferred(root);
   const defaults = toResults(root).filter((r) => r.configPath !== '_dummy_empty_config_');
   ov.ensureOverridesUsed();
   ov.ensureDeletionsUsed();

@@ -145,14 +145,30 @@ export function loadYaml(text: string, opts: LoadOptions = {}): Node {
 // ----------------------------------------------------------------------------------------
 // Output
 
+// What PyYAML's (dumping) resolver would read a plain scalar as: YAML 1.1 bool/int/float/null,
+// timestamps, merge `<<` and value `=`. Anything but str must be quoted.
+const TIMESTAMP_RE =
+  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/;
+function dumperResolvesToStr(s: string): boolean {
+  return !(BOOL_RE.test(s) || FLOAT11_RE.test(s) || INT_RE.test(s) || NULL_RE.test(s) || TIMESTAMP_RE.test(s) || s === '<<' || s === '=');
+}
+
+// OmegaConf's str_representer forces single quotes on strings that look like bools (incl. y/n)
+// or that Python's int()/float() accept.
+const OC_BOOLS = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE', 'on', 'On', 'ON', 'off', 'Off', 'OFF']);
+const PY_NUM = '\\d(?:_?\\d)*';
+const PY_INT_RE = new RegExp(`^\\s*[+-]?${PY_NUM}\\s*$`);
+const PY_FLOAT_RE = new RegExp(`^\\s*[+-]?(?:(?:(?:${PY_NUM})?\\.${PY_NUM}|${PY_NUM}\\.?)(?:[eE][+-]?${PY_NUM})?|inf|infinity|nan)\\s*$`, 'i');
+function forcedQuotes(s: string): boolean {
+  return OC_BOOLS.has(s) || PY_INT_RE.test(s) || PY_FLOAT_RE.test(s);
+}
+
 /** True when `s` can be written as a plain scalar (PyYAML's analyze_scalar, block context). */
 function plainAllowed(s: string, flow: boolean): boolean {
   if (s === '') return false;
   if (s.startsWith('---') || s.startsWith('...')) return false;
   if (/^[\s]|[\s]$/.test(s)) return false;
   if (/[\n\r\x85\u2028\u2029]/.test(s)) return false;
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(s)) return false;
   const first = s[0]!;
   const followedBySpace = (i: number) => i + 1 >= s.length || /\s/.test(s[i + 1]!);
   if ('#,[]{}&*!|>\'"%@`'.includes(first)) return false;
@@ -164,14 +180,13 @@ function plainAllowed(s: string, flow: boolean): boolean {
     if (c === ':' && (flow || followedBySpace(i))) return false;
     if (c === '#' && /\s/.test(s[i - 1]!)) return false;
   }
-  // A plain scalar must read back as the same string.
-  const r = resolvePlainScalar(s);
-  return typeof r.value === 'string';
+  return dumperResolvesToStr(s);
 }
 
 function needsDoubleQuotes(s: string): boolean {
+  // PyYAML (allow_unicode): anything outside printable ASCII, \n and the printable unicode ranges
   // eslint-disable-next-line no-control-regex
-  return /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]/.test(s);
+  return /[\x00-\x09\x0b-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufeff\ufffe\uffff]/.test(s);
 }
 
 function quoteSingle(s: string, indent: string): string {
@@ -182,14 +197,11 @@ function quoteSingle(s: string, indent: string): string {
 
 function quoteDouble(s: string): string {
   let out = '"';
+  const ESC: Record<string, string> = { '\0': '0', '\x07': 'a', '\b': 'b', '\t': 't', '\n': 'n', '\v': 'v', '\f': 'f', '\r': 'r', '\x1b': 'e', '"': '"', '\\': '\\', '\x85': 'N', '\xa0': '_', '\u2028': 'L', '\u2029': 'P' };
   for (const ch of s) {
     const c = ch.codePointAt(0)!;
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\r') out += '\\r';
-    else if (c < 0x20 || c === 0x7f || c === 0xfeff) out += `\\x${c.toString(16).padStart(2, '0').toUpperCase()}`;
+    if (ESC[ch] !== undefined) out += '\\' + ESC[ch];
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c === 0xfeff) out += `\\x${c.toString(16).padStart(2, '0').toUpperCase()}`;
     else out += ch;
   }
   return out + '"';
@@ -210,7 +222,7 @@ export function formatScalar(v: unknown, isFloat: boolean, indent = '  ', flow =
   }
   const s = typeof v === 'string' ? v : String(v);
   if (needsDoubleQuotes(s)) return quoteDouble(s);
-  if (plainAllowed(s, flow)) return s;
+  if (!forcedQuotes(s) && plainAllowed(s, flow)) return s;
   return quoteSingle(s, indent);
 }
 

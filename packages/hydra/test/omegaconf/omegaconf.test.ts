@@ -45,7 +45,7 @@ describe('YAML like OmegaConf (YAML 1.1 via PyYAML)', () => {
     const y = toYaml(create({ a: 'yes', b: '1', c: '', d: '???', e: '${x.y}/z', f: 'a: b', g: '# c', h: 'epoch_{epoch:03d}', i: 'null', j: ' pad', k: "it's", l: 'val/acc', m: '-', n: '- x', o: 'line1\nline2' }));
     assert.equal(
       y,
-      "a: 'yes'\nb: '1'\nc: ''\nd: ???\ne: ${x.y}/z\nf: 'a: b'\ng: '# c'\nh: epoch_{epoch:03d}\ni: 'null'\nj: ' pad'\nk: it's\nl: val/acc\nm: '-'\nn: '- x'\no: 'line1\n\n  line2'\n",
+      "a: 'yes'\nb: '1'\nc: ''\nd: ???\ne: ${x.y}/z\nf: 'a: b'\ng: '# c'\nh: epoch_{epoch:03d}\ni: 'null'\nj: ' pad'\nk: it's\nl: val/acc\nm: '-'\n'n': '- x'\no: 'line1\n\n  line2'\n",
     );
   });
   test('block layout: nested dicts, indentless lists, lists of dicts, empty containers', () => {
