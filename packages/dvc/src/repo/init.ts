@@ -64,7 +64,8 @@ export async function init(rootDir: string = process.cwd(), opts: InitOptions = 
     }
     if (scm.isIgnoredSync(dvcDir)) {
       throw new InitError(
-        `${dvcDir} is ignored by your SCM tool. \nMake sure that it's tracked, for example, by adding '!.dvc' to .gitignore.`,
+        // DVC breaks this line in two; one line keeps the CLI's one-line errors.
+        `${dvcDir} is ignored by your SCM tool. Make sure that it's tracked, for example, by adding '!.dvc' to .gitignore.`,
       );
     }
   }

@@ -96,5 +96,6 @@ describe('dvc init', () => {
     const r = s.dvc(['init']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is ignored by your SCM tool/);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
   });
 });
