@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Config, NoRemoteError } from '../../src/config/config.js';
+import { Config, globalConfigDir, NoRemoteError, systemConfigDir } from '../../src/config/config.js';
+import { homedir } from 'node:os';
 import { ConfigError } from '../../src/errors.js';
 
 const base = mkdtempSync(join(tmpdir(), 'copper-config-'));
@@ -171,5 +172,14 @@ describe('Config', () => {
     assert.throws(() => c.edit(undefined, () => {}), /Not inside a DVC repo/);
     c.edit('global', (conf) => (conf.core.autostage = 'true'));
     assert.equal(readFileSync(join(s.env.DVC_GLOBAL_CONFIG_DIR, 'config'), 'utf8'), '[core]\n    autostage = true\n');
+  });
+
+  test('where the global and system files live (DVC\'s platformdirs rules)', () => {
+    assert.equal(globalConfigDir({ DVC_GLOBAL_CONFIG_DIR: '/g' }), '/g');
+    assert.equal(globalConfigDir({ XDG_CONFIG_HOME: '/xdg' }), '/xdg/dvc');
+    assert.equal(globalConfigDir({}), join(homedir(), '.config', 'dvc'));
+    assert.equal(systemConfigDir({ DVC_SYSTEM_CONFIG_DIR: '/s' }), '/s');
+    assert.equal(systemConfigDir({ XDG_CONFIG_DIRS: '/a:/b' }), '/a/dvc');
+    assert.equal(systemConfigDir({}), '/etc/xdg/dvc');
   });
 });
