@@ -39,9 +39,23 @@ export function isRacy(mtimeMs: number, nowMs: number = Date.now()): boolean {
   return nowMs - mtimeMs < window;
 }
 
-export interface StateEntry {
-  stamp: string;
-  md5: string;
+/**
+ * The remembered entries below a folder, in flat arrays (no object per file: a million entries
+ * stay cheap): `index` maps a path relative to the folder to a slot.
+ */
+export interface StateSnapshot {
+  index: Map<string, number>;
+  ino: number[];
+  size: number[];
+  mtime: number[];
+  md5: string[];
+}
+
+/** The md5 remembered for `rel` if inode, size and mtime all still match. */
+export function lookup(snap: StateSnapshot, rel: string, ino: number, size: number, mtimeMs: number): string | undefined {
+  const i = snap.index.get(rel);
+  if (i === undefined) return undefined;
+  return snap.ino[i] === ino && snap.size[i] === size && snap.mtime[i] === mtimeMs ? snap.md5[i] : undefined;
 }
 
 export class StateDb {
@@ -49,16 +63,17 @@ export class StateDb {
   private getStmt: BetterSqlite3.Statement;
   private putStmt: BetterSqlite3.Statement;
   private delStmt: BetterSqlite3.Statement;
-  private pending: Array<[string, string, string]> = [];
+  private pending: Array<[string, number, number, number, string]> = [];
 
   private constructor(db: BetterSqlite3.Database) {
     this.db = db;
     db.exec(
-      'CREATE TABLE IF NOT EXISTS state (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, md5 TEXT NOT NULL) WITHOUT ROWID',
+      'CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, ino INTEGER NOT NULL, size INTEGER NOT NULL, ' +
+        'mtime REAL NOT NULL, md5 TEXT NOT NULL) WITHOUT ROWID',
     );
-    this.getStmt = db.prepare('SELECT stamp, md5 FROM state WHERE path = ?');
-    this.putStmt = db.prepare('INSERT OR REPLACE INTO state (path, stamp, md5) VALUES (?, ?, ?)');
-    this.delStmt = db.prepare('DELETE FROM state WHERE path = ?');
+    this.getStmt = db.prepare('SELECT ino, size, mtime, md5 FROM files WHERE path = ?').raw();
+    this.putStmt = db.prepare('INSERT OR REPLACE INTO files (path, ino, size, mtime, md5) VALUES (?, ?, ?, ?, ?)');
+    this.delStmt = db.prepare('DELETE FROM files WHERE path = ?');
   }
 
   /** Opens (creating) the state database in `tmpDir` (normally `.dvc/tmp`). */
@@ -79,29 +94,42 @@ export class StateDb {
     }
   }
 
-  /** The remembered md5 for `path` if its stamp still matches. */
-  get(path: string, stamp: string): string | undefined {
-    const row = this.getStmt.get(path) as StateEntry | undefined;
-    return row && row.stamp === stamp ? row.md5 : undefined;
+  /** The remembered md5 for `path` if inode, size and mtime still match. */
+  get(path: string, st: FileStamp): string | undefined {
+    const row = this.getStmt.get(path) as [number, number, number, string] | undefined;
+    return row && row[0] === st.ino && row[1] === st.size && row[2] === st.mtimeMs ? row[3] : undefined;
   }
 
-  /** Every entry at `prefix` or below it (prefix is a relative path, '' for all). */
-  loadPrefix(prefix: string): Map<string, StateEntry> {
-    const m = new Map<string, StateEntry>();
+  /**
+   * Every entry strictly below folder `prefix` (a root-relative path; '' for everything), keyed
+   * by the path relative to `prefix`.
+   */
+  loadPrefix(prefix: string): StateSnapshot {
+    const snap: StateSnapshot = { index: new Map(), ino: [], size: [], mtime: [], md5: [] };
     const rows = prefix
       ? (this.db
-          .prepare('SELECT path, stamp, md5 FROM state WHERE path = ? OR (path >= ? AND path < ?)')
+          .prepare('SELECT path, ino, size, mtime, md5 FROM files WHERE path >= ? AND path < ?')
           .raw()
-          .iterate(prefix, prefix + '/', prefix + '0') as Iterable<[string, string, string]>)
-      : (this.db.prepare('SELECT path, stamp, md5 FROM state').raw().iterate() as Iterable<[string, string, string]>);
-    for (const [p, stamp, md5] of rows) m.set(p, { stamp, md5 });
-    return m;
+          .iterate(prefix + '/', prefix + '0') as Iterable<[string, number, number, number, string]>)
+      : (this.db.prepare('SELECT path, ino, size, mtime, md5 FROM files').raw().iterate() as Iterable<
+          [string, number, number, number, string]
+        >);
+    const cut = prefix ? prefix.length + 1 : 0;
+    let i = 0;
+    for (const r of rows) {
+      snap.index.set(cut ? r[0].slice(cut) : r[0], i++);
+      snap.ino.push(r[1]);
+      snap.size.push(r[2]);
+      snap.mtime.push(r[3]);
+      snap.md5.push(r[4]);
+    }
+    return snap;
   }
 
   /** Remembers `md5` for `path` unless the file is racy. Written on `flush()`. */
   set(path: string, st: FileStamp, md5: string, nowMs?: number): void {
     if (isRacy(st.mtimeMs, nowMs)) return;
-    this.pending.push([path, stampOf(st), md5]);
+    this.pending.push([path, st.ino, st.size, st.mtimeMs, md5]);
     if (this.pending.length >= 50_000) this.flush();
   }
 
@@ -115,7 +143,7 @@ export class StateDb {
     const rows = this.pending;
     this.pending = [];
     this.db.transaction(() => {
-      for (const r of rows) this.putStmt.run(r[0], r[1], r[2]);
+      for (const r of rows) this.putStmt.run(r[0], r[1], r[2], r[3], r[4]);
     })();
   }
 

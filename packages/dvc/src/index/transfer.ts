@@ -11,8 +11,19 @@
  */
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, rename, stat, unlink } from 'node:fs/promises';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  chmodSync,
+  constants as fsc,
+  copyFileSync,
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
+import { md5FileSync } from '../hash/md5.js';
+import { dirname, isAbsolute, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tmpPath } from '../fs/local.js';
@@ -104,6 +115,58 @@ export async function remoteHas(fs: FileSystem, oids: string[], jobs: number): P
   }
 }
 
+/** The folder behind a local remote (LocalFileSystem), for copies without streams. */
+function localRoot(fs: FileSystem): string | undefined {
+  const root = (fs as { root?: unknown }).root;
+  return fs.protocol === 'local' && typeof root === 'string' && isAbsolute(root) ? root : undefined;
+}
+
+/** mkdir -p, once per folder per run (synchronous: local copies run in batches on the main thread). */
+function dirMaker(): (dir: string) => void {
+  const made = new Set<string>();
+  return (dir) => {
+    if (made.has(dir)) return;
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    made.add(dir);
+  };
+}
+
+/** Copies a file to `dest` through a temp name beside it (reflink when the file system can). */
+function copyAtomicSync(src: string, dest: string, ensureDir: (d: string) => void, verifyOid?: string): number {
+  ensureDir(dirname(dest));
+  const tmp = tmpPath(dest);
+  try {
+    copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
+    let size = -1;
+    if (verifyOid) {
+      const r = md5FileSync(tmp);
+      if (r.md5 !== verifyOid.slice(0, 32)) throw corruptError(verifyOid, r.md5);
+      size = r.size;
+    }
+    chmodSync(tmp, 0o444);
+    renameSync(tmp, dest);
+    return size;
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not created */
+    }
+    throw e;
+  }
+}
+
+/**
+ * Local to local: thread-pool round trips cost more than the copies themselves (small files), so
+ * objects are copied synchronously in small batches, yielding between them (progress, signals).
+ */
+async function localBatches<T>(items: T[], fn: (item: T) => void): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    fn(items[i]!);
+    if (i % 64 === 63) await new Promise((ok) => setImmediate(ok));
+  }
+}
+
 /** Uploads cache objects to the remote: files first, then manifests. */
 export async function upload(
   store: LocalObjectStore,
@@ -115,35 +178,59 @@ export async function upload(
   const result: TransferResult = { transferred: [], failed: [], missing: [], bytes: 0 };
   const sizes = new Map<string, number>();
   let total = 0;
-  await parallel(objects, 64, async (o) => {
+  for (const o of objects) {
     try {
-      const st = await stat(store.path(o.oid));
-      sizes.set(o.oid, st.size);
-      total += st.size;
+      const size = statSync(store.path(o.oid)).size;
+      sizes.set(o.oid, size);
+      total += size;
     } catch {
       /* missing: reported below */
     }
-  });
+  }
   opts.onTotal?.({ files: objects.length, bytes: total });
-  const one = async (o: UsedObject) => {
+  const local = localRoot(fs);
+  const ensureDir = dirMaker();
+  const begin = (o: UsedObject): number | undefined => {
     const size = sizes.get(o.oid);
     if (size === undefined) {
       result.missing.push(o);
       result.failed.push({ object: o, error: Object.assign(new Error(`${o.name}: not in cache`), { code: 'ENOENT' }) });
+    }
+    return size;
+  };
+  const done = (o: UsedObject, size: number) => {
+    result.transferred.push(o);
+    result.bytes += size;
+    opts.onProgress?.(1, size);
+  };
+  const run = async (list: UsedObject[]) => {
+    if (local) {
+      await localBatches(list, (o) => {
+        const size = begin(o);
+        if (size === undefined) return;
+        try {
+          copyAtomicSync(store.path(o.oid), join(local, oidToPath(o.oid)), ensureDir);
+          done(o, size);
+        } catch (error) {
+          result.failed.push({ object: o, error });
+        }
+      });
       return;
     }
-    try {
-      await fs.write(oidToPath(o.oid), createReadStream(store.path(o.oid)), size);
-      result.transferred.push(o);
-      result.bytes += size;
-      opts.onProgress?.(1, size);
-    } catch (error) {
-      result.failed.push({ object: o, error });
-    }
+    await parallel(list, jobs, async (o) => {
+      const size = begin(o);
+      if (size === undefined) return;
+      try {
+        await fs.write(oidToPath(o.oid), createReadStream(store.path(o.oid)), size);
+        done(o, size);
+      } catch (error) {
+        result.failed.push({ object: o, error });
+      }
+    });
   };
   const files = objects.filter((o) => !o.oid.endsWith('.dir'));
   const dirs = objects.filter((o) => o.oid.endsWith('.dir'));
-  await parallel(files, jobs, one);
+  await run(files);
   // A manifest goes up only when all its files did.
   const failedParents = new Set(result.failed.map((f) => f.object.parent).filter((p): p is string => !!p));
   const ready = dirs.filter((d) => {
@@ -151,14 +238,23 @@ export async function upload(
     result.failed.push({ object: d, error: new Error(`${d.name}: some of its files failed to upload`) });
     return false;
   });
-  await parallel(ready, jobs, one);
+  await run(ready);
   return result;
 }
 
+function corruptError(oid: string, md5: string): Error {
+  return Object.assign(new Error(`object '${oid}' on the remote is corrupted (its content hashes to ${md5})`), { code: 'ECORRUPT' });
+}
+
 /** Downloads one object into the cache, verified; returns its size. */
-export async function downloadObject(store: LocalObjectStore, fs: FileSystem, oid: string): Promise<number> {
+export async function downloadObject(
+  store: LocalObjectStore,
+  fs: FileSystem,
+  oid: string,
+  ensureDir: (dir: string) => void = dirMaker(),
+): Promise<number> {
   const dest = store.path(oid);
-  await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
+  ensureDir(dirname(dest));
   const tmp = tmpPath(dest);
   const hash = createHash('md5');
   let size = 0;
@@ -173,11 +269,7 @@ export async function downloadObject(store: LocalObjectStore, fs: FileSystem, oi
     const src = await fs.read(oidToPath(oid));
     await pipeline(src, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o444 }));
     const md5 = hash.digest('hex');
-    if (md5 !== oid.slice(0, 32)) {
-      throw Object.assign(new Error(`object '${oid}' on the remote is corrupted (its content hashes to ${md5})`), {
-        code: 'ECORRUPT',
-      });
-    }
+    if (md5 !== oid.slice(0, 32)) throw corruptError(oid, md5);
     await chmod(tmp, 0o444);
     await rename(tmp, dest);
     return size;
@@ -197,9 +289,26 @@ export async function download(
   const jobs = opts.jobs ?? 16;
   const result: TransferResult = { transferred: [], failed: [], missing: [], bytes: 0 };
   opts.onTotal?.({ files: objects.length });
+  const ensureDir = dirMaker();
+  const local = localRoot(fs);
+  if (local) {
+    // A local remote: copy (reflink when possible), hash the copy, then give it its name.
+    await localBatches(objects, (o) => {
+      try {
+        const size = copyAtomicSync(join(local, oidToPath(o.oid)), store.path(o.oid), ensureDir, o.oid);
+        result.transferred.push(o);
+        result.bytes += size;
+        opts.onProgress?.(1, size);
+      } catch (error) {
+        if (isEnoent(error)) result.missing.push(o);
+        result.failed.push({ object: o, error });
+      }
+    });
+    return result;
+  }
   await parallel(objects, jobs, async (o) => {
     try {
-      const size = await downloadObject(store, fs, o.oid);
+      const size = await downloadObject(store, fs, o.oid, ensureDir);
       result.transferred.push(o);
       result.bytes += size;
       opts.onProgress?.(1, size);

@@ -9,9 +9,10 @@ import { relative, sep } from 'node:path';
 import { DvcError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
 import type { HashPool, HashResult } from '../hash/pool.js';
-import { stampOf, type StateDb } from '../hash/state.js';
+import { lookup, type StateDb } from '../hash/state.js';
 import type { LocalObjectStore } from '../odb/local.js';
-import { hashManifest, type TreeEntry } from '../tree/manifest.js';
+import { compareCodePoints, serializeSorted } from '../tree/manifest.js';
+import { md5Bytes } from '../hash/md5.js';
 import { checkLink, walkFiles } from '../tree/walk.js';
 
 export interface HashContext {
@@ -27,12 +28,17 @@ export interface HashContext {
   onProgress?: (files: number, bytes: number) => void;
 }
 
-export interface WsFile {
-  relpath: string;
-  abs: string;
-  md5: string;
-  size: number;
-  stat: Stats;
+/** A file of a workspace folder. */
+export class WsFile {
+  constructor(
+    readonly relpath: string,
+    readonly md5: string,
+    readonly size: number,
+    private readonly base: string,
+  ) {}
+  get abs(): string {
+    return this.base + sep + (sep === '/' ? this.relpath : this.relpath.split('/').join(sep));
+  }
 }
 
 export type WsObject =
@@ -65,75 +71,71 @@ export async function hashWorkspace(ctx: HashContext, abs: string, store?: Local
   }
   const rootRel = posixRel(ctx.root, abs);
   if (lst.isSymbolicLink()) checkLink(abs, rootRel, { root: ctx.root, allowed: ctx.allowed });
-  const st = statSync(abs);
-  if (st.isDirectory()) {
-    const walked = walkFiles(abs, { root: ctx.root, allowed: ctx.allowed, ignore: ctx.ignore, relToRoot: rootRel });
-    const files = await hashFileList(
-      ctx,
-      walked.map((w) => ({ relpath: w.rel, abs: w.abs, stat: w.stat, key: `${rootRel}/${w.rel}` })),
-      rootRel,
-      store,
-    );
-    const entries: TreeEntry[] = files.map((f) => ({ relpath: f.relpath, md5: f.md5 }));
-    const { oid, text } = hashManifest(entries);
-    // hashManifest sorted `entries`; keep `files` in the same order
-    const byRel = new Map(files.map((f) => [f.relpath, f]));
-    const sorted = entries.map((e) => byRel.get(e.relpath)!);
-    let size = 0;
-    for (const f of sorted) size += f.size;
-    return { kind: 'dir', oid, text, size, nfiles: sorted.length, files: sorted };
-  }
+  const st = lst.isSymbolicLink() ? statSync(abs) : lst;
+  if (st.isDirectory()) return hashDir(ctx, abs, rootRel, store);
   if (!st.isFile()) throw new DvcError(`'${rootRel}' is not a regular file or folder`);
-  const [f] = await hashFileList(ctx, [{ relpath: '', abs, stat: st, key: rootRel }], rootRel, store);
-  return { kind: 'file', md5: f!.md5, size: f!.size, abs, stat: st };
+  let md5 = ctx.state.get(rootRel, st);
+  let size = st.size;
+  if (md5 && store && !store.exists(md5)) md5 = undefined;
+  if (!md5) {
+    const pool = ctx.pool();
+    const [r] = store ? await pool.store(store.filesDir, [abs], { sizes: [size] }) : await pool.hash([abs], { sizes: [size] });
+    if ('error' in r!) fail(r!, rootRel);
+    md5 = r!.md5;
+    if (r!.size === st.size) ctx.state.set(rootRel, st, md5, Date.now());
+    size = r!.size;
+    ctx.onProgress?.(1, size);
+  }
+  return { kind: 'file', md5, size, abs, stat: st };
 }
 
-async function hashFileList(
-  ctx: HashContext,
-  items: Array<{ relpath: string; abs: string; stat: Stats; key: string }>,
-  prefix: string,
-  store?: LocalObjectStore,
-): Promise<WsFile[]> {
-  const known = items.length > 1 ? ctx.state.loadPrefix(prefix) : undefined;
-  const out: WsFile[] = new Array(items.length);
+async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: LocalObjectStore): Promise<WsObject> {
+  const w = walkFiles(abs, { root: ctx.root, allowed: ctx.allowed, ignore: ctx.ignore, relToRoot: rootRel });
+  const snap = ctx.state.loadPrefix(rootRel);
+  const n = w.rels.length;
+  const md5s: string[] = new Array(n);
   const todo: number[] = [];
-  const knownIdx: number[] = [];
-  for (let i = 0; i < items.length; i++) {
-    const it = items[i]!;
-    const stamp = stampOf(it.stat);
-    let md5: string | undefined;
-    if (known) {
-      const e = known.get(it.key);
-      if (e && e.stamp === stamp) md5 = e.md5;
-    } else md5 = ctx.state.get(it.key, stamp);
-    if (md5) {
-      out[i] = { relpath: it.relpath, abs: it.abs, md5, size: it.stat.size, stat: it.stat };
-      knownIdx.push(i);
+  const known: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = lookup(snap, w.rels[i]!, w.ino[i]!, w.size[i]!, w.mtime[i]!);
+    if (m) {
+      md5s[i] = m;
+      known.push(i);
     } else todo.push(i);
   }
-  if (store && knownIdx.length) {
+  if (store && known.length) {
     // Known hashes whose objects are missing must still be stored.
-    const missing = new Set(store.missing(new Set(knownIdx.map((i) => out[i]!.md5))));
-    if (missing.size) {
-      for (const i of knownIdx) if (missing.has(out[i]!.md5)) todo.push(i);
-    }
+    const missing = new Set(store.missing(new Set(known.map((i) => md5s[i]!))));
+    if (missing.size) for (const i of known) if (missing.has(md5s[i]!)) todo.push(i);
   }
   if (todo.length) {
-    const paths = todo.map((i) => items[i]!.abs);
-    const sizes = todo.map((i) => items[i]!.stat.size);
+    const paths = todo.map((i) => abs + sep + (sep === '/' ? w.rels[i]! : w.rels[i]!.split('/').join(sep)));
+    const sizes = todo.map((i) => w.size[i]!);
     const pool = ctx.pool();
     const opts = { sizes, onProgress: ctx.onProgress };
     const results = store ? await pool.store(store.filesDir, paths, opts) : await pool.hash(paths, opts);
     const now = Date.now();
     for (let k = 0; k < todo.length; k++) {
       const i = todo[k]!;
-      const it = items[i]!;
       const r = results[k]!;
-      if ('error' in r) fail(r, it.key);
+      if ('error' in r) fail(r, `${rootRel}/${w.rels[i]}`);
+      md5s[i] = r.md5;
       // A file that changed while we read it (size differs from its stat) is not remembered.
-      if (r.size === it.stat.size) ctx.state.set(it.key, it.stat, r.md5, now);
-      out[i] = { relpath: it.relpath, abs: it.abs, md5: r.md5, size: r.size, stat: it.stat };
+      if (r.size === w.size[i]) {
+        ctx.state.set(`${rootRel}/${w.rels[i]}`, { ino: w.ino[i]!, size: w.size[i]!, mtimeMs: w.mtime[i]! }, r.md5, now);
+      } else w.size[i] = r.size;
     }
   }
-  return out;
+  const order = Array.from({ length: n }, (_, i) => i);
+  const rels = w.rels;
+  order.sort((a, b) => compareCodePoints(rels[a]!, rels[b]!));
+  const text = serializeSorted(order.map((i) => rels[i]!), order.map((i) => md5s[i]!));
+  const files: WsFile[] = new Array(n);
+  let size = 0;
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    files[k] = new WsFile(rels[i]!, md5s[i]!, w.size[i]!, abs);
+    size += w.size[i]!;
+  }
+  return { kind: 'dir', oid: md5Bytes(text) + '.dir', text, size, nfiles: n, files };
 }

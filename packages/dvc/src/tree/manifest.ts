@@ -76,6 +76,15 @@ export function serializeManifest(entries: TreeEntry[]): string {
   return '[' + parts.join(', ') + ']';
 }
 
+/** Manifest bytes from parallel arrays already in code-point order of `rels`. */
+export function serializeSorted(rels: string[], md5s: string[]): string {
+  const parts: string[] = new Array(rels.length);
+  for (let i = 0; i < rels.length; i++) {
+    parts[i] = `{"md5": ${pyJsonString(md5s[i]!)}, "relpath": ${pyJsonString(rels[i]!)}}`;
+  }
+  return '[' + parts.join(', ') + ']';
+}
+
 /** Serializes and hashes a manifest: `{ oid: '<md5>.dir', text }`. */
 export function hashManifest(entries: TreeEntry[]): { oid: string; text: string } {
   const text = serializeManifest(entries);

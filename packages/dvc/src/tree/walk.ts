@@ -1,19 +1,21 @@
 /**
  * Walks a tracked folder: every file below it (empty folders contribute nothing), honouring
- * `.dvcignore`, with a stat per file (inode, size, mtime) for the hash state.
+ * `.dvcignore`, with inode, size and mtime per file for the hash state. Results are flat arrays
+ * (no object per file) so a million files stay cheap.
  * Symbolic links are followed only when they stay inside the repository (links into the cache,
  * as `cache.type = symlink` makes, are fine); a link leading out is an error.
  */
-import { readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { DvcError, UnsafePathError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
 
-export interface WalkedFile {
-  /** Path relative to the walked folder, '/'-separated. */
-  rel: string;
-  abs: string;
-  stat: Stats;
+export interface WalkResult {
+  /** Paths relative to the walked folder, '/'-separated. */
+  rels: string[];
+  ino: number[];
+  size: number[];
+  mtime: number[];
 }
 
 export interface WalkOptions {
@@ -44,8 +46,8 @@ export function checkLink(abs: string, shown: string, opts: { root: string; allo
   return real;
 }
 
-export function walkFiles(dirAbs: string, opts: WalkOptions): WalkedFile[] {
-  const out: WalkedFile[] = [];
+export function walkFiles(dirAbs: string, opts: WalkOptions): WalkResult {
+  const res: WalkResult = { rels: [], ino: [], size: [], mtime: [] };
   const ig = opts.ignore;
   const stack: Array<[string, string]> = [[dirAbs, '']];
   while (stack.length) {
@@ -53,26 +55,29 @@ export function walkFiles(dirAbs: string, opts: WalkOptions): WalkedFile[] {
     const rootRel = opts.relToRoot ? (rel ? `${opts.relToRoot}/${rel}` : opts.relToRoot) : rel;
     // Only consult .dvcignore where some folder at or above this one has patterns.
     const checkIgnore = ig !== undefined && ig.anyRulesAbove(rootRel);
+    const prefix = rel ? rel + '/' : '';
     for (const d of readdirSync(abs, { withFileTypes: true })) {
       const name = d.name;
       const childAbs = abs + sep + name;
-      const childRel = rel ? `${rel}/${name}` : name;
       let isDir = d.isDirectory();
-      if (d.isSymbolicLink()) {
-        checkLink(childAbs, join(opts.relToRoot, childRel), opts);
+      const isLink = d.isSymbolicLink();
+      if (isLink) {
+        checkLink(childAbs, join(opts.relToRoot, prefix + name), opts);
         isDir = statSync(childAbs).isDirectory();
       }
-      if (name === '.git' || name === '.dvc' || name === '.hg') {
-        if (isDir) continue;
-      }
+      if (isDir && (name === '.git' || name === '.dvc' || name === '.hg')) continue;
       if (checkIgnore && ig.isIgnored(rootRel ? `${rootRel}/${name}` : name, isDir)) continue;
       if (isDir) {
-        stack.push([childAbs, childRel]);
-      } else if (d.isFile() || d.isSymbolicLink()) {
-        out.push({ rel: childRel, abs: childAbs, stat: statSync(childAbs) });
+        stack.push([childAbs, prefix + name]);
+      } else if (d.isFile() || isLink) {
+        const st = statSync(childAbs);
+        res.rels.push(prefix + name);
+        res.ino.push(st.ino);
+        res.size.push(st.size);
+        res.mtime.push(st.mtimeMs);
       }
       // sockets, fifos, devices: skipped
     }
   }
-  return out;
+  return res;
 }
