@@ -4,20 +4,22 @@
  * (254 for a bad command line, the error's own code otherwise; never a stack trace, except the
  * cause's under -v).
  *
- * Every command and subcommand accepts -q/--quiet and -v/--verbose (added here, after the
- * command files register themselves); an action reads them with outputFor(cmd) from ./output.ts.
+ * Every command and subcommand accepts -q/--quiet, -v/--verbose and --cd <path> (added here,
+ * after the command files register themselves); an action reads -q/-v with outputFor(cmd) from
+ * ./output.ts, and --cd has already changed the working folder when it runs.
  */
 import { Command, CommanderError } from 'commander';
 import { DvcError } from '../errors.js';
 import { commands } from './commands/index.js';
 import { makeOutput } from './output.js';
 
-/** Adds -q/-v to every command that lacks them, recursively. */
+/** Adds -q/-v/--cd to every command that lacks them, recursively. */
 function addCommonOptions(cmd: Command): void {
   for (const sub of cmd.commands) {
     const has = (flag: string) => sub.options.some((o) => o.short === flag || o.long === flag);
     if (!has('-q')) sub.option('-q, --quiet', 'Be quiet.');
     if (!has('-v')) sub.option('-v, --verbose', 'Be verbose.');
+    if (!has('--cd')) sub.option('--cd <path>', 'Change to directory before executing.');
     sub.helpOption('-h, --help', 'Show this help message and exit.');
     if (sub.commands.length) sub.helpCommand(false);
     addCommonOptions(sub);
@@ -43,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
     .option('-q, --quiet', 'Be quiet.')
     .option('-v, --verbose', 'Be verbose.')
     .option('-V, --version', 'Show program\'s version.')
+    .option('--cd <path>', 'Change to directory before executing.')
     .helpCommand(false)
     .helpOption('-h, --help', 'Show this help message and exit.')
     .exitOverride()
@@ -50,6 +53,15 @@ export async function run(argv: string[]): Promise<number> {
     .showHelpAfterError(false);
   for (const register of commands) register(program);
   addCommonOptions(program);
+  program.hook('preAction', (_program, action) => {
+    const cd = action.optsWithGlobals().cd as string | undefined;
+    if (cd === undefined) return;
+    try {
+      process.chdir(cd);
+    } catch (e) {
+      throw new DvcError(`cannot change to directory '${cd}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+  });
   if (argv.length === 1 && (argv[0] === '-V' || argv[0] === '--version')) {
     const { version } = await import('./commands/version.js');
     process.stdout.write(version() + '\n');

@@ -61,6 +61,14 @@ describe('dvc command line', () => {
     assert.equal(s.dvc(['-v', 'root']).stdout, '.\n');
   });
 
+  test('--cd runs the command in another folder, before or after the command name', () => {
+    assert.equal(s.dvc(['--cd', s.repo, 'root'], { cwd: s.tmp }).stdout, '.\n');
+    assert.equal(s.dvc(['config', '--cd', s.repo, 'core.no_scm', '--show-origin'], { cwd: s.tmp }).code, 0);
+    const bad = s.dvc(['root', '--cd', 'no/such/dir']);
+    assert.notEqual(bad.code, 0);
+    assert.ok(isOneLineError(bad.stderr), bad.stderr);
+  });
+
   test('version: -V and the version command', () => {
     const v = s.dvc(['-V']);
     assert.equal(v.code, 0);
