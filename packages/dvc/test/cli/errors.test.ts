@@ -63,7 +63,10 @@ describe('dvc command line', () => {
 
   test('--cd runs the command in another folder, before or after the command name', () => {
     assert.equal(s.dvc(['--cd', s.repo, 'root'], { cwd: s.tmp }).stdout, '.\n');
-    assert.equal(s.dvc(['config', '--cd', s.repo, 'core.no_scm', '--show-origin'], { cwd: s.tmp }).code, 0);
+    // outside the repository this would be "Not inside a DVC repo" (251)
+    assert.equal(s.dvc(['config', '--cd', s.repo, 'core.check_update', 'false'], { cwd: s.tmp }).code, 0);
+    assert.equal(s.dvc(['config', 'core.check_update', '--show-origin']).stdout, '.dvc/config\tfalse\n');
+    assert.equal(s.dvc(['config', '-u', 'core.check_update']).code, 0);
     const bad = s.dvc(['root', '--cd', 'no/such/dir']);
     assert.notEqual(bad.code, 0);
     assert.ok(isOneLineError(bad.stderr), bad.stderr);
