@@ -1,0 +1,176 @@
+/**
+ * Google Cloud Storage on the official SDK (@google-cloud/storage). URL: gs://bucket/prefix.
+ * Options (DVC's): projectname, credentialpath (a service-account JSON), endpointurl (or
+ * `endpoint`), allow_anonymous_login; environment: GOOGLE_APPLICATION_CREDENTIALS,
+ * STORAGE_EMULATOR_HOST (both read by the SDK itself).
+ *
+ * Uploads are atomic by GCS's rules: an object exists only once its upload (one request, or a
+ * resumable session for large/unsized data) completes; a broken upload leaves no object.
+ */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
+import type { FileSystem } from './types.js';
+import { httpStatus, joinUrl, notFoundError, optBool, optStr, remoteError, type RemoteOptions } from './remote-errors.js';
+
+const MiB = 1024 * 1024;
+/** Larger (or unsized) uploads use a resumable session. */
+const SIMPLE_UPLOAD_MAX = 32 * MiB;
+
+export class GsFileSystem implements FileSystem {
+  readonly protocol = 'gs';
+  readonly url: string;
+  readonly bucketName: string;
+  readonly root: string;
+  private readonly storage: Storage;
+  private readonly bucket: Bucket;
+
+  constructor(url: string, options: RemoteOptions = {}) {
+    const u = new URL(url);
+    if (u.protocol !== 'gs:' && u.protocol !== 'gcs:') throw remoteError(`not a gs URL: ${url}`);
+    this.bucketName = u.hostname;
+    if (!this.bucketName) throw remoteError(`${url}: the URL names no bucket (gs://BUCKET/path)`);
+    const path = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
+    this.root = path ? `${path}/` : '';
+    this.url = `gs://${this.bucketName}${path ? `/${path}` : ''}`;
+
+    const opts: StorageOptions = {
+      // Retries are retry.ts's job.
+      retryOptions: { autoRetry: false, maxRetries: 0 },
+    };
+    const project = optStr(options.projectname);
+    if (project) opts.projectId = project;
+    const keyFile = optStr(options.credentialpath);
+    if (keyFile) opts.keyFilename = keyFile;
+    const endpoint = optStr(options.endpointurl) ?? optStr(options.endpoint);
+    if (endpoint) opts.apiEndpoint = endpoint;
+    if (optBool(options.allow_anonymous_login, false)) {
+      // Public buckets: no credentials are looked up or sent.
+      (opts as { authClient?: unknown }).authClient = undefined;
+      opts.useAuthWithCustomEndpoint = false;
+    }
+    this.storage = new Storage(opts);
+    this.bucket = this.storage.bucket(this.bucketName);
+  }
+
+  private fail(e: unknown, path: string, op: string): Error {
+    if ((e as Error)?.name === 'RemoteError') return e as Error;
+    const status = httpStatus(e);
+    const msg = String((e as Error)?.message ?? e).split('\n')[0]!;
+    if (status === 401 || status === 403 || /Could not load the default credentials|invalid_grant|unauthorized/i.test(msg)) {
+      return remoteError(
+        `${this.url}: access denied - check the remote's credentials (credentialpath, GOOGLE_APPLICATION_CREDENTIALS, projectname): ${msg}`,
+        e,
+      );
+    }
+    if (status === 404 && /bucket/i.test(msg)) return remoteError(`${this.url}: bucket '${this.bucketName}' does not exist`, e);
+    return remoteError(`${joinUrl(this.url, path)}: ${op} failed: ${status ? `HTTP ${status}: ` : ''}${msg}`, e);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return (await this.size(path)) !== undefined;
+  }
+
+  async size(path: string): Promise<number | undefined> {
+    try {
+      const [meta] = await this.bucket.file(this.root + path).getMetadata();
+      return Number(meta.size ?? 0);
+    } catch (e) {
+      if (httpStatus(e) === 404) return undefined;
+      throw this.fail(e, path, 'stat');
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    let p = prefix.replace(/^\/+/, '');
+    if (p && !p.endsWith('/')) p += '/';
+    let pageToken: string | undefined;
+    for (;;) {
+      let names: string[];
+      let next: string | undefined;
+      try {
+        const [files, nextQuery] = await this.bucket.getFiles({
+          prefix: this.root + p,
+          autoPaginate: false,
+          maxResults: 1000,
+          ...(pageToken ? { pageToken } : {}),
+        });
+        names = files.map((f) => f.name);
+        next = (nextQuery as { pageToken?: string } | null | undefined)?.pageToken;
+      } catch (e) {
+        if (httpStatus(e) === 404) throw remoteError(`${this.url}: bucket '${this.bucketName}' does not exist`, e);
+        throw this.fail(e, prefix, 'list');
+      }
+      for (const n of names) if (!n.endsWith('/')) yield n.slice(this.root.length);
+      if (!next) return;
+      pageToken = next;
+    }
+  }
+
+  async read(path: string): Promise<Readable> {
+    const stream = this.bucket.file(this.root + path).createReadStream({ validation: false });
+    try {
+      // The SDK reports a missing object on the stream; wait for the answer before handing it out.
+      await new Promise<void>((resolve, reject) => {
+        const onError = (e: Error) => {
+          stream.off('response', onResponse);
+          reject(e);
+        };
+        const onResponse = () => {
+          stream.off('error', onError);
+          resolve();
+        };
+        stream.once('error', onError);
+        stream.once('response', onResponse);
+      });
+    } catch (e) {
+      stream.destroy();
+      if (httpStatus(e) === 404 && !/bucket/i.test(String((e as Error).message))) throw notFoundError(this.url, path);
+      throw this.fail(e, path, 'read');
+    }
+    return stream;
+  }
+
+  async write(path: string, data: Readable, size?: number): Promise<void> {
+    const resumable = size === undefined || size > SIMPLE_UPLOAD_MAX;
+    const ws = this.bucket.file(this.root + path).createWriteStream({
+      resumable,
+      validation: false,
+      ...(resumable ? { chunkSize: undefined } : {}),
+    });
+    let sourceError: Error | undefined;
+    data.once('error', (e) => {
+      sourceError = e;
+    });
+    try {
+      await pipeline(data, ws);
+    } catch (e) {
+      if (sourceError) throw sourceError;
+      if (httpStatus(e) === 404) throw remoteError(`${this.url}: bucket '${this.bucketName}' does not exist`, e);
+      throw this.fail(e, path, 'write');
+    }
+  }
+
+  async delete(path: string): Promise<void> {
+    try {
+      await this.bucket.file(this.root + path).delete({ ignoreNotFound: true });
+    } catch (e) {
+      if (httpStatus(e) === 404) return;
+      throw this.fail(e, path, 'delete');
+    }
+  }
+
+  async close(): Promise<void> {
+    // The SDK keeps no handles that hold the process open.
+  }
+
+  /** Creates the bucket (for setting up test servers). */
+  async createBucket(): Promise<void> {
+    try {
+      const [exists] = await this.bucket.exists();
+      if (!exists) await this.bucket.create();
+    } catch (e) {
+      throw this.fail(e, '', 'create bucket');
+    }
+  }
+}

@@ -1,0 +1,54 @@
+// The SSH backend against OpenSSH's sshd on 127.0.0.1 (test/servers/sshd.sh), over SFTP.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { backendContract, collect, readAll } from './contract.js';
+import { testServer, uniqueName } from './servers.js';
+import { SshFileSystem } from '../../src/fs/ssh.js';
+import { RemoteError } from '../../src/errors.js';
+
+const server = testServer('sshd');
+const info = server.info;
+const base = () => `ssh://${info!.user}@${info!.host}:${info!.port}${info!.root}`;
+
+backendContract({
+  name: 'ssh on OpenSSH sshd',
+  skip: server.skip,
+  open: async () => new SshFileSystem(`${base()}/${uniqueName('contract')}`, { keyfile: info!.keyfile! }),
+  badCredentials: async () => new SshFileSystem(`${base()}/bad`, { password: 'not-the-password' }),
+  missingBucket: 'an SSH remote folder is created on the first write (as DVC does)',
+});
+
+describe('ssh specifics', { skip: server.skip }, () => {
+  test('password login', async () => {
+    const fs = new SshFileSystem(`${base()}/${uniqueName('pw')}`, { password: info!.password! });
+    await fs.write('a/b.txt', Readable.from([Buffer.from('via password')]), 12);
+    assert.equal((await readAll(await fs.read('a/b.txt'))).toString(), 'via password');
+    await fs.delete('a/b.txt');
+    await fs.close();
+  });
+
+  test('user and port as options instead of in the URL', async () => {
+    const fs = new SshFileSystem(`ssh://${info!.host}${info!.root}/${uniqueName('opt')}`, {
+      user: info!.user!,
+      port: info!.port!,
+      keyfile: info!.keyfile!,
+    });
+    await fs.write('x', Readable.from([Buffer.from('1')]), 1);
+    assert.deepEqual(await collect(fs.list('')), ['x']);
+    await fs.delete('x');
+    await fs.close();
+  });
+
+  test('a folder the user may not write is a one-line RemoteError', async () => {
+    const fs = new SshFileSystem(`ssh://${info!.user}@${info!.host}:${info!.port}/root/forbidden`, { keyfile: info!.keyfile! });
+    await assert.rejects(fs.write('a', Readable.from([Buffer.from('1')]), 1), (e: unknown) => e instanceof RemoteError && !e.message.includes('\n'));
+    await fs.close();
+  });
+
+  test('nothing listens on the port: a one-line RemoteError', async () => {
+    const fs = new SshFileSystem(`ssh://${info!.user}@127.0.0.1:1/tmp/x`, { keyfile: info!.keyfile! });
+    await assert.rejects(fs.exists('a'), (e: unknown) => e instanceof RemoteError && /cannot connect/.test(e.message));
+    await fs.close();
+  });
+});
