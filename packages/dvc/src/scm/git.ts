@@ -30,7 +30,7 @@ interface RunResult {
 
 const MAX_BUFFER = 1 << 30;
 
-function run(cwd: string, args: string[], input?: string): Promise<RunResult> {
+function run(cwd: string, args: string[]): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const opts: ExecFileOptions & { encoding: 'buffer' } = {
       cwd,
@@ -38,7 +38,7 @@ function run(cwd: string, args: string[], input?: string): Promise<RunResult> {
       maxBuffer: MAX_BUFFER,
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' },
     };
-    const child = execFile('git', args, opts, (err, stdout, stderr) => {
+    execFile('git', args, opts, (err, stdout, stderr) => {
       if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
         const e = err as NodeJS.ErrnoException;
         if (e.code === 'ENOENT') reject(new ScmError('git is not installed (the `git` command was not found)'));
@@ -48,7 +48,6 @@ function run(cwd: string, args: string[], input?: string): Promise<RunResult> {
       const code = err ? ((err as { code?: number }).code ?? 1) : 0;
       resolvePromise({ code: typeof code === 'number' ? code : 1, stdout, stderr: stderr.toString('utf8') });
     });
-    if (input !== undefined) child.stdin?.end(input);
   });
 }
 
@@ -86,8 +85,8 @@ export class Git {
   }
 
   /** Runs git in the working tree; throws ScmError on a non-zero exit. */
-  private async git(args: string[], input?: string): Promise<Buffer> {
-    const r = await run(this.root, args, input);
+  private async git(args: string[]): Promise<Buffer> {
+    const r = await run(this.root, args);
     if (r.code !== 0) {
       const msg = r.stderr.trim().split('\n')[0] ?? '';
       throw new ScmError(`git ${args[0]} failed: ${msg || `exit code ${r.code}`}`);
