@@ -81,21 +81,6 @@ function resolveConfigDir(opts: MainOptions, args: HydraArgs): string | null {
   return resolvePath(base, cp);
 }
 
-function overrideDirname(task: string[], hydra: DictNode): string {
-  const cfg = toContainer(hydra, { resolve: false }) as Record<string, any>;
-  const od = cfg?.job?.config?.override_dirname ?? {};
-  const kvSep = String(od.kv_sep ?? '=');
-  const itemSep = String(od.item_sep ?? ',');
-  const exclude = new Set<string>((od.exclude_keys ?? []) as string[]);
-  const items: string[] = [];
-  for (const line of task) {
-    const o = parseOverride(line);
-    if (exclude.has(o.keyOrGroup)) continue;
-    items.push(o.valueType === null ? o.keyElement() : `${o.keyElement()}${kvSep}${o.valueString()}`);
-  }
-  return items.sort().join(itemSep);
-}
-
 function taskConfig(cfg: DictNode): DictNode {
   const t = cfg.clone();
   t.flags = { ...cfg.flags };
@@ -145,12 +130,15 @@ function printCfg(comp: Composition, args: HydraArgs, print: (s: string) => void
   if (args.cfg === 'job') node = taskConfig(comp.cfg);
   else if (args.cfg === 'hydra') {
     const d = new DictNode();
-    d.set('hydra', comp.cfg.get('hydra')!.clone());
+    const h = comp.cfg.get('hydra')!.clone() as DictNode;
+    h.delete('hydra_help');
+    h.delete('help');
+    d.set('hydra', h);
     node = d;
     copyCache(comp.cfg, d);
   } else node = comp.cfg;
   if (args.resolve) node = resolvedCopy(node);
-  if (args.package) {
+  if (args.package && args.package !== '_global_') {
     const v = select(node, args.package);
     if (v === undefined) throw new HydraError(`--package ${args.package}: no such key in the config`);
     print(`# @package ${args.package}\n`);
@@ -200,10 +188,9 @@ async function runJob<T>(
   const taskOverrides = (toContainer(select(cfg, 'hydra.overrides.task') as object) as string[]) ?? [];
   openDict(hydra, () => {
     const job = hydra.get('job') as DictNode;
-    job.set('override_dirname', new ValueNode(overrideDirname(taskOverrides, hydra)));
     if (dirKey === 'sweep') {
       job.set('num', new ValueNode(num));
-      job.set('id', new ValueNode(`job_id_for_${num}`));
+      job.set('id', new ValueNode(String(num)));
     }
   });
   setHydraConfig(hydra);
@@ -266,17 +253,11 @@ export async function runHydra<T = Record<string, any>>(opts: MainOptions, task:
   const configName = args.configName ?? opts.configName ?? null;
   const baseOpts = { configDir: dirs, configName, jobName: opts.jobName, schema: opts.schema } as const;
 
-  const wantMulti = args.multirun;
-  const comp = composeNodes({ ...baseOpts, overrides: args.overrides, runMode: wantMulti ? 'MULTIRUN' : 'RUN', validateSweeps: false });
-  const hydra = comp.cfg.get('hydra') as DictNode;
-  configureFromDict(toContainer(resolvedCopy(hydra.get('hydra_logging')!)), 'hydra');
-  const modeInCfg = select(comp.cfg, 'hydra.mode');
-  const mode: RunMode = wantMulti || (!args.run && modeInCfg === 'MULTIRUN') ? 'MULTIRUN' : 'RUN';
+  const commands = [args.run, args.multirun, args.cfg !== null, args.info !== null].filter(Boolean).length;
+  if (commands > 1) throw new HydraError('Only one of --run, --multirun, --cfg and --info can be specified');
 
   if (args.help || args.hydraHelp || args.cfg || args.info) {
-    if (mode === 'MULTIRUN' && !wantMulti) {
-      /* compose again so `???` groups are skipped as in a sweep */
-    }
+    const comp = composeNodes({ ...baseOpts, overrides: args.overrides, runMode: 'RUN', validateSweeps: !args.help && !args.hydraHelp && !args.info });
     if (args.help) print(renderHelp(comp, 'help', args.resolve) + '\n');
     else if (args.hydraHelp) print(renderHelp(comp, 'hydra_help', args.resolve) + '\n');
     else if (args.info) printInfo(comp, args.info, print);
@@ -284,17 +265,31 @@ export async function runHydra<T = Record<string, any>>(opts: MainOptions, task:
     return { mode: 'info', jobs: [] };
   }
 
-  if (mode === 'RUN') {
-    const sweeps = comp.overrides.filter((o) => o.isSweep());
-    if (sweeps.length) {
-      const o = sweeps[0]!;
-      const v = o.inputLine.slice(o.inputLine.indexOf('=') + 1);
-      throw new ConfigCompositionError(
-        `Ambiguous value for argument '${o.inputLine}': to use it as a list use ${o.keyOrGroup}=[${v}], as a string quote it: ${o.keyOrGroup}='${v}', to sweep over it add --multirun (-m)`,
-      );
+  // Hydra's run mode: hydra.mode from the config (e.g. an hparams_search config sets MULTIRUN),
+  // else --multirun; the choice is recorded as a hydra.mode override.
+  let cfgMode: unknown = null;
+  try {
+    cfgMode = select(composeNodes({ ...baseOpts, overrides: args.overrides, runMode: 'MULTIRUN', validateSweeps: false }).cfg, 'hydra.mode');
+  } catch {
+    cfgMode = null;
+  }
+  const overrides = [...args.overrides];
+  let mode: RunMode;
+  if (cfgMode !== 'RUN' && cfgMode !== 'MULTIRUN') {
+    mode = args.multirun ? 'MULTIRUN' : 'RUN';
+    overrides.push(`hydra.mode=${mode}`);
+  } else {
+    mode = cfgMode;
+    if (args.multirun && mode === 'RUN') {
+      hydraLog.warning('Running Hydra app with --multirun, overriding with `hydra.mode=MULTIRUN`.');
+      mode = 'MULTIRUN';
+      overrides.push('hydra.mode=MULTIRUN');
     }
-    openDict(hydra, () => hydra.set('mode', new ValueNode('RUN')));
-    openDict(hydra, () => (hydra.get('overrides') as DictNode).get('hydra') instanceof ListNode && ((hydra.get('overrides') as DictNode).get('hydra') as ListNode).push(new ValueNode('hydra.mode=RUN')));
+  }
+  const comp = composeNodes({ ...baseOpts, overrides, runMode: mode });
+  const hydra = comp.cfg.get('hydra') as DictNode;
+  configureFromDict(toContainer(resolvedCopy(hydra.get('hydra_logging')!)), 'hydra');
+  if (mode === 'RUN') {
     const job = await runJob(comp.cfg, task, 'run', 0);
     return { mode: 'RUN', jobs: [job] };
   }
@@ -308,7 +303,6 @@ async function multirun<T>(
 ): Promise<RunResult> {
   const cfg = master.cfg;
   const hydra = cfg.get('hydra') as DictNode;
-  openDict(hydra, () => hydra.set('mode', new ValueNode('MULTIRUN')));
   const taskOverrides: Override[] = master.overrides.filter((o) => !o.isHydraOverride());
   const hydraOverrides = master.overrides.filter((o) => o.isHydraOverride()).map((o) => o.inputLine);
   const sweeperTarget = String(select(cfg, 'hydra.sweeper._target_') ?? '');
@@ -323,11 +317,6 @@ async function multirun<T>(
   const runOne = async (overrides: string[], num: number): Promise<JobResult> => {
     const c = composeNodes({ ...base, overrides: [...hydraOverrides, ...overrides], runMode: 'RUN' });
     copyCache(cfg, c.cfg);
-    const h = c.cfg.get('hydra') as DictNode;
-    openDict(h, () => {
-      h.set('mode', new ValueNode('MULTIRUN'));
-      ((h.get('overrides') as DictNode).get('hydra') as ListNode).push(new ValueNode('hydra.mode=MULTIRUN'));
-    });
     return runJob(c.cfg, task, 'sweep', num);
   };
 

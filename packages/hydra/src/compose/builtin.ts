@@ -97,8 +97,7 @@ template: |
   \${hydra.help.footer}
 `;
 
-const HYDRA_HELP_DEFAULT = `hydra_help: ???
-template: |
+const HYDRA_HELP_DEFAULT = `template: |
   Hydra (\${hydra.runtime.version})
   See https://hydra.cc for more info.
 

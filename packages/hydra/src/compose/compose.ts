@@ -289,6 +289,12 @@ export function composeNodes(opts: ComposeOptions = {}): Composition {
           if (process.env[name] !== undefined) envSet.set(name, new ValueNode(process.env[name]!));
         }
       }
+      // Hydra 1.3: sorted task override lines joined by item_sep, '=' replaced by kv_sep
+      const od = toContainer(job.get('config') ?? new DictNode(), { resolve: true }) as any;
+      const exclude = new Set<string>(od?.override_dirname?.exclude_keys ?? []);
+      const lines = parsed.filter((o) => !o.isHydraOverride() && !exclude.has(o.keyOrGroup)).map((o) => o.inputLine).sort();
+      const kvSep = String(od?.override_dirname?.kv_sep ?? '=');
+      job.set('override_dirname', new ValueNode(lines.join(String(od?.override_dirname?.item_sep ?? ',')).replace(/=/g, kvSep)));
       const name = job.get('name');
       if (!name || isMissingNode(name)) job.set('name', new ValueNode(opts.jobName ?? defaultJobName()));
       job.set('config_name', new ValueNode(configName));

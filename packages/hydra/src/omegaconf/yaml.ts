@@ -189,10 +189,83 @@ function needsDoubleQuotes(s: string): boolean {
   return /[\x00-\x09\x0b-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufeff\ufffe\uffff]/.test(s);
 }
 
-function quoteSingle(s: string, indent: string): string {
-  // PyYAML: a run of n line breaks is written as n+1 breaks followed by the indentation.
-  const body = s.replace(/'/g, "''");
-  return "'" + body.replace(/\n+/g, (m) => '\n'.repeat(m.length + 1) + indent) + "'";
+const BEST_WIDTH = 80;
+const isBreak = (c: string | undefined) => c === '\n' || c === '\x85' || c === '\u2028' || c === '\u2029';
+
+/** PyYAML's write_plain: a single space past column 80 becomes a line break. */
+function foldPlain(text: string, indent: string, column: number): string {
+  let out = '';
+  let spaces = false;
+  let start = 0;
+  for (let end = 0; end <= text.length; end++) {
+    const ch = end < text.length ? text[end] : undefined;
+    if (spaces) {
+      if (ch !== ' ') {
+        if (start + 1 === end && column > BEST_WIDTH) {
+          out += '\n' + indent;
+          column = indent.length;
+        } else {
+          out += text.slice(start, end);
+          column += end - start;
+        }
+        start = end;
+      }
+    } else if (ch === undefined || ch === ' ') {
+      out += text.slice(start, end);
+      column += end - start;
+      start = end;
+    }
+    if (ch !== undefined) spaces = ch === ' ';
+  }
+  return out;
+}
+
+/** PyYAML's write_single_quoted, line breaks and folding included. */
+function quoteSingle(text: string, indent: string, column: number): string {
+  let out = "'";
+  column += 1;
+  let spaces = false;
+  let breaks = false;
+  let start = 0;
+  for (let end = 0; end <= text.length; end++) {
+    const ch = end < text.length ? text[end] : undefined;
+    if (spaces) {
+      if (ch === undefined || ch !== ' ') {
+        if (start + 1 === end && column > BEST_WIDTH && start !== 0 && end !== text.length) {
+          out += '\n' + indent;
+          column = indent.length;
+        } else {
+          out += text.slice(start, end);
+          column += end - start;
+        }
+        start = end;
+      }
+    } else if (breaks) {
+      if (ch === undefined || !isBreak(ch)) {
+        if (text[start] === '\n') out += '\n';
+        for (const br of text.slice(start, end)) out += br === '\n' ? '\n' : br;
+        out += indent;
+        column = indent.length;
+        start = end;
+      }
+    } else if (ch === undefined || ch === ' ' || isBreak(ch) || ch === "'") {
+      if (start < end) {
+        out += text.slice(start, end);
+        column += end - start;
+        start = end;
+      }
+    }
+    if (ch === "'") {
+      out += "''";
+      column += 2;
+      start = end + 1;
+    }
+    if (ch !== undefined) {
+      spaces = ch === ' ';
+      breaks = isBreak(ch);
+    }
+  }
+  return out + "'";
 }
 
 function quoteDouble(s: string): string {
@@ -207,7 +280,7 @@ function quoteDouble(s: string): string {
   return out + '"';
 }
 
-export function formatScalar(v: unknown, isFloat: boolean, indent = '  ', flow = false): string {
+export function formatScalar(v: unknown, isFloat: boolean, indent = '  ', flow = false, column = -1): string {
   if (v === null || v === undefined) return 'null';
   if (v === true) return 'true';
   if (v === false) return 'false';
@@ -222,8 +295,8 @@ export function formatScalar(v: unknown, isFloat: boolean, indent = '  ', flow =
   }
   const s = typeof v === 'string' ? v : String(v);
   if (needsDoubleQuotes(s)) return quoteDouble(s);
-  if (!forcedQuotes(s) && plainAllowed(s, flow)) return s;
-  return quoteSingle(s, indent);
+  if (!forcedQuotes(s) && plainAllowed(s, flow)) return column < 0 ? s : foldPlain(s, indent, column);
+  return quoteSingle(s, indent, column < 0 ? 0 : column);
 }
 
 /** A plain value tree (from toContainer) or a node tree as YAML text. */
@@ -263,7 +336,7 @@ export function dumpYaml(v: Dumpable, opts: DumpOpts = {}): string {
         } else if (x.kind === 'list' && x.items.length) {
           lines.push(`${pad}${key(k)}:`);
           emit(x, indent);
-        } else lines.push(`${pad}${key(k)}: ${inline(x, indent + 2)}`);
+        } else lines.push(`${pad}${key(k)}: ${inline(x, indent + 2, indent + key(k).length + 2)}`);
       }
     } else if (en.kind === 'list') {
       for (const x of en.items) {
@@ -280,14 +353,14 @@ export function dumpYaml(v: Dumpable, opts: DumpOpts = {}): string {
           const sub = lines.splice(saved);
           sub[0] = `${pad}- ${sub[0]!.slice(indent + 2)}`;
           lines.push(...sub);
-        } else lines.push(`${pad}- ${inline(x, indent + 2)}`);
+        } else lines.push(`${pad}- ${inline(x, indent + 2, indent + 2)}`);
       }
     }
   };
-  const inline = (x: Entry, indent: number): string => {
+  const inline = (x: Entry, indent: number, column: number): string => {
     if (x.kind === 'dict') return '{}';
     if (x.kind === 'list') return '[]';
-    return formatScalar(x.value, x.isFloat, ' '.repeat(indent));
+    return formatScalar(x.value, x.isFloat, ' '.repeat(indent), false, column);
   };
   if (e.kind === 'scalar') return formatScalar(e.value, e.isFloat) + '\n';
   if (e.kind === 'dict' && !e.entries.length) return '{}\n';
