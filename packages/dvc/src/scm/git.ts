@@ -234,7 +234,6 @@ export class Git {
    */
   ignore(path: string): string | null {
     const { entry, gitignore } = this.gitignoreEntry(path);
-    if (this.isIgnoredSync(path)) return null;
     const escaped = entry.replace(/[[\]!*#?]/g, (c) => '\\' + c);
     let existing = '';
     try {
@@ -242,10 +241,15 @@ export class Git {
     } catch {
       /* a new file */
     }
+    const lines = existing.split(/(?<=\n)/);
+    // Fast path, no git process: the folder's own .gitignore names it and negates nothing. That
+    // file outranks every other ignore source for this path, so git ignores it.
+    const named = lines.some((l) => l.replace(/\r?\n$/, '') === escaped);
+    if (named && !lines.some((l) => l.startsWith('!'))) return null;
+    if (this.isIgnoredSync(path)) return null;
     const prefix = existing === '' || existing.endsWith('\n') ? '' : '\n';
     const line = `${prefix}${escaped}\n`;
-    const lines = new Set(existing.split(/(?<=\n)/));
-    if (!lines.has(line)) {
+    if (!new Set(lines).has(line)) {
       const fd = openSync(gitignore, 'a');
       try {
         writeSync(fd, line);

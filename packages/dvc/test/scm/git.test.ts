@@ -99,6 +99,14 @@ describe('Git', () => {
     writeFileSync(join(root, 'sub', '.gitignore'), '/other\n');
     g.ignoreRemove(join(root, 'sub', 'other'));
     assert.equal(existsSync(join(root, 'sub', '.gitignore')), false, 'an emptied .gitignore is deleted');
+    // named but negated in the same file: git decides (not ignored), the line is not repeated
+    writeFileSync(join(root, 'sub', '.gitignore'), '/neg\n!/neg\n');
+    assert.equal(g.ignore(join(root, 'sub', 'neg')), join(root, 'sub', '.gitignore'));
+    assert.equal(readFileSync(join(root, 'sub', '.gitignore'), 'utf8'), '/neg\n!/neg\n');
+    // ignored from a parent folder's .gitignore: nothing written
+    writeFileSync(join(root, '.gitignore'), 'parent-ignored\n');
+    assert.equal(g.ignore(join(root, 'sub', 'parent-ignored')), null);
+    assert.equal(readFileSync(join(root, 'sub', '.gitignore'), 'utf8'), '/neg\n!/neg\n');
     assert.throws(() => g.ignore(join(tmp, 'outside')), /outside of git repository/);
   });
 });
