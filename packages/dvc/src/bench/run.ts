@@ -53,7 +53,7 @@ function content(i: number, size: number, r: () => number): Buffer {
   return b;
 }
 
-interface Dataset {
+export interface Dataset {
   name: string;
   files: number;
   bytes: number;
@@ -66,7 +66,7 @@ function old(dir: string, paths: string[]): void {
   for (const p of paths) utimesSync(join(dir, p), t, t);
 }
 
-function makePets(dir: string, n: number): Dataset {
+export function makePets(dir: string, n: number): Dataset {
   const data = join(dir, 'data', 'PetImages');
   const r = rng(42);
   let bytes = 0;
@@ -190,4 +190,5 @@ function main(): void {
   void readdirSync;
 }
 
-main();
+// Run only as a script (bench/remote.ts imports the dataset generator).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

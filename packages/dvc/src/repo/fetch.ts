@@ -37,7 +37,9 @@ export async function fetchOuts(repo: Repo, d: DataContext, outs: UsedOut[], opt
     const dirOids = [...new Set(group.filter((o) => o.oid.endsWith('.dir') && !manifests(o.oid)).map((o) => o.oid))];
     const needFiles = () => {
       const { objects } = expandOuts(group, manifests);
-      return objects.filter((o) => !o.oid.endsWith('.dir') && !d.store.exists(o.oid));
+      const files = objects.filter((o) => !o.oid.endsWith('.dir'));
+      const absent = new Set(d.store.missing(files.map((o) => o.oid)));
+      return files.filter((o) => absent.has(o.oid));
     };
     if (!dirOids.length && !needFiles().length) continue;
     const fs = await openRemoteFs(rc);

@@ -36,8 +36,9 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
     let firstError: unknown;
     for (const { rc, outs: group } of byRemote(repo, outs, opts.remote).values()) {
       const { objects, unreadable } = expandOuts(group, cacheManifests(d.store));
-      const inCache = objects.filter((o) => d.store.exists(o.oid));
-      const notInCache = objects.filter((o) => !d.store.exists(o.oid));
+      const absent = new Set(d.store.missing(objects.map((o) => o.oid)));
+      const inCache = objects.filter((o) => !absent.has(o.oid));
+      const notInCache = objects.filter((o) => absent.has(o.oid));
       if (!inCache.length && !notInCache.length) continue;
       const fs = await openRemoteFs(rc);
       try {
