@@ -4,7 +4,7 @@
  * cache are never overwritten); the recorded hash is the run's data version.
  */
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as dvc from '@copper/dvc';
 import { CopperError } from '../utils/errors.js';
 
@@ -19,8 +19,18 @@ export interface DataVersionInfo {
   action: string;
 }
 
-export function dvcFileFor(dataDir: string): string {
-  return resolve(dataDir).replace(/[\\/]+$/, '') + '.dvc';
+/**
+ * The .dvc file tracking `dataDir`: `<dataDir>.dvc`, or `<ancestor>.dvc` for the nearest tracked
+ * parent folder (`dvc add data` tracks data/PetImages too); null when none up to the DVC root.
+ */
+export function dvcFileFor(dataDir: string): string | null {
+  let dir = resolve(dataDir);
+  for (;;) {
+    if (existsSync(`${dir}.dvc`)) return `${dir}.dvc`;
+    const parent = dirname(dir);
+    if (parent === dir || existsSync(join(parent, '.dvc'))) return null;
+    dir = parent;
+  }
 }
 
 function message(e: unknown): string {
@@ -29,7 +39,8 @@ function message(e: unknown): string {
 
 export async function syncData(dataDir: string, log: (m: string) => void = () => {}): Promise<DataVersionInfo | null> {
   const dvcFile = dvcFileFor(dataDir);
-  if (!existsSync(dvcFile)) return null;
+  if (!dvcFile) return null;
+  const tracked = dvcFile.slice(0, -4);
   let repo: dvc.Repo;
   try {
     repo = dvc.Repo.open(dirname(dvcFile));
@@ -40,7 +51,7 @@ export async function syncData(dataDir: string, log: (m: string) => void = () =>
   try {
     const { report } = await dvc.status(repo, [dvcFile]);
     const states = Object.values(report).flatMap((groups) => groups.flatMap((g) => Object.values(g['changed outs'])));
-    const present = existsSync(dataDir);
+    const present = existsSync(dataDir) && existsSync(tracked);
     if (states.includes('not in cache')) {
       if (!present) {
         throw new CopperError(`data folder ${dataDir} is missing and its files are not in the DVC cache: run \`dvc pull\` first`);
@@ -48,12 +59,15 @@ export async function syncData(dataDir: string, log: (m: string) => void = () =>
       log(`data ${dataDir}: not all of it is in the DVC cache; using the files in the workspace`);
       action = 'not in cache';
     } else if (states.includes('deleted') || states.includes('modified')) {
-      log(`data ${dataDir} is ${present ? 'out of date' : 'missing'}: checking it out from the DVC cache`);
+      log(`data ${tracked} is ${present ? 'out of date' : 'missing'}: checking it out from the DVC cache (${dvcFile})`);
       await dvc.checkout(repo, [dvcFile], {});
       action = 'checked out';
     }
   } catch (e) {
     if (e instanceof CopperError) throw e;
+    if (e instanceof dvc.CheckoutUnsavedError) {
+      throw new CopperError(`${tracked} has files that are not saved in DVC and a checkout would remove them: run \`dvc add ${tracked}\` to keep them or \`dvc checkout --force\` to drop them`);
+    }
     throw new CopperError(`cannot bring ${dataDir} in line with ${dvcFile}: ${message(e)}`);
   }
   const v = dvc.dataVersion(dvcFile, { repo, cwd: repo.root });

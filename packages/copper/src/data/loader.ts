@@ -22,6 +22,13 @@ export interface Batch {
   paths: string[];
 }
 
+/** Running from TypeScript sources (tests through tsx): the worker registers tsx first. */
+function tsWorker(file: URL): Worker {
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(file.href)}); });`;
+  return new Worker(code, { eval: true });
+}
+
 /** A pool of decoding worker threads shared by a data module's loaders. */
 export class DecodePool {
   private workers: { w: Worker; busy: boolean }[] = [];
@@ -34,7 +41,7 @@ export class DecodePool {
     const here = fileURLToPath(import.meta.url);
     const file = new URL(`./decode-worker${extname(here)}`, import.meta.url);
     for (let i = 0; i < size; i++) {
-      const w = new Worker(file);
+      const w = extname(here) === '.ts' ? tsWorker(file) : new Worker(file);
       const slot = { w, busy: false };
       w.on('message', (m: { id: number; result?: DecodeResult; error?: string }) => {
         const p = this.pending.get(m.id);

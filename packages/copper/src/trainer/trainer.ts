@@ -70,7 +70,7 @@ function asList<T>(v: T[] | Record<string, T> | T | null | undefined | boolean, 
 function limitBatches(limit: number | null | undefined, total: number, what: string): number {
   if (limit === null || limit === undefined) return total;
   if (!(limit >= 0)) throw new CopperError(`trainer.${what} must be >= 0, got ${limit}`);
-  if (limit <= 1) return limit === 1 ? total : Math.floor(total * limit);
+  if (limit <= 1) return limit === 1 ? total : limit === 0 ? 0 : Math.min(total, Math.max(1, Math.floor(total * limit)));
   if (!Number.isInteger(limit)) throw new CopperError(`trainer.${what} must be a fraction <= 1 or a whole number of batches, got ${limit}`);
   return Math.min(total, limit);
 }

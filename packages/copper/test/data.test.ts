@@ -1,0 +1,193 @@
+// The data layer: decoding, resizing, the image folder, splits, loaders with and without workers.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as torch from '@copper/torch';
+import { makeData, scratch } from './helpers.js';
+import { decodeImage, encodeJpeg, encodePng, resizeInto, sniffFormat } from '../src/data/image.js';
+import { ImageFolder, splitSamples } from '../src/data/image-folder.js';
+import { DataLoader, DecodePool } from '../src/data/loader.js';
+import { ImageFolderDataModule } from '../src/data/datamodule.js';
+import { Rng } from '../src/utils/rng.js';
+import { syntheticImage } from '../src/data/synthetic.js';
+
+function solid(w: number, h: number, rgb: [number, number, number]) {
+  const data = new Uint8Array(w * h * 3);
+  for (let i = 0; i < w * h; i++) data.set(rgb, i * 3);
+  return { width: w, height: h, data };
+}
+
+describe('images', () => {
+  test('PNG round-trips exactly; JPEG closely; format from magic bytes, not the name', () => {
+    const img = syntheticImage(0, 16, new Rng(1));
+    const png = encodePng(img);
+    assert.equal(sniffFormat(png), 'png');
+    assert.deepEqual(decodeImage(png), img);
+    const jpg = encodeJpeg(img, 95);
+    assert.equal(sniffFormat(jpg), 'jpeg');
+    const back = decodeImage(jpg);
+    assert.equal(back.width, 16);
+    assert.equal(back.height, 16);
+    let err = 0;
+    for (let i = 0; i < img.data.length; i++) err += Math.abs(back.data[i]! - img.data[i]!);
+    assert.ok(err / img.data.length < 12, `mean abs error ${err / img.data.length}`);
+  });
+
+  test('bad bytes give a short reason', () => {
+    assert.throws(() => decodeImage(Buffer.from('hello')), /not a JPEG or PNG/);
+    assert.throws(() => decodeImage(Buffer.alloc(0)), /empty file/);
+    assert.throws(() => decodeImage(Buffer.from([0xff, 0xd8, 0xff, 0, 1, 2])));
+  });
+
+  test('resize: box average when shrinking, bilinear when growing, flip mirrors', () => {
+    // left half black, right half white, 4x2 -> 2x2
+    const img = solid(4, 4, [0, 0, 0]);
+    for (let y = 0; y < 4; y++) for (let x = 2; x < 4; x++) img.data.set([255, 255, 255], (y * 4 + x) * 3);
+    const out = new Uint8Array(2 * 2 * 3);
+    resizeInto(img, 2, out, 0);
+    assert.deepEqual([...out], [0, 0, 0, 255, 255, 255, 0, 0, 0, 255, 255, 255]);
+    resizeInto(img, 2, out, 0, true);
+    assert.deepEqual([...out], [255, 255, 255, 0, 0, 0, 255, 255, 255, 0, 0, 0]);
+    const up = new Uint8Array(8 * 8 * 3);
+    resizeInto(solid(2, 2, [10, 20, 30]), 8, up, 0);
+    for (let i = 0; i < 64; i++) assert.deepEqual([...up.subarray(i * 3, i * 3 + 3)], [10, 20, 30]);
+  });
+});
+
+describe('image folder and loaders', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let root: string;
+  before(() => {
+    ({ dir, cleanup } = scratch());
+    root = makeData(dir, 10);
+  });
+  after(() => cleanup());
+
+  test('classes are the sorted folder names; files sorted; other files ignored', () => {
+    mkdirSync(join(root, 'Cat'), { recursive: true });
+    writeFileSync(join(root, 'notes.txt'), 'x');
+    writeFileSync(join(root, 'Cat', 'readme.md'), 'x');
+    const f = new ImageFolder(root);
+    assert.deepEqual(f.classes, ['Cat', 'Dog']);
+    assert.equal(f.length, 20);
+    assert.equal(f.samples[0]!.label, 0);
+    assert.equal(f.samples[19]!.label, 1);
+    const cats = f.samples.filter((s) => s.label === 0).map((s) => s.path);
+    assert.deepEqual(cats, [...cats].sort());
+  });
+
+  test('empty or missing folders are clear errors', () => {
+    assert.throws(() => new ImageFolder(join(dir, 'nope')), /cannot be read/);
+    mkdirSync(join(dir, 'empty'));
+    assert.throws(() => new ImageFolder(join(dir, 'empty')), /no class sub-folders/);
+  });
+
+  test('splits: fractions or counts, same seed same split, disjoint', () => {
+    const f = new ImageFolder(root);
+    const a = splitSamples(f.samples, [0.6, 0.2, 0.2], new Rng(7).shuffle(f.samples));
+    const b = splitSamples(f.samples, [0.6, 0.2, 0.2], new Rng(7).shuffle(f.samples));
+    assert.deepEqual(a, b);
+    assert.deepEqual(a.map((x) => x.length), [12, 4, 4]);
+    const all = new Set(a.flat().map((s) => s.path));
+    assert.equal(all.size, 20);
+    const c = splitSamples(f.samples, [10, 5, 5], new Rng(7).shuffle(f.samples));
+    assert.deepEqual(c.map((x) => x.length), [10, 5, 5]);
+    assert.throws(() => splitSamples(f.samples, [0.5, 0.2, 0.2], f.samples), /sum to 1/);
+    assert.throws(() => splitSamples(f.samples, [30, 5, 5], f.samples), /asks for 40 images/);
+  });
+
+  test('worker threads give the same batches as the main thread, in order', async () => {
+    const f = new ImageFolder(root);
+    const pool = new DecodePool(2);
+    try {
+      const opts = { batchSize: 6, imageSize: 16, shuffle: true, seed: 3, hflip: 0.5 };
+      const a = new DataLoader(f.samples, opts);
+      const b = new DataLoader(f.samples, { ...opts, pool });
+      a.epoch = b.epoch = 1;
+      const xs: number[][] = [];
+      const ys: number[][] = [];
+      for await (const batch of a) {
+        assert.deepEqual(batch.x.shape.slice(1), [3, 16, 16]);
+        assert.equal(batch.x.dtype, 'float32');
+        assert.equal(batch.y.dtype, 'int64');
+        xs.push(Array.from(batch.x.toArray() as Float32Array));
+        ys.push(Array.from(batch.y.toArray() as BigInt64Array, Number));
+        torch.dispose([batch.x, batch.y]);
+      }
+      assert.equal(xs.length, 4);
+      assert.equal(a.length, 4);
+      let i = 0;
+      for await (const batch of b) {
+        assert.deepEqual(Array.from(batch.x.toArray() as Float32Array), xs[i]);
+        assert.deepEqual(Array.from(batch.y.toArray() as BigInt64Array, Number), ys[i]);
+        torch.dispose([batch.x, batch.y]);
+        i++;
+      }
+      assert.equal(i, 4);
+      // another epoch shuffles differently
+      a.epoch = 2;
+      const first: number[] = [];
+      for await (const batch of a) {
+        first.push(...Array.from(batch.y.toArray() as BigInt64Array, Number));
+        torch.dispose([batch.x, batch.y]);
+      }
+      assert.notDeepEqual(first, ys.flat());
+      assert.deepEqual([...first].sort(), [...ys.flat()].sort());
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('values are normalized with mean/std', async () => {
+    const d = join(dir, 'solid', 'A');
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'a.png'), encodePng(solid(8, 8, [255, 0, 128])));
+    const l = new DataLoader(new ImageFolder(join(dir, 'solid')).samples, { batchSize: 1, imageSize: 4, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] });
+    for await (const b of l) {
+      const v = b.x.mean([2, 3]).tolist() as number[][];
+      assert.ok(Math.abs(v[0]![0]! - 1) < 1e-6 && Math.abs(v[0]![1]! + 1) < 1e-6 && Math.abs(v[0]![2]! - (128 / 255 - 0.5) / 0.5) < 1e-6);
+      torch.dispose([b.x, b.y]);
+    }
+  });
+
+  test('broken images are skipped with one warning each', async () => {
+    const bad = join(dir, 'bad');
+    makeData(bad, 3);
+    writeFileSync(join(bad, 'data', 'PetImages', 'Cat', 'Cat_9999.jpg'), 'not an image');
+    writeFileSync(join(bad, 'data', 'PetImages', 'Dog', 'Dog_9999.jpg'), Buffer.alloc(0));
+    const warnings: string[] = [];
+    for (const pool of [null, new DecodePool(1)]) {
+      const l = new DataLoader(new ImageFolder(join(bad, 'data', 'PetImages')).samples, { batchSize: 4, imageSize: 8, pool, warn: (m) => warnings.push(m) });
+      let n = 0;
+      for (let epoch = 0; epoch < 2; epoch++) {
+        for await (const b of l) {
+          n += b.y.shape[0]!;
+          torch.dispose([b.x, b.y]);
+        }
+      }
+      await pool?.close();
+      assert.equal(n, 12, 'the 6 good images, twice');
+    }
+    assert.equal(warnings.length, 4, warnings.join('\n'));
+    assert.ok(warnings.some((w) => w.includes('Cat_9999.jpg') && w.includes('not a JPEG or PNG')));
+  });
+
+  test('data module: split by seed, loaders share one worker pool', async () => {
+    const dm = new ImageFolderDataModule({ data_dir: root, image_size: 16, batch_size: 4, num_workers: 2, train_val_test_split: [0.5, 0.25, 0.25], seed: 1 });
+    await dm.prepareData();
+    dm.setup();
+    assert.deepEqual(dm.classes, ['Cat', 'Dog']);
+    assert.deepEqual([dm.train.length, dm.val.length, dm.test.length], [10, 5, 5]);
+    let n = 0;
+    for await (const b of dm.valDataloader()) {
+      n += b.y.shape[0]!;
+      torch.dispose([b.x, b.y]);
+    }
+    assert.equal(n, 5);
+    await dm.teardown();
+    assert.deepEqual(readdirSync(root).sort(), ['Cat', 'Dog', 'notes.txt']);
+    assert.throws(() => new ImageFolderDataModule({ data_dir: root, num_workers: -1 }), /num_workers/);
+  });
+});
