@@ -13,6 +13,9 @@ import {
   toContainer,
   create,
   wrap,
+  merge,
+  update,
+  setStruct,
   FloatValue,
   DictNode,
   ListNode,
@@ -126,6 +129,28 @@ describe('YAML vs OmegaConf 2.2.2', () => {
   }
   for (const [i, g] of golden.yaml_load.entries()) {
     test(`load #${i}`, () => assert.deepEqual(nodeJson(loadYaml(g.text)), g.value));
+  }
+});
+
+describe('merge and update vs OmegaConf 2.2.2', () => {
+  for (const [i, g] of golden.merge.entries()) {
+    test(`merge #${i}`, () => {
+      const run = () => toYaml(merge(create(fromJson(g.a)), create(fromJson(g.b))));
+      if (g.error) assert.throws(run, `OmegaConf: ${g.error}: ${g.message}`);
+      else assert.equal(run(), g.yaml);
+    });
+  }
+  for (const g of golden.update.ops) {
+    test(`update ${g.key} merge=${g.merge} force=${g.force}`, () => {
+      const run = () => {
+        const c = create(fromJson(golden.update.base));
+        setStruct(c, true);
+        update(c, g.key, fromJson(g.value), { merge: g.merge, forceAdd: g.force });
+        return toYaml(c);
+      };
+      if (g.error) assert.throws(run, `OmegaConf: ${g.error}: ${g.message}`);
+      else assert.equal(run(), g.yaml);
+    });
   }
 });
 

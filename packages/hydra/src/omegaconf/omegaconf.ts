@@ -85,9 +85,11 @@ export function mergeInto(dest: ContainerNode, src: Node): void {
     }
     if (dv instanceof DictNode) {
       if (sv instanceof DictNode) mergeInto(dv, sv);
+      else if (sv instanceof ListNode) throw new ConfigTypeError(`Cannot merge a list into the dict at '${dv.fullKey()}'`);
       else if (!srcMissing) dest.set(k, withFlags(sv.clone(), dv));
     } else if (dv instanceof ListNode) {
       if (sv instanceof ListNode) mergeInto(dv, sv);
+      else if (sv instanceof DictNode) throw new ConfigTypeError(`Cannot merge a dict into the list at '${dv.fullKey()}'`);
       else if (!srcMissing) dest.set(k, withFlags(sv.clone(), dv));
     } else {
       if (srcMissing && !isMissingNode(dv)) continue;
