@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import { ConfigError, DvcError, RemoteError } from '../errors.js';
+import { ConfigError, DvcError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
 import type { FileSystem } from '../fs/types.js';
 import { outsOfDvcFiles, outsOfLockFile, type UsedOut } from '../index/used.js';
@@ -45,54 +45,13 @@ export function jobsOf(jobs: number | undefined): number {
   return jobs;
 }
 
-/** Opens a remote's FileSystem (cloud SDKs load only when their kind is used). */
+/**
+ * Opens a remote's FileSystem through fs/registry.ts (cloud SDKs load only when their kind is
+ * used; remote kinds come wrapped in retry with backoff). The transfer layer bounds concurrency.
+ */
 export async function openRemoteFs(rc: RemoteConfig): Promise<FileSystem> {
-  const url = rc.url;
-  const options = rc.options as Record<string, string | number | boolean | undefined>;
-  const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url);
-  const scheme = m ? m[1]!.toLowerCase() : 'local';
-  if (scheme === 'local' || scheme === 'file') {
-    const { LocalFileSystem } = await import('../fs/local.js');
-    return new LocalFileSystem(scheme === 'file' ? new URL(url).pathname : url);
-  }
-  // remotes-1's registry knows every kind (with retry and concurrency wrappers) once it exists.
-  const registryPath = '../fs/registry.js';
-  let registry: Record<string, unknown> | undefined;
-  try {
-    registry = (await import(registryPath)) as Record<string, unknown>;
-  } catch (e) {
-    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-  }
-  if (registry) {
-    const open = (registry.openFileSystem ?? registry.openRemote ?? registry.open) as
-      | ((url: string, options: Record<string, unknown>) => Promise<FileSystem> | FileSystem)
-      | undefined;
-    if (typeof open === 'function') return open(url, options);
-  }
-  switch (scheme) {
-    case 'http':
-    case 'https': {
-      const { HttpFileSystem } = await import('../fs/http.js');
-      return new HttpFileSystem(url, options);
-    }
-    case 'webdav':
-    case 'webdavs': {
-      const { WebdavFileSystem } = await import('../fs/webdav.js');
-      return new WebdavFileSystem(url, options);
-    }
-    case 'hdfs':
-    case 'webhdfs':
-    case 'swebhdfs': {
-      const { WebhdfsFileSystem } = await import('../fs/webhdfs.js');
-      return new WebhdfsFileSystem(url, options);
-    }
-    case 's3': {
-      const { openS3 } = await import('../fs/s3.js');
-      return openS3(url, options);
-    }
-    default:
-      throw new RemoteError(`remote '${rc.name}': unsupported URL scheme '${scheme}://'`);
-  }
+  const { openRemoteFs: open } = await import('../fs/registry.js');
+  return open(rc.url, rc.options as Record<string, string | number | boolean | undefined>);
 }
 
 /** The remote config for `-r NAME` or the default remote. */
