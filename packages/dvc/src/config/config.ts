@@ -20,7 +20,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../errors.js';
-import { IniError, isSection, parseIni, writeIni, type IniSection } from '../formats/config.js';
+import { IniError, interpolateIni, isSection, parseIni, writeIni, type IniSection } from '../formats/config.js';
 import { LINK_TYPES, writeFileAtomic, type LinkType } from '../fs/local.js';
 import { SchemaError, SECTION_NAMES, validateConfig } from './schema.js';
 import { looksLikeUrl } from './url.js';
@@ -224,7 +224,7 @@ export class Config {
     }
     let ini: IniSection;
     try {
-      ini = parseIni(text);
+      ini = interpolateIni(parseIni(text));
     } catch (e) {
       if (e instanceof IniError) throw new ConfigError(`${e.message.replace(/\.$/, '')} in '${file}'.`);
       throw e;

@@ -5,6 +5,9 @@
  *   `key = value` lines, `#` comments (full-line and after values), quoted values ('..', "..",
  *   triple quotes, multi-line triple quotes), comma lists (`a, b` -> ['a', 'b'], `a,` -> ['a']).
  *   Malformed input throws IniError with configobj's wording and the line number (one line).
+ * - interpolateIni(section): the values configobj hands out (`ConfigObj(...).dict()`, which DVC
+ *   reads): `%(name)s` replaced by option `name` of the same section, its DEFAULT section, or an
+ *   enclosing one, recursively; a missing name or a loop is an IniError.
  * - writeIni(section): the bytes configobj's `ConfigObj(dict).write()` produces: scalars before
  *   sub-sections, 4-space indent per depth, `key = value`, configobj's quoting rules, '\n' line
  *   ends, and a final newline (an empty config writes "\n", as DVC does).
@@ -204,4 +207,60 @@ export function writeIni(root: IniSection): string {
   let text = out.join('\n');
   if (!text.endsWith('\n')) text += '\n';
   return text;
+}
+
+const INTERP_RE = /%\(([^)]*)\)s/g;
+
+/** configobj's ConfigParser-style interpolation over a whole tree (what `.dict()` returns). */
+export function interpolateIni(root: IniSection): IniSection {
+  const parents = new Map<IniSection, IniSection | null>();
+  const names = new Map<IniSection, string | null>();
+  const index = (s: IniSection, parent: IniSection | null, name: string | null) => {
+    parents.set(s, parent);
+    names.set(s, name);
+    for (const [k, v] of Object.entries(s)) if (isSection(v)) index(v, s, k);
+  };
+  index(root, null, null);
+
+  const fetch = (section: IniSection, key: string): [string, IniSection] => {
+    for (let cur: IniSection | null = section; cur; cur = parents.get(cur) ?? null) {
+      const own = Object.prototype.hasOwnProperty.call(cur, key) ? cur[key] : undefined;
+      if (typeof own === 'string') return [own, cur];
+      const dflt = cur.DEFAULT;
+      const d = isSection(dflt) && Object.prototype.hasOwnProperty.call(dflt, key) ? dflt[key] : undefined;
+      if (typeof d === 'string') return [d, cur];
+    }
+    throw new IniError(`missing option "${key}" in interpolation.`);
+  };
+
+  const interpolate = (key: string, value: string, section: IniSection, trail: Set<string>): string => {
+    if (!value.includes('%')) return value;
+    const mark = `${key}\0${names.get(section)}`;
+    if (trail.has(mark)) throw new IniError(`interpolation loop detected in value "${key}".`);
+    trail.add(mark);
+    let out = value;
+    let from = 0;
+    for (;;) {
+      INTERP_RE.lastIndex = from;
+      const m = INTERP_RE.exec(out);
+      if (!m) break;
+      const [v, s] = fetch(section, m[1]!);
+      const replacement = interpolate(m[1]!, v, s, trail);
+      out = out.slice(0, m.index) + replacement + out.slice(m.index + m[0].length);
+      from = m.index + replacement.length;
+    }
+    trail.delete(mark);
+    return out;
+  };
+
+  const walk = (s: IniSection): IniSection => {
+    const out: IniSection = {};
+    for (const [k, v] of Object.entries(s)) {
+      if (isSection(v)) out[k] = walk(v);
+      else if (Array.isArray(v)) out[k] = v.map((x) => interpolate(k, x, s, new Set()));
+      else out[k] = interpolate(k, v, s, new Set());
+    }
+    return out;
+  };
+  return walk(root);
 }

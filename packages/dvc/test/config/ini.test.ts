@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
-import { IniError, parseIni, quoteIni, writeIni, type IniSection } from '../../src/formats/config.js';
+import { IniError, interpolateIni, parseIni, quoteIni, writeIni, type IniSection } from '../../src/formats/config.js';
 
 interface Golden {
   write: Array<{ in: IniSection; text: string; back: IniSection }>;
   parse: Array<{ text: string; dict?: IniSection; error?: string }>;
+  interpolate: Array<{ text: string; dict?: IniSection; error?: string }>;
 }
 const golden = JSON.parse(
   readFileSync(new URL('./fixtures/configobj-golden.json', import.meta.url), 'utf8'),
@@ -31,6 +32,17 @@ describe('configobj INI', () => {
         assert.throws(() => parseIni(c.text), (e: unknown) => e instanceof IniError && e.message === c.error, c.text);
       } else {
         assert.deepEqual(parseIni(c.text), c.dict, JSON.stringify(c.text));
+      }
+    }
+  });
+
+  test('hands out values as configobj does: %(name)s interpolation, its errors', () => {
+    assert.ok(golden.interpolate.length >= 10);
+    for (const c of golden.interpolate) {
+      if (c.error) {
+        assert.throws(() => interpolateIni(parseIni(c.text)), (e: unknown) => e instanceof IniError && e.message === c.error, c.text);
+      } else {
+        assert.deepEqual(interpolateIni(parseIni(c.text)), c.dict, JSON.stringify(c.text));
       }
     }
   });
