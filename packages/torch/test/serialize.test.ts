@@ -118,6 +118,38 @@ describe('save / load', () => {
     assert.equal(out.dtype, 'torch.int64');
   });
 
+  test('Python resumes a copper checkpoint (state dict + Adam state) on the same trajectory', { skip: !pythonHasTorch && 'python3-torch not installed' }, () => {
+    torch.manualSeed(3);
+    const model = new nn.Linear(3, 2);
+    const opt = new torch.optim.Adam(model.parameters(), { lr: 0.01, amsgrad: true });
+    const x = torch.tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.5]]);
+    const step = () =>
+      torch.tidy(() => {
+        opt.zeroGrad();
+        model.forward(x).pow(2).mean().backward();
+        opt.step();
+      });
+    step();
+    step();
+    const file = join(dir, 'resume-in-python.pt');
+    torch.save({ model: model.stateDict(), optimizer: opt.stateDict() as unknown as torch.Saveable }, file);
+    step();
+    const code = [
+      'import torch,sys,json',
+      'ck=torch.load(sys.argv[1])',
+      'm=torch.nn.Linear(3,2); m.load_state_dict(ck["model"])',
+      'o=torch.optim.Adam(m.parameters(), lr=1.0); o.load_state_dict(ck["optimizer"])',
+      'x=torch.tensor([[0.5,-1.0,2.0],[1.5,0.25,-0.5]])',
+      'o.zero_grad(); (m(x)**2).mean().backward(); o.step()',
+      'print(json.dumps(m.weight.reshape(-1).tolist()+m.bias.tolist()))',
+    ].join('\n');
+    const r = spawnSync('/usr/bin/python3', ['-c', code, file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const py = JSON.parse(r.stdout) as number[];
+    const ours = [...(model.weight.toArray() as Float32Array), ...(model.bias!.toArray() as Float32Array)];
+    py.forEach((v, i) => assert.ok(Math.abs(v - ours[i]!) < 1e-6, `${i}: python ${v}, copper ${ours[i]}`));
+  });
+
   test('clear errors for missing files, bad files and unsupported values', () => {
     assert.throws(() => torch.load(join(dir, 'nope.pt')), /^Error: load: cannot read .*nope\.pt: ENOENT$/);
     const bad = join(dir, 'bad.pt');

@@ -1,7 +1,8 @@
 // Save/load in PyTorch's own format (torch::jit::pickle_save / pickle_load): a file Python's torch.load
 // reads, and torch.save files (zip format) from Python read here. JS values map to IValues:
 // tensor handle <-> Tensor, number <-> int/float, string, boolean, null <-> None,
-// array <-> list, plain object <-> dict with string keys.
+// array <-> list, plain object <-> dict with string keys (integer keys when every key is a
+// non-negative integer, as in optimizer state dicts).
 #include <torch/csrc/jit/serialization/pickle.h>
 
 #include "common.h"
@@ -27,11 +28,24 @@ static c10::IValue ToIValue(const Napi::Value& v, int depth) {
   }
   if (v.IsObject()) {
     auto o = v.As<Napi::Object>();
-    c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
     auto keys = o.GetPropertyNames();
+    // Keys that are all non-negative integers ("0", "1", ...) are saved as Python ints, as in
+    // torch.optim's state dicts ({0: {...}}); JS objects cannot hold integer keys themselves.
+    bool intKeys = keys.Length() > 0;
+    std::vector<std::string> names;
     for (uint32_t i = 0; i < keys.Length(); i++) {
-      auto k = keys.Get(i);
-      d.insert(k.ToString().Utf8Value(), ToIValue(o.Get(k), depth + 1));
+      names.push_back(keys.Get(i).ToString().Utf8Value());
+      const auto& n = names.back();
+      bool digits = !n.empty() && n.size() < 16 && (n == "0" || n[0] != '0');
+      for (char c : n) digits = digits && c >= '0' && c <= '9';
+      intKeys = intKeys && digits;
+    }
+    c10::TypePtr keyType = intKeys ? c10::TypePtr(c10::IntType::get()) : c10::TypePtr(c10::StringType::get());
+    c10::impl::GenericDict d(keyType, c10::AnyType::get());
+    for (uint32_t i = 0; i < keys.Length(); i++) {
+      auto val = ToIValue(o.Get(keys.Get(i)), depth + 1);
+      if (intKeys) d.insert(c10::IValue(static_cast<int64_t>(std::stoll(names[i]))), val);
+      else d.insert(names[i], val);
     }
     return c10::IValue(d);
   }
