@@ -4,12 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { LockError } from '../../src/errors.js';
 import { FAILED_TO_LOCK_MESSAGE, isLockHeld, withLock } from '../../src/lock.js';
+import { sandbox } from '../cli/helpers.js';
+import { CLI as CLI_PATH } from '../conformance/replay.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'copper-lock-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,5 +72,36 @@ describe('repository lock', () => {
     await assert.rejects(withLock(file, () => 1, { timeoutMs: 300 }), LockError);
     child.kill('SIGKILL');
     assert.equal(await withLock(file, () => 'after crash', { timeoutMs: 3000 }), 'after crash');
+  });
+});
+
+describe('the lock between dvc commands', () => {
+  test('dvc add waits for a holder (as Python DVC takes it), then fails cleanly; works once it is free', async () => {
+    const s = sandbox();
+    assert.equal(s.dvc(['init', '-q']).code, 0);
+    writeFileSync(join(s.repo, 'f'), 'data\n');
+    const lock = join(s.repo, '.dvc', 'tmp', 'lock');
+    const holder = holdWithFlock(lock);
+    await holder.ready;
+    const t0 = Date.now();
+    const blocked = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [CLI_PATH, 'add', 'f'], {
+        cwd: s.repo,
+        env: s.env,
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    const waited = Date.now() - t0;
+    holder.child.kill('SIGKILL');
+    assert.equal(blocked.code, 1);
+    assert.equal(blocked.stderr, `ERROR: ${FAILED_TO_LOCK_MESSAGE}\n`);
+    assert.ok(waited >= 2500, `waited ${waited} ms before giving up`);
+    assert.equal(existsSync(join(s.repo, 'f.dvc')), false, 'nothing written without the lock');
+    await new Promise((r) => holder.child.once('exit', r));
+    const ok = s.dvc(['add', 'f', '-q']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.ok(existsSync(join(s.repo, 'f.dvc')));
   });
 });
