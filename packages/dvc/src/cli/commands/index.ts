@@ -11,6 +11,7 @@ import { register as checkout } from './checkout.js';
 import { register as commit } from './commit.js';
 import { register as config } from './config.js';
 import { register as init } from './init.js';
+import { register as diff } from './diff.js';
 import { register as fetch } from './fetch.js';
 import { register as gc } from './gc.js';
 import { register as move } from './move.js';
@@ -39,6 +40,7 @@ export const commands: Array<(program: Command) => void> = [
   pull,
   fetch,
   gc,
+  diff,
   cache,
   root,
   version,
