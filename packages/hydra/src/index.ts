@@ -8,7 +8,7 @@ export { parseOverride, parseOverrides } from './grammar/parser.js';
 export * from './grammar/types.js';
 export { compose, composeNodes, applyConfigOverrides, type ComposeOptions, type Composition } from './compose/compose.js';
 export { createDefaultsList, type ResultDefault } from './compose/defaults.js';
-export { ConfigRepository } from './compose/repository.js';
+export { ConfigRepository, configStore } from './compose/repository.js';
 export { main, runHydra, type MainOptions, type TaskFunction, type JobResult, type RunResult } from './app/main.js';
 export { getLogger, type Logger } from './app/log.js';
 export { instantiate, instantiateAsync, loadTargets, registerTarget, registerTargets, unregisterTarget, type Target } from './instantiate.js';

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve as resolvePath } from 'node:path';
 import { ConfigCompositionError, ConfigLoadError } from '../errors.js';
-import { DictNode, ListNode, ValueNode, type Node } from '../omegaconf/nodes.js';
+import { DictNode, ListNode, ValueNode, fromPlain, type Node } from '../omegaconf/nodes.js';
 import { loadYaml } from '../omegaconf/yaml.js';
 import { BUILTIN_CONFIGS } from './builtin.js';
 
@@ -106,13 +106,17 @@ export class FileConfigSource implements ConfigSource {
   }
 }
 
-/** Hydra's own configs (hydra/config, hydra/job_logging/default, ...), kept in memory. */
+/** Configs kept in memory: Hydra's own (hydra/config, ...) and ConfigStore entries. */
 export class MemoryConfigSource implements ConfigSource {
   constructor(
     public provider: string,
     public path: string,
-    private files: Record<string, string>,
+    private files: Record<string, string | StoredConfig>,
   ) {}
+  stored(p: string): StoredConfig | undefined {
+    const f = this.files[p];
+    return typeof f === 'object' ? f : undefined;
+  }
   isGroup(p: string): boolean {
     const pre = p === '' ? '' : `${p}/`;
     return Object.keys(this.files).some((k) => k.startsWith(pre));
@@ -134,13 +138,42 @@ export class MemoryConfigSource implements ConfigSource {
   }
   loadText(p: string): string {
     const t = this.files[p];
-    if (t === undefined) throw new ConfigLoadError(`No built-in config '${p}'`);
+    if (t === undefined || typeof t !== 'string') throw new ConfigLoadError(`No built-in config '${p}'`);
     return t;
   }
   toString(): string {
     return `provider=${this.provider}, path=${this.path}`;
   }
 }
+
+export interface StoredConfig {
+  node: Node;
+  package: string | null;
+}
+
+const storeFiles: Record<string, StoredConfig> = {};
+
+/**
+ * Hydra's ConfigStore: configs registered from code, found after the config folders
+ * (`store({ group: 'db', name: 'mysql', node: { driver: 'mysql' } })` is `db/mysql`).
+ */
+export const configStore = {
+  store(entry: { name: string; node: unknown; group?: string; package?: string }): void {
+    const name = entry.name.replace(/\.yaml$/, '');
+    const path = entry.group ? `${entry.group}/${name}` : name;
+    checkPath(path);
+    const node = typeof entry.node === 'string' ? loadYaml(entry.node) : fromPlain(entry.node);
+    storeFiles[path] = { node, package: entry.package ?? null };
+  },
+  /** Removes an entry (or everything with no argument); mostly for tests. */
+  clear(path?: string): void {
+    if (path === undefined) for (const k of Object.keys(storeFiles)) delete storeFiles[k];
+    else delete storeFiles[path];
+  },
+  list(): string[] {
+    return Object.keys(storeFiles).sort();
+  },
+};
 
 /** The `# @package X` header (only leading comment lines count). */
 export function parsePackageHeader(text: string): string | null {
@@ -172,6 +205,7 @@ export class ConfigRepository {
     const s: ConfigSource[] = [];
     if (opts.builtins !== false) s.push(new MemoryConfigSource('hydra', 'builtin://hydra', BUILTIN_CONFIGS));
     configDirs.forEach((d, i) => s.push(new FileConfigSource(i === 0 ? 'main' : 'searchpath', d)));
+    s.push(new MemoryConfigSource('schema', 'structured://', storeFiles));
     return new ConfigRepository(s);
   }
 
@@ -198,6 +232,19 @@ export class ConfigRepository {
     if (!src) {
       this.cache.set(p, null);
       return null;
+    }
+    const stored = src instanceof MemoryConfigSource ? src.stored(p) : undefined;
+    if (stored) {
+      const node = stored.node.clone();
+      let defaults: ListNode | null = null;
+      if (node instanceof DictNode) {
+        const d = node.get('defaults');
+        if (d instanceof ListNode) defaults = d;
+        node.delete('defaults');
+      }
+      const res: LoadedConfig = { config: node, defaults, packageHeader: stored.package, source: src.toString() };
+      this.cache.set(p, res);
+      return res;
     }
     const stamp = src.stamp ? src.stamp(p) : `${src.path}:${p}`;
     const hit = stamp ? parseCache.get(stamp) : undefined;
