@@ -1,6 +1,7 @@
 // Layers, losses, optimizers and LR schedulers against values computed by Python PyTorch 1.13
 // (fixtures/make_reference.py wrote fixtures/reference.json from the same deterministic inputs).
 import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as torch from '../src/index.js';
 import { F, nn, optim, type Tensor } from '../src/index.js';
@@ -60,6 +61,16 @@ describe('layers match PyTorch', () => {
     m2.loadStateDict(m.stateDict());
     const o2 = m2.forward(q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)).output.transpose(0, 1).contiguous();
     assertClose(values(o2), r('mha_out'), 1e-9, 'seq-first');
+  });
+  test('TransformerEncoderLayer, post-norm ReLU and pre-norm GELU', () => {
+    for (const [name, opts] of [['tel_post', {}], ['tel_pre', { normFirst: true, activation: 'gelu' }]] as const) {
+      const m = new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16, dropout: 0, batchFirst: true, ...opts });
+      loadDet(m, 7);
+      m.eval();
+      assertClose(values(m.forward(det([2, 3, 8], 21, 1))), r(name), 1e-7, name);
+    }
+    const enc = new nn.TransformerEncoder(() => new nn.TransformerEncoderLayer(8, 2, { dimFeedforward: 16 }), 2);
+    assert.deepEqual(Object.keys(enc.stateDict()).slice(0, 3), ['layers.0.self_attn.in_proj_weight', 'layers.0.self_attn.in_proj_bias', 'layers.0.self_attn.out_proj.weight']);
   });
   test('losses', () => {
     const x = det([4, 5], 17, 2);

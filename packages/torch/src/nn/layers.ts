@@ -443,3 +443,82 @@ export class BCEWithLogitsLoss extends Module {
   }
 }
 
+
+export interface TransformerEncoderLayerOptions {
+  dimFeedforward?: number;
+  dropout?: number;
+  activation?: 'relu' | 'gelu';
+  layerNormEps?: number;
+  batchFirst?: boolean;
+  normFirst?: boolean;
+}
+
+/**
+ * torch.nn.TransformerEncoderLayer: self-attention and a feed-forward block, each with a residual
+ * connection and LayerNorm (post-norm by default, pre-norm with normFirst). Same submodule names
+ * (self_attn, linear1, linear2, norm1, norm2) so state dicts match PyTorch's.
+ */
+export class TransformerEncoderLayer extends Module {
+  readonly self_attn: MultiheadAttention;
+  readonly linear1: Linear;
+  readonly dropout: Dropout;
+  readonly linear2: Linear;
+  readonly norm1: LayerNorm;
+  readonly norm2: LayerNorm;
+  readonly dropout1: Dropout;
+  readonly dropout2: Dropout;
+  readonly normFirst: boolean;
+  readonly activation: 'relu' | 'gelu';
+  constructor(readonly dModel: number, readonly nhead: number, opts: TransformerEncoderLayerOptions = {}) {
+    super();
+    const p = opts.dropout ?? 0.1;
+    const ff = opts.dimFeedforward ?? 2048;
+    const eps = opts.layerNormEps ?? 1e-5;
+    this.self_attn = this.registerModule('self_attn', new MultiheadAttention(dModel, nhead, { dropout: p, batchFirst: opts.batchFirst ?? false }));
+    this.linear1 = this.registerModule('linear1', new Linear(dModel, ff));
+    this.dropout = this.registerModule('dropout', new Dropout(p));
+    this.linear2 = this.registerModule('linear2', new Linear(ff, dModel));
+    this.norm1 = this.registerModule('norm1', new LayerNorm(dModel, { eps }));
+    this.norm2 = this.registerModule('norm2', new LayerNorm(dModel, { eps }));
+    this.dropout1 = this.registerModule('dropout1', new Dropout(p));
+    this.dropout2 = this.registerModule('dropout2', new Dropout(p));
+    this.normFirst = opts.normFirst ?? false;
+    this.activation = opts.activation ?? 'relu';
+  }
+  private sa(x: Tensor, mask: Tensor | null, keyPaddingMask: Tensor | null, isCausal: boolean): Tensor {
+    const { output } = this.self_attn.forward(x, x, x, { attnMask: mask, keyPaddingMask, needWeights: false, isCausal });
+    return this.dropout1.forward(output);
+  }
+  private ff(x: Tensor): Tensor {
+    const h = this.linear1.forward(x);
+    const a = this.activation === 'gelu' ? h.gelu() : h.relu();
+    return this.dropout2.forward(this.linear2.forward(this.dropout.forward(a)));
+  }
+  forward(src: Tensor, opts: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
+    const mask = opts.mask ?? null;
+    const kpm = opts.srcKeyPaddingMask ?? null;
+    const causal = opts.isCausal ?? false;
+    if (this.normFirst) {
+      const x = src.add(this.sa(this.norm1.forward(src), mask, kpm, causal));
+      return x.add(this.ff(this.norm2.forward(x)));
+    }
+    const x = this.norm1.forward(src.add(this.sa(src, mask, kpm, causal)));
+    return this.norm2.forward(x.add(this.ff(x)));
+  }
+}
+
+/** A stack of encoder layers named layers.0, layers.1, ... plus an optional final norm. */
+export class TransformerEncoder extends Module {
+  readonly layers: ModuleList;
+  readonly norm: Module | null;
+  constructor(makeLayer: () => TransformerEncoderLayer, numLayers: number, norm: Module | null = null) {
+    super();
+    this.layers = this.registerModule('layers', new ModuleList(Array.from({ length: numLayers }, makeLayer)));
+    this.norm = norm ? this.registerModule('norm', norm) : null;
+  }
+  forward(src: Tensor, opts: { mask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}): Tensor {
+    let x = src;
+    for (const l of this.layers) x = (l as TransformerEncoderLayer).forward(x, opts);
+    return this.norm ? this.norm.forward(x) : x;
+  }
+}

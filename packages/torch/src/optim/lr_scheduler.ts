@@ -218,4 +218,12 @@ export class ReduceLROnPlateau {
   getLastLr(): number[] {
     return [...this.lastLr];
   }
+
+  stateDict(): Record<string, unknown> {
+    const { optimizer: _o, ...rest } = this as unknown as Record<string, unknown>;
+    return { ...rest };
+  }
+  loadStateDict(sd: Record<string, unknown>): void {
+    Object.assign(this, sd);
+  }
 }
