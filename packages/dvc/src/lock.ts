@@ -11,7 +11,7 @@
  * Nested `withLock` calls in one process for the same file share the held lock.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LockError } from './errors.js';
 
@@ -95,7 +95,20 @@ export async function withLock<T>(
     }
   }
   mkdirSync(dirname(key), { recursive: true });
-  const child = await acquireFlock(key, opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+  // The lock file must be a plain file: never follow a planted link to write elsewhere.
+  let fd: number;
+  try {
+    fd = openSync(key, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new LockError(
+      code === 'ELOOP' ? `'${key}' is a symbolic link, not a lock file; remove it` : `cannot open the lock file '${key}': ${code}`,
+    );
+  }
+  const child = await acquireFlock(key, opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS).catch((e: unknown) => {
+    closeSync(fd);
+    throw e;
+  });
   // Do not keep the event loop alive for the lock holder alone.
   child.unref();
   (child.stdout as unknown as { unref?: () => void }).unref?.();
@@ -106,13 +119,15 @@ export async function withLock<T>(
   try {
     // As DVC: the lock file names its holder (for a person wondering who holds it).
     try {
-      writeFileSync(key, `${process.pid}\n`);
+      ftruncateSync(fd);
+      writeSync(fd, `${process.pid}\n`, 0);
     } catch {
       /* informational only */
     }
     return await fn();
   } finally {
     held.delete(key);
+    closeSync(fd);
     await releaseChild(child);
   }
 }

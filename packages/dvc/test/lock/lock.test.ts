@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -34,6 +34,18 @@ describe('repository lock', () => {
     });
     assert.equal(got, 42);
     assert.equal(isLockHeld(file), false);
+  });
+
+  test('a lock file that is a symbolic link is refused, and its target left alone', async () => {
+    const target = join(dir, 'precious');
+    writeFileSync(target, 'keep me\n');
+    mkdirSync(join(dir, 'e'));
+    symlinkSync(target, join(dir, 'e', 'lock'));
+    await assert.rejects(withLock(join(dir, 'e', 'lock'), () => 1), (e: unknown) => e instanceof LockError && /symbolic link/.test(e.message));
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'e', 'dangling'));
+    await assert.rejects(withLock(join(dir, 'e', 'dangling'), () => 1), LockError);
+    assert.equal(readFileSync(target, 'utf8'), 'keep me\n');
+    assert.equal(existsSync(join(dir, 'nowhere')), false);
   });
 
   test('releases on error', async () => {
