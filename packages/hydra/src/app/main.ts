@@ -16,6 +16,7 @@ import { wrap } from '../omegaconf/proxy.js';
 import { copyCache } from '../omegaconf/resolve.js';
 import { composeNodes, setHydraConfig, VERSION, type Composition, type RunMode } from '../compose/compose.js';
 import { dumpYaml } from '../omegaconf/yaml.js';
+import { instantiate } from '../instantiate.js';
 import { FLAGS_HELP, parseArgs, type HydraArgs } from './args.js';
 import type { Schema, Infer } from '../schema.js';
 import { configureFromDict, hydraLog, setQuiet } from './log.js';
@@ -178,11 +179,28 @@ function printInfo(comp: Composition, which: string, print: (s: string) => void)
   print(`Hydra ${VERSION}\n${'='.repeat(12)}\n${parts.join('\n\n')}\n`);
 }
 
+/** hydra.callbacks: objects with on_run_start/on_job_start/... methods, built with instantiate(). */
+type Callbacks = Array<Record<string, unknown>>;
+function makeCallbacks(cfg: DictNode): Callbacks {
+  const node = selectNodeOf(cfg, 'hydra.callbacks');
+  if (!(node instanceof DictNode)) return [];
+  const out: Callbacks = [];
+  for (const [, c] of node.map) if (c instanceof DictNode && c.get('_target_')) out.push(instantiate(c) as Record<string, unknown>);
+  return out;
+}
+async function fire(cbs: Callbacks, event: string, ...args: unknown[]): Promise<void> {
+  for (const cb of cbs) {
+    const fn = cb[event];
+    if (typeof fn === 'function') await (fn as (...a: unknown[]) => unknown).apply(cb, args);
+  }
+}
+
 async function runJob<T>(
   cfg: DictNode,
   task: TaskFunction<T>,
   dirKey: 'run' | 'sweep',
   num: number,
+  cbs: Callbacks = [],
 ): Promise<JobResult> {
   const hydra = cfg.get('hydra') as DictNode;
   const taskOverrides = (toContainer(select(cfg, 'hydra.overrides.task') as object) as string[]) ?? [];
@@ -227,8 +245,11 @@ async function runJob<T>(
   const cwd = process.cwd();
   if (chdir) process.chdir(outDir);
   try {
+    await fire(cbs, 'on_job_start', wrap(cfg));
     const ret = await task(wrap<T>(task_));
-    return { overrides: taskOverrides, outputDir: outDir, num, returnValue: ret };
+    const result = { overrides: taskOverrides, outputDir: outDir, num, returnValue: ret };
+    await fire(cbs, 'on_job_end', wrap(cfg), result);
+    return result;
   } catch (e) {
     const err = e as Error & { jobOverrides?: string[] };
     err.jobOverrides = taskOverrides;
@@ -289,17 +310,24 @@ export async function runHydra<T = Record<string, any>>(opts: MainOptions, task:
   const comp = composeNodes({ ...baseOpts, overrides, runMode: mode });
   const hydra = comp.cfg.get('hydra') as DictNode;
   configureFromDict(toContainer(resolvedCopy(hydra.get('hydra_logging')!)), 'hydra');
+  const cbs = makeCallbacks(comp.cfg);
   if (mode === 'RUN') {
-    const job = await runJob(comp.cfg, task, 'run', 0);
+    await fire(cbs, 'on_run_start', wrap(comp.cfg));
+    const job = await runJob(comp.cfg, task, 'run', 0, cbs);
+    await fire(cbs, 'on_run_end', wrap(comp.cfg));
     return { mode: 'RUN', jobs: [job] };
   }
-  return multirun(comp, baseOpts, task);
+  await fire(cbs, 'on_multirun_start', wrap(comp.cfg));
+  const r = await multirun(comp, baseOpts, task, cbs);
+  await fire(cbs, 'on_multirun_end', wrap(comp.cfg));
+  return r;
 }
 
 async function multirun<T>(
   master: Composition,
   base: { configDir: string[]; configName: string | null; jobName?: string | undefined; schema?: Schema<any> | undefined },
   task: TaskFunction<T>,
+  cbs: Callbacks = [],
 ): Promise<RunResult> {
   const cfg = master.cfg;
   const hydra = cfg.get('hydra') as DictNode;
@@ -317,7 +345,7 @@ async function multirun<T>(
   const runOne = async (overrides: string[], num: number): Promise<JobResult> => {
     const c = composeNodes({ ...base, overrides: [...hydraOverrides, ...overrides], runMode: 'RUN' });
     copyCache(cfg, c.cfg);
-    return runJob(c.cfg, task, 'sweep', num);
+    return runJob(c.cfg, task, 'sweep', num, cbs);
   };
 
   const jobs: JobResult[] = [];
@@ -385,11 +413,13 @@ export async function main<T = Record<string, any>>(opts: MainOptions, task: Tas
     process.exitCode = 1;
     const err = e as Error & { detail?: string; jobOverrides?: string[] };
     const full = process.env.HYDRA_FULL_ERROR === '1';
-    if (err instanceof HydraError && !err.jobOverrides) {
-      process.stderr.write(`Error: ${err.message}\n${err.detail ? err.detail + '\n' : ''}`);
+    if (!err.jobOverrides) {
+      // bad command line, config or file system: one line (plus a caret line for bad overrides)
+      const msg = err instanceof Error ? (err.message ?? String(err)).split('\n')[0] : String(err);
+      process.stderr.write(`Error: ${msg}\n${err.detail ? err.detail + '\n' : ''}`);
       if (full && err.stack) process.stderr.write(err.stack + '\n');
     } else {
-      const ov = err.jobOverrides ? `Error executing job with overrides: [${err.jobOverrides.map((o) => `'${o}'`).join(', ')}]\n` : '';
+      const ov = `Error executing job with overrides: [${err.jobOverrides.map((o) => `'${o}'`).join(', ')}]\n`;
       process.stderr.write(`${ov}${full ? (err.stack ?? String(err)) : `${err.name ?? 'Error'}: ${err.message ?? String(err)}`}\n`);
       if (!full) process.stderr.write('Set the environment variable HYDRA_FULL_ERROR=1 for a complete stack trace.\n');
     }
