@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ test('importing without the built addon throws one line saying how to install li
     encoding: 'utf8',
     cwd: pkg,
   });
+  rmSync(dir, { recursive: true, force: true });
   assert.equal(r.status, 3, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1);

@@ -1,13 +1,14 @@
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../src/index.js';
 import { nn, type Tensor } from '../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'copper-torch-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 const pythonHasTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 
 describe('save / load', () => {
