@@ -17,7 +17,7 @@
  */
 import { execFile, spawnSync, type ExecFileOptions } from 'node:child_process';
 import { existsSync, openSync, readFileSync, closeSync, writeSync, realpathSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DvcError } from '../errors.js';
 
 export class ScmError extends DvcError {}
@@ -212,20 +212,26 @@ export class Git {
   /** The .gitignore beside `path` and the line naming it (`/name`), as scmrepo computes them. */
   private gitignoreEntry(path: string): { entry: string; gitignore: string } {
     const abs = resolve(this.root, path);
+    const dir = dirname(abs);
+    const gitignore = join(dir, this.ignoreFile);
+    // As scmrepo: the .gitignore to write, links resolved, must be inside the working tree (the
+    // path itself may be a link, e.g. a symlink checkout into a cache outside the repository).
     let real: string;
     try {
-      real = realpathSync(abs);
+      real = realpathSync(gitignore);
     } catch {
-      real = resolve(realpathSync(dirname(abs)), basename(abs));
+      try {
+        real = join(realpathSync(dir), this.ignoreFile);
+      } catch {
+        real = gitignore;
+      }
     }
-    const rootReal = realpathSync(this.root);
-    if (!real.startsWith(rootReal + sep)) {
-      throw new ScmError(`'${abs}' is outside of git repository '${this.root}'`);
+    if (!real.startsWith(realpathSync(this.root) + sep)) {
+      throw new ScmError(`'${gitignore}' is outside of git repository '${this.root}'`);
     }
-    const dir = dirname(abs);
     let entry = toPosix(relative(dir, abs));
     if (entry.length > 0 && entry[0] !== '/') entry = '/' + entry;
-    return { entry, gitignore: join(dir, this.ignoreFile) };
+    return { entry, gitignore };
   }
 
   /**

@@ -1,7 +1,7 @@
 /** The git layer, against a real git repository. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -108,5 +108,16 @@ describe('Git', () => {
     assert.equal(g.ignore(join(root, 'sub', 'parent-ignored')), null);
     assert.equal(readFileSync(join(root, 'sub', '.gitignore'), 'utf8'), '/neg\n!/neg\n');
     assert.throws(() => g.ignore(join(tmp, 'outside')), /outside of git repository/);
+    // a .gitignore that is a link out of the working tree is never written through
+    const victim = join(tmp, 'victim');
+    writeFileSync(victim, 'untouched\n');
+    mkdirSync(join(root, 'trap'));
+    symlinkSync(victim, join(root, 'trap', '.gitignore'));
+    assert.throws(() => g.ignore(join(root, 'trap', 'data')), /outside of git repository/);
+    assert.throws(() => g.ignoreRemove(join(root, 'trap', 'data')), /outside of git repository/);
+    assert.equal(readFileSync(victim, 'utf8'), 'untouched\n');
+    // an output that is itself a link out of the tree (symlink checkout, external cache) is fine
+    symlinkSync(victim, join(root, 'sub', 'linked'));
+    assert.equal(g.ignore(join(root, 'sub', 'linked')), join(root, 'sub', '.gitignore'));
   });
 });
