@@ -36,7 +36,8 @@ export class HashPool {
   private nextId = 1;
   readonly size: number;
 
-  constructor(size = Math.max(1, Math.min(availableParallelism(), 16))) {
+  /** Pool size: `COPPER_JOBS` if set, else one worker per core (at most 16). */
+  constructor(size = Number(process.env.COPPER_JOBS) || Math.max(1, Math.min(availableParallelism(), 16))) {
     this.size = size;
   }
 

@@ -110,8 +110,8 @@ export class StateDb {
       ? (this.db
           .prepare('SELECT path, ino, size, mtime, md5 FROM files WHERE path >= ? AND path < ?')
           .raw()
-          .iterate(prefix + '/', prefix + '0') as Iterable<[string, number, number, number, string]>)
-      : (this.db.prepare('SELECT path, ino, size, mtime, md5 FROM files').raw().iterate() as Iterable<
+          .all(prefix + '/', prefix + '0') as Array<[string, number, number, number, string]>)
+      : (this.db.prepare('SELECT path, ino, size, mtime, md5 FROM files').raw().all() as Array<
           [string, number, number, number, string]
         >);
     const cut = prefix ? prefix.length + 1 : 0;

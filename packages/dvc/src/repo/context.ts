@@ -35,13 +35,13 @@ export class DataContext {
     this.linkTypes = types && types.length ? types : ['reflink', 'copy'];
     let cacheReal = repo.cacheDir;
     try {
-      cacheReal = realpathSync(repo.cacheDir);
+      cacheReal = realpathSync.native(repo.cacheDir);
     } catch {
       /* not created yet */
     }
     let rootReal = repo.root;
     try {
-      rootReal = realpathSync(repo.root);
+      rootReal = realpathSync.native(repo.root);
     } catch {
       /* keep */
     }

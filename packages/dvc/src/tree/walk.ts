@@ -36,7 +36,7 @@ function inside(p: string, dirs: string[]): boolean {
 export function checkLink(abs: string, shown: string, opts: { root: string; allowed?: string[] }): string {
   let real: string;
   try {
-    real = realpathSync(abs);
+    real = realpathSync.native(abs);
   } catch {
     throw new DvcError(`broken symlink '${shown}'`);
   }
