@@ -1,6 +1,6 @@
 // Compares the TypeScript implementation with outputs recorded from real Hydra 1.3.2 and
 // OmegaConf 2.2.2 (fixtures/golden/golden.json, made by fixtures/golden/generate.py).
-import { describe, test } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ import {
   merge,
   update,
   setStruct,
+  registerResolver,
+  clearResolver,
   FloatValue,
   DictNode,
   ListNode,
@@ -129,6 +131,35 @@ describe('YAML vs OmegaConf 2.2.2', () => {
   }
   for (const [i, g] of golden.yaml_load.entries()) {
     test(`load #${i}`, () => assert.deepEqual(nodeJson(loadYaml(g.text)), g.value));
+  }
+});
+
+describe('resolver arguments vs OmegaConf 2.2.2', () => {
+  // floats are compared as numbers (a JS resolver cannot tell 1000.0 from 1000)
+  const num = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(num);
+    if (v && typeof v === 'object') {
+      if ('float' in v && Object.keys(v).length === 1) {
+        const r = (v as { float: string }).float;
+        return r === 'nan' ? 'NaN' : r === 'inf' ? 'Infinity' : r === '-inf' ? '-Infinity' : Number(r);
+      }
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, num(x)]));
+    }
+    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+    return v;
+  };
+  const dumps = (v: unknown): string =>
+    Array.isArray(v) ? `[${v.map(dumps).join(', ')}]` : v && typeof v === 'object' ? `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${dumps(x)}`).join(', ')}}` : JSON.stringify(v);
+  before(() => registerResolver('args', (a) => dumps(num(a)), { replace: true }));
+  after(() => clearResolver('args'));
+  for (const g of golden.resolver_args) {
+    test(g.expr, () => {
+      const c = wrap<any>(create({ x: 7, y: 'yy', v: g.expr }));
+      if (g.error) return assert.throws(() => c.v, `OmegaConf: ${g.error}: ${g.message}`);
+      const v = c.v as string;
+      if (g.value.startsWith('[')) assert.deepEqual(num(JSON.parse(v)), num(JSON.parse(g.value)));
+      else assert.equal(v, g.value);
+    });
   }
 });
 

@@ -13,7 +13,7 @@ import {
 } from '../errors.js';
 import { parseOverrides } from '../grammar/parser.js';
 import { Override } from '../grammar/types.js';
-import { DictNode, ListNode, ValueNode, fromPlain, isContainer, isMissingNode, type Node } from '../omegaconf/nodes.js';
+import { DictNode, ListNode, ValueNode, FloatValue, fromPlain, isContainer, isMissingNode, type Node } from '../omegaconf/nodes.js';
 import { mergeInto, update, openDict, toContainer } from '../omegaconf/omegaconf.js';
 import { registerResolver, hasResolver, selectNode, resolveNode } from '../omegaconf/resolve.js';
 import { installDefaultResolvers } from '../omegaconf/resolvers.js';
@@ -172,7 +172,7 @@ export function applyConfigOverrides(cfg: DictNode, overrides: Override[]): void
         }
         if (o.valueType !== null) {
           const cur = isMissingNode(node) ? '???' : toContainer(node instanceof ValueNode ? node : node, { resolve: true });
-          const want = value instanceof Object && 'value' in (value as object) ? (value as { value: unknown }).value : value;
+          const want = value instanceof FloatValue ? value.value : value;
           if (JSON.stringify(cur) !== JSON.stringify(want)) {
             throw new ConfigCompositionError(`Could not delete from config: the value of '${key}' is ${JSON.stringify(cur)} and not ${JSON.stringify(want)}`);
           }
@@ -191,7 +191,7 @@ export function applyConfigOverrides(cfg: DictNode, overrides: Override[]): void
           existing = undefined;
         }
         const isNone = existing === undefined || (existing instanceof ValueNode && existing.value === null);
-        const isContainerValue = value !== null && typeof value === 'object' && !(value instanceof Object && 'value' in value && Object.keys(value).length === 1 && (value as object).constructor.name === 'FloatValue');
+        const isContainerValue = value !== null && typeof value === 'object' && !(value instanceof FloatValue);
         if (isNone || isContainerValue) update(cfg, key, value, { merge: true, forceAdd: true });
         else {
           throw new ConfigCompositionError(
