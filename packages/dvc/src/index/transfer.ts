@@ -32,7 +32,21 @@ import { FILES_PREFIX, oidToPath, pathToOid } from '../odb/layout.js';
 import type { LocalObjectStore } from '../odb/local.js';
 import type { UsedObject } from './used.js';
 
+/** What core's hash pool offers (hash/pool.ts): hash files and store them under their md5. */
+export interface ObjectWriter {
+  store(
+    filesDir: string,
+    paths: string[],
+    opts?: { sizes?: number[]; onProgress?: (files: number, bytes: number) => void },
+  ): Promise<Array<{ md5: string; size: number; stored?: boolean } | { error: string; code?: string }>>;
+}
+
 export interface TransferOptions {
+  /**
+   * For local remotes: worker threads that read each file once, hash it and write it under its
+   * md5 (atomically) on all cores. Without it, local copies run on the main thread.
+   */
+  writer?: ObjectWriter;
   /** Parallel transfers (DVC's -j; default 4 x cores). */
   jobs?: number;
   /** Called after each object: files, bytes. */
@@ -131,6 +145,14 @@ function dirMaker(): (dir: string) => void {
   };
 }
 
+function unlinkSyncQuiet(p: string): void {
+  try {
+    unlinkSync(p);
+  } catch {
+    /* gone */
+  }
+}
+
 /** Copies a file to `dest` through a temp name beside it (reflink when the file system can). */
 function copyAtomicSync(src: string, dest: string, ensureDir: (d: string) => void, verifyOid?: string): number {
   ensureDir(dirname(dest));
@@ -204,6 +226,31 @@ export async function upload(
     opts.onProgress?.(1, size);
   };
   const run = async (list: UsedObject[]) => {
+    if (local && opts.writer && list.length > 64) {
+      // Files (not manifests: their names carry `.dir`) go through the pool, which re-hashes
+      // each cache object and stores it under that hash: a corrupt cache object never lands
+      // under the name it claims.
+      const plain = list.filter((o) => !o.oid.endsWith('.dir') && begin(o) !== undefined);
+      const res = await opts.writer.store(join(local, FILES_PREFIX), plain.map((o) => store.path(o.oid)), {
+        sizes: plain.map((o) => sizes.get(o.oid)!),
+        onProgress: opts.onProgress,
+      });
+      res.forEach((r, i) => {
+        const o = plain[i]!;
+        if ('error' in r) result.failed.push({ object: o, error: Object.assign(new Error(r.error), { code: r.code }) });
+        else if (r.md5 !== o.oid) {
+          // It went up under its real hash; drop that copy unless it was there before.
+          if (r.stored) unlinkSyncQuiet(join(local, oidToPath(r.md5)));
+          result.failed.push({ object: o, error: new Error(`cache object '${o.oid}' is corrupted (its content hashes to ${r.md5})`) });
+        }
+        else {
+          result.transferred.push(o);
+          result.bytes += r.size;
+        }
+      });
+      await run(list.filter((o) => o.oid.endsWith('.dir')));
+      return;
+    }
     if (local) {
       await localBatches(list, (o) => {
         const size = begin(o);
@@ -286,11 +333,35 @@ export async function download(
   objects: UsedObject[],
   opts: TransferOptions = {},
 ): Promise<TransferResult> {
+  const wanted = new Set(objects.map((o) => o.oid));
   const jobs = opts.jobs ?? 16;
   const result: TransferResult = { transferred: [], failed: [], missing: [], bytes: 0 };
   opts.onTotal?.({ files: objects.length });
   const ensureDir = dirMaker();
   const local = localRoot(fs);
+  if (local && opts.writer && objects.length > 64) {
+    // Files through the pool (read once, hashed, stored under their md5); manifests below.
+    const plain = objects.filter((o) => !o.oid.endsWith('.dir'));
+    const res = await opts.writer.store(store.filesDir, plain.map((o) => join(local, oidToPath(o.oid))), {
+      onProgress: opts.onProgress,
+    });
+    res.forEach((r, i) => {
+      const o = plain[i]!;
+      if ('error' in r) {
+        const error = Object.assign(new Error(`${o.name}: ${r.error}`), { code: r.code });
+        if (r.code === 'ENOENT') result.missing.push(o);
+        result.failed.push({ object: o, error });
+      } else if (r.md5 !== o.oid) {
+        // Stored under its real hash, never under the name it claimed; that object is junk.
+        if (r.stored && !wanted.has(r.md5)) store.remove(r.md5);
+        result.failed.push({ object: o, error: corruptError(o.oid, r.md5) });
+      } else {
+        result.transferred.push(o);
+        result.bytes += r.size;
+      }
+    });
+    objects = objects.filter((o) => o.oid.endsWith('.dir'));
+  }
   if (local) {
     // A local remote: copy (reflink when possible), hash the copy, then give it its name.
     await localBatches(objects, (o) => {

@@ -11,8 +11,7 @@ import type { DvcIgnore } from '../formats/dvcignore.js';
 import type { HashPool, HashResult } from '../hash/pool.js';
 import { lookup, type StateDb } from '../hash/state.js';
 import type { LocalObjectStore } from '../odb/local.js';
-import { compareCodePoints, serializeSorted } from '../tree/manifest.js';
-import { md5Bytes } from '../hash/md5.js';
+import { compareCodePoints, serializeChunks } from '../tree/manifest.js';
 import { checkLink, walkFiles } from '../tree/walk.js';
 
 export interface HashContext {
@@ -126,10 +125,11 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
       } else w.size[i] = r.size;
     }
   }
-  const order = Array.from({ length: n }, (_, i) => i);
   const rels = w.rels;
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => compareCodePoints(rels[a]!, rels[b]!));
-  const text = serializeSorted(order.map((i) => rels[i]!), order.map((i) => md5s[i]!));
+  const { chunks, md5 } = serializeChunks(rels, md5s, order);
   const files: WsFile[] = new Array(n);
   let size = 0;
   for (let k = 0; k < n; k++) {
@@ -137,5 +137,14 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
     files[k] = new WsFile(rels[i]!, md5s[i]!, w.size[i]!, abs);
     size += w.size[i]!;
   }
-  return { kind: 'dir', oid: md5Bytes(text) + '.dir', text, size, nfiles: n, files };
+  return {
+    kind: 'dir',
+    oid: md5 + '.dir',
+    get text() {
+      return chunks.join('');
+    },
+    size,
+    nfiles: n,
+    files,
+  };
 }

@@ -6,6 +6,7 @@
  * bytes plus `.dir`.
  */
 import { InvalidFileError, UnsafePathError } from '../errors.js';
+import { createHash } from 'node:crypto';
 import { md5Bytes, MD5_RE } from '../hash/md5.js';
 
 export interface TreeEntry {
@@ -76,13 +77,29 @@ export function serializeManifest(entries: TreeEntry[]): string {
   return '[' + parts.join(', ') + ']';
 }
 
-/** Manifest bytes from parallel arrays already in code-point order of `rels`. */
-export function serializeSorted(rels: string[], md5s: string[]): string {
-  const parts: string[] = new Array(rels.length);
-  for (let i = 0; i < rels.length; i++) {
-    parts[i] = `{"md5": ${pyJsonString(md5s[i]!)}, "relpath": ${pyJsonString(rels[i]!)}}`;
+/**
+ * Manifest text from entries given in code-point order (`order` indexes `rels`/`md5s`), as
+ * chunks of a few thousand entries each (a million-file manifest is never one array of a
+ * million strings), with its md5 computed on the way.
+ */
+export function serializeChunks(rels: string[], md5s: string[], order: ArrayLike<number>): { chunks: string[]; md5: string } {
+  const h = createHash('md5');
+  const chunks: string[] = [];
+  const CHUNK = 4096;
+  const n = order.length;
+  if (n === 0) chunks.push('[]');
+  for (let start = 0; start < n; start += CHUNK) {
+    const end = Math.min(n, start + CHUNK);
+    const parts: string[] = new Array(end - start);
+    for (let k = start; k < end; k++) {
+      const i = order[k]!;
+      parts[k - start] = `{"md5": ${pyJsonString(md5s[i]!)}, "relpath": ${pyJsonString(rels[i]!)}}`;
+    }
+    const chunk = (start === 0 ? '[' : ', ') + parts.join(', ') + (end === n ? ']' : '');
+    chunks.push(chunk);
   }
-  return '[' + parts.join(', ') + ']';
+  for (const c of chunks) h.update(c, 'utf8');
+  return { chunks, md5: h.digest('hex') };
 }
 
 /** Serializes and hashes a manifest: `{ oid: '<md5>.dir', text }`. */
