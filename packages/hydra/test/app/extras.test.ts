@@ -1,10 +1,10 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runHydra, main, registerTarget, select, hydraConfig, getOriginalCwd, toAbsolutePath } from '../../src/index.js';
+import { runHydra, main, registerTarget, select, getLogger, hydraConfig, getOriginalCwd, toAbsolutePath } from '../../src/index.js';
 
 const configPath = fileURLToPath(new URL('../fixtures/app', import.meta.url));
 let tmp: string;
@@ -66,6 +66,26 @@ describe('hydra.callbacks, env_set, utils', () => {
   test('sweeping with an appended group (+experiment=fast) and a choice', async () => {
     const r = await runHydra({ configPath, configName: 'config', argv: ['-m', '+experiment=fast', 'db=mysql,postgresql', `hydra.sweep.dir=${join(tmp, 'sw')}`], quiet: true }, (cfg: any) => `${cfg.db.driver}:${cfg.app.port}`);
     assert.deepEqual(r.jobs.map((j) => j.returnValue), ['mysql:9000', 'postgresql:9000']);
+  });
+
+  test('hydra.verbose=true logs DEBUG; hydra/job_logging=disabled writes no log file', async () => {
+    const dir = join(tmp, 'verbose');
+    await runHydra({ configPath, configName: 'config', jobName: 'v', argv: [`hydra.run.dir=${dir}`, 'hydra.verbose=true'], quiet: true }, () => {
+      getLogger('v').debug('details');
+      getLogger('v').info('summary');
+    });
+    assert.match(readFileSync(join(dir, 'v.log'), 'utf8'), /\[v\]\[DEBUG\] - details\n.*\[v\]\[INFO\] - summary\n$/);
+    const quiet = join(tmp, 'nolog');
+    await runHydra({ configPath, configName: 'config', jobName: 'v', argv: [`hydra.run.dir=${quiet}`, 'hydra/job_logging=disabled'], quiet: true }, () => {
+      getLogger('v').error('not written to a file');
+    });
+    assert.equal(existsSync(join(quiet, 'v.log')), false);
+    const normal = join(tmp, 'normal');
+    await runHydra({ configPath, configName: 'config', jobName: 'v', argv: [`hydra.run.dir=${normal}`], quiet: true }, () => {
+      getLogger('v').debug('hidden');
+      getLogger('v').warning('careful');
+    });
+    assert.match(readFileSync(join(normal, 'v.log'), 'utf8'), /^\[[^\]]+\]\[v\]\[WARNING\] - careful\n$/);
   });
 
   test('a run folder that cannot be made is a one-line error, not a stack trace', async () => {
