@@ -13,6 +13,8 @@ import { outsOfDvcFiles, outsOfLockFile, type UsedOut } from '../index/used.js';
 import { collectDvcFiles, repoPath } from './collect.js';
 import type { Repo } from './repo.js';
 import type { RemoteConfig } from '../config/config.js';
+import type { ObjectWriter } from '../index/transfer.js';
+import type { DataContext } from './context.js';
 
 export interface RevisionOptions {
   /** -a: every branch. */
@@ -198,4 +200,9 @@ export function byRemote(repo: Repo, outs: UsedOut[], remote?: string): Map<stri
     groups.set(rc.name, { rc, outs: [] });
   }
   return groups;
+}
+
+/** The data context's hash pool as the transfer layer's object writer (started on first use). */
+export function poolWriter(d: DataContext): ObjectWriter {
+  return { store: (filesDir, paths, o) => d.hash.pool().store(filesDir, paths, o ?? {}) };
 }

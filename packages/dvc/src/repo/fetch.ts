@@ -6,7 +6,7 @@ import { DvcError } from '../errors.js';
 import { download, type TransferFailure } from '../index/transfer.js';
 import { cacheManifests, expandOuts, type UsedObject, type UsedOut } from '../index/used.js';
 import { withData, type DataContext } from './context.js';
-import { byRemote, jobsOf, openRemoteFs, usedOuts, type SyncOptions } from './data-sync.js';
+import { byRemote, jobsOf, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import type { Repo } from './repo.js';
 
 export interface FetchResult {
@@ -47,6 +47,7 @@ export async function fetchOuts(repo: Repo, d: DataContext, outs: UsedOut[], opt
       let total = 0;
       const progress = {
         jobs,
+        writer: poolWriter(d),
         onProgress: opts.onProgress,
         onTotal: (t: { files: number }) => {
           total += t.files;

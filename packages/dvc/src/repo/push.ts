@@ -5,7 +5,7 @@
 import { DvcError } from '../errors.js';
 import { expandOuts, cacheManifests, type UsedObject } from '../index/used.js';
 import { remoteHas, upload } from '../index/transfer.js';
-import { byRemote, jobsOf, openRemoteFs, usedOuts, type SyncOptions } from './data-sync.js';
+import { byRemote, jobsOf, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import { withData } from './context.js';
 import type { Repo } from './repo.js';
 
@@ -50,7 +50,7 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
         const incomplete = new Set(result.missing.map((o) => o.parent).filter((p): p is string => !!p));
         const todo = inCache.filter((o) => !have.has(o.oid) && !incomplete.has(o.oid));
         if (!todo.length) continue;
-        const r = await upload(d.store, fs, todo, { jobs, onProgress: opts.onProgress, onTotal: opts.onTotal });
+        const r = await upload(d.store, fs, todo, { jobs, onProgress: opts.onProgress, onTotal: opts.onTotal, writer: poolWriter(d) });
         result.pushed += r.transferred.length;
         failed += r.failed.length;
         firstError ??= r.failed[0]?.error;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { git, isCleanError, makeRepo, writeFiles } from '../repo/helpers.js';
-import { corrupt, mode, objects } from './helpers.js';
+import { corrupt, dataset, mode, objects } from './helpers.js';
 
 describe('sync with a local remote', { concurrency: 2 }, () => {
   test('push, no-op push, status -c, pull into an empty cache and workspace', () => {
@@ -116,6 +116,45 @@ describe('sync with a local remote', { concurrency: 2 }, () => {
       assert.match(s.stderr, /WARNING: Some of the cache files do not exist neither locally nor on remote. Missing cache files:\nname: data\/a.txt, md5: 5c9597f3c8245907ea71a89d9d39d08e\n/);
       assert.match(s.stderr, /ERROR: failed to fetch data from the cloud - 1 files failed to download\n/);
       assert.equal(existsSync(join(r.dir, 'data', 'a.txt')), false);
+    } finally {
+      r.cleanup();
+    }
+  });
+
+  test('many objects (worker-pool path): a corrupt cache object is not pushed, a corrupt remote object is not fetched', () => {
+    const r = makeRepo();
+    try {
+      writeFiles(r.dir, dataset(120, 2000, 'pool'));
+      assert.equal(r.dvc('add', 'data').code, 0);
+      r.dvc('remote', 'add', '-d', 'store', '../remote');
+      const remote = join(r.dir, '..', 'remote');
+      const cache = join(r.dir, '.dvc', 'cache');
+      // spoil one cache object: push refuses it (and its folder's manifest), pushes the rest
+      const [badOid, badPath] = [...objects(cache)].find(([o]) => !o.endsWith('.dir'))!;
+      chmodSync(badPath, 0o644);
+      writeFileSync(badPath, 'spoiled');
+      let s = r.dvc('push');
+      assert.equal(s.code, 1);
+      assert.match(s.stderr, new RegExp(`ERROR: failed to push data to the cloud - .*${badOid}.* corrupted`));
+      assert.equal(objects(remote).has(badOid), false);
+      assert.equal(objects(remote).size, 119, 'the other files went up, the manifest did not');
+      assert.deepEqual(corrupt(remote), []);
+      // repair the cache from the workspace and push the rest
+      rmSync(badPath);
+      assert.equal(r.dvc('commit', '-f', 'data').code, 0);
+      assert.equal(r.dvc('push').stdout, '2 files pushed\n');
+      // spoil one remote object: fetch refuses it, fetches the rest
+      const [rOid, rPath] = [...objects(remote)].find(([o]) => !o.endsWith('.dir'))!;
+      chmodSync(rPath, 0o644);
+      writeFileSync(rPath, 'spoiled on the remote');
+      rmSync(cache, { recursive: true, force: true });
+      s = r.dvc('fetch');
+      assert.equal(s.code, 1);
+      assert.match(s.stderr, /corrupted/);
+      const got = objects(cache);
+      assert.equal(got.has(rOid), false);
+      assert.equal(got.size, 120, 'every other object (and the manifest) was fetched; no junk kept');
+      assert.deepEqual(corrupt(cache), []);
     } finally {
       r.cleanup();
     }
