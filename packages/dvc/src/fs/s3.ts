@@ -112,6 +112,11 @@ export class S3FileSystem implements FileSystem {
         ...(configFilepath ? { configFilepath } : {}),
       });
     }
+    if (optBool(options.allow_anonymous_login, false) && !config.credentials) {
+      // Public buckets: requests go unsigned.
+      config.credentials = { accessKeyId: '', secretAccessKey: '' };
+      config.signer = { sign: async (request) => request };
+    }
     this.client = new S3Client(config);
 
     const extras: Partial<PutObjectCommandInput> = {};

@@ -1,0 +1,121 @@
+/**
+ * End-to-end checks of a cloud remote through the `dvc` CLI (built dist/cli/main.js): push, no-op
+ * push, status -c, pull into an empty cache and workspace, gc -c, and one clean `ERROR:` line for
+ * wrong credentials and a missing bucket. The objects on the server are checked through the
+ * backend itself (DVC's layout `files/md5/xx/...`, content hashing to its name).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { isCleanError, makeRepo, writeFiles } from '../repo/helpers.js';
+import { dataset } from '../sync/helpers.js';
+import { collect, readAll } from './contract.js';
+import type { FileSystem } from '../../src/fs/types.js';
+
+export interface E2eRemote {
+  /** Remote URL for a fresh, empty root below `name`. */
+  url: (name: string) => string;
+  /** `remote modify --local` options (secrets). */
+  options: Record<string, string>;
+  /** Opens the backend on the same root, to look at what the CLI stored. */
+  open: (name: string) => Promise<FileSystem>;
+  /** Options (replacing `options`) that the server refuses (e.g. a wrong secret), or a reason there are none. */
+  badOptions: Record<string, string> | string;
+  /** A URL whose bucket/container does not exist, or a reason there is none. */
+  missingUrl: string;
+  /** The text the missing-bucket error must contain (default /does not exist/). */
+  missingMessage?: RegExp;
+  /** The text the wrong-credentials error must contain. */
+  badMessage: RegExp;
+}
+
+export function e2eTests(kind: string, r: E2eRemote): void {
+  test(`${kind}: push, no-op push, status -c, pull into an empty cache and workspace, gc -c`, async () => {
+    const repo = makeRepo();
+    const name = `e2e-${randomBytes(4).toString('hex')}`;
+    try {
+      const files = dataset(30, 5000, kind);
+      files['data/big.bin'] = randomBytes(3 * 1024 * 1024 + 7);
+      writeFiles(repo.dir, files);
+      assert.equal(repo.dvc('add', 'data').code, 0);
+      assert.equal(repo.dvc('remote', 'add', '-d', 'cloud', r.url(name)).code, 0);
+      for (const [k, v] of Object.entries(r.options)) assert.equal(repo.dvc('remote', 'modify', '--local', 'cloud', k, v).code, 0);
+      let s = repo.dvc('push');
+      assert.equal(s.code, 0, s.stderr);
+      assert.equal(s.stdout, '32 files pushed\n', s.stderr);
+
+      // What the server holds: DVC's layout, every object hashing to its name.
+      const fs = await r.open(name);
+      try {
+        const keys = await collect(fs.list('files/md5'));
+        assert.equal(keys.length, 32);
+        for (const k of keys) {
+          const m = /^files\/md5\/([0-9a-f]{2})\/([0-9a-f]{30})(\.dir)?$/.exec(k);
+          assert.ok(m, `unexpected key ${k}`);
+          if (m[3]) continue;
+          const body = await readAll(await fs.read(k));
+          assert.equal(createHash('md5').update(body).digest('hex'), m[1]! + m[2]!, `${k} is corrupt`);
+        }
+      } finally {
+        await fs.close();
+      }
+
+      assert.equal(repo.dvc('push').stdout, 'Everything is up to date.\n');
+      assert.equal(repo.dvc('status', '-c').stdout, "Cache and remote 'cloud' are in sync.\n");
+
+      rmSync(join(repo.dir, '.dvc', 'cache'), { recursive: true, force: true });
+      rmSync(join(repo.dir, 'data'), { recursive: true, force: true });
+      s = repo.dvc('pull');
+      assert.equal(s.code, 0, s.stderr);
+      assert.match(s.stdout, /32 files fetched and 31 files added/);
+      for (const [p, content] of Object.entries(files)) assert.ok(readFileSync(join(repo.dir, p)).equals(Buffer.from(content)), `${p} differs after pull`);
+      assert.equal(repo.dvc('status').stdout, 'Data and pipelines are up to date.\n');
+
+      // A new version of one file, pushed; gc -w -c removes the old object (and old .dir) remotely.
+      writeFiles(repo.dir, { 'data/0/f0.bin': 'replaced\n' });
+      assert.equal(repo.dvc('add', 'data').code, 0);
+      assert.equal(repo.dvc('push').stdout, '2 files pushed\n');
+      s = repo.dvc('gc', '-w', '-c', '-f');
+      assert.equal(s.code, 0, s.stderr);
+      assert.match(s.stdout, /Removed 2 objects from remote\./);
+      const fs2 = await r.open(name);
+      try {
+        assert.equal((await collect(fs2.list('files/md5'))).length, 32);
+        for (const k of await collect(fs2.list(''))) await fs2.delete(k);
+      } finally {
+        await fs2.close();
+      }
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  test(`${kind}: wrong credentials and a missing bucket are one clean ERROR line`, { skip: typeof r.badOptions === 'string' ? r.badOptions : false }, () => {
+    const repo = makeRepo();
+    try {
+      writeFiles(repo.dir, { 'd/a.txt': 'a\n' });
+      assert.equal(repo.dvc('add', 'd').code, 0);
+      assert.equal(repo.dvc('remote', 'add', '-d', 'cloud', r.url(`e2e-bad-${randomBytes(3).toString('hex')}`)).code, 0);
+      for (const [k, v] of Object.entries(r.badOptions as Record<string, string>)) {
+        assert.equal(repo.dvc('remote', 'modify', '--local', 'cloud', k, v).code, 0);
+      }
+      let s = repo.dvc('push');
+      assert.equal(s.code, 1, s.stderr);
+      assert.ok(isCleanError(s), s.stderr);
+      assert.match(s.stderr, r.badMessage);
+      s = repo.dvc('status', '-c');
+      assert.notEqual(s.code, 0);
+      assert.ok(isCleanError(s), s.stderr);
+      assert.equal(repo.dvc('remote', 'add', '-f', '-d', 'cloud', r.missingUrl).code, 0);
+      for (const [k, v] of Object.entries(r.options)) assert.equal(repo.dvc('remote', 'modify', '--local', 'cloud', k, v).code, 0);
+      s = repo.dvc('push');
+      assert.equal(s.code, 1, s.stderr);
+      assert.ok(isCleanError(s), s.stderr);
+      assert.match(s.stderr, r.missingMessage ?? /does not exist/);
+    } finally {
+      repo.cleanup();
+    }
+  });
+}
