@@ -94,6 +94,12 @@ export class StateDb {
     }
   }
 
+  /** A state kept in memory only (for data outside any repository). */
+  static memory(): StateDb {
+    const Database = require('better-sqlite3') as typeof BetterSqlite3;
+    return new StateDb(new Database(':memory:'));
+  }
+
   /** The remembered md5 for `path` if inode, size and mtime still match. */
   get(path: string, st: FileStamp): string | undefined {
     const row = this.getStmt.get(path) as [number, number, number, string] | undefined;

@@ -3,11 +3,13 @@
  * ignore the output, and (for hardlink/symlink cache types) replace the workspace copy with links
  * to the cache.
  */
-import { existsSync, lstatSync, statSync } from 'node:fs';
-import { basename, relative, sep } from 'node:path';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { StateDb } from '../hash/state.js';
+import { applyCheckout, planCheckout } from '../index/checkout.js';
 import { DvcError, UnsafePathError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
-import { hashWorkspace, type WsObject } from '../index/workspace.js';
+import { hashWorkspace, type HashContext, type WsObject } from '../index/workspace.js';
 import { checkLink } from '../tree/walk.js';
 import { collectDvcFiles, repoPath } from './collect.js';
 import { withData, type DataContext, type ProgressSink } from './context.js';
@@ -136,6 +138,53 @@ export async function saveOutput(d: DataContext, abs: string, commit: boolean): 
     }
   }
   return ws;
+}
+
+/**
+ * `dvc add SRC -o OUT`: copies a file or folder from anywhere (outside the repository too) into
+ * the cache, checks it out at OUT inside the repository, and tracks OUT.
+ */
+export async function addTo(repo: Repo, src: string, out: string, opts: AddOptions = {}): Promise<AddedOutput> {
+  const srcAbs = resolve(src);
+  if (!existsSync(srcAbs)) throw new DvcError(`output '${src}' does not exist: [Errno 2] No such file or directory: '${srcAbs}'`);
+  const outAbs = repoPath(repo, out);
+  const rel = posix(relative(repo.root, outAbs));
+  if (rel === '' || rel.split('/')[0] === '.dvc' || rel.split('/')[0] === '.git') throw new UnsafePathError(`cannot add to '${out}'`);
+  if (existsSync(outAbs)) throw new DvcError(`'${out}' already exists`);
+  if (existsSync(DvcFile.pathFor(outAbs))) throw new DvcError(`'${out}.dvc' already exists`);
+  return repo.withLock(() =>
+    withData(
+      repo,
+      async (d) => {
+        // Hash + store the source with a throwaway state (it is not in this repository).
+        const state = StateDb.memory();
+        const ctx: HashContext = { ...d.hash, root: dirname(srcAbs), state, allowed: [srcAbs], ignore: undefined };
+        let ws: WsObject;
+        try {
+          ws = await hashWorkspace(ctx, srcAbs, d.store);
+        } finally {
+          state.close();
+        }
+        if (ws.kind === 'missing') throw new DvcError(`output '${src}' does not exist`);
+        if (ws.kind === 'dir') d.store.addBytes(ws.oid, ws.text);
+        const h = ws.kind === 'dir' ? { md5: ws.oid, size: ws.size, nfiles: ws.nfiles } : { md5: ws.md5, size: ws.size };
+        const dvcPath = DvcFile.pathFor(outAbs);
+        const file = DvcFile.create(repo.root, dvcPath, [{ abs: outAbs, ...h }]);
+        const plan = await planCheckout(d.hash, d.store, file.outs[0]!);
+        if (plan.unsaved.length || plan.missing.length) throw new DvcError(`cannot check out '${out}'`);
+        mkdirSync(dirname(outAbs), { recursive: true });
+        await applyCheckout(d.hash, d.store, plan, d.linkTypes);
+        file.write();
+        repo.scmContext.track(dvcPath);
+        if (repo.scm) {
+          const g = repo.scm.ignore(outAbs);
+          if (g) repo.scmContext.track(g);
+        }
+        return { dvcFile: dvcPath, out: outAbs, ...h };
+      },
+      { onProgress: opts.onProgress },
+    ),
+  );
 }
 
 function repo(d: DataContext): string {

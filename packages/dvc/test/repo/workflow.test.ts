@@ -174,4 +174,22 @@ describe('add / status / checkout / commit on a folder', () => {
       cleanup();
     }
   });
+
+  test('add SRC -o OUT copies external data in, caches and tracks it', () => {
+    const { dir, dvc, cleanup } = makeRepo();
+    try {
+      writeFiles(join(dir, '..'), { 'ext/a.txt': 'hello\n', 'ext/sub/b.txt': 'world\n' });
+      let r = dvc('add', '../ext', '-o', 'data/ext');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(join(dir, 'data/ext/sub/b.txt'), 'utf8'), 'world\n');
+      assert.match(readFileSync(join(dir, 'data/ext.dvc'), 'utf8'), /nfiles: 2\n  hash: md5\n  path: ext\n$/);
+      assert.equal(readFileSync(join(dir, 'data/.gitignore'), 'utf8'), '/ext\n');
+      assert.equal(dvc('status').stdout, 'Data and pipelines are up to date.\n');
+      r = dvc('add', '../ext', '-o', 'data/ext');
+      assert.equal(r.code, 1);
+      assert.equal(dvc('add', '../ext', '../ext', '-o', 'x').code, 254);
+    } finally {
+      cleanup();
+    }
+  });
 });
