@@ -52,6 +52,20 @@ describe('run folders vs Hydra 1.3.2', () => {
   }
 });
 
+describe('lightning-hydra-template --cfg output vs Hydra 1.3.2', () => {
+  const lhtPath = fileURLToPath(new URL('./fixtures/lht/configs', import.meta.url));
+  const stub = fileURLToPath(new URL('./fixtures/golden/stub', import.meta.url));
+  for (const g of runs.filter((r: any) => r.lht)) {
+    test(g.name, async () => {
+      process.env.PROJECT_ROOT = '/proj';
+      let out = '';
+      const argv = g.argv.map((a: string) => a.split(g.stub).join(stub));
+      await runHydra({ configPath: lhtPath, configName: 'train', jobName: 'train', argv, print: (s) => (out += s) }, () => assert.fail('must not run'));
+      assert.equal(normalize(out), normalize(g.stdout.split(g.stub).join(stub).split(g.cwd).join(process.cwd())));
+    });
+  }
+});
+
 describe('--cfg and --help output vs Hydra 1.3.2', () => {
   for (const g of runs.filter((r: any) => ['cfg_job', 'cfg_hydra', 'cfg_all_pkg', 'cfg_resolve', 'help'].includes(r.name))) {
     test(g.name, async () => {

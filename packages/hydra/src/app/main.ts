@@ -14,7 +14,7 @@ import { DictNode, ListNode, ValueNode, fromPlain, isContainer, type Node } from
 import { select, toContainer, toYaml, openDict, resolvedCopy } from '../omegaconf/omegaconf.js';
 import { wrap } from '../omegaconf/proxy.js';
 import { copyCache } from '../omegaconf/resolve.js';
-import { composeNodes, setHydraConfig, VERSION, type Composition, type RunMode } from '../compose/compose.js';
+import { composeNodes, setHydraConfig, linkHydraConfig, VERSION, type Composition, type RunMode } from '../compose/compose.js';
 import { dumpYaml } from '../omegaconf/yaml.js';
 import { instantiate } from '../instantiate.js';
 import { FLAGS_HELP, parseArgs, type HydraArgs } from './args.js';
@@ -87,6 +87,8 @@ function taskConfig(cfg: DictNode): DictNode {
   t.flags = { ...cfg.flags };
   t.delete('hydra');
   copyCache(cfg, t);
+  const h = cfg.get('hydra');
+  if (h) linkHydraConfig(t, h);
   return t;
 }
 

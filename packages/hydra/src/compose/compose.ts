@@ -39,6 +39,10 @@ export function setHydraConfig(hydra: Node | null): void {
 export function getHydraConfig(): Node | null {
   return currentHydra;
 }
+/** Lets `${hydra:...}` in a task config (the config without its `hydra` node) find that node. */
+export function linkHydraConfig(taskRoot: Node, hydra: Node): void {
+  hydraOfRoot.set(taskRoot, hydra);
+}
 
 function installHydraResolvers(): void {
   installDefaultResolvers();
