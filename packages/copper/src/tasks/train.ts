@@ -3,6 +3,8 @@
  * callbacks, loggers and trainer from the config, fit, then test with the best checkpoint.
  * Returns the metric named by `optimized_metric` (for hyperparameter search) and all metrics.
  */
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ImageFolderDataModule } from '../data/datamodule.js';
 import { CopperError } from '../utils/errors.js';
 import { buildAll, checkModelFitsData, formatMetrics, opt, plainCfg, recordHparams, seedEverything, type Cfg } from './common.js';
@@ -44,6 +46,17 @@ export async function train(cfg: Cfg): Promise<TaskResult> {
     }
     const metrics = { ...fitMetrics, ...testMetrics };
     const result: TaskResult = { metrics, bestCheckpoint: trainer.checkpointCallback?.bestModelPath || null };
+    const exportTo = opt(cfg, 'export_ckpt');
+    if (exportTo) {
+      const src = result.bestCheckpoint || trainer.checkpointCallback?.lastModelPath;
+      if (!src) throw new CopperError('export_ckpt is set but no checkpoint was saved (checkpointing disabled or fast_dev_run)');
+      const dst = resolve(String(exportTo));
+      const tmp = `${dst}.tmp-${process.pid}`;
+      mkdirSync(dirname(dst), { recursive: true });
+      copyFileSync(src, tmp);
+      renameSync(tmp, dst);
+      log.info(`Best checkpoint copied to ${dst}`);
+    }
     const om = opt(cfg, 'optimized_metric');
     if (om) {
       if (!(om in metrics)) throw new CopperError(`optimized_metric '${om}' was not logged (logged: ${Object.keys(metrics).join(', ')})`);
