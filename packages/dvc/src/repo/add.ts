@@ -64,6 +64,21 @@ export async function add(repo: Repo, targets: string[], opts: AddOptions = {}):
           if (seen.has(abss[i]!)) throw new DvcError(`'${targets[i]}' is given twice`);
           seen.add(abss[i]!);
         }
+        // Data git already tracks must leave git first (DVC: OutputAlreadyTrackedError).
+        if (repo.scm) {
+          for (let i = 0; i < abss.length; i++) {
+            if (await repo.scm.isTracked(abss[i]!)) {
+              const t = targets[i]!;
+              throw new DvcError(
+                `output '${t}' is already tracked by SCM (e.g. Git).\n` +
+                  `    You can remove it from Git, then add to DVC.\n` +
+                  `        To stop tracking from Git:\n` +
+                  `            git rm -r --cached '${t}'\n` +
+                  `            git commit -m "stop tracking ${t}"`,
+              );
+            }
+          }
+        }
         // Overlaps with outputs tracked by other .dvc files.
         const all = collectDvcFiles(repo, d.ignore);
         for (let i = 0; i < abss.length; i++) {

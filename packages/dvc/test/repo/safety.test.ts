@@ -13,6 +13,7 @@ import {
   chmodSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { isCleanError, makeRepo, spawnDvc, writeFiles } from './helpers.js';
 
 const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
@@ -47,6 +48,12 @@ describe('bad input: one ERROR line, non-zero exit, nothing lost', () => {
       assert.equal(existsSync(join(dir, '..', 'outside.txt.dvc')), false);
       r = dvc('add', '.dvc/config');
       assert.ok(isCleanError(r), r.stderr);
+      writeFileSync(join(dir, 'in-git.txt'), 'x');
+      spawnSync('git', ['add', 'in-git.txt'], { cwd: dir });
+      r = dvc('add', 'in-git.txt');
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^ERROR: output 'in-git.txt' is already tracked by SCM/);
+      assert.equal(existsSync(join(dir, 'in-git.txt.dvc')), false);
       r = dvc('checkout', 'no.dvc');
       assert.equal(r.code, 255);
       assert.equal(r.stderr, `ERROR: Did you mean \`git checkout no.dvc\`?: '${join(dir, 'no.dvc')}' does not exist\n`);
