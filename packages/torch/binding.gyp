@@ -7,7 +7,8 @@
         "src/native/tensor.cc",
         "src/native/ops.cc",
         "src/native/nn.cc",
-        "src/native/serialize.cc"
+        "src/native/serialize.cc",
+        "src/native/dispatch.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -22,6 +22,7 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export { save, load, serialize, deserialize, type Saveable, type Loaded } from './serialize.js';
 export * as autograd from './autograd.js';
+export * as ops from './ops.js';
 
 /** Seeds libtorch's random generator (torch.manual_seed). */
 export function manualSeed(seed: number): void {

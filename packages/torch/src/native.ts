@@ -159,6 +159,7 @@ export interface Native {
   adamStep(ps: H[], gs: H[], m: H[], v: H[], vmax: H[] | null, step: Num, lr: Num, b1: Num, b2: Num, eps: Num, wd: Num, decoupled: boolean, amsgrad: boolean): void;
   sgdStep(ps: H[], gs: H[], bufs: H[] | null, lr: Num, momentum: Num, dampening: Num, wd: Num, nesterov: boolean, first: boolean): void;
 
+  callOp(name: string, overload: string, args: unknown[]): unknown;
   pickleSave(value: unknown): Buffer;
   pickleLoad(data: Uint8Array): unknown;
 }

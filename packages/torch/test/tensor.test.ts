@@ -236,3 +236,27 @@ describe('devices', () => {
     }
   });
 });
+
+describe('torch.ops: any ATen operator by name', () => {
+  test('calls operators with schema-converted arguments and defaults', () => {
+    const x = torch.tensor([[1, 2], [3, 4]]);
+    assert.deepEqual((torch.ops.call('aten::cumsum', x, 0) as torch.Tensor).tolist(), [[1, 2], [4, 6]]);
+    assert.deepEqual((torch.ops.call('diag', torch.tensor([1, 2])) as torch.Tensor).tolist(), [[1, 0], [0, 2]]);
+    assert.deepEqual((torch.ops.call('aten::sum.dim_IntList', x, [1], true) as torch.Tensor).tolist(), [[3], [7]]);
+    const [vals, idx] = torch.ops.call('aten::kthvalue', torch.tensor([3, 1, 2]), 2) as torch.Tensor[];
+    assert.equal(vals!.item(), 2);
+    assert.equal(idx!.item(), 2);
+    const parts = torch.ops.call('aten::unbind.int', x, 1) as torch.Tensor[];
+    assert.deepEqual(parts.map((p) => p.tolist()), [[1, 3], [2, 4]]);
+    assert.equal(torch.ops.call('aten::is_nonzero', torch.tensor([1])), true);
+    // gradients flow through dispatched ops
+    const w = torch.tensor([1, 2, 3], { requiresGrad: true });
+    (torch.ops.call('aten::logcumsumexp', w, 0) as torch.Tensor).sum().backward();
+    assert.equal(w.grad!.shape[0], 3);
+  });
+  test('reports unknown operators and bad arguments', () => {
+    assert.throws(() => torch.ops.call('aten::no_such_op', torch.ones(1)), /no operator aten::no_such_op/);
+    assert.throws(() => torch.ops.call('aten::cumsum', torch.ones(1)), /missing argument 'dim'/);
+    assert.throws(() => torch.ops.call('aten::cumsum', torch.ones(1), 'x'), /argument 'dim' must be an integer/);
+  });
+});

@@ -53,6 +53,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ct::InitOps(env, exports);
   ct::InitNN(env, exports);
   ct::InitSerialize(env, exports);
+  ct::InitDispatch(env, exports);
   return exports;
 }
 

@@ -110,5 +110,6 @@ void InitTensor(Napi::Env env, Napi::Object exports);
 void InitOps(Napi::Env env, Napi::Object exports);
 void InitNN(Napi::Env env, Napi::Object exports);
 void InitSerialize(Napi::Env env, Napi::Object exports);
+void InitDispatch(Napi::Env env, Napi::Object exports);
 
 }  // namespace ct
