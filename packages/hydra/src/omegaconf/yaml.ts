@@ -86,9 +86,16 @@ export function loadYaml(text: string, opts: LoadOptions = {}): Node {
     throw new ConfigLoadError(`Invalid YAML${where}${at}: ${e.message.split('\n')[0]}`);
   }
   if (doc.contents === null) return new DictNode();
+  let count = 0;
+  const aliasTargets = new Map<unknown, unknown>();
+  const resolveAlias = (a: { resolve(d: Document.Parsed): unknown }) => {
+    if (!aliasTargets.has(a)) aliasTargets.set(a, a.resolve(doc));
+    return aliasTargets.get(a);
+  };
   const convert = (n: unknown, depth: number): Node => {
     if (depth > 200) throw new ConfigLoadError(`Invalid YAML${where}: nesting too deep`);
-    if (isAlias(n)) return convert(n.resolve(doc), depth + 1);
+    if (++count > 200_000) throw new ConfigLoadError(`Invalid YAML${where}: aliases expand to more than 200000 nodes`);
+    if (isAlias(n)) return convert(resolveAlias(n), depth + 1);
     if (isMap(n)) {
       const d = new DictNode();
       const merged: Array<[string, Node]> = [];
@@ -96,8 +103,8 @@ export function loadYaml(text: string, opts: LoadOptions = {}): Node {
         if (!isPair(p)) continue;
         const k = p.key;
         if (isScalar(k) && k.type === 'PLAIN' && k.value === '<<') {
-          const src = isAlias(p.value) ? p.value.resolve(doc) : p.value;
-          const list = isSeq(src) ? src.items.map((x) => (isAlias(x) ? x.resolve(doc) : x)) : [src];
+          const src = isAlias(p.value) ? resolveAlias(p.value) : p.value;
+          const list = isSeq(src) ? src.items.map((x) => (isAlias(x) ? resolveAlias(x) : x)) : [src];
           for (const m of list.reverse()) {
             const mn = convert(m, depth + 1);
             if (!(mn instanceof DictNode)) throw new ConfigLoadError(`Invalid YAML${where}: expected a mapping for merging (<<)`);

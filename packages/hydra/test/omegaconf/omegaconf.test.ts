@@ -56,6 +56,9 @@ describe('YAML like OmegaConf (YAML 1.1 via PyYAML)', () => {
     assert.deepEqual(toContainer(loadYaml('base: &b {x: 1, y: 2}\nchild:\n  <<: *b\n  y: 3\n')), { base: { x: 1, y: 2 }, child: { x: 1, y: 3 } });
     assert.throws(() => loadYaml('a: 1\na: 2\n', { filename: 'dup.yaml' }), (e: Error) => e instanceof ConfigLoadError && /dup\.yaml/.test(e.message));
     assert.throws(() => loadYaml('a: [1\n'), ConfigLoadError);
+    let bomb = 'a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
+    for (let i = 1; i < 9; i++) bomb += `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]\n`;
+    assert.throws(() => loadYaml(bomb), /aliases expand to more than 200000 nodes/);
   });
 });
 
