@@ -18,6 +18,7 @@ import {
   createReadStream,
   createWriteStream,
   mkdirSync,
+  readdirSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -90,8 +91,36 @@ function isNotSupported(e: unknown): boolean {
   return (e as { code?: string })?.code === 'ENOTSUP';
 }
 
+/** Every oid in a local folder with DVC's layout (256 readdirs, no per-file work). */
+function listLocalOids(root: string): Set<string> {
+  const have = new Set<string>();
+  const base = join(root, FILES_PREFIX);
+  let prefixes: string[];
+  try {
+    prefixes = readdirSync(base);
+  } catch {
+    return have;
+  }
+  for (const p of prefixes) {
+    if (p.length !== 2 || !/^[0-9a-f]{2}$/.test(p)) continue;
+    let names: string[];
+    try {
+      names = readdirSync(join(base, p));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      // Temp files (`<name>.<hex>.tmp`) are longer than any object name.
+      if (n.length === 30 || (n.length === 34 && n.endsWith('.dir'))) have.add(p + n);
+    }
+  }
+  return have;
+}
+
 /** Every oid on the remote (by listing `files/md5`). Throws ENOTSUP when the kind cannot list. */
 export async function listRemote(fs: FileSystem, prefix = FILES_PREFIX): Promise<Set<string>> {
+  const local = localRoot(fs);
+  if (local && prefix === FILES_PREFIX) return listLocalOids(local);
   const have = new Set<string>();
   for await (const p of fs.list(prefix)) {
     const oid = pathToOid(p);
@@ -115,6 +144,11 @@ export async function remoteHas(fs: FileSystem, oids: string[], jobs: number): P
     return have;
   };
   if (unique.length <= 32) return query();
+  const local = localRoot(fs);
+  if (local) {
+    const all = listLocalOids(local);
+    return new Set(unique.filter((o) => all.has(o)));
+  }
   try {
     const sample = unique[0]!.slice(0, 2);
     let n = 0;
