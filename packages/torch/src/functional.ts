@@ -150,6 +150,14 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   return new Tensor(native.dropout(x.handle, p, training, false));
 }
 
+// JS numbers make float tensors by default, so class labels built with tensor([...]) arrive as
+// floats: say so instead of libtorch's message about class probabilities.
+function checkClassTarget(fn: string, input: Tensor, target: Tensor): void {
+  if (target.isFloatingPoint && target.ndim === input.ndim - 1) {
+    throw new TypeError(`${fn}: class-index targets must be int64, got ${target.dtype} (create them with { dtype: 'int64' } or call .long())`);
+  }
+}
+
 export interface CrossEntropyOptions {
   weight?: Tensor | null;
   reduction?: Reduction;
@@ -158,9 +166,11 @@ export interface CrossEntropyOptions {
 }
 /** Cross entropy of logits (N, C, ...) against int64 class indices (N, ...) or class probabilities. */
 export function crossEntropy(input: Tensor, target: Tensor, opts: CrossEntropyOptions = {}): Tensor {
+  checkClassTarget('crossEntropy', input, target);
   return new Tensor(native.crossEntropy(input.handle, target.handle, h(opts.weight), opts.reduction ?? 'mean', opts.ignoreIndex ?? -100, opts.labelSmoothing ?? 0));
 }
 export function nllLoss(input: Tensor, target: Tensor, opts: Omit<CrossEntropyOptions, 'labelSmoothing'> = {}): Tensor {
+  checkClassTarget('nllLoss', input, target);
   return new Tensor(native.nllLoss(input.handle, target.handle, h(opts.weight), opts.reduction ?? 'mean', opts.ignoreIndex ?? -100));
 }
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {

@@ -147,7 +147,8 @@ describe('errors are catchable JS errors with libtorch messages', () => {
     assert.throws(() => torch.ones([6]).view(4), /shape '\[4\]' is invalid for input of size 6/);
   });
   test('wrong dtype', () => {
-    assert.throws(() => torch.F.crossEntropy(torch.ones([2, 3]), torch.tensor([0.5, 1])), /expected scalar type Long but found Float|Expected floating point type for target with class probabilities/);
+    assert.throws(() => torch.F.crossEntropy(torch.ones([2, 3]), torch.tensor([0, 1])), /crossEntropy: class-index targets must be int64, got float32/);
+    assert.throws(() => torch.F.nllLoss(torch.ones([2, 3]), torch.tensor([0, 1], { dtype: 'int32' })), /expected scalar type Long but found Int/);
     assert.throws(() => torch.F.embedding(torch.tensor([0.5]), torch.ones([3, 2])), /Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int/);
     assert.throws(() => torch.zeros([2], { dtype: 'nope' as torch.DType }), /unknown dtype 'nope'/);
   });
