@@ -261,3 +261,15 @@ describe('torch.ops: any ATen operator by name', () => {
     assert.throws(() => torch.ops.call('aten::cumsum', torch.ones(1), 'x'), /argument 'dim' must be an integer/);
   });
 });
+
+describe('runtime settings', () => {
+  test('setNumThreads / getNumThreads / libtorchVersion', () => {
+    const n = torch.getNumThreads();
+    torch.setNumThreads(1);
+    assert.equal(torch.getNumThreads(), 1);
+    torch.setNumThreads(n);
+    assert.equal(torch.getNumThreads(), n);
+    assert.throws(() => torch.setNumThreads(0), /positive integer/);
+    assert.match(torch.libtorchVersion, /^\d+\.\d+\.\d+$/);
+  });
+});
