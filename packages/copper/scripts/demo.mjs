@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+// The brief's walkthrough with the training template, in a scratch folder:
+// synthetic Cat/Dog JPEGs -> git + dvc init -> dvc add data -> dvc remote add -d local -> dvc push
+// -> copper_train (short real training) -> copper_infer on one image.
+// `--keep` leaves the folder; the coordinator's root `npm run demo` may call this script.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bins = {
+  dvc: join(pkg, '..', 'dvc', 'dist', 'cli', 'main.js'),
+  copper_data: join(pkg, 'dist', 'cli', 'data.js'),
+  copper_train: join(pkg, 'dist', 'cli', 'train.js'),
+  copper_infer: join(pkg, 'dist', 'cli', 'infer.js'),
+};
+const keep = process.argv.includes('--keep');
+const work = mkdtempSync(join(tmpdir(), 'copper-template-demo-'));
+const repo = join(work, 'project');
+mkdirSync(repo);
+
+function sh(cmd, args, opts = {}) {
+  console.log(`$ ${[cmd, ...args].join(' ')}`);
+  const bin = bins[cmd];
+  const r = spawnSync(bin ? process.execPath : cmd, bin ? [bin, ...args] : args, {
+    cwd: repo,
+    stdio: 'inherit',
+    env: { ...process.env, GIT_AUTHOR_NAME: 'demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'demo', GIT_COMMITTER_EMAIL: 'demo@example.com' },
+  });
+  if (r.status !== 0 && !opts.optional) {
+    console.error(`demo: step failed (exit ${r.status}): ${cmd} ${args.join(' ')}`);
+    process.exit(1);
+  }
+  return r.status;
+}
+
+try {
+  sh('copper_data', ['data/PetImages', '--per-class', '60', '--size', '48']);
+  sh('git', ['init', '-q']);
+  sh('dvc', ['init', '-q']);
+  sh('dvc', ['add', 'data']);
+  sh('dvc', ['remote', 'add', '-d', 'local', join(work, 'remote')]);
+  sh('dvc', ['push', '-r', 'local']);
+  sh('git', ['add', 'data.dvc', '.gitignore', '.dvc/config']);
+  sh('git', ['commit', '-qm', 'track the PetImages data with DVC']);
+  sh('copper_train', [
+    'experiment=cat_dog',
+    'data.image_size=32',
+    'data.num_workers=2',
+    'trainer.max_epochs=5',
+    'export_ckpt=model.ckpt',
+  ]);
+  // configs/infer.yaml: img_path defaults to data/PetImages/Cat/Cat_0000.jpg, ckpt_path to model.ckpt
+  sh('copper_infer', []);
+  sh('copper_infer', ['img_path=data/PetImages/Dog/Dog_0005.jpg']);
+} finally {
+  if (keep) console.log(`(kept ${work})`);
+  else rmSync(work, { recursive: true, force: true });
+}
