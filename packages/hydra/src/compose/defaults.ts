@@ -511,6 +511,9 @@ class Builder {
     if (parent.name() === null && !(parent instanceof GroupDefault && parent.isOptions())) return root;
     if (this.checkMissing(parent)) return root;
     const path = parent.configPath();
+    const chain: string[] = [];
+    for (let t: TreeNode | null = root.parent; t; t = t.parent) if (!t.node.isVirtual()) chain.unshift(t.node.configPath());
+    if (chain.includes(path)) throw new ConfigCompositionError(`Circular defaults list: ${[...chain.slice(chain.indexOf(path)), path].join(' -> ')}`);
     const loaded = this.loadOrNull(parent);
     if (!loaded) {
       if (parent.isOptional()) {

@@ -43,6 +43,11 @@ describe('nested defaults lists', () => {
     assert.equal(select(composeNodes({ configDir, configName: 'override_hydra', overrides: ['hydra/job_logging=disabled'] }).cfg, 'hydra.job_logging.root.level'), 'ERROR');
   });
 
+  test('a circular defaults list is an error, not a hang', () => {
+    const loops = fileURLToPath(new URL('../fixtures/loops', import.meta.url));
+    assert.throws(() => compose({ configDir: loops, configName: 'loop_top' }), /Circular defaults list: loop\/b -> loop\/c -> loop\/b/);
+  });
+
   test('+group=option for a group already in the list is an error', () => {
     assert.throws(() => plain('config', ['+db=postgresql']), /Multiple values for db/);
   });
