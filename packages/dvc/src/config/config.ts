@@ -289,7 +289,14 @@ export class Config {
       for (const [obj, key] of pathFields(resolvedConf)) obj[key] = resolveFromFile(dir, obj[key]);
       Config.validate(mergeConfig(this.loadToLevel(lvl), resolvedConf));
     }
-    writeConfigFile(file, writeIni(packNamed(conf)));
+    let text: string;
+    try {
+      text = writeIni(packNamed(conf));
+    } catch (e) {
+      if (e instanceof IniError) throw new ConfigError(e.message);
+      throw e;
+    }
+    writeConfigFile(file, text);
     this.load(validate);
     return result;
   }

@@ -59,6 +59,10 @@ describe('dvc config', () => {
     const badName = s.dvc(['config', 'autostage', 'true']);
     assert.equal(badName.code, 254);
     assert.ok(isOneLineError(badName.stderr), badName.stderr);
+    const unquotable = s.dvc(['config', 'core.remote', `a'''b"""c`]);
+    assert.equal(unquotable.code, 251);
+    assert.ok(isOneLineError(unquotable.stderr), unquotable.stderr);
+    assert.match(unquotable.stderr, /cannot be safely quoted/);
     assert.equal(s.config(), before);
     assert.equal(s.dvc(['config']).code, 1);
     assert.equal(s.dvc(['config', '-l', 'core.remote']).code, 1);
