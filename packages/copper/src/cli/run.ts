@@ -15,7 +15,7 @@ function oneLine(s: string): string {
 
 export async function runApp<T>(configName: string, task: TaskFunction<T>, argv = process.argv.slice(2)): Promise<unknown> {
   try {
-    const r = await runHydra<T>({ configPath: CONFIG_DIR, configName, argv, jobName: configName }, task);
+    const r = await runHydra<T>({ configPath: CONFIG_DIR, configName, argv, jobName: `copper_${configName}` }, task);
     if (r.mode === 'MULTIRUN') return r.jobs.map((j) => j.returnValue);
     return r.jobs[0]?.returnValue;
   } catch (e) {

@@ -1,6 +1,6 @@
 /** Shared by the train/eval tasks: seeding, instantiating the config's objects, metric output. */
 import * as torch from '@copper/torch';
-import { instantiate, toContainer, getLogger, type Logger } from '@copper/hydra';
+import { instantiate, toContainer, toYaml, getLogger, type Logger } from '@copper/hydra';
 import { ImageFolderDataModule } from '../data/datamodule.js';
 import { LightningModule } from '../models/lightning-module.js';
 import { Trainer } from '../trainer/trainer.js';
@@ -69,6 +69,9 @@ export interface Built {
 export function buildAll(cfg: Cfg, task: string): Built {
   registerCopperTargets();
   const log = getLogger(`copper.${task}`);
+  const extras = opt(cfg, 'extras');
+  if (opt(extras, 'print_config')) log.info(`Config:\n${toYaml(cfg as never, { resolve: true })}`);
+  if (opt(extras, 'enforce_tags') && task === 'train' && !(plainCfg(opt(cfg, 'tags')) ?? []).length) log.warning('No tags given in the config (tags=[...])');
   if (!opt(cfg, 'data')) throw new CopperError('the config has no `data` section (choose one: data=cat_dog)');
   if (!opt(cfg, 'model')) throw new CopperError('the config has no `model` section (choose one: model=simple_cnn)');
   if (!opt(cfg, 'trainer')) throw new CopperError('the config has no `trainer` section (choose one: trainer=default)');
