@@ -6,8 +6,10 @@ namespace ct {
 int64_t g_live = 0;
 static constexpr int64_t kReportBytes = 16384;
 
-static void Finalize(Napi::Env env, Holder* h) {
-  Release(env, h);
+// A plain C finalizer (not node-addon-api's wrapper, which allocates per handle).
+static void Finalize(napi_env env, void* data, void* /*hint*/) {
+  auto* h = static_cast<Holder*>(data);
+  Release(Napi::Env(env), h);
   delete h;
 }
 
@@ -37,7 +39,14 @@ Napi::Value Wrap(Napi::Env env, at::Tensor t) {
   }
   h->t = std::move(t);
   if (h->t.defined()) g_live++;
-  return Napi::External<Holder>::New(env, h, Finalize);
+  napi_value out;
+  napi_status st = napi_create_external(env, h, Finalize, nullptr, &out);
+  if (st != napi_ok) {
+    Release(env, h);
+    delete h;
+    NAPI_THROW_IF_FAILED(env, st, Napi::Value());
+  }
+  return Napi::Value(env, out);
 }
 
 std::string CleanMessage(const char* what) {
