@@ -77,7 +77,7 @@ export function wrap<T = Record<string, any>>(node: ContainerNode): T {
       }
       if (node.getFlag('struct')) {
         const full = node.fullKey() ? `${node.fullKey()}.${prop}` : prop;
-        throw new ConfigKeyError(`Key '${prop}' is not in struct (full key: ${full})`);
+        throw new ConfigKeyError(`Key '${prop}' is not in struct (full key: ${full}): check the spelling, or add it with +${full}=... on the command line`);
       }
       return undefined;
     },

@@ -240,7 +240,7 @@ function evalInterp(i: Interp, at: Node, memo: Set<Node>): Node {
       throw e;
     }
     if (!target) {
-      throw new InterpolationKeyError(`Interpolation key '${key}' not found (at '${at.fullKey()}': ${String((at as ValueNode).value)})`);
+      throw new InterpolationKeyError(`Interpolation key '${key}' not found (at '${at.fullKey()}': ${String((at as ValueNode).value)}): fix the key or add it to the config`);
     }
     if (isInterpolationNode(target)) target = resolveNode(target as ValueNode, memo);
     if (isMissingNode(target)) {
