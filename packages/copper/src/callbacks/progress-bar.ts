@@ -16,6 +16,8 @@ export interface ProgressBarOptions {
 }
 
 export class ProgressBar extends Callback {
+  /** Set by the CLIs' -q/--quiet. */
+  static quiet = false;
   private readonly stream: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   private readonly refresh: number;
   private readonly force: boolean;
@@ -30,7 +32,7 @@ export class ProgressBar extends Callback {
   }
 
   enabled(trainer: Trainer): boolean {
-    return trainer.progressEnabled && (this.force || this.stream.isTTY === true);
+    return trainer.progressEnabled && !ProgressBar.quiet && (this.force || this.stream.isTTY === true);
   }
 
   private draw(trainer: Trainer, label: string, i: number, n: number, metrics: Record<string, number>): void {

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { runHydra, HydraError, type TaskFunction } from '@copper/hydra';
 import { CopperError } from '../utils/errors.js';
+import { ProgressBar } from '../callbacks/progress-bar.js';
 
 export const CONFIG_DIR = fileURLToPath(new URL('../../configs', import.meta.url));
 
@@ -14,8 +15,14 @@ function oneLine(s: string): string {
 }
 
 export async function runApp<T>(configName: string, task: TaskFunction<T>, argv = process.argv.slice(2)): Promise<unknown> {
+  // -q/--quiet: no console logging and no progress bar (log files are still written)
+  const quiet = argv.includes('-q') || argv.includes('--quiet');
+  if (quiet) {
+    argv = argv.filter((a) => a !== '-q' && a !== '--quiet');
+    ProgressBar.quiet = true;
+  }
   try {
-    const r = await runHydra<T>({ configPath: CONFIG_DIR, configName, argv, jobName: `copper_${configName}` }, task);
+    const r = await runHydra<T>({ configPath: CONFIG_DIR, configName, argv, jobName: `copper_${configName}`, quiet }, task);
     if (r.mode === 'MULTIRUN') return r.jobs.map((j) => j.returnValue);
     return r.jobs[0]?.returnValue;
   } catch (e) {
