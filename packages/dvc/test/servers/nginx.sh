@@ -4,7 +4,8 @@
 # :8080  plain HTTP remote: GET/HEAD, PUT, POST (proxied to itself as PUT: nginx DAV takes PUT only), DELETE
 # :8081  WebDAV (DAV + dav-ext: PROPFIND/MKCOL/MOVE/COPY) with basic auth
 # Writes the endpoints to $COPPER_SERVERS_DIR/nginx.json (default /tmp/copper-test-servers).
-# Ports can be moved with COPPER_NGINX_HTTP_PORT / COPPER_NGINX_DAV_PORT.
+# Ports can be moved with COPPER_NGINX_HTTP_PORT / COPPER_NGINX_DAV_PORT. Exit 3 from start: nginx-extras
+# (nginx + the dav-ext module) is not installed.
 set -euo pipefail
 BASE="${COPPER_SERVERS_DIR:-/tmp/copper-test-servers}"
 RUN="$BASE/nginx"
@@ -20,8 +21,8 @@ running() { [ -f "$RUN/nginx.pid" ] && kill -0 "$(cat "$RUN/nginx.pid")" 2>/dev/
 
 start() {
   if running; then echo "nginx: already running (pid $(cat "$RUN/nginx.pid"))"; return 0; fi
-  if [ ! -x "$NGINX" ]; then echo "nginx: not installed (apt-get install nginx-extras)" >&2; return 1; fi
-  if [ ! -f "$MODULE" ]; then echo "nginx: dav-ext module missing (apt-get install nginx-extras)" >&2; return 1; fi
+  if [ ! -x "$NGINX" ]; then echo "nginx: not installed (apt-get install nginx-extras)" >&2; exit 3; fi
+  if [ ! -f "$MODULE" ]; then echo "nginx: dav-ext module missing (apt-get install nginx-extras)" >&2; exit 3; fi
   rm -rf "$RUN"
   mkdir -p "$RUN"/{body,proxy,fcgi,uwsgi,scgi} "$RUN/data/http" "$RUN/data/dav"
   printf '%s:{PLAIN}%s\n' "$USER_NAME" "$PASSWORD" > "$RUN/htpasswd"
