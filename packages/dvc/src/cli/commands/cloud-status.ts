@@ -1,6 +1,6 @@
 /** `dvc status -c [-r NAME]`: wired from status.ts (not a command of its own). */
 import type { Output } from '../output.js';
-import { toSyncOptions, wrapSyncError, type SyncCliOptions } from './push.js';
+import { toSyncOptions, type SyncCliOptions } from './push.js';
 
 export async function cloudStatusAction(targets: string[], opts: SyncCliOptions & { json?: boolean }, out: Output): Promise<void> {
   const { Repo } = await import('../../repo/repo.js');
@@ -11,7 +11,11 @@ export async function cloudStatusAction(targets: string[], opts: SyncCliOptions 
     r = await cloudStatus(repo, targets, await toSyncOptions(opts));
   } catch (e) {
     const { NoRemoteError } = await import('../../config/config.js');
-    if (e instanceof NoRemoteError) return wrapSyncError('failed to compare with the remote', e);
+    // DVC: `ERROR: config file error: no remote specified ...`, exit 1.
+    if (e instanceof NoRemoteError) {
+      const { DvcError } = await import('../../errors.js');
+      throw new DvcError(`config file error: ${e.reason}`);
+    }
     throw e;
   }
   if (opts.json) {
