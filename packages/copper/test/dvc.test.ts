@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import * as dvc from '@copper/dvc';
 import { parse } from 'yaml';
-import { hydraRun, makeData, scratch, smallRun } from './helpers.js';
+import { hydraRun, makeData, scratch, smallRun, PKG_DIR } from './helpers.js';
 import { train } from '../src/tasks/train.js';
 import { loadCheckpoint } from '../src/trainer/checkpoint.js';
 import { syncData, dvcFileFor } from '../src/data/dvc-sync.js';
@@ -85,6 +85,18 @@ describe('DVC-tracked data', () => {
     assert.equal(r.jobs[0]!.returnValue, true);
     assert.equal(readdirSync(join(dir, 'data', 'PetImages', 'Dog')).length, 12, 'v1 has 12 dogs');
     assert.ok(!existsSync(join(dir, 'data', 'PetImages', 'Dog', 'Dog_new_0.jpg')));
+  });
+
+  test('data missing from workspace and cache is pulled from the default remote (when @copper/dvc has pull)', { skip: typeof (dvc as Record<string, unknown>).pull !== 'function' && '@copper/dvc does not export pull yet' }, async () => {
+    const cliPath = join(PKG_DIR, '..', 'dvc', 'dist', 'cli', 'main.js');
+    execFileSync(process.execPath, [cliPath, 'remote', 'add', '-d', 'local', join(dir, 'remote')], { cwd: dir });
+    execFileSync(process.execPath, [cliPath, 'push', '-q'], { cwd: dir });
+    rmSync(join(dir, 'data'), { recursive: true });
+    rmSync(join(dir, '.dvc', 'cache'), { recursive: true });
+    const v = await syncData(join(dir, 'data', 'PetImages'));
+    assert.equal(v!.action, 'pulled');
+    assert.equal(readdirSync(join(dir, 'data', 'PetImages', 'Cat')).length, 12);
+    execFileSync(process.execPath, [cliPath, 'remote', 'remove', 'local'], { cwd: dir });
   });
 
   test('data missing from workspace and cache: a clear error asking for dvc pull', async () => {

@@ -37,6 +37,25 @@ function message(e: unknown): string {
   return String((e as Error).message ?? e).split('\n')[0]!;
 }
 
+type PullFn = (repo: dvc.Repo, targets: string[], opts?: { force?: boolean }) => Promise<unknown>;
+
+/**
+ * `dvc pull` of the .dvc file from the default remote, when @copper/dvc has pull and a remote is
+ * configured: true when done, else a short reason.
+ */
+async function tryPull(repo: dvc.Repo, dvcFile: string, log: (m: string) => void): Promise<true | string> {
+  const pull = (dvc as unknown as { pull?: PullFn }).pull;
+  if (typeof pull !== 'function') return 'this @copper/dvc has no pull';
+  log(`pulling ${dvcFile} from the DVC remote`);
+  try {
+    await pull(repo, [dvcFile], {});
+    return true;
+  } catch (e) {
+    if (e instanceof dvc.CheckoutUnsavedError) throw e;
+    return message(e);
+  }
+}
+
 export async function syncData(dataDir: string, log: (m: string) => void = () => {}): Promise<DataVersionInfo | null> {
   const dvcFile = dvcFileFor(dataDir);
   if (!dvcFile) return null;
@@ -53,11 +72,14 @@ export async function syncData(dataDir: string, log: (m: string) => void = () =>
     const states = Object.values(report).flatMap((groups) => groups.flatMap((g) => Object.values(g['changed outs'])));
     const present = existsSync(dataDir) && existsSync(tracked);
     if (states.includes('not in cache')) {
-      if (!present) {
-        throw new CopperError(`data folder ${dataDir} is missing and its files are not in the DVC cache: run \`dvc pull\` first`);
+      const pulled = await tryPull(repo, dvcFile, log);
+      if (pulled === true) action = 'pulled';
+      else if (!present) {
+        throw new CopperError(`data folder ${dataDir} is missing and its files are not in the DVC cache: run \`dvc pull\` first${pulled ? ` (${pulled})` : ''}`);
+      } else {
+        log(`data ${dataDir}: not all of it is in the DVC cache${pulled ? ` and pull failed (${pulled})` : ''}; using the files in the workspace`);
+        action = 'not in cache';
       }
-      log(`data ${dataDir}: not all of it is in the DVC cache; using the files in the workspace`);
-      action = 'not in cache';
     } else if (states.includes('deleted') || states.includes('modified')) {
       log(`data ${tracked} is ${present ? 'out of date' : 'missing'}: checking it out from the DVC cache (${dvcFile})`);
       await dvc.checkout(repo, [dvcFile], {});
