@@ -389,8 +389,6 @@ async function multirun<T>(
   }
 
   const jobLists = basicSweepJobs(taskOverrides, paramStrings, (g) => master.repo.groupOptions(g));
-  const maxBatch = select(cfg, 'hydra.sweeper.max_batch_size');
-  void maxBatch;
   hydraLog.info(`Launching ${jobLists.length} jobs locally`);
   for (let i = 0; i < jobLists.length; i++) {
     hydraLog.info(`\t#${i} : ${jobLists[i]!.join(' ')}`);

@@ -11,31 +11,30 @@ import { pyFloatRepr } from '../omegaconf/nodes.js';
 
 /** `key=value` strings for each job of a basic sweep. */
 export function basicSweepJobs(overrides: Override[], params: Record<string, string> | null, groupOptions: (group: string) => string[]): string[][] {
-  const lists: string[][] = [];
+  // hydra.sweeper.params first, then the command line; a later entry for the same key replaces
+  // the earlier one in its place (Hydra's OrderedDict)
   const all: Override[] = [];
   if (params) for (const [k, v] of Object.entries(params)) all.push(parseOverride(`${k}=${v}`));
-  // command line entries win over params with the same key
-  const cliKeys = new Set(overrides.map((o) => o.keyElement()));
-  const merged = [...all.filter((o) => !cliKeys.has(o.keyElement())), ...overrides];
-  for (const o of merged) {
+  all.push(...overrides);
+  const byKey = new Map<string, string[]>();
+  for (const o of all) {
     const key = o.keyElement();
     if (o.isSweep()) {
       if (o.isIntervalSweep()) {
         throw new HydraError(`The basic sweeper does not support interval sweeps ('${o.inputLine}'): use choice() or range(), or a search sweeper (hydra/sweeper=optuna)`);
       }
-      const vals = o.sweepStrings(() => groupOptions(o.keyOrGroup));
-      lists.push(vals.map((v) => `${key}=${v}`));
+      byKey.set(key, o.sweepStrings(() => groupOptions(o.keyOrGroup)).map((v) => `${key}=${v}`));
     } else {
-      lists.push([o.valueType === null ? key : `${key}=${o.valueString()}`]);
+      byKey.set(key, [o.valueType === null ? key : `${key}=${o.valueString()}`]);
     }
   }
   let jobs: string[][] = [[]];
-  for (const l of lists) {
+  for (const l of byKey.values()) {
     const next: string[][] = [];
     for (const j of jobs) for (const v of l) next.push([...j, v]);
     jobs = next;
   }
-  return lists.length ? jobs : [[]];
+  return jobs;
 }
 
 /** Deterministic PRNG (mulberry32) so a seeded search repeats. */
