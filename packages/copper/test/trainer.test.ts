@@ -148,3 +148,55 @@ describe('Trainer', () => {
     assert.equal(chunks.length, 0, 'enable_progress_bar=false');
   });
 });
+
+describe('Trainer determinism and memory', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let root: string;
+  before(() => {
+    ({ dir, cleanup } = scratch());
+    root = makeData(dir, 16);
+  });
+  after(() => cleanup());
+  const dm = (workers = 0) => new ImageFolderDataModule({ data_dir: root, image_size: 16, batch_size: 8, num_workers: workers, train_val_test_split: [0.5, 0.25, 0.25], seed: 9 });
+
+  test('the same seed gives the same run, with or without loader workers', async () => {
+    const runOnce = async (workers: number) => {
+      torch.manualSeed(123);
+      const t = new Trainer({ max_epochs: 2, deterministic: true, info: () => {} });
+      const m = model();
+      const d = dm(workers);
+      await t.fit(m, d);
+      await d.teardown();
+      return { metrics: { ...t.callbackMetrics }, weights: Array.from(m.net.parameters()[0]!.toArray() as Float32Array) };
+    };
+    const a = await runOnce(0);
+    const b = await runOnce(2);
+    assert.deepEqual(b.metrics, a.metrics);
+    assert.deepEqual(b.weights, a.weights);
+  });
+
+  test('no tensors leak across epochs', async () => {
+    const m = model();
+    const t1 = new Trainer({ max_epochs: 1, info: () => {} });
+    await t1.fit(m, dm());
+    const base = torch.liveTensors();
+    const t2 = new Trainer({ max_epochs: 3, info: () => {} });
+    await t2.fit(m, dm());
+    const grown = torch.liveTensors() - base;
+    assert.ok(grown < 50, `live tensors grew by ${grown} over 3 epochs`);
+  });
+
+  test('val_check_interval validates inside the epoch', async () => {
+    let vals = 0;
+    const counter = new (class extends (await import('../src/callbacks/callback.js')).Callback {
+      override onValidationEnd(t: Trainer): void {
+        if (!t.sanityChecking) vals++;
+      }
+    })();
+    const t = new Trainer({ max_epochs: 1, val_check_interval: 0.5, num_sanity_val_steps: 0, callbacks: [counter], info: () => {} });
+    await t.fit(model(), dm());
+    assert.equal(t.numTrainBatches, 2);
+    assert.equal(vals, 2, 'after batch 1 and at the end');
+  });
+});
