@@ -105,17 +105,16 @@ for (let r = 0; r < rounds; r++) {
 const train = ours.train;
 const infer = ours.infer;
 
-const fmt = (v: number) => v.toFixed(1).padStart(8);
+const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1)).padStart(9);
 console.log(
   `@copper/torch bench: CNN 32-64-128, batch ${B}, 64x64x3, Adam; libtorch ${torch.libtorchVersion}, ${torch.getNumThreads()} thread(s), ${steps} steps, best of ${rounds} alternating rounds`,
 );
-console.log(`                     copper    pytorch   ratio`);
-
-const row = (name: string, ours: number, theirs: number | undefined, unit: string, lowerIsBetter = false) => {
-  const ratio = theirs === undefined ? '' : (lowerIsBetter ? theirs / ours : ours / theirs).toFixed(2) + 'x';
-  console.log(`${name.padEnd(20)} ${fmt(ours)} ${theirs === undefined ? '       -' : fmt(theirs)}   ${ratio.padStart(5)}  ${unit}`);
+console.log(`${''.padEnd(26)}   copper   pytorch    ratio`);
+const row = (name: string, ours: number, theirs: number | undefined, target: string) => {
+  const ratio = theirs === undefined || name.startsWith('per-op') ? '' : `${(ours / theirs).toFixed(2)}x`;
+  console.log(`${name.padEnd(26)}${fmt(ours)}${fmt(theirs)}${ratio.padStart(9)}   ${target}`);
 };
-row('train', train, py?.train, 'images/s');
-row('infer', infer, py?.infer, 'images/s');
-row('op overhead (add)', opUs, py?.op_us, 'us/op (ratio: speed vs python)', true);
+row('train (images/s)', train, py?.train, 'target >= 0.90x');
+row('infer (images/s)', infer, py?.infer, 'target >= 1.00x');
+row('per-op time, add (us)', opUs, py?.op_us, 'target <= ~5 us');
 if (!py) console.log('(Python PyTorch not available: /usr/bin/python3 -c "import torch" failed; no comparison)');
