@@ -120,6 +120,11 @@ describe('composition vs Hydra 1.3.2 (fixtures/app)', () => {
   }
 });
 
+describe('composition vs Hydra 1.3.2 (packages: _here_, @_global_.x, headers, optional, nested overrides)', () => {
+  const pkgDir = fileURLToPath(new URL('./fixtures/pkgs', import.meta.url));
+  for (const g of golden.compose_pkgs) test(`${g.config} ${g.overrides.join(' ')}`, () => composeCase(pkgDir, g));
+});
+
 describe('composition vs Hydra 1.3.2 (lightning-hydra-template)', () => {
   process.env.PROJECT_ROOT = '/proj';
   for (const g of golden.compose_lht) test(`${g.config} ${g.overrides.join(' ')}`, () => composeCase(lhtDir, g));
