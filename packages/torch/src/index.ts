@@ -20,7 +20,7 @@ export * as F from './functional.js';
 export * as functional from './functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
-export { save, load, serialize, deserialize, type Saveable, type Loaded } from './serialize.js';
+export { save, load, serialize, deserialize, type Saveable, type Loaded } from './serialize/index.js';
 export * as autograd from './autograd.js';
 export * as ops from './ops.js';
 

@@ -7,9 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { types } from 'node:util';
-import { native, type Handle } from './native.js';
+import { native, type Handle } from '../native.js';
 import { isZipArchive, loadTorchArchive, UnsupportedPickle } from './python-pickle.js';
-import { Tensor } from './tensor.js';
+import { Tensor } from '../tensor.js';
 
 export type Saveable = Tensor | number | string | boolean | null | readonly Saveable[] | { readonly [k: string]: Saveable };
 export type Loaded = Tensor | number | string | boolean | null | Loaded[] | { [k: string]: Loaded };

@@ -6,9 +6,9 @@
  * name. libtorch 1.13's own unpickler cannot read state dicts saved as OrderedDict, so copper
  * reads Python files here.
  */
-import { native } from './native.js';
-import { dtypeCode, Tensor, type DType } from './tensor.js';
-import type { Loaded } from './serialize.js';
+import { native } from '../native.js';
+import { dtypeCode, Tensor, type DType } from '../tensor.js';
+import type { Loaded } from './index.js';
 import { readZip } from './zip.js';
 
 const STORAGE_DTYPES: Record<string, DType> = {
