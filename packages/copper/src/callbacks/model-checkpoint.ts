@@ -64,6 +64,7 @@ export class ModelCheckpoint extends Callback {
   lastModelPath = '';
   /** path -> score of the kept top-k checkpoints */
   bestKModels: Record<string, number> = {};
+  private warnedMissing = false;
 
   constructor(opts: ModelCheckpointOptions = {}) {
     super();
@@ -102,11 +103,13 @@ export class ModelCheckpoint extends Callback {
         this.bestModelPath = path;
       } else {
         const score = trainer.callbackMetrics[this.monitor];
+        const missing = `ModelCheckpoint(monitor='${this.monitor}') could not find the monitored key in the logged metrics: ${Object.keys(trainer.callbackMetrics).join(', ') || '(none)'}`;
+        if (score === undefined && trainer.validationHasRun) throw new CopperError(missing);
         if (score === undefined) {
-          throw new CopperError(
-            `ModelCheckpoint(monitor='${this.monitor}') could not find the monitored key in the logged metrics: ${Object.keys(trainer.callbackMetrics).join(', ') || '(none)'}`,
-          );
-        }
+          // as Lightning: only a warning while no validation has run (e.g. no validation split)
+          if (!this.warnedMissing) trainer.log(`${missing} (no validation has run yet: no top-k checkpoint this epoch)`);
+          this.warnedMissing = true;
+        } else {
         const kept = Object.entries(this.bestKModels);
         const worst = kept.length ? kept.reduce((w, e) => (this.better(w[1], e[1]) ? e : w)) : null;
         const room = this.saveTopK < 0 || kept.length < this.saveTopK;
@@ -122,6 +125,7 @@ export class ModelCheckpoint extends Callback {
           this.bestModelScore = best[1];
           if (this.verbose) trainer.log(`Epoch ${trainer.currentEpoch}: '${this.monitor}' reached ${score.toFixed(5)}, saved ${path}`);
         } else if (this.verbose) trainer.log(`Epoch ${trainer.currentEpoch}: '${this.monitor}' was not in the top ${this.saveTopK}`);
+        }
       }
     }
     if (this.saveLast) {

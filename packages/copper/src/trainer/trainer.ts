@@ -83,6 +83,8 @@ export class Trainer {
   globalStep = 0;
   shouldStop = false;
   sanityChecking = false;
+  /** A (non-sanity) validation loop has run in this fit. */
+  validationHasRun = false;
   /** Latest value of every logged metric (what callbacks monitor). */
   readonly callbackMetrics: Record<string, number> = {};
   /** Values shown on the progress bar. */
@@ -222,6 +224,7 @@ export class Trainer {
     model._batchSize = 1;
     this.collect(model, stage, null);
     const metrics = this.epochMetrics();
+    if (stage === 'val') this.validationHasRun = true;
     if (stage === 'val') for (const c of this.callbacks) c.onValidationEnd(this, model);
     else for (const c of this.callbacks) c.onTestEnd(this, model);
     model.train();
@@ -247,14 +250,14 @@ export class Trainer {
     );
   }
 
-  private stepScheduler(sc: SchedulerConfig | null | undefined, when: 'epoch' | 'step'): void {
+  private stepScheduler(sc: SchedulerConfig | null | undefined, when: 'epoch' | 'step', validated = true): void {
     if (!sc || (sc.interval ?? 'epoch') !== when) return;
     const s = sc.scheduler;
     if (s instanceof torch.optim.ReduceLROnPlateau) {
       const key = sc.monitor ?? 'val/loss';
       const m = this.callbackMetrics[key];
       if (m === undefined) {
-        if (this.fastDevRun) return;
+        if (this.fastDevRun || !validated) return;
         throw new CopperError(`the ReduceLROnPlateau scheduler monitors '${key}', which was not logged (logged: ${Object.keys(this.callbackMetrics).join(', ') || 'nothing'})`);
       }
       s.step(m);
@@ -271,6 +274,8 @@ export class Trainer {
     this.model = model;
     this.datamodule = datamodule;
     this.state = { fn: 'fit', stage: null };
+    this.validationHasRun = false;
+    this.shouldStop = false;
     await this.prepare(datamodule);
     const conf = model.configureOptimizers();
     this.optimizerConfig = conf;
@@ -394,7 +399,7 @@ export class Trainer {
         this.collect(model, 'train', null);
         const trainMetrics = this.epochMetrics();
         this.epochAgg = saved;
-        this.stepScheduler(sched, 'epoch');
+        this.stepScheduler(sched, 'epoch', valRanThisEpoch);
         const epochLog = { ...trainMetrics, ...(valRanThisEpoch ? valMetrics : {}) };
         const lr = optimizer.paramGroups[0]?.lr;
         this.logToLoggers({ ...epochLog, epoch }, this.globalStep);
