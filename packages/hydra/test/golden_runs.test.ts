@@ -67,7 +67,7 @@ describe('lightning-hydra-template --cfg output vs Hydra 1.3.2', () => {
 });
 
 describe('--cfg and --help output vs Hydra 1.3.2', () => {
-  for (const g of runs.filter((r: any) => ['cfg_job', 'cfg_hydra', 'cfg_all_pkg', 'cfg_resolve', 'help'].includes(r.name))) {
+  for (const g of runs.filter((r: any) => ['cfg_job', 'cfg_hydra', 'cfg_all_pkg', 'cfg_resolve', 'help', 'cfg_pkg_value', 'cfg_pkg_hydra', 'cfg_pkg_global'].includes(r.name))) {
     test(g.name, async () => {
       let out = '';
       await runHydra({ configPath, configName: 'config', jobName: 'my_app', argv: g.argv, print: (s) => (out += s) }, task);

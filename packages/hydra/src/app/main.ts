@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { HydraError, ConfigCompositionError } from '../errors.js';
 import { parseOverride } from '../grammar/parser.js';
 import { plainValue, type Override } from '../grammar/types.js';
-import { DictNode, ListNode, ValueNode, fromPlain, isContainer, type Node } from '../omegaconf/nodes.js';
+import { DictNode, ListNode, ValueNode, isContainer, pyStr, type Node } from '../omegaconf/nodes.js';
 import { select, toContainer, toYaml, openDict, resolvedCopy } from '../omegaconf/omegaconf.js';
 import { wrap } from '../omegaconf/proxy.js';
 import { copyCache } from '../omegaconf/resolve.js';
@@ -142,11 +142,16 @@ function printCfg(comp: Composition, args: HydraArgs, print: (s: string) => void
   } else node = comp.cfg;
   if (args.resolve) node = resolvedCopy(node);
   if (args.package && args.package !== '_global_') {
-    const v = select(node, args.package);
-    if (v === undefined) throw new HydraError(`--package ${args.package}: no such key in the config`);
+    const sub = selectNodeOf(node, args.package);
+    if (sub === undefined) throw new HydraError(`--package ${args.package}: package '${args.package}' not found in the config`);
+    if (!isContainer(sub)) {
+      // a value prints as Python's print() would, without the package header
+      const v = (sub as ValueNode).value;
+      print(`${pyStr(v, (sub as ValueNode).isFloat)}\n`);
+      return;
+    }
     print(`# @package ${args.package}\n`);
-    const sub = args.package === '' ? node : (selectNodeOf(node, args.package) ?? fromPlain(v));
-    print(isContainer(sub) ? toYaml(sub) : dumpYaml(fromPlain(v)));
+    print(toYaml(sub));
     return;
   }
   print(toYaml(node));
