@@ -12,7 +12,7 @@
 import { native } from './native.js';
 
 export {
-  Tensor, tidy, keep, dispose, liveTensors, noGrad, enableGrad, setGradEnabled, isGradEnabled,
+  Tensor, tidy, keep, dispose, liveTensors, noGrad, enableGrad, inferenceMode, isInferenceMode, setGradEnabled, isGradEnabled,
   setDefaultDtype, getDefaultDtype, type DType, type Index, type NestedArray, type TypedArray,
 } from './tensor.js';
 export * from './creation.js';

@@ -66,6 +66,9 @@ export interface Native {
   autogradGrad(outs: H[], ins: H[], gradOuts: HN[] | null, retainGraph: boolean | null, createGraph: boolean, allowUnused: boolean): HN[];
   setGradEnabled(v: boolean): boolean;
   isGradEnabled(): boolean;
+  inferenceModeEnter(on: boolean): void;
+  inferenceModeExit(): void;
+  isInferenceMode(): boolean;
   manualSeed(seed: Num): void;
   setNumThreads(n: Num): void;
   getNumThreads(): number;

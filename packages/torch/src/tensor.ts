@@ -140,6 +140,23 @@ export function enableGrad<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Runs `fn` in inference mode (torch.inference_mode()): like noGrad but also skips autograd's
+ * bookkeeping, so inference is a little faster. Tensors made inside cannot be used in autograd
+ * later (libtorch says so when tried).
+ */
+export function inferenceMode<T>(fn: () => T): T {
+  native.inferenceModeEnter(true);
+  try {
+    return fn();
+  } finally {
+    native.inferenceModeExit();
+  }
+}
+export function isInferenceMode(): boolean {
+  return native.isInferenceMode();
+}
+
 export function setGradEnabled(on: boolean): void {
   native.setGradEnabled(on);
 }

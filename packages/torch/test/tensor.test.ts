@@ -219,6 +219,14 @@ describe('autograd basics', () => {
     const gg = torch.autograd.grad(g.sum(), x)[0]!;
     assert.deepEqual(gg.tolist(), [6, 12]);
     assert.throws(() => torch.ones(2).sum().backward(), /does not require grad/);
+    const inf = torch.inferenceMode(() => {
+      assert.equal(torch.isInferenceMode(), true);
+      return x.mul(2);
+    });
+    assert.equal(torch.isInferenceMode(), false);
+    assert.equal(inf.requiresGrad, false);
+    assert.deepEqual(inf.tolist(), [2, 4]);
+    assert.throws(() => x.mul(inf).sum().backward(), /Inference tensors cannot be saved for backward/);
   });
 });
 

@@ -1,6 +1,7 @@
 // Tensor handles: creation, data in and out, metadata, autograd, runtime settings.
 #include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
+#include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/csrc/autograd/variable.h>
 #include <torch/csrc/autograd/function.h>
@@ -221,6 +222,18 @@ static Napi::Value setGradEnabled(const Napi::CallbackInfo& info) {
   c10::GradMode::set_enabled(B(info[0]));
   return Napi::Boolean::New(info.Env(), prev);
 }
+// inference mode (torch.inference_mode): guards kept on a stack, entered and left around a
+// synchronous JS callback.
+static std::vector<std::unique_ptr<c10::InferenceMode>> g_inference;
+static Napi::Value inferenceModeEnter(const Napi::CallbackInfo& info) {
+  g_inference.push_back(std::make_unique<c10::InferenceMode>(B(info[0])));
+  return info.Env().Undefined();
+}
+static Napi::Value inferenceModeExit(const Napi::CallbackInfo& info) {
+  if (!g_inference.empty()) g_inference.pop_back();
+  return info.Env().Undefined();
+}
+static Napi::Value isInferenceMode(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), c10::InferenceMode::is_enabled()); }
 static Napi::Value isGradEnabled(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), c10::GradMode::is_enabled()); }
 
 // ---- runtime ----
@@ -291,6 +304,9 @@ void InitTensor(Napi::Env env, Napi::Object e) {
   CT_EXPORT(e, autogradGrad);
   CT_EXPORT(e, setGradEnabled);
   CT_EXPORT(e, isGradEnabled);
+  CT_EXPORT(e, inferenceModeEnter);
+  CT_EXPORT(e, inferenceModeExit);
+  CT_EXPORT(e, isInferenceMode);
   CT_EXPORT(e, manualSeed);
   CT_EXPORT(e, setNumThreads);
   CT_EXPORT(e, getNumThreads);
