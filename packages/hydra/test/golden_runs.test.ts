@@ -42,7 +42,16 @@ describe('run folders vs Hydra 1.3.2', () => {
   for (const g of runs.filter((r: any) => r.files)) {
     test(g.name, async () => {
       const dir = join(tmp, g.name);
-      await runHydra({ configPath, configName: 'config', jobName: 'my_app', argv: g.argv.map((a: string) => a.replace('RUNDIR', dir)), quiet: true }, task);
+      // console output too: capture stdout while the app runs
+      let console = '';
+      const orig = process.stdout.write.bind(process.stdout);
+      (process.stdout as any).write = (s: string) => ((console += String(s)), true);
+      try {
+        await runHydra({ configPath, configName: 'config', jobName: 'my_app', argv: g.argv.map((a: string) => a.replace('RUNDIR', dir)) }, task);
+      } finally {
+        (process.stdout as any).write = orig;
+      }
+      assert.equal(normalize(console), normalize(g.stdout), 'console output');
       const mine = collect(dir);
       assert.deepEqual(Object.keys(mine).sort(), Object.keys(g.files).sort());
       for (const [file, theirs] of Object.entries(g.files as Record<string, string>)) {

@@ -270,7 +270,7 @@ async function runJob<T>(
 export async function runHydra<T = Record<string, any>>(opts: MainOptions, task: TaskFunction<T>): Promise<RunResult> {
   const print = opts.print ?? ((s: string) => process.stdout.write(s));
   const args = parseArgs(opts.argv ?? process.argv.slice(2));
-  if (opts.quiet) setQuiet(true);
+  setQuiet(opts.quiet === true);
   if (args.version) {
     print(`Hydra ${VERSION} (copper)\n`);
     return { mode: 'info', jobs: [] };
