@@ -3,7 +3,7 @@
 // copper's objects; the main ones run a fast_dev_run training.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_DIR, hydraRun, makeData, scratch, smallRun } from './helpers.js';
 import { buildAll } from '../src/tasks/common.js';
@@ -94,6 +94,17 @@ describe('configs', () => {
       assert.ok(existsSync(join(dir, 'multirun', 'optimization_results.yaml')));
     });
   }
+
+  test("--config-dir adds a project's own configs (an experiment of its own)", async () => {
+    const mine = join(dir, 'myconfigs', 'experiment');
+    mkdirSync(mine, { recursive: true });
+    writeFileSync(join(mine, 'mine.yaml'), '# @package _global_\ndefaults:\n  - override /model: tiny_resnet\ntags: ["mine"]\ntrainer:\n  max_epochs: 3\n');
+    await hydraRun('train', [...smallRun(dir), '--config-dir', join(dir, 'myconfigs'), 'experiment=mine'], (cfg) => {
+      assert.deepEqual([...cfg.tags], ['mine']);
+      assert.equal(cfg.trainer.max_epochs, 3);
+      assert.equal(cfg.model.net._target_, 'copper.models.TinyResNet');
+    });
+  });
 
   test('eval.yaml requires ckpt_path and composes with it', async () => {
     await hydraRun('eval', [...smallRun(dir), 'ckpt_path=/x.ckpt'], (cfg) => {
