@@ -258,7 +258,7 @@ async function runJob<T>(
     await fire(cbs, 'on_job_end', wrap(cfg), result);
     return result;
   } catch (e) {
-    const err = e as Error & { jobOverrides?: string[] };
+    const err = (e !== null && typeof e === 'object' ? e : new Error(String(e))) as Error & { jobOverrides?: string[] };
     err.jobOverrides = taskOverrides;
     throw err;
   } finally {
