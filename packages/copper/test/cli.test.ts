@@ -4,7 +4,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, makeData, scratch, DIST_CLI } from './helpers.js';
+import { cli, hydraRun, makeData, scratch, DIST_CLI } from './helpers.js';
 import { runApp } from '../src/cli/run.js';
 import { infer } from '../src/tasks/infer.js';
 import { train } from '../src/tasks/train.js';
@@ -75,6 +75,16 @@ describe('CLIs', { skip: !existsSync(DIST_CLI('train')) && 'build first (npm run
     assert.equal(d.code, 0, d.stderr);
     assert.match(d.stdout, /^Class: Cat, Probability: \d\.\d{4}\nClass: Dog, Probability: \d\.\d{4}\n$/);
     assert.ok(!existsSync(join(dir, 'logs', 'infer')), 'infer writes no run folder');
+  });
+
+  test('eval rebuilds the network and input size from the checkpoint', async () => {
+    const out = join(dir, 'resnet');
+    await hydraRun('train', [`paths.root_dir=${dir}`, `hydra.run.dir=${out}`, 'model=tiny_resnet', 'data.image_size=16', 'data.num_workers=0', 'trainer.max_epochs=1', 'test=False'], (cfg) => train(cfg));
+    const last = join(out, 'checkpoints', 'last.ckpt');
+    assert.ok(existsSync(last));
+    const r = await hydraRun('eval', [`paths.root_dir=${dir}`, `hydra.run.dir=${out}/eval`, `ckpt_path=${last}`], (cfg) => evaluate(cfg));
+    const m = r.jobs[0]!.returnValue as { metrics: Record<string, number> };
+    assert.ok(Number.isFinite(m.metrics['test/acc']));
   });
 
   test('errors are one line with a non-zero exit (the CLIs)', () => {

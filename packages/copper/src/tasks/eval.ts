@@ -1,6 +1,13 @@
-/** The eval task (the template's eval.py): test a checkpoint on the data module's test split. */
+/**
+ * The eval task (the template's eval.py): test a checkpoint on the data module's test split.
+ * The network comes from the config saved in the checkpoint (as copper_infer), and so do the
+ * input size and normalization, so `copper_eval ckpt_path=...` needs no other setting.
+ */
 import { existsSync } from 'node:fs';
+import { instantiate } from '@copper/hydra';
 import { CopperError } from '../utils/errors.js';
+import { LightningModule } from '../models/lightning-module.js';
+import { disposeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
 import { buildAll, checkModelFitsData, formatMetrics, opt, type Cfg } from './common.js';
 import type { TaskResult } from './train.js';
 
@@ -8,10 +15,29 @@ export async function evaluate(cfg: Cfg): Promise<TaskResult> {
   const ckpt = opt(cfg, 'ckpt_path');
   if (!ckpt || ckpt === '???') throw new CopperError('ckpt_path is required: copper_eval ckpt_path=<path/to/checkpoint.ckpt>');
   if (!existsSync(String(ckpt))) throw new CopperError(`checkpoint ${ckpt} does not exist`);
-  const { datamodule, model, trainer, log } = buildAll(cfg, 'eval');
+  const built = buildAll(cfg, 'eval');
+  const { datamodule, trainer, log } = built;
+  let model = built.model;
+  const ck = loadCheckpoint(String(ckpt));
+  const hp = (ck.hyper_parameters ?? {}) as Record<string, any>;
+  disposeCheckpoint(ck);
+  if (hp.model && typeof hp.model === 'object' && hp.model._target_) {
+    try {
+      model = instantiate<LightningModule>(hp.model);
+    } catch (e) {
+      throw new CopperError(`cannot rebuild the model saved in ${ckpt}: ${(e as Error).message}`);
+    }
+    log.info(`Model from the checkpoint: <${hp.model._target_}> with net <${hp.model.net?._target_ ?? '?'}>`);
+  }
+  if (typeof hp.image_size === 'number') datamodule.hparams.image_size = hp.image_size;
+  if (Array.isArray(hp.mean)) datamodule.hparams.mean = hp.mean.map(Number);
+  if (Array.isArray(hp.std)) datamodule.hparams.std = hp.std.map(Number);
   try {
     await datamodule.prepareData();
     datamodule.setup();
+    if (Array.isArray(hp.classes) && hp.classes.join('\0') !== datamodule.classes.join('\0')) {
+      throw new CopperError(`the checkpoint was trained on classes [${hp.classes.join(', ')}] but ${datamodule.hparams.data_dir} has [${datamodule.classes.join(', ')}]`);
+    }
     checkModelFitsData(model, datamodule);
     log.info('Starting testing!');
     const metrics = (await trainer.test(model, datamodule, { ckptPath: String(ckpt) }))[0] ?? {};

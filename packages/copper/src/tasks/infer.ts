@@ -9,6 +9,7 @@ import { instantiate } from '@copper/hydra';
 import { decodeImage, resizeInto } from '../data/image.js';
 import { LightningModule } from '../models/lightning-module.js';
 import { disposeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
+import { shortLoadError } from '../trainer/trainer.js';
 import { registerCopperTargets } from '../registry.js';
 import { CopperError } from '../utils/errors.js';
 import { opt, plainCfg, type Cfg } from './common.js';
@@ -41,7 +42,7 @@ export function loadPredictor(ckptPath: string, fallbackModelCfg?: unknown): Pre
     try {
       model.loadStateDict(ck.state_dict as Record<string, torch.Tensor>);
     } catch (e) {
-      throw new CopperError(`the weights in ${ckptPath} do not fit the model: ${(e as Error).message}`);
+      throw new CopperError(`the weights in ${ckptPath} do not fit the model: ${shortLoadError(e)}`);
     }
     model.eval();
     const classes: string[] = Array.isArray(hp.classes) ? hp.classes.map(String) : [];

@@ -75,6 +75,15 @@ function limitBatches(limit: number | null | undefined, total: number, what: str
   return Math.min(total, limit);
 }
 
+/** loadStateDict's error with long key lists cut short (one readable line). */
+export function shortLoadError(e: unknown): string {
+  const msg = String((e as Error).message ?? e).replace(/^loadStateDict: /, '');
+  return msg.replace(/(missing keys|unexpected keys): ([^;]+)/g, (_, what: string, list: string) => {
+    const keys = list.split(', ');
+    return keys.length > 4 ? `${what}: ${keys.slice(0, 4).join(', ')} and ${keys.length - 4} more` : `${what}: ${list}`;
+  });
+}
+
 export class Trainer {
   readonly opts: TrainerOptions;
   readonly callbacks: Callback[];
@@ -425,7 +434,7 @@ export class Trainer {
     try {
       model.loadStateDict(ck.state_dict as Record<string, torch.Tensor>);
     } catch (e) {
-      throw new CopperError(`the checkpoint does not fit this model: ${(e as Error).message}`);
+      throw new CopperError(`the checkpoint does not fit this model: ${shortLoadError(e)}`);
     }
     const os = ck.optimizer_states?.[0];
     if (os) conf.optimizer.loadStateDict(os as never);
@@ -490,7 +499,7 @@ export class Trainer {
     try {
       model.loadStateDict(ck.state_dict as Record<string, torch.Tensor>);
     } catch (e) {
-      throw new CopperError(`the checkpoint ${path} does not fit this model: ${(e as Error).message}`);
+      throw new CopperError(`the checkpoint ${path} does not fit this model: ${shortLoadError(e)}`);
     } finally {
       disposeCheckpoint(ck);
     }
