@@ -17,6 +17,7 @@ import { ProgressBar } from './callbacks/progress-bar.js';
 import { LearningRateMonitor } from './callbacks/lr-monitor.js';
 import { CSVLogger } from './loggers/csv.js';
 import { TensorBoardLogger } from './loggers/tensorboard.js';
+import { CopperError } from './utils/errors.js';
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 function camelKeys(o: Record<string, unknown> = {}): Record<string, any> {
@@ -53,4 +54,23 @@ export function registerCopperTargets(): void {
   registerTarget('torch.optim.lr_scheduler.StepLR', (opt: never, o: { step_size: number; gamma?: number }) => new S.StepLR(opt, o.step_size, o.gamma ?? 0.1));
   registerTarget('torch.optim.lr_scheduler.ExponentialLR', (opt: never, o: { gamma: number }) => new S.ExponentialLR(opt, o.gamma));
   registerTarget('torch.optim.lr_scheduler.CosineAnnealingLR', (opt: never, o: { T_max: number; eta_min?: number }) => new S.CosineAnnealingLR(opt, o.T_max, o.eta_min ?? 0));
+}
+
+/**
+ * A model config read from a checkpoint file may only name registered targets (`copper.*`,
+ * `torch.*`, ...): module paths such as './x.js#Net' would load code named by the file.
+ */
+export function assertRegisteredTargets(cfg: unknown, source: string, path = ''): void {
+  if (Array.isArray(cfg)) {
+    cfg.forEach((v, i) => assertRegisteredTargets(v, source, `${path}[${i}]`));
+    return;
+  }
+  if (!cfg || typeof cfg !== 'object') return;
+  for (const [k, v] of Object.entries(cfg as Record<string, unknown>)) {
+    if (k === '_target_') {
+      if (typeof v !== 'string' || !/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$/.test(v)) {
+        throw new CopperError(`${source}: refusing _target_ ${JSON.stringify(v)} at ${path || '<root>'} (only registered copper/torch targets may come from a checkpoint)`);
+      }
+    } else assertRegisteredTargets(v, source, path ? `${path}.${k}` : k);
+  }
 }

@@ -9,6 +9,7 @@ import { runApp } from '../src/cli/run.js';
 import { infer } from '../src/tasks/infer.js';
 import { train } from '../src/tasks/train.js';
 import { evaluate } from '../src/tasks/eval.js';
+import { saveCheckpoint } from '../src/trainer/checkpoint.js';
 
 const PRED = /^Class: (Cat|Dog), Probability: (\d\.\d{4})$/;
 
@@ -122,6 +123,9 @@ describe('CLIs', { skip: !existsSync(DIST_CLI('train')) && 'build first (npm run
     assertOneLineError(await run('infer', inferTask, ['img_path=text.jpg', `ckpt_path=${ckpt}`]), /cannot decode image text\.jpg/);
     assertOneLineError(await run('infer', inferTask, ['nonsense=1']), /Could not override 'nonsense'/);
     assertOneLineError(await run('infer', inferTask, ['topk=0', `ckpt_path=${ckpt}`]), /topk must be a positive integer/);
+    // a checkpoint cannot make copper load code: only registered targets are accepted from it
+    saveCheckpoint({ epoch: 0, global_step: 0, state_dict: {}, hyper_parameters: { model: { _target_: './evil.js#Net' } } }, join(dir, 'evil.ckpt'));
+    assertOneLineError(await run('infer', inferTask, ['ckpt_path=evil.ckpt']), /refusing _target_ ".\/evil.js#Net"/);
     const trainTask = (cfg: any) => train(cfg);
     assertOneLineError(await run('train', trainTask, ['data=nope']), /data/);
     assertOneLineError(await run('train', trainTask, ['model.net.num_classes=3', 'trainer.max_epochs=1', 'data.image_size=16']), /outputs 3 classes but .* has 2/);

@@ -8,6 +8,7 @@ import { instantiate } from '@copper/hydra';
 import { CopperError } from '../utils/errors.js';
 import { LightningModule } from '../models/lightning-module.js';
 import { disposeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
+import { assertRegisteredTargets } from '../registry.js';
 import { buildAll, checkModelFitsData, formatMetrics, opt, type Cfg } from './common.js';
 import type { TaskResult } from './train.js';
 
@@ -22,6 +23,7 @@ export async function evaluate(cfg: Cfg): Promise<TaskResult> {
   const hp = (ck.hyper_parameters ?? {}) as Record<string, any>;
   disposeCheckpoint(ck);
   if (hp.model && typeof hp.model === 'object' && hp.model._target_) {
+    assertRegisteredTargets(hp.model, String(ckpt));
     try {
       model = instantiate<LightningModule>(hp.model);
     } catch (e) {

@@ -10,7 +10,7 @@ import { decodeImage, resizeInto } from '../data/image.js';
 import { LightningModule } from '../models/lightning-module.js';
 import { disposeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
 import { shortLoadError } from '../trainer/trainer.js';
-import { registerCopperTargets } from '../registry.js';
+import { assertRegisteredTargets, registerCopperTargets } from '../registry.js';
 import { CopperError } from '../utils/errors.js';
 import { opt, plainCfg, type Cfg } from './common.js';
 
@@ -33,6 +33,7 @@ export function loadPredictor(ckptPath: string, fallbackModelCfg?: unknown): Pre
     const hp = (ck.hyper_parameters ?? {}) as Record<string, any>;
     const modelCfg = hp.model ?? plainCfg(fallbackModelCfg);
     if (!modelCfg || typeof modelCfg !== 'object' || !modelCfg._target_) throw new CopperError(`${ckptPath} does not record its model config (hyper_parameters.model); pass model=<name>`);
+    if (hp.model) assertRegisteredTargets(hp.model, ckptPath);
     let model: LightningModule;
     try {
       model = instantiate<LightningModule>(modelCfg);
