@@ -220,6 +220,7 @@ export const functions: Record<string, GrammarFunction> = {
   },
   glob: (a, k) => {
     const inc = a[0] ?? k.include;
+    if (inc === undefined) throw new Error("missing a required argument: 'include'");
     const exc = a[1] ?? k.exclude ?? [];
     const toList = (v: FnArg): string[] => (Array.isArray(v) ? v.map(String) : [String(v instanceof QuotedString ? v.text : v)]);
     return new Glob(toList(inc as FnArg), toList(exc as FnArg));

@@ -188,6 +188,8 @@ class OverrideParser {
       key = parts.join('/');
     } else if (t.t === 'ID' || t.t === 'KEY_SPECIAL' || t.t === 'DOT_PATH') {
       key = this.next().s;
+    } else if (t.t === 'AT') {
+      key = ''; // `@pkg=option`: the empty group, as Hydra's grammar allows
     } else this.unexpected('a key (e.g. db.user or group/subgroup)');
     let pkg: string | null = null;
     if (this.peek().t === 'AT') {

@@ -223,5 +223,6 @@ describe('parse errors point at the character', () => {
     assert.match(err('key=choice(a=1,2)').message, /positional argument follows keyword argument/);
     assert.match(err('key={a:1').message, /expected ',' or '\}'/);
     assert.equal(err('=1').column, 0);
+    assert.equal(parseOverride('@pkg=1').pkg, 'pkg');
   });
 });
