@@ -10,7 +10,7 @@
  *    corrupt object under its final name, so a killed run simply runs again.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, rename, unlink, writeFile } from 'node:fs/promises';
 import {
   chmodSync,
   constants as fsc,
@@ -25,7 +25,6 @@ import {
 } from 'node:fs';
 import { md5FileSync } from '../hash/md5.js';
 import { dirname, isAbsolute, join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tmpPath } from '../fs/local.js';
 import type { FileSystem } from '../fs/types.js';
@@ -162,6 +161,11 @@ export async function remoteHas(fs: FileSystem, oids: string[], jobs: number): P
     throw e;
   }
 }
+
+/** Objects up to this size are downloaded into memory, checked, then written at once. */
+const SMALL_OBJECT = 1 << 20;
+/** Whether files created 0444 need an explicit chmod (a umask that strips read bits). */
+const UMASK_STRIPS_READ = (process.umask() & 0o444) !== 0;
 
 /** The folder behind a local remote (LocalFileSystem), for copies without streams. */
 function localRoot(fs: FileSystem): string | undefined {
@@ -339,22 +343,50 @@ export async function downloadObject(
   const tmp = tmpPath(dest);
   const hash = createHash('md5');
   let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
+  const src = await fs.read(oidToPath(oid));
+  const it = (src as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   try {
-    const src = await fs.read(oidToPath(oid));
-    await pipeline(src, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o444 }));
-    const md5 = hash.digest('hex');
-    if (md5 !== oid.slice(0, 32)) throw corruptError(oid, md5);
-    await chmod(tmp, 0o444);
+    // Small objects (most of a dataset) are held in memory, checked, then written in one go;
+    // larger ones stream to the temp file. Either way the name comes only after the md5 matches.
+    const head: Buffer[] = [];
+    let spilled = false;
+    for (;;) {
+      const { value, done } = await it.next();
+      if (done) break;
+      hash.update(value);
+      size += value.length;
+      head.push(value);
+      if (size > SMALL_OBJECT) {
+        spilled = true;
+        break;
+      }
+    }
+    if (!spilled) {
+      const md5 = hash.digest('hex');
+      if (md5 !== oid.slice(0, 32)) throw corruptError(oid, md5);
+      await writeFile(tmp, head.length === 1 ? head[0]! : Buffer.concat(head), { flag: 'wx', mode: 0o444 });
+    } else {
+      await pipeline(
+        async function* () {
+          yield* head;
+          for (;;) {
+            const { value, done } = await it.next();
+            if (done) return;
+            hash.update(value);
+            size += value.length;
+            yield value;
+          }
+        },
+        createWriteStream(tmp, { flags: 'wx', mode: 0o444 }),
+      );
+      const md5 = hash.digest('hex');
+      if (md5 !== oid.slice(0, 32)) throw corruptError(oid, md5);
+    }
+    if (UMASK_STRIPS_READ) await chmod(tmp, 0o444);
     await rename(tmp, dest);
     return size;
   } catch (e) {
+    src.destroy();
     await unlink(tmp).catch(() => undefined);
     throw e;
   }

@@ -19,21 +19,26 @@ describe('sync with http and webdav remotes on nginx', { skip, concurrency: 2 },
     const r = makeRepo();
     try {
       writeFiles(r.dir, dataset(40, 3000, 'http'));
-      assert.equal(r.dvc('add', 'data').code, 0);
+      const big = Buffer.alloc(3 << 20, 7);
+      big.write('a large object streams to a temp file', 0);
+      writeFiles(r.dir, { 'big.bin': big });
+      assert.equal(r.dvc('add', 'data', 'big.bin').code, 0);
       const name = `sync-${randomBytes(4).toString('hex')}`;
       assert.equal(r.dvc('remote', 'add', '-d', 'h', `${env!.http}/${name}`).code, 0);
       let s = r.dvc('push');
-      assert.equal(s.stdout, '41 files pushed\n', s.stderr);
+      assert.equal(s.stdout, '42 files pushed\n', s.stderr);
       const onServer = join(env!.httpRoot, name);
-      assert.equal(objects(onServer).size, 41);
+      assert.equal(objects(onServer).size, 42);
       assert.deepEqual(corrupt(onServer), []);
       assert.equal(r.dvc('push').stdout, 'Everything is up to date.\n');
       assert.equal(r.dvc('status', '-c').stdout, "Cache and remote 'h' are in sync.\n");
       rmSync(join(r.dir, '.dvc', 'cache'), { recursive: true, force: true });
       rmSync(join(r.dir, 'data'), { recursive: true, force: true });
+      rmSync(join(r.dir, 'big.bin'));
       s = r.dvc('pull');
       assert.equal(s.code, 0, s.stderr);
-      assert.match(s.stdout, /^41 files fetched and 40 files added$/m);
+      assert.match(s.stdout, /^42 files fetched and 41 files added$/m);
+      assert.ok(readFileSync(join(r.dir, 'big.bin')).equals(big));
       assert.equal(readFileSync(join(r.dir, 'data/3/f10.bin')).subarray(0, 8).toString(), 'http-10-');
       assert.equal(r.dvc('status').stdout, 'Data and pipelines are up to date.\n');
     } finally {
