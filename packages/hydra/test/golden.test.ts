@@ -210,7 +210,7 @@ describe('interpolation vs OmegaConf 2.2.2', () => {
       }
       let v = cfg[k];
       if (isDictConfig(v) || isListConfig(v)) v = toContainer(v, { resolve: true });
-      if (want && typeof want === 'object' && 'float' in want) assert.equal(v, Number(want.float));
+      if (want && typeof want === 'object' && 'float' in want) assert.equal(v, (fromJson(want) as FloatValue).value);
       else assert.deepEqual(jsonable(v), want);
     });
   }
