@@ -2,7 +2,7 @@
 // command line, output format and error handling.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, hydraRun, makeData, scratch, DIST_CLI } from './helpers.js';
 import { runApp } from '../src/cli/run.js';
@@ -128,6 +128,9 @@ describe('CLIs', { skip: !existsSync(DIST_CLI('train')) && 'build first (npm run
     assertOneLineError(await run('infer', inferTask, ['ckpt_path=evil.ckpt']), /refusing _target_ ".\/evil.js#Net"/);
     const trainTask = (cfg: any) => train(cfg);
     assertOneLineError(await run('train', trainTask, ['data=nope']), /data/);
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    assertOneLineError(await run('train', trainTask, ['trainer.max_epochs=1', 'data.image_size=16', 'export_ckpt=notes.txt']), /notes\.txt exists and is not a checkpoint: not overwriting it/);
+    assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'mine');
     assertOneLineError(await run('train', trainTask, ['model.net.num_classes=3', 'trainer.max_epochs=1', 'data.image_size=16']), /outputs 3 classes but .* has 2/);
     assertOneLineError(await run('train', trainTask, ['+trainer.max_epoch=1']), /trainer\.max_epoch is not a Trainer option/);
     assertOneLineError(await run('train', trainTask, ['trainer.max_epochs=1', 'data.train_val_test_split=[0.5,0.5,0.5]']), /fractions must sum to 1/);

@@ -10,7 +10,7 @@ import { ImageFolder, splitSamples } from '../src/data/image-folder.js';
 import { DataLoader, DecodePool } from '../src/data/loader.js';
 import { ImageFolderDataModule } from '../src/data/datamodule.js';
 import { Rng } from '../src/utils/rng.js';
-import { syntheticImage } from '../src/data/synthetic.js';
+import { syntheticImage, writeSyntheticDataset } from '../src/data/synthetic.js';
 
 function solid(w: number, h: number, rgb: [number, number, number]) {
   const data = new Uint8Array(w * h * 3);
@@ -76,6 +76,15 @@ describe('image folder and loaders', () => {
     assert.equal(f.samples[19]!.label, 1);
     const cats = f.samples.filter((s) => s.label === 0).map((s) => s.path);
     assert.deepEqual(cats, [...cats].sort());
+  });
+
+  test('the synthetic generator never overwrites different files without force', () => {
+    const d = join(dir, 'synth');
+    writeSyntheticDataset(d, { perClass: 2, size: 8, seed: 1 });
+    writeSyntheticDataset(d, { perClass: 2, size: 8, seed: 1 });
+    assert.throws(() => writeSyntheticDataset(d, { perClass: 2, size: 8, seed: 2 }), /exists and differs: not overwriting it/);
+    writeSyntheticDataset(d, { perClass: 2, size: 8, seed: 2, force: true });
+    assert.deepEqual(readdirSync(join(d, 'Cat')), ['Cat_0000.jpg', 'Cat_0001.jpg']);
   });
 
   test('empty or missing folders are clear errors', () => {

@@ -11,12 +11,13 @@ try {
       seed: { type: 'string', default: '1234' },
       format: { type: 'string', default: 'jpeg' },
       quiet: { type: 'boolean', short: 'q', default: false },
+      force: { type: 'boolean', short: 'f', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
   });
   if (values.help || positionals.length !== 1) {
-    process.stdout.write('usage: copper_data <dir> [--per-class N] [--size PIXELS] [--seed N] [--format jpeg|png] [-q]\n');
+    process.stdout.write('usage: copper_data <dir> [--per-class N] [--size PIXELS] [--seed N] [--format jpeg|png] [--force] [-q]\n');
     process.exit(values.help ? 0 : 1);
   }
   const num = (name: string, v: string, min: number) => {
@@ -31,6 +32,7 @@ try {
     size: num('size', values.size!, 8),
     seed: num('seed', values.seed!, 0),
     format,
+    force: values.force === true,
   });
   if (!values.quiet) {
     for (const [c, list] of Object.entries(files)) process.stdout.write(`${c}: ${list.length} images\n`);

@@ -3,7 +3,14 @@
  * tests need no download: `Cat` images are warm (reddish) with a filled disc, `Dog` images are
  * cool (bluish) with a filled square, both with random position, size and noise. JPEG files.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { CopperError } from '../utils/errors.js';
+
+function writeFileAtomic(file: string, bytes: Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, bytes);
+  renameSync(tmp, file);
+}
 import { join } from 'node:path';
 import { encodeJpeg, encodePng, type RgbImage } from './image.js';
 import { Rng } from '../utils/rng.js';
@@ -16,6 +23,8 @@ export interface SyntheticOptions {
   seed?: number;
   classes?: string[];
   format?: 'jpeg' | 'png';
+  /** Overwrite existing files that differ (default: refuse). */
+  force?: boolean;
 }
 
 export function syntheticImage(label: number, size: number, rng: Rng): RgbImage {
@@ -52,7 +61,11 @@ export function writeSyntheticDataset(root: string, opts: SyntheticOptions = {})
     for (let i = 0; i < perClass; i++) {
       const img = syntheticImage(label, size, rng);
       const file = join(dir, `${c}_${String(i).padStart(4, '0')}.${ext}`);
-      writeFileSync(file, ext === 'png' ? encodePng(img) : encodeJpeg(img, 90));
+      const bytes = ext === 'png' ? encodePng(img) : encodeJpeg(img, 90);
+      if (existsSync(file) && !opts.force && !readFileSync(file).equals(bytes)) {
+        throw new CopperError(`${file} exists and differs: not overwriting it (use --force)`);
+      }
+      writeFileAtomic(file, bytes);
       out[c]!.push(file);
     }
   });

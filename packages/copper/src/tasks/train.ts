@@ -3,7 +3,8 @@
  * callbacks, loggers and trainer from the config, fit, then test with the best checkpoint.
  * Returns the metric named by `optimized_metric` (for hyperparameter search) and all metrics.
  */
-import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { disposeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
 import { dirname, resolve } from 'node:path';
 import { ImageFolderDataModule } from '../data/datamodule.js';
 import { CopperError } from '../utils/errors.js';
@@ -51,6 +52,14 @@ export async function train(cfg: Cfg): Promise<TaskResult> {
       const src = result.bestCheckpoint || trainer.checkpointCallback?.lastModelPath;
       if (!src) throw new CopperError('export_ckpt is set but no checkpoint was saved (checkpointing disabled or fast_dev_run)');
       const dst = resolve(String(exportTo));
+      if (existsSync(dst)) {
+        // replace an earlier checkpoint, never some other file
+        try {
+          disposeCheckpoint(loadCheckpoint(dst));
+        } catch {
+          throw new CopperError(`export_ckpt ${dst} exists and is not a checkpoint: not overwriting it`);
+        }
+      }
       const tmp = `${dst}.tmp-${process.pid}`;
       mkdirSync(dirname(dst), { recursive: true });
       copyFileSync(src, tmp);
