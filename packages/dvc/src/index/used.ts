@@ -51,7 +51,8 @@ export function outsOfDvcFiles(files: Array<{ outs: DvcOut[] }>, filter?: (o: Dv
 export function outsOfLockFile(text: string, lockRel: string): UsedOut[] {
   let data: unknown;
   try {
-    data = parseYaml(text);
+    // failsafe: every scalar stays a string (an all-digit md5 must not become a number)
+    data = parseYaml(text, { schema: 'failsafe' });
   } catch (e) {
     throw new InvalidFileError(`'${lockRel}' is invalid: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -66,9 +67,9 @@ export function outsOfLockFile(text: string, lockRel: string): UsedOut[] {
       const md5 = o?.md5;
       const p = o?.path;
       if (typeof md5 !== 'string' || typeof p !== 'string' || !OID_RE.test(md5)) continue;
-      if (o.cache === false) continue;
+      if (String(o.cache) === 'false') continue;
       const rel = safeRel(base === '.' ? p : `${base}/${p}`, lockRel);
-      const u: UsedOut = { rel, oid: md5, push: o.push !== false };
+      const u: UsedOut = { rel, oid: md5, push: String(o.push) !== 'false' };
       if (typeof o.remote === 'string') u.remote = o.remote;
       res.push(u);
     }
