@@ -105,7 +105,15 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
         result.remoteName = rc.name;
         const fs = await openRemoteFs(rc);
         try {
-          const onRemote = await listRemote(fs);
+          let onRemote: Set<string>;
+          try {
+            onRemote = await listRemote(fs);
+          } catch (e) {
+            if ((e as { code?: string }).code === 'ENOTSUP') {
+              throw new DvcError(`gc -c needs a remote that can list its objects; the ${fs.protocol} remote '${rc.name}' cannot`);
+            }
+            throw e;
+          }
           const gone = [...onRemote].filter((oid) => !keep.has(oid));
           result.removedRemote = gone.length;
           if (!opts.dry) await parallel(gone, jobs, async (oid) => fs.delete(oidToPath(oid)));
