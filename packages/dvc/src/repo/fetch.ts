@@ -76,12 +76,14 @@ export async function fetchOuts(repo: Repo, d: DataContext, outs: UsedOut[], opt
 }
 
 export async function fetch(repo: Repo, targets: string[] = [], opts: SyncOptions = {}): Promise<FetchResult> {
-  return withData(repo, async (d) => {
-    const outs = await usedOuts(repo, targets, opts);
-    const r = await fetchOuts(repo, d, outs, opts);
-    throwIfFailed(r);
-    return r;
-  });
+  return repo.withLock(() =>
+    withData(repo, async (d) => {
+      const outs = await usedOuts(repo, targets, opts);
+      const r = await fetchOuts(repo, d, outs, opts);
+      throwIfFailed(r);
+      return r;
+    }),
+  );
 }
 
 export function throwIfFailed(r: FetchResult): void {

@@ -20,6 +20,10 @@ export interface PullResult {
 }
 
 export async function pull(repo: Repo, targets: string[] = [], opts: PullOptions = {}): Promise<PullResult> {
+  return repo.withLock(() => pullLocked(repo, targets, opts));
+}
+
+async function pullLocked(repo: Repo, targets: string[], opts: PullOptions): Promise<PullResult> {
   const fetched = await withData(repo, async (d) => fetchOuts(repo, d, await usedOuts(repo, targets, opts), opts));
   // Check out what is there even when some objects are missing; then report the failures.
   const coTargets = opts.glob ? [...new Set(workspaceOuts(repo, targets, true).map((o) => join(repo.root, o.rel)))] : targets;

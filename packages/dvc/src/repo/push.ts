@@ -29,7 +29,8 @@ export class UploadError extends DvcError {
 
 export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions = {}): Promise<PushResult> {
   const jobs = jobsOf(opts.jobs);
-  return withData(repo, async (d) => {
+  // Under the repository lock, as DVC: a concurrent gc cannot remove what is being pushed.
+  return repo.withLock(() => withData(repo, async (d) => {
     const outs = (await usedOuts(repo, targets, opts)).filter((o) => o.push);
     const result: PushResult = { pushed: 0, missing: [] };
     let failed = 0;
@@ -64,5 +65,5 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
       throw new UploadError(failed, result, e?.message);
     }
     return result;
-  });
+  }));
 }
