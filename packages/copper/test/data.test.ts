@@ -1,10 +1,10 @@
 // The data layer: decoding, resizing, the image folder, splits, loaders with and without workers.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '@copper/torch';
-import { makeData, scratch } from './helpers.js';
+import { makeData, scratch, PKG_DIR } from './helpers.js';
 import { decodeImage, encodeJpeg, encodePng, resizeInto, sniffFormat } from '../src/data/image.js';
 import { ImageFolder, splitSamples } from '../src/data/image-folder.js';
 import { DataLoader, DecodePool } from '../src/data/loader.js';
@@ -198,5 +198,33 @@ describe('image folder and loaders', () => {
     await dm.teardown();
     assert.deepEqual(readdirSync(root).sort(), ['Cat', 'Dog', 'notes.txt']);
     assert.throws(() => new ImageFolderDataModule({ data_dir: root, num_workers: -1 }), /num_workers/);
+  });
+});
+
+describe('image formats against ImageMagick', () => {
+  const FIX = join(PKG_DIR, 'test', 'fixtures', 'images');
+  function ppm(b: Buffer) {
+    const m = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/.exec(b.toString('latin1'))!;
+    return { width: Number(m[1]), height: Number(m[2]), data: b.subarray(m[0].length) };
+  }
+  const cases: [string, number][] = [
+    ['baseline.jpg', 3], ['progressive.jpg', 8], ['gray.jpg', 2], ['cmyk.jpg', 2],
+    ['rgb.png', 0], ['rgba.png', 0], ['rgb16.png', 0], ['palette.png', 0], ['gray.png', 0],
+  ];
+  for (const [name, tol] of cases) {
+    test(`${name} decodes to ImageMagick's pixels (max difference ${tol})`, () => {
+      const img = decodeImage(readFileSync(join(FIX, name)));
+      const ref = ppm(readFileSync(join(FIX, `${name}.ppm`)));
+      assert.equal(img.width, ref.width);
+      assert.equal(img.height, ref.height);
+      let max = 0;
+      for (let i = 0; i < ref.data.length; i++) max = Math.max(max, Math.abs(ref.data[i]! - img.data[i]!));
+      assert.ok(max <= tol, `max difference ${max}`);
+    });
+  }
+  test('other formats and truncated files are refused with a reason', () => {
+    assert.throws(() => decodeImage(readFileSync(join(FIX, 'gif.jpg'))), /GIF image: only JPEG and PNG/);
+    assert.throws(() => decodeImage(readFileSync(join(FIX, 'bmp.jpg'))), /BMP image: only JPEG and PNG/);
+    assert.throws(() => decodeImage(readFileSync(join(FIX, 'truncated.jpg'))));
   });
 });

@@ -44,7 +44,11 @@ export function decodeImage(bytes: Uint8Array): RgbImage {
     const img = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     return { width: img.width, height: img.height, data: rgbaToRgb(img.data, img.width, img.height) };
   }
-  throw new Error(bytes.length === 0 ? 'empty file' : 'not a JPEG or PNG image');
+  if (bytes.length === 0) throw new Error('empty file');
+  const head = Buffer.from(bytes.subarray(0, 12));
+  const other =
+    head.subarray(0, 3).toString('latin1') === 'GIF' ? 'GIF' : head.subarray(0, 2).toString('latin1') === 'BM' ? 'BMP' : head.subarray(8, 12).toString('latin1') === 'WEBP' ? 'WebP' : null;
+  throw new Error(other ? `${other} image: only JPEG and PNG are supported` : 'not a JPEG or PNG image');
 }
 
 /** Encodes RGB bytes as a JPEG (used by the synthetic dataset). */
