@@ -142,7 +142,10 @@ describe('YAML vs OmegaConf 2.2.2', () => {
     test(`to_yaml #${i}`, () => assert.equal(dumpYaml(create(fromJson(g.value))), g.yaml));
   }
   for (const [i, g] of golden.yaml_load.entries()) {
-    test(`load #${i}`, () => assert.deepEqual(nodeJson(loadYaml(g.text)), g.value));
+    test(`load #${i}`, () => {
+      if (g.error) assert.throws(() => loadYaml(g.text), `OmegaConf: ${g.error}: ${g.message}`);
+      else assert.deepEqual(nodeJson(loadYaml(g.text)), g.value);
+    });
   }
 });
 
