@@ -49,6 +49,9 @@ describe('images', () => {
     assert.deepEqual([...out], [0, 0, 0, 255, 255, 255, 0, 0, 0, 255, 255, 255]);
     resizeInto(img, 2, out, 0, true);
     assert.deepEqual([...out], [255, 255, 255, 0, 0, 0, 255, 255, 255, 0, 0, 0]);
+    // a crop of the right half is all white
+    resizeInto(img, 2, out, 0, false, [0.5, 0, 0.5, 1]);
+    assert.deepEqual([...out], new Array(12).fill(255));
     const up = new Uint8Array(8 * 8 * 3);
     resizeInto(solid(2, 2, [10, 20, 30]), 8, up, 0);
     for (let i = 0; i < 64; i++) assert.deepEqual([...up.subarray(i * 3, i * 3 + 3)], [10, 20, 30]);
@@ -111,7 +114,7 @@ describe('image folder and loaders', () => {
     const f = new ImageFolder(root);
     const pool = new DecodePool(2);
     try {
-      const opts = { batchSize: 6, imageSize: 16, shuffle: true, seed: 3, hflip: 0.5 };
+      const opts = { batchSize: 6, imageSize: 16, shuffle: true, seed: 3, hflip: 0.5, cropScale: [0.5, 1] as [number, number] };
       const a = new DataLoader(f.samples, opts);
       const b = new DataLoader(f.samples, { ...opts, pool });
       a.epoch = b.epoch = 1;

@@ -19,6 +19,8 @@ export interface ImageFolderDataModuleOptions {
   seed?: number;
   /** Probability of a horizontal flip for training images. */
   hflip?: number;
+  /** Random crop of the training images: [min, max] fraction of the area (null: off). */
+  crop_scale?: [number, number] | null;
   mean?: number[];
   std?: number[];
   /** Check out `<data_dir>.dvc` when the folder is missing or stale (default true). */
@@ -28,7 +30,7 @@ export interface ImageFolderDataModuleOptions {
 }
 
 export class ImageFolderDataModule {
-  readonly hparams: Required<Omit<ImageFolderDataModuleOptions, 'classes'>> & { classes: string[] | null };
+  readonly hparams: Required<Omit<ImageFolderDataModuleOptions, 'classes' | 'crop_scale'>> & { classes: string[] | null; crop_scale: [number, number] | null };
   dataset: ImageFolder | null = null;
   train: Sample[] = [];
   val: Sample[] = [];
@@ -51,6 +53,7 @@ export class ImageFolderDataModule {
       dvc_checkout: true,
       ...opts,
       classes: opts.classes ?? null,
+      crop_scale: opts.crop_scale ?? null,
       data_dir: resolve(opts.data_dir),
     };
     const nw = this.hparams.num_workers;
@@ -96,6 +99,7 @@ export class ImageFolderDataModule {
       shuffle: train,
       seed: h.seed,
       hflip: train ? h.hflip : 0,
+      cropScale: train ? h.crop_scale : null,
       mean: h.mean,
       std: h.std,
       pool: this.getPool(),

@@ -9,7 +9,7 @@ export function runDecodeJob(job: DecodeJob): DecodeResult {
   job.paths.forEach((p, i) => {
     try {
       const img = decodeImage(readFileSync(p));
-      resizeInto(img, job.size, data, i * per, job.flips[i] ?? false);
+      resizeInto(img, job.size, data, i * per, job.flips[i] ?? false, job.crops?.[i] ?? null);
       errors.push(null);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;

@@ -77,22 +77,30 @@ export function encodePng(img: RgbImage): Buffer {
   return PNG.sync.write(png);
 }
 
+/** A crop of the source as fractions of its width and height: [left, top, width, height]. */
+export type CropRect = readonly [number, number, number, number];
+
 /**
- * Resizes to size x size RGB into `out` at `offset` (flipped left-right when `flip`). Shrinking
- * averages the source box under each output pixel (like PIL's BOX/area), growing interpolates
- * bilinearly (half-pixel centres, as torch's align_corners=False).
+ * Resizes (a crop of) the image to size x size RGB into `out` at `offset`, flipped left-right when
+ * `flip`. Shrinking averages the source box under each output pixel (like PIL's BOX/area),
+ * growing interpolates bilinearly (half-pixel centres, as torch's align_corners=False).
  */
-export function resizeInto(img: RgbImage, size: number, out: Uint8Array, offset: number, flip = false): void {
+export function resizeInto(img: RgbImage, size: number, out: Uint8Array, offset: number, flip = false, crop: CropRect | null = null): void {
   const { width: W, height: H, data } = img;
-  const sx = W / size;
-  const sy = H / size;
+  const [cx, cy, cw, ch] = crop ?? [0, 0, 1, 1];
+  const X0 = Math.min(W - 1, Math.max(0, Math.floor(cx * W)));
+  const Y0 = Math.min(H - 1, Math.max(0, Math.floor(cy * H)));
+  const RW = Math.max(1, Math.min(W - X0, Math.round(cw * W)));
+  const RH = Math.max(1, Math.min(H - Y0, Math.round(ch * H)));
+  const sx = RW / size;
+  const sy = RH / size;
   if (sx >= 1 && sy >= 1) {
     for (let oy = 0; oy < size; oy++) {
-      const y0 = Math.floor(oy * sy);
-      const y1 = Math.max(y0 + 1, Math.floor((oy + 1) * sy));
+      const y0 = Y0 + Math.floor(oy * sy);
+      const y1 = Math.min(Y0 + RH, Math.max(y0 + 1, Y0 + Math.floor((oy + 1) * sy)));
       for (let ox = 0; ox < size; ox++) {
-        const x0 = Math.floor(ox * sx);
-        const x1 = Math.max(x0 + 1, Math.floor((ox + 1) * sx));
+        const x0 = X0 + Math.floor(ox * sx);
+        const x1 = Math.min(X0 + RW, Math.max(x0 + 1, X0 + Math.floor((ox + 1) * sx)));
         let r = 0, g = 0, b = 0;
         for (let y = y0; y < y1; y++) {
           let p = (y * W + x0) * 3;
@@ -113,14 +121,14 @@ export function resizeInto(img: RgbImage, size: number, out: Uint8Array, offset:
     return;
   }
   for (let oy = 0; oy < size; oy++) {
-    const fy = Math.min(Math.max((oy + 0.5) * sy - 0.5, 0), H - 1);
+    const fy = Y0 + Math.min(Math.max((oy + 0.5) * sy - 0.5, 0), RH - 1);
     const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, H - 1);
+    const y1 = Math.min(y0 + 1, Y0 + RH - 1);
     const wy = fy - y0;
     for (let ox = 0; ox < size; ox++) {
-      const fx = Math.min(Math.max((ox + 0.5) * sx - 0.5, 0), W - 1);
+      const fx = X0 + Math.min(Math.max((ox + 0.5) * sx - 0.5, 0), RW - 1);
       const x0 = Math.floor(fx);
-      const x1 = Math.min(x0 + 1, W - 1);
+      const x1 = Math.min(x0 + 1, X0 + RW - 1);
       const wx = fx - x0;
       const dx = flip ? size - 1 - ox : ox;
       const q = offset + (oy * size + dx) * 3;
@@ -140,6 +148,8 @@ export function resizeInto(img: RgbImage, size: number, out: Uint8Array, offset:
 export interface DecodeJob {
   paths: string[];
   flips: boolean[];
+  /** Per path: the crop to take before resizing (random crop augmentation), or null. */
+  crops?: (CropRect | null)[];
   size: number;
 }
 export interface DecodeResult {

@@ -10,7 +10,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '@copper/torch';
 import { runDecodeJob } from './decode.js';
-import type { DecodeJob, DecodeResult } from './image.js';
+import type { CropRect, DecodeJob, DecodeResult } from './image.js';
 import type { Sample } from './image-folder.js';
 import { Rng } from '../utils/rng.js';
 
@@ -101,6 +101,11 @@ export interface LoaderOptions {
   seed?: number;
   /** Probability of a horizontal flip per image (training augmentation). */
   hflip?: number;
+  /**
+   * Random crop (training augmentation): a crop covering a random fraction in [min, max] of the
+   * image's area (same aspect), at a random place, before resizing. null: the whole image.
+   */
+  cropScale?: readonly [number, number] | null;
   mean?: readonly number[];
   std?: readonly number[];
   dropLast?: boolean;
@@ -119,10 +124,13 @@ export class DataLoader {
   constructor(readonly samples: readonly Sample[], opts: LoaderOptions) {
     if (!(Number.isInteger(opts.batchSize) && opts.batchSize > 0)) throw new RangeError(`batch_size must be a positive integer, got ${opts.batchSize}`);
     if (!(Number.isInteger(opts.imageSize) && opts.imageSize > 0)) throw new RangeError(`image_size must be a positive integer, got ${opts.imageSize}`);
+    const cs = opts.cropScale;
+    if (cs && !(cs.length === 2 && cs[0]! > 0 && cs[0]! <= cs[1]! && cs[1]! <= 1)) throw new RangeError(`crop_scale must be [min, max] with 0 < min <= max <= 1, got [${cs.join(', ')}]`);
     this.opts = {
       shuffle: false,
       seed: 0,
       hflip: 0,
+      cropScale: null,
       mean: [0.5, 0.5, 0.5],
       std: [0.5, 0.5, 0.5],
       dropLast: false,
@@ -148,7 +156,15 @@ export class DataLoader {
     for (let i = 0; i < order.length; i += bs) {
       const part = order.slice(i, i + bs);
       if (part.length < bs && this.opts.dropLast) break;
-      jobs.push({ paths: part.map((s) => s.path), flips: part.map(() => this.opts.hflip > 0 && rng.next() < this.opts.hflip), size: this.opts.imageSize });
+      const flips = part.map(() => this.opts.hflip > 0 && rng.next() < this.opts.hflip);
+      const cs = this.opts.cropScale;
+      const crops = cs
+        ? part.map((): CropRect => {
+            const side = Math.sqrt(cs[0] + rng.next() * (cs[1] - cs[0]));
+            return [rng.next() * (1 - side), rng.next() * (1 - side), side, side];
+          })
+        : undefined;
+      jobs.push({ paths: part.map((s) => s.path), flips, ...(crops ? { crops } : {}), size: this.opts.imageSize });
       jobs.labels.push(part.map((s) => s.label));
     }
     return jobs;
