@@ -15,3 +15,8 @@ export { instantiate, instantiateAsync, loadTargets, registerTarget, registerTar
 export { getHydraConfig } from './compose/compose.js';
 export { s, validate, Schema, type Infer } from './schema.js';
 export { hydraConfig, getOriginalCwd, toAbsolutePath } from './utils.js';
+
+import * as oc from './omegaconf/omegaconf.js';
+import { registerResolver as _registerResolver, clearResolver as _clearResolver, hasResolver as _hasResolver } from './omegaconf/resolve.js';
+/** The OmegaConf functions under one name, for code ported from Python (`OmegaConf.toYaml(cfg)`). */
+export const OmegaConf = { ...oc, registerResolver: _registerResolver, clearResolver: _clearResolver, hasResolver: _hasResolver } as const;
