@@ -18,5 +18,21 @@ export { hydraConfig, getOriginalCwd, toAbsolutePath } from './utils.js';
 
 import * as oc from './omegaconf/omegaconf.js';
 import { registerResolver as _registerResolver, clearResolver as _clearResolver, hasResolver as _hasResolver } from './omegaconf/resolve.js';
-/** The OmegaConf functions under one name, for code ported from Python (`OmegaConf.toYaml(cfg)`). */
-export const OmegaConf = { ...oc, registerResolver: _registerResolver, clearResolver: _clearResolver, hasResolver: _hasResolver } as const;
+import { wrap as _wrap } from './omegaconf/proxy.js';
+/**
+ * The OmegaConf functions under one name, for code ported from Python. Unlike the top-level
+ * create/merge/load (which return node trees), these return configs with attribute access:
+ * `OmegaConf.create({ a: 1 }).a`.
+ */
+export const OmegaConf = {
+  ...oc,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  create: <T = Record<string, any>>(value?: unknown): T => _wrap<T>(oc.create(value)),
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  merge: <T = Record<string, any>>(...configs: oc.AnyConfig[]): T => _wrap<T>(oc.merge(...configs)),
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  load: <T = Record<string, any>>(file: string): T => _wrap<T>(oc.load(file)),
+  registerResolver: _registerResolver,
+  clearResolver: _clearResolver,
+  hasResolver: _hasResolver,
+} as const;

@@ -25,6 +25,7 @@ import {
   InterpolationResolutionError,
   UnsupportedInterpolationType,
   ConfigLoadError,
+  OmegaConf,
 } from '../../src/index.js';
 
 const obj = (yaml: string) => wrap<any>(create(yaml));
@@ -212,6 +213,13 @@ describe('access, struct and read-only', () => {
     assert.deepEqual(toContainer(n), { a: { b: [10, { c: 2 }], x: { y: 1 }, z: 1 }, m: '???' });
     assert.deepEqual(missingKeys(n), ['m']);
   });
+  test('the OmegaConf namespace returns configs with attribute access', () => {
+    const c = OmegaConf.create<any>({ a: 1, b: '${a}' });
+    assert.equal(c.b, 1);
+    assert.equal(OmegaConf.merge<any>(c, { a: 2 }).b, 2);
+    assert.equal(OmegaConf.toYaml(c, { resolve: true }), 'a: 1\nb: 1\n');
+  });
+
   test('resolveInPlace', () => {
     const n = create('a: 1\nb: ${a}\nc: x${a}\n');
     resolveInPlace(n);
