@@ -2,11 +2,12 @@
 // callbacks, the CSV logger, fast_dev_run, limits, clipping and accumulation.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '@copper/torch';
 import { makeData, scratch } from './helpers.js';
 import { ImageFolderDataModule } from '../src/data/datamodule.js';
+import { DataLoader } from '../src/data/loader.js';
 import { ImageClassifier } from '../src/models/classifier.js';
 import { SimpleCNN } from '../src/models/nets.js';
 import { Trainer, type TrainerOptions } from '../src/trainer/trainer.js';
@@ -198,5 +199,42 @@ describe('Trainer determinism and memory', () => {
     await t.fit(model(), dm());
     assert.equal(t.numTrainBatches, 2);
     assert.equal(vals, 2, 'after batch 1 and at the end');
+  });
+});
+
+describe('Trainer with undecodable images', () => {
+  test('a batch lost to broken images still ends the epoch with validation', async () => {
+    const { dir, cleanup } = scratch();
+    try {
+      const good = makeData(dir, 4);
+      for (let i = 0; i < 4; i++) writeFileSync(join(good, 'Cat', `Cat_000${i}.jpg`), 'broken');
+      class Ordered extends ImageFolderDataModule {
+        override trainDataloader() {
+          const l = super.trainDataloader();
+          l.opts.shuffle = false;
+          return l;
+        }
+        override valDataloader() {
+          return new DataLoader(this.train.filter((s) => s.label === 1), { batchSize: 4, imageSize: 16, warn: () => {} });
+        }
+      }
+      const d = new Ordered({ data_dir: good, image_size: 16, batch_size: 4, train_val_test_split: [8, 0, 0], seed: 1 });
+      d.setup();
+      d.train.sort((a, b) => a.label - b.label || (a.path < b.path ? -1 : 1));
+      const warnings: string[] = [];
+      const t = new Trainer({ max_epochs: 1, num_sanity_val_steps: 0, info: (m) => warnings.push(m) });
+      const origWarn = process.stderr.write;
+      process.stderr.write = (() => true) as never;
+      try {
+        await t.fit(model(), d);
+      } finally {
+        process.stderr.write = origWarn;
+      }
+      assert.equal(t.numTrainBatches, 2);
+      assert.equal(t.globalStep, 1, 'one real batch trained');
+      assert.ok(Number.isFinite(t.callbackMetrics['val/acc']), 'validation ran at the end of the epoch');
+    } finally {
+      cleanup();
+    }
   });
 });

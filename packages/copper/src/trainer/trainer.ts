@@ -357,6 +357,7 @@ export class Trainer {
         model.onTrainEpochStart();
         for (const c of this.callbacks) c.onTrainEpochStart(this, model);
         let i = 0;
+        let endedEarly = true;
         let valRanThisEpoch = false;
         let valMetrics: Record<string, number> = {};
         const trainAgg = new Map<string, MeanMetric>();
@@ -401,7 +402,27 @@ export class Trainer {
             valRanThisEpoch = true;
             if (!last) this.logToLoggers({ ...valMetrics, epoch }, this.globalStep);
           }
-          if (last || (maxSteps > 0 && this.globalStep >= maxSteps)) break;
+          if (last || (maxSteps > 0 && this.globalStep >= maxSteps)) {
+            endedEarly = false;
+            break;
+          }
+        }
+        if (endedEarly && i > 0) {
+          // the loader gave fewer batches than planned (undecodable images dropped whole batches):
+          // finish the epoch as the last batch would have
+          if (i % accumulate !== 0) {
+            this.clipGradients(model);
+            optimizer.step();
+            optimizer.zeroGrad();
+            this.globalStep++;
+            this.stepScheduler(sched, 'step');
+          }
+          if (nVal > 0 && (epoch + 1) % cvene === 0 && i % valEveryBatches !== 0) {
+            this.state.stage = 'val';
+            valMetrics = await this.runEval(model, valLoader, 'val', nVal);
+            this.state.stage = 'train';
+            valRanThisEpoch = true;
+          }
         }
         model._stage = 'train';
         model.onTrainEpochEnd();
