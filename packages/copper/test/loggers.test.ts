@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { scratch } from './helpers.js';
 import { CSVLogger } from '../src/loggers/csv.js';
 import { TensorBoardLogger, crc32c } from '../src/loggers/tensorboard.js';
+import { counter } from '../src/utils/progress.js';
 
 function readVarint(b: Buffer, pos: number): [number, number] {
   let v = 0;
@@ -69,5 +70,28 @@ describe('loggers', () => {
     const v = Buffer.alloc(4);
     v.writeFloatLE(0.25);
     assert.ok(r.includes(Buffer.concat([Buffer.from([0x15]), v])), 'simple_value 0.25');
+  });
+});
+
+describe('progress counter', () => {
+  test('draws files and rate on a TTY, nothing when piped', () => {
+    const ci = process.env.CI;
+    delete process.env.CI;
+    try {
+      const out: string[] = [];
+      const tty = { isTTY: true, write: (s: string) => out.push(s) };
+      const c = counter('checking out data', tty);
+      c.advance(3, 2048);
+      c.done();
+      assert.match(out[0]!, /checking out data: 3 files, 2\.0 KB, \d+ files\/s/);
+      assert.equal(out[out.length - 1], '\r\x1b[2K', 'the line is erased');
+      const piped: string[] = [];
+      const p = counter('x', { isTTY: false, write: (s: string) => piped.push(s) });
+      p.advance(5, 10);
+      p.done();
+      assert.deepEqual(piped, []);
+    } finally {
+      if (ci !== undefined) process.env.CI = ci;
+    }
   });
 });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { runHydra, HydraError, type TaskFunction } from '@copper/hydra';
 import { CopperError } from '../utils/errors.js';
 import { ProgressBar } from '../callbacks/progress-bar.js';
+import { progressState } from '../utils/progress.js';
 
 export const CONFIG_DIR = fileURLToPath(new URL('../../configs', import.meta.url));
 
@@ -20,6 +21,7 @@ export async function runApp<T>(configName: string, task: TaskFunction<T>, argv 
   if (quiet) {
     argv = argv.filter((a) => a !== '-q' && a !== '--quiet');
     ProgressBar.quiet = true;
+    progressState.quiet = true;
   }
   try {
     const r = await runHydra<T>({ configPath: CONFIG_DIR, configName, argv, jobName: `copper_${configName}`, quiet }, task);

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as dvc from '@copper/dvc';
 import { CopperError } from '../utils/errors.js';
+import { counter } from '../utils/progress.js';
 
 export interface DataVersionInfo {
   /** The .dvc file (absolute). */
@@ -82,7 +83,12 @@ export async function syncData(dataDir: string, log: (m: string) => void = () =>
       }
     } else if (states.includes('deleted') || states.includes('modified')) {
       log(`data ${tracked} is ${present ? 'out of date' : 'missing'}: checking it out from the DVC cache (${dvcFile})`);
-      await dvc.checkout(repo, [dvcFile], {});
+      const c = counter(`checking out ${tracked}`);
+      try {
+        await dvc.checkout(repo, [dvcFile], { onProgress: c.advance });
+      } finally {
+        c.done();
+      }
       action = 'checked out';
     }
   } catch (e) {
