@@ -6,7 +6,8 @@ import { existsSync, writeFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, hydraRun, makeData, scratch, DIST_CLI } from './helpers.js';
 import { runApp } from '../src/cli/run.js';
-import { infer } from '../src/tasks/infer.js';
+import { infer, loadPredictor, formatPrediction } from '../src/tasks/infer.js';
+import { writeSyntheticDataset } from '../src/data/synthetic.js';
 import { train } from '../src/tasks/train.js';
 import { evaluate } from '../src/tasks/eval.js';
 import { saveCheckpoint } from '../src/trainer/checkpoint.js';
@@ -68,7 +69,7 @@ describe('CLIs', { skip: !existsSync(DIST_CLI('train')) && 'build first (npm run
       assert.notEqual(m[1]![1], cls);
       const p = m.map((x) => Number(x![2]));
       assert.ok(p[0]! >= p[1]!);
-      assert.ok(p[0]! + p[1]! <= 1.0001, `probabilities sum to at most 1: ${p}`);
+      assert.ok(p[0]! + p[1]! <= 1 + 1e-9, `probabilities sum to at most 1: ${p}`);
       assert.equal(r.stderr, '');
     }
     // infer.yaml defaults: ckpt_path ${paths.root_dir}/model.ckpt and the first cat picture
@@ -86,6 +87,21 @@ describe('CLIs', { skip: !existsSync(DIST_CLI('train')) && 'build first (npm run
     const r = await hydraRun('eval', [`paths.root_dir=${dir}`, `hydra.run.dir=${out}/eval`, `ckpt_path=${last}`], (cfg) => evaluate(cfg));
     const m = r.jobs[0]!.returnValue as { metrics: Record<string, number> };
     assert.ok(Number.isFinite(m.metrics['test/acc']));
+  });
+
+  test('three classes: infer prints the top 2 of them, summing below 1', async () => {
+    const three = join(dir, 'three');
+    writeSyntheticDataset(join(three, 'data', 'PetImages'), { perClass: 6, size: 16, classes: ['Bird', 'Cat', 'Dog'] });
+    const ck = join(three, 'three.ckpt');
+    await hydraRun('train', [`paths.root_dir=${three}`, `hydra.run.dir=${three}/run`, 'model.net.num_classes=3', 'data.image_size=16', 'data.num_workers=0', 'trainer.max_epochs=1', 'test=False', `export_ckpt=${ck}`], (cfg) => train(cfg));
+    const preds = loadPredictor(ck).predict(join(three, 'data', 'PetImages', 'Bird', 'Bird_0000.jpg'), 2);
+    assert.equal(preds.length, 2);
+    for (const p of preds) assert.ok(['Bird', 'Cat', 'Dog'].includes(p.class));
+    assert.ok(preds[0]!.probability >= preds[1]!.probability);
+    assert.ok(preds[0]!.probability + preds[1]!.probability < 1);
+    assert.match(formatPrediction(preds[0]!), /^Class: (Bird|Cat|Dog), Probability: 0\.\d{4}$/);
+    const all = loadPredictor(ck).predict(join(three, 'data', 'PetImages', 'Bird', 'Bird_0000.jpg'), 10);
+    assert.equal(all.length, 3, 'topk is capped at the number of classes');
   });
 
   test('errors are one line with a non-zero exit (the CLIs)', () => {
