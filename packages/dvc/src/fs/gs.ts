@@ -7,13 +7,18 @@
  * Uploads are atomic by GCS's rules: an object exists only once its upload (one request, or a
  * resumable session for large/unsized data) completes; a broken upload leaves no object.
  */
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
 import type { FileSystem } from './types.js';
 import { httpStatus, joinUrl, notFoundError, optBool, optStr, remoteError, type RemoteOptions } from './remote-errors.js';
 
 const MiB = 1024 * 1024;
+
+/** GCS says "The specified bucket does not exist." (object errors say "No such object: b/k"). */
+function isBucketMissing(e: unknown): boolean {
+  return /bucket does not exist|no such bucket|bucket not found/i.test(String((e as Error)?.message ?? ''));
+}
 /** Larger (or unsized) uploads use a resumable session. */
 const SIMPLE_UPLOAD_MAX = 32 * MiB;
 
@@ -63,7 +68,7 @@ export class GsFileSystem implements FileSystem {
         e,
       );
     }
-    if (status === 404 && /bucket/i.test(msg)) return remoteError(`${this.url}: bucket '${this.bucketName}' does not exist`, e);
+    if (status === 404 && isBucketMissing(e)) return remoteError(`${this.url}: bucket '${this.bucketName}' does not exist`, e);
     return remoteError(`${joinUrl(this.url, path)}: ${op} failed: ${status ? `HTTP ${status}: ` : ''}${msg}`, e);
   }
 
@@ -108,27 +113,29 @@ export class GsFileSystem implements FileSystem {
   }
 
   async read(path: string): Promise<Readable> {
-    const stream = this.bucket.file(this.root + path).createReadStream({ validation: false });
+    // The SDK's stream only sends its request once someone reads it, and reports a missing object
+    // as a stream error: pipe it into our own stream now and wait for the answer's status.
+    const src = this.bucket.file(this.root + path).createReadStream({ validation: false });
+    const out = new PassThrough({ highWaterMark: 1 << 20 });
     try {
-      // The SDK reports a missing object on the stream; wait for the answer before handing it out.
       await new Promise<void>((resolve, reject) => {
-        const onError = (e: Error) => {
-          stream.off('response', onResponse);
-          reject(e);
-        };
-        const onResponse = () => {
-          stream.off('error', onError);
-          resolve();
-        };
-        stream.once('error', onError);
-        stream.once('response', onResponse);
+        src.once('error', reject);
+        src.once('response', (res: { statusCode?: number }) => {
+          if ((res.statusCode ?? 200) < 400) resolve(); // else the error event follows
+        });
+        src.pipe(out);
       });
     } catch (e) {
-      stream.destroy();
-      if (httpStatus(e) === 404 && !/bucket/i.test(String((e as Error).message))) throw notFoundError(this.url, path);
+      src.unpipe(out);
+      out.destroy();
+      if (httpStatus(e) === 404 && !isBucketMissing(e)) throw notFoundError(this.url, path);
       throw this.fail(e, path, 'read');
     }
-    return stream;
+    src.on('error', (e) => out.destroy(e));
+    out.once('close', () => {
+      if (!src.destroyed) src.destroy();
+    });
+    return out;
   }
 
   async write(path: string, data: Readable, size?: number): Promise<void> {
@@ -136,7 +143,9 @@ export class GsFileSystem implements FileSystem {
     const ws = this.bucket.file(this.root + path).createWriteStream({
       resumable,
       validation: false,
-      ...(resumable ? { chunkSize: undefined } : {}),
+      // The SDK cannot abort a simple upload whose source broke: its request would wait for the
+      // rest of the body forever. A deadline generous for the size bounds that (2 min + 256 KB/s).
+      ...(resumable ? {} : { timeout: 120_000 + Math.ceil((size ?? 0) / 256) }),
     });
     let sourceError: Error | undefined;
     data.once('error', (e) => {
@@ -170,6 +179,8 @@ export class GsFileSystem implements FileSystem {
       const [exists] = await this.bucket.exists();
       if (!exists) await this.bucket.create();
     } catch (e) {
+      // The firebase emulator has no bucket API (501) and makes buckets on first upload.
+      if (httpStatus(e) === 501) return;
       throw this.fail(e, '', 'create bucket');
     }
   }
