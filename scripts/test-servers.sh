@@ -10,10 +10,16 @@ cd "$(dirname "$0")/.."
 cmd="${1:-}"
 case "$cmd" in start|stop|status) ;; *) echo "usage: $0 start|stop|status" >&2; exit 2 ;; esac
 rc=0
+# Servers start in parallel (Ceph takes ~15 s, a first GCS emulator install minutes); each script
+# takes its own lock, so a test that starts one at the same time just waits for it.
+names=(); pids=()
 for s in packages/dvc/test/servers/*.sh; do
-  name="$(basename "$s" .sh)"
-  bash "$s" "$cmd"
-  r=$?
+  names+=("$(basename "$s" .sh)")
+  if [ "$cmd" = status ]; then bash "$s" "$cmd"; pids+=("$?"); else bash "$s" "$cmd" & pids+=("$!"); fi
+done
+for i in "${!names[@]}"; do
+  name="${names[$i]}"
+  if [ "$cmd" = status ]; then r="${pids[$i]}"; else wait "${pids[$i]}"; r=$?; fi
   if [ "$r" = 3 ]; then
     echo "test-servers: $name not installed; its tests will skip" >&2
   elif [ "$r" != 0 ] && [ "$cmd" != status ]; then

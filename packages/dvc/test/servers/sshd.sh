@@ -48,7 +48,8 @@ start() {
   local home
   home="$(getent passwd "$TUSER" | cut -d: -f6)"
   mkdir -p "$home/.ssh" "$home/data"
-  cp "$RUN/client_ed25519.pub" "$home/.ssh/authorized_keys"
+  # Append: other instances (another COPPER_SERVERS_DIR) may share the test user.
+  cat "$RUN/client_ed25519.pub" >> "$home/.ssh/authorized_keys"
   chmod 755 "$home"; chmod 700 "$home/.ssh"; chmod 600 "$home/.ssh/authorized_keys"
   chown -R "$TUSER:" "$home/.ssh" "$home/data"
   cat > "$RUN/sshd_config" <<CONF
