@@ -48,20 +48,29 @@ const trainStep = () =>
     adam.step();
   });
 
-function measureOurs(): { train: number; infer: number } {
+type Rates = { train: number; infer: number; train_cpu: number; infer_cpu: number };
+const cpuSeconds = (since: NodeJS.CpuUsage) => {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1e6;
+};
+
+function measureOurs(): Rates {
   net.train();
   for (let i = 0; i < 3; i++) trainStep();
-  const t = performance.now();
+  let t = performance.now();
+  let c = process.cpuUsage();
   for (let i = 0; i < steps; i++) trainStep();
   const train = (steps * B) / ((performance.now() - t) / 1000);
+  const train_cpu = (steps * B) / cpuSeconds(c);
   net.eval();
-  const infer = torch.noGrad(() => {
+  return torch.noGrad(() => {
     for (let i = 0; i < 3; i++) torch.tidy(() => net.forward(x).dispose());
-    const t0 = performance.now();
+    t = performance.now();
+    c = process.cpuUsage();
     for (let i = 0; i < steps; i++) torch.tidy(() => net.forward(x).dispose());
-    return (steps * B) / ((performance.now() - t0) / 1000);
+    const infer = (steps * B) / ((performance.now() - t) / 1000);
+    return { train, train_cpu, infer, infer_cpu: (steps * B) / cpuSeconds(c) };
   });
-  return { train, infer };
 }
 
 function measureOp(): number {
@@ -74,7 +83,7 @@ function measureOp(): number {
   return ((performance.now() - t) / n) * 1000;
 }
 
-type PyResult = { train: number; infer: number; op_us: number; threads: number; version: string };
+type PyResult = Rates & { op_us: number; threads: number; version: string };
 const pyBin = '/usr/bin/python3';
 const havePython =
   !args.includes('--no-python') && existsSync(pyBin) && spawnSync(pyBin, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
@@ -90,16 +99,22 @@ function measurePython(): PyResult | null {
 
 // Alternate rounds of both, keep each side's best: the machine is shared and timings are noisy.
 const rounds = opt('--rounds', 3);
-let ours = { train: 0, infer: 0 };
+let ours: Rates = { train: 0, infer: 0, train_cpu: 0, infer_cpu: 0 };
+const best = (a: Rates, b: Rates): Rates => ({
+  train: Math.max(a.train, b.train),
+  infer: Math.max(a.infer, b.infer),
+  train_cpu: Math.max(a.train_cpu, b.train_cpu),
+  infer_cpu: Math.max(a.infer_cpu, b.infer_cpu),
+});
 let opUs = Infinity;
 let py: PyResult | null = null;
 for (let r = 0; r < rounds; r++) {
   const o = measureOurs();
-  ours = { train: Math.max(ours.train, o.train), infer: Math.max(ours.infer, o.infer) };
+  ours = best(ours, o);
   opUs = Math.min(opUs, measureOp());
   if (havePython) {
     const p = measurePython();
-    if (p) py = py ? { ...p, train: Math.max(py.train, p.train), infer: Math.max(py.infer, p.infer), op_us: Math.min(py.op_us, p.op_us) } : p;
+    if (p) py = py ? { ...p, ...best(py, p), op_us: Math.min(py.op_us, p.op_us) } : p;
   }
 }
 const train = ours.train;
@@ -116,5 +131,8 @@ const row = (name: string, ours: number, theirs: number | undefined, target: str
 };
 row('train (images/s)', train, py?.train, 'target >= 0.90x');
 row('infer (images/s)', infer, py?.infer, 'target >= 1.00x');
+row('train (images/cpu-s)', ours.train_cpu, py?.train_cpu, 'per CPU-second: steadier on a busy machine');
+row('infer (images/cpu-s)', ours.infer_cpu, py?.infer_cpu, '');
 row('per-op time, add (us)', opUs, py?.op_us, 'target <= ~5 us');
+console.log('(copper keeps freed blocks up to 32 MiB in glibc\'s heap, see src/native/addon.cc; COPPER_TORCH_MALLOC=default turns that off. Python runs with glibc\'s defaults.)');
 if (!py) console.log('(Python PyTorch not available: /usr/bin/python3 -c "import torch" failed; no comparison)');

@@ -1,6 +1,11 @@
 // Module entry: registers the functions of each part of the addon.
 #include "common.h"
 
+#include <cstdlib>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 namespace ct {
 
 int64_t g_live = 0;
@@ -57,7 +62,28 @@ std::string CleanMessage(const char* what) {
 
 }  // namespace ct
 
+// glibc returns every freed block above its (dynamic) mmap threshold to the kernel, so each
+// training step page-faults its activations and gradients in afresh. Keeping blocks up to 32 MiB in
+// the heap and not trimming it makes forward+backward of the benchmark CNN ~15-20% cheaper in CPU
+// time (the same tuning helps Python too; it runs with glibc's defaults). Skipped when the user
+// sets glibc's MALLOC_* variables or COPPER_TORCH_MALLOC=default.
+static void TuneMalloc() {
+#if defined(__GLIBC__)
+  const char* opt = std::getenv("COPPER_TORCH_MALLOC");
+  if (opt && std::string(opt) == "default") return;
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("MALLOC_TRIM_THRESHOLD_") || std::getenv("MALLOC_TOP_PAD_")) return;
+  mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+  mallopt(M_TOP_PAD, 64 * 1024 * 1024);
+#endif
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  static bool tuned = false;
+  if (!tuned) {
+    tuned = true;
+    TuneMalloc();
+  }
   ct::InitTensor(env, exports);
   ct::InitOps(env, exports);
   ct::InitNN(env, exports);
