@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds every workspace package that has a tsconfig.json (tsc --build follows references).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,4 +16,12 @@ if (!existsSync(tsc)) {
   process.exit(0);
 }
 const r = spawnSync(process.execPath, [tsc, '--build', ...pkgs], { cwd: root, stdio: 'inherit' });
+// tsc does not set the executable bit: make every package's bins runnable (npx dvc, copper_train).
+for (const p of pkgs) {
+  const { bin } = JSON.parse(readFileSync(join(root, p, 'package.json'), 'utf8'));
+  for (const file of Object.values(typeof bin === 'string' ? { x: bin } : bin ?? {})) {
+    const f = join(root, p, file);
+    if (existsSync(f)) chmodSync(f, 0o755);
+  }
+}
 process.exit(r.status ?? 1);
