@@ -13,7 +13,7 @@ import { native } from './native.js';
 
 export {
   Tensor, tidy, keep, dispose, liveTensors, noGrad, enableGrad, inferenceMode, isInferenceMode, setGradEnabled, isGradEnabled,
-  setDefaultDtype, getDefaultDtype, type DType, type Index, type NestedArray, type TypedArray,
+  setDefaultDtype, getDefaultDtype, type DType, type MemoryFormat, type Index, type NestedArray, type TypedArray,
 } from './tensor.js';
 export * from './creation.js';
 export * as F from './functional.js';

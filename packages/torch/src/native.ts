@@ -51,6 +51,8 @@ export interface Native {
   detach(t: H): H;
   contiguous(t: H): H;
   alias(t: H): H;
+  contiguousAs(t: H, format: string): H;
+  isContiguousAs(t: H, format: string): boolean;
   equal(a: H, b: H): boolean;
   allclose(a: H, b: H, rtol: Num, atol: Num): boolean;
   toString(t: H): string;

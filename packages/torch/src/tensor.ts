@@ -38,6 +38,9 @@ export function getDefaultDtype(): DType {
   return defaultDtype;
 }
 
+/** Memory layouts (torch.memory_format); 'channelsLast' (NHWC) makes CPU convolutions faster. */
+export type MemoryFormat = 'contiguous' | 'channelsLast' | 'channelsLast3d';
+
 export type TypedArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint8Array | BigInt64Array;
 
 /** Nested arrays of numbers or booleans, as accepted by `tensor()`. */
@@ -261,8 +264,8 @@ export class Tensor {
   get device(): string {
     return native.device(this.handle);
   }
-  isContiguous(): boolean {
-    return native.isContiguous(this.handle);
+  isContiguous(memoryFormat?: MemoryFormat): boolean {
+    return memoryFormat ? native.isContiguousAs(this.handle, memoryFormat) : native.isContiguous(this.handle);
   }
   get isFloatingPoint(): boolean {
     const d = this.dtype;
@@ -397,8 +400,9 @@ export class Tensor {
   clone(): Tensor {
     return new Tensor(native.clone(this.handle));
   }
-  contiguous(): Tensor {
-    return new Tensor(native.contiguous(this.handle));
+  /** This tensor laid out densely in the given memory format (default row-major). */
+  contiguous(memoryFormat?: MemoryFormat): Tensor {
+    return new Tensor(memoryFormat ? native.contiguousAs(this.handle, memoryFormat) : native.contiguous(this.handle));
   }
   /** True when both have the same shape and elements. */
   equal(other: Tensor): boolean {

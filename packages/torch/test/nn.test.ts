@@ -85,6 +85,26 @@ describe('nn.Module', () => {
     assert.ok(weights!.sum(-1).allclose(torch.ones([2, 5]), 1e-5, 1e-5));
   });
 
+  test('channels-last memory format gives the same results (and gradients)', () => {
+    torch.manualSeed(4);
+    const net = new nn.Sequential(new nn.Conv2d(3, 8, 3, { padding: 1 }), new nn.BatchNorm2d(8), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(8 * 4 * 4, 2));
+    const x = torch.randn([2, 3, 8, 8]);
+    const ref = net.forward(x);
+    ref.sum().backward();
+    const g0 = (net.at(0) as nn.Conv2d).weight.grad!.clone();
+    net.zeroGrad();
+    net.toMemoryFormat('channelsLast');
+    assert.ok((net.at(0) as nn.Conv2d).weight.isContiguous('channelsLast'));
+    assert.equal((net.at(0) as nn.Conv2d).weight.isContiguous(), false);
+    const xc = x.contiguous('channelsLast');
+    assert.ok(xc.isContiguous('channelsLast'));
+    const out = net.forward(xc);
+    assert.ok(out.allclose(ref, 1e-4, 1e-5));
+    out.sum().backward();
+    assert.ok((net.at(0) as nn.Conv2d).weight.grad!.allclose(g0, 1e-4, 1e-5));
+    assert.throws(() => x.contiguous('sideways' as torch.MemoryFormat), /memory format must be/);
+  });
+
   test('bad layer use gives clear errors', () => {
     assert.throws(() => new nn.BatchNorm2d(3).forward(torch.ones([2, 3])), /BatchNorm2d: expected 4D input \(got 2D input\)/);
     assert.throws(() => new nn.Linear(3, 2).forward(torch.ones([2, 4])), /mat1 and mat2 shapes cannot be multiplied \(2x4 and 3x2\)/);

@@ -147,6 +147,19 @@ static Napi::Value cudaIsAvailable(const Napi::CallbackInfo& info) { return Napi
 static Napi::Value clone(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).clone()); }
 static Napi::Value detach(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).detach()); }
 static Napi::Value contiguous(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).contiguous()); }
+static at::MemoryFormat Mf(const Napi::Value& v) {
+  auto s = v.As<Napi::String>().Utf8Value();
+  if (s == "contiguous") return at::MemoryFormat::Contiguous;
+  if (s == "channelsLast") return at::MemoryFormat::ChannelsLast;
+  if (s == "channelsLast3d") return at::MemoryFormat::ChannelsLast3d;
+  if (s == "preserve") return at::MemoryFormat::Preserve;
+  throw std::runtime_error("memory format must be 'contiguous', 'channelsLast', 'channelsLast3d' or 'preserve', got '" + s + "'");
+}
+// contiguousAs(t, format): t laid out in that memory format (t itself when it already is)
+static Napi::Value contiguousAs(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).contiguous(Mf(info[1]))); }
+static Napi::Value isContiguousAs(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), T(info[0]).is_contiguous(Mf(info[1])));
+}
 static Napi::Value alias(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0])); }
 static Napi::Value equal(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), at::equal(T(info[0]), T(info[1]))); }
 static Napi::Value allclose(const Napi::CallbackInfo& info) {
@@ -289,6 +302,8 @@ void InitTensor(Napi::Env env, Napi::Object e) {
   CT_EXPORT(e, detach);
   CT_EXPORT(e, contiguous);
   CT_EXPORT(e, alias);
+  CT_EXPORT(e, contiguousAs);
+  CT_EXPORT(e, isContiguousAs);
   CT_EXPORT(e, equal);
   CT_EXPORT(e, allclose);
   CT_EXPORT(e, toString);

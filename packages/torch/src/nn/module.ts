@@ -7,7 +7,7 @@
  * e.g. BatchNorm's `running_mean`). Call a module with `m.forward(x)` (or `m.call(x)`).
  */
 import { native } from '../native.js';
-import { keep, noGrad, Tensor, tidy } from '../tensor.js';
+import { keep, noGrad, Tensor, tidy, type MemoryFormat } from '../tensor.js';
 
 /** A tensor that is a module's learnable parameter: requires grad and survives tidy(). */
 export class Parameter extends Tensor {
@@ -224,6 +224,23 @@ export abstract class Module {
     noGrad(() => {
       for (const t of [...this.parameters(), ...this.buffers()]) {
         const c = t.toDevice(device);
+        native.setData(t.handle, c.handle);
+        c.dispose();
+      }
+    });
+    return this;
+  }
+
+  /**
+   * Lays out 4-D parameters and buffers in a memory format in place, like PyTorch's
+   * model.to(memory_format=torch.channels_last); feed inputs with x.contiguous('channelsLast').
+   */
+  toMemoryFormat(format: MemoryFormat): this {
+    const rank = format === 'channelsLast3d' ? 5 : 4;
+    noGrad(() => {
+      for (const t of [...this.parameters(), ...this.buffers()]) {
+        if (t.ndim !== rank && format !== 'contiguous') continue;
+        const c = t.contiguous(format);
         native.setData(t.handle, c.handle);
         c.dispose();
       }
