@@ -19,7 +19,9 @@ exec 9>"$BASE/gcs.lock"
 flock -w 900 9 || { echo "gcs: lock busy" >&2; exit 1; }
 
 http_up() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/storage/v1/b?project=$PROJECT"; }
-running() { [ -f "$RUN/gcs.pid" ] && kill -0 "$(cat "$RUN/gcs.pid")" 2>/dev/null && [ -f "$INFO" ] && http_up; }
+# Alive = its process runs and it wrote its info. (Not an HTTP probe: a busy emulator answers slowly
+# and must not be taken for dead and restarted under a running test.)
+running() { [ -f "$RUN/gcs.pid" ] && kill -0 "$(cat "$RUN/gcs.pid")" 2>/dev/null && [ -f "$INFO" ]; }
 
 install() {
   if [ -f "$PKG/node_modules/firebase-tools/package.json" ]; then return 0; fi

@@ -19,7 +19,7 @@ exec 9>"$BASE/sshd.lock"
 flock -w 600 9 || { echo "sshd: lock busy" >&2; exit 1; }
 
 port_up() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
-running() { [ -f "$RUN/sshd.pid" ] && kill -0 "$(cat "$RUN/sshd.pid")" 2>/dev/null && [ -f "$INFO" ] && port_up; }
+running() { [ -f "$RUN/sshd.pid" ] && kill -0 "$(cat "$RUN/sshd.pid")" 2>/dev/null && [ -f "$INFO" ]; }
 
 stop() {
   if [ -f "$RUN/sshd.pid" ] && kill -0 "$(cat "$RUN/sshd.pid")" 2>/dev/null; then
