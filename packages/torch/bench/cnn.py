@@ -1,6 +1,7 @@
 # The benchmark CNN in Python PyTorch, for the comparison printed by `npm run bench`.
-# Prints one JSON line: {"train": images/s, "infer": images/s, "train_cpu"/"infer_cpu": images per
-# CPU-second of this process, "op_us": per-op microseconds, ...}
+# Usage: cnn.py STEPS THREADS. Prints one JSON line with, for the default layout (NCHW) and for
+# channels-last ("cl_" keys): "train"/"infer" images/s, "train_cpu"/"infer_cpu" images per CPU-second
+# of this process; and "op_us", the time of a small element-wise op in microseconds.
 import json, sys, time
 import torch
 import torch.nn as nn
@@ -27,43 +28,49 @@ class Net(nn.Module):
         x = x.mean((2, 3))
         return self.fc(x)
 
-net = Net()
-opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-x = torch.randn(B, 3, 64, 64)
-y = torch.randint(0, 2, (B,))
+def measure(fmt):
+    net = Net().to(memory_format=fmt)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    x = torch.randn(B, 3, 64, 64).contiguous(memory_format=fmt)
+    y = torch.randint(0, 2, (B,))
 
-def train_step():
-    opt.zero_grad()
-    loss = F.cross_entropy(net(x), y)
-    loss.backward()
-    opt.step()
+    def train_step():
+        opt.zero_grad()
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        opt.step()
 
-for _ in range(3):
-    train_step()
-t = time.perf_counter()
-c = time.process_time()
-for _ in range(steps):
-    train_step()
-train = steps * B / (time.perf_counter() - t)
-train_cpu = steps * B / (time.process_time() - c)
-
-net.eval()
-with torch.no_grad():
     for _ in range(3):
-        net(x)
+        train_step()
     t = time.perf_counter()
     c = time.process_time()
     for _ in range(steps):
-        net(x)
-    infer = steps * B / (time.perf_counter() - t)
-    infer_cpu = steps * B / (time.process_time() - c)
+        train_step()
+    r = {'train': steps * B / (time.perf_counter() - t), 'train_cpu': steps * B / (time.process_time() - c)}
+    net.eval()
+    with torch.no_grad():
+        for _ in range(3):
+            net(x)
+        t = time.perf_counter()
+        c = time.process_time()
+        for _ in range(steps):
+            net(x)
+        r['infer'] = steps * B / (time.perf_counter() - t)
+        r['infer_cpu'] = steps * B / (time.process_time() - c)
+    return r
+
+out = measure(torch.contiguous_format)
+out.update({'cl_' + k: v for k, v in measure(torch.channels_last).items()})
 
 a = torch.ones(4)
 b = torch.ones(4)
 n = 100000
+for _ in range(1000):
+    a + b
 t = time.perf_counter()
 for _ in range(n):
     a + b
-op_us = (time.perf_counter() - t) / n * 1e6
-
-print(json.dumps({"train": train, "infer": infer, "train_cpu": train_cpu, "infer_cpu": infer_cpu, "op_us": op_us, "threads": torch.get_num_threads(), "version": torch.__version__}))
+out['op_us'] = (time.perf_counter() - t) / n * 1e6
+out['threads'] = torch.get_num_threads()
+out['version'] = torch.__version__
+print(json.dumps(out))

@@ -1,15 +1,16 @@
 /**
  * `npm run bench` in packages/torch: the issue's CNN (conv3x3 32-64-128, each ReLU + maxpool,
- * global average pool, dense 2; 64x64x3 input, batch 32, Adam), training and inference images/s,
- * and the per-op overhead of a small element-wise op, beside the same network in Python PyTorch
- * when `/usr/bin/python3 -c "import torch"` works. Options: --steps N, --rounds N, --threads N, --no-python.
+ * global average pool, dense 2; 64x64x3 input, batch 32, Adam), training and inference images/s
+ * in the default layout (NCHW) and channels-last, and the time of a small element-wise op, beside
+ * the same network in Python PyTorch when `/usr/bin/python3 -c "import torch"` works.
+ * Options: --steps N, --rounds N, --threads N, --no-python.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../index.js';
-import { F, nn, optim, type Tensor } from '../index.js';
+import { F, nn, optim, type MemoryFormat, type Tensor } from '../index.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => {
@@ -17,6 +18,7 @@ const opt = (name: string, def: number) => {
   return i >= 0 ? Number(args[i + 1]) : def;
 };
 const steps = opt('--steps', 20);
+const rounds = opt('--rounds', 3);
 const threads = opt('--threads', 0);
 if (threads > 0) torch.setNumThreads(threads);
 const B = 32;
@@ -34,27 +36,30 @@ class Net extends nn.Module {
   }
 }
 
-torch.manualSeed(0);
-const net = new Net();
-const adam = new optim.Adam(net.parameters(), { lr: 1e-3 });
-const x = torch.keep(torch.randn([B, 3, 64, 64]));
-const y = torch.keep(torch.randint(0, 2, [B]));
-
-const trainStep = () =>
-  torch.tidy(() => {
-    adam.zeroGrad();
-    const loss = F.crossEntropy(net.forward(x), y);
-    loss.backward();
-    adam.step();
-  });
-
 type Rates = { train: number; infer: number; train_cpu: number; infer_cpu: number };
 const cpuSeconds = (since: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1e6;
 };
 
-function measureOurs(): Rates {
+torch.manualSeed(0);
+function setup(format: MemoryFormat) {
+  const net = new Net().toMemoryFormat(format);
+  const adam = new optim.Adam(net.parameters(), { lr: 1e-3 });
+  const x = torch.keep(torch.randn([B, 3, 64, 64]).contiguous(format));
+  const y = torch.keep(torch.randint(0, 2, [B]));
+  return { net, adam, x, y };
+}
+const nets = { contiguous: setup('contiguous'), channelsLast: setup('channelsLast') };
+
+function measureOurs(format: 'contiguous' | 'channelsLast'): Rates {
+  const { net, adam, x, y } = nets[format];
+  const trainStep = () =>
+    torch.tidy(() => {
+      adam.zeroGrad();
+      F.crossEntropy(net.forward(x), y).backward();
+      adam.step();
+    });
   net.train();
   for (let i = 0; i < 3; i++) trainStep();
   let t = performance.now();
@@ -83,56 +88,62 @@ function measureOp(): number {
   return ((performance.now() - t) / n) * 1000;
 }
 
-type PyResult = Rates & { op_us: number; threads: number; version: string };
+type Result = { nchw: Rates; cl: Rates; op_us: number };
+type PyJson = Rates & { cl_train: number; cl_infer: number; cl_train_cpu: number; cl_infer_cpu: number; op_us: number; threads: number; version: string };
 const pyBin = '/usr/bin/python3';
 const havePython =
   !args.includes('--no-python') && existsSync(pyBin) && spawnSync(pyBin, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
 const script = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'cnn.py');
-function measurePython(): PyResult | null {
+function measurePython(): Result | null {
   const r = spawnSync(pyBin, [script, String(steps), String(torch.getNumThreads())], { encoding: 'utf8' });
   if (r.status !== 0) {
     console.log(`(python benchmark failed: ${r.stderr.trim().split('\n').pop()})`);
     return null;
   }
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as PyResult;
+  const p = JSON.parse(r.stdout.trim().split('\n').pop()!) as PyJson;
+  return {
+    nchw: { train: p.train, infer: p.infer, train_cpu: p.train_cpu, infer_cpu: p.infer_cpu },
+    cl: { train: p.cl_train, infer: p.cl_infer, train_cpu: p.cl_train_cpu, infer_cpu: p.cl_infer_cpu },
+    op_us: p.op_us,
+  };
 }
 
-// Alternate rounds of both, keep each side's best: the machine is shared and timings are noisy.
-const rounds = opt('--rounds', 3);
-let ours: Rates = { train: 0, infer: 0, train_cpu: 0, infer_cpu: 0 };
-const best = (a: Rates, b: Rates): Rates => ({
+const bestRates = (a: Rates, b: Rates): Rates => ({
   train: Math.max(a.train, b.train),
   infer: Math.max(a.infer, b.infer),
   train_cpu: Math.max(a.train_cpu, b.train_cpu),
   infer_cpu: Math.max(a.infer_cpu, b.infer_cpu),
 });
-let opUs = Infinity;
-let py: PyResult | null = null;
+const best = (a: Result | null, b: Result): Result =>
+  a ? { nchw: bestRates(a.nchw, b.nchw), cl: bestRates(a.cl, b.cl), op_us: Math.min(a.op_us, b.op_us) } : b;
+
+// Alternate rounds of both, keep each side's best: the machine may be shared and timings noisy.
+let ours: Result | null = null;
+let py: Result | null = null;
 for (let r = 0; r < rounds; r++) {
-  const o = measureOurs();
-  ours = best(ours, o);
-  opUs = Math.min(opUs, measureOp());
+  ours = best(ours, { nchw: measureOurs('contiguous'), cl: measureOurs('channelsLast'), op_us: measureOp() });
   if (havePython) {
     const p = measurePython();
-    if (p) py = py ? { ...p, ...best(py, p), op_us: Math.min(py.op_us, p.op_us) } : p;
+    if (p) py = best(py, p);
   }
 }
-const train = ours.train;
-const infer = ours.infer;
+const o = ours!;
 
 const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1)).padStart(9);
 console.log(
   `@copper/torch bench: CNN 32-64-128, batch ${B}, 64x64x3, Adam; libtorch ${torch.libtorchVersion}, ${torch.getNumThreads()} thread(s), ${steps} steps, best of ${rounds} alternating rounds`,
 );
-console.log(`${''.padEnd(26)}   copper   pytorch    ratio`);
-const row = (name: string, ours: number, theirs: number | undefined, target: string) => {
-  const ratio = theirs === undefined || name.startsWith('per-op') ? '' : `${(ours / theirs).toFixed(2)}x`;
-  console.log(`${name.padEnd(26)}${fmt(ours)}${fmt(theirs)}${ratio.padStart(9)}   ${target}`);
+console.log(`${''.padEnd(30)}   copper   pytorch    ratio`);
+const row = (name: string, ours: number, theirs: number | undefined, note: string, ratio = true) => {
+  const r = theirs === undefined || !ratio ? '' : `${(ours / theirs).toFixed(2)}x`;
+  console.log(`${name.padEnd(30)}${fmt(ours)}${fmt(theirs)}${r.padStart(9)}   ${note}`);
 };
-row('train (images/s)', train, py?.train, 'target >= 0.90x');
-row('infer (images/s)', infer, py?.infer, 'target >= 1.00x');
-row('train (images/cpu-s)', ours.train_cpu, py?.train_cpu, 'per CPU-second: steadier on a busy machine');
-row('infer (images/cpu-s)', ours.infer_cpu, py?.infer_cpu, '');
-row('per-op time, add (us)', opUs, py?.op_us, 'target <= ~5 us');
-console.log('(copper keeps freed blocks up to 32 MiB in glibc\'s heap, see src/native/addon.cc; COPPER_TORCH_MALLOC=default turns that off. Python runs with glibc\'s defaults.)');
+row('train (images/s)', o.nchw.train, py?.nchw.train, 'target >= 0.90x');
+row('infer (images/s)', o.nchw.infer, py?.nchw.infer, 'target >= 1.00x');
+row('train (images/cpu-s)', o.nchw.train_cpu, py?.nchw.train_cpu, 'per CPU-second: steadier on a busy machine');
+row('infer (images/cpu-s)', o.nchw.infer_cpu, py?.nchw.infer_cpu, '');
+row('train channels-last (img/s)', o.cl.train, py?.cl.train, 'both sides channels-last');
+row('infer channels-last (img/s)', o.cl.infer, py?.cl.infer, '');
+row('per-op time, add (us)', o.op_us, py?.op_us, 'target <= ~5 us', false);
+console.log("(copper keeps freed blocks up to 32 MiB in glibc's heap, see src/native/addon.cc; COPPER_TORCH_MALLOC=default turns that off. Python runs with glibc's defaults.)");
 if (!py) console.log('(Python PyTorch not available: /usr/bin/python3 -c "import torch" failed; no comparison)');
