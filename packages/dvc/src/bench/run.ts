@@ -117,7 +117,9 @@ function timeCmd(cwd: string, step: string, args: string[]): Timing {
   if (r.status !== 0 && !(args[0] === 'status' && r.status === 1)) {
     process.stderr.write(`step '${step}' failed (rc ${r.status}):\n${r.stderr}\n`);
   }
-  return { step, seconds: Number(secs), maxRssMb: Number(kb) / 1024, rc: r.status ?? -1 };
+  const t = { step, seconds: Number(secs), maxRssMb: Number(kb) / 1024, rc: r.status ?? -1 };
+  process.stderr.write(`  ${step}: ${t.seconds.toFixed(2)} s, ${t.maxRssMb.toFixed(0)} MB\n`);
+  return t;
 }
 
 function git(cwd: string, ...args: string[]): void {

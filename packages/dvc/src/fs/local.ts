@@ -11,10 +11,14 @@ import {
   createReadStream,
   createWriteStream,
   existsSync,
+  closeSync,
+  fstatSync,
   linkSync,
-  readFileSync,
+  openSync,
+  readSync,
   renameSync,
   statSync,
+  writeSync,
   symlinkSync,
   unlinkSync,
   writeFileSync,
@@ -67,28 +71,60 @@ function currentUmask(): number {
   return (umaskValue ??= process.umask());
 }
 
-function linkOne(src: string, tmp: string, type: LinkType): void {
+interface Stamp {
+  ino: number;
+  size: number;
+  mtimeMs: number;
+}
+
+let copyBuf: Buffer | undefined;
+
+/** Copies a small file through memory with descriptors only; returns the new file's stamp. */
+function copySmall(srcFd: number, tmp: string): Stamp {
+  const buf = (copyBuf ??= Buffer.allocUnsafe(COPY_IN_MEMORY + 1));
+  let n = 0;
+  for (;;) {
+    const r = readSync(srcFd, buf, n, buf.length - n, null);
+    if (r <= 0) break;
+    n += r;
+    if (n === buf.length) throw Object.assign(new Error('file grew while copying'), { code: 'EAGAIN' });
+  }
+  const out = openSync(tmp, 'wx', 0o666);
+  try {
+    let off = 0;
+    while (off < n) off += writeSync(out, buf, off, n - off);
+    const st = fstatSync(out);
+    return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+  } finally {
+    closeSync(out);
+  }
+}
+
+/** Makes `tmp` a copy/link of `src`; returns the stamp of `tmp` when it is cheap to know. */
+function linkOne(src: string, tmp: string, type: LinkType): Stamp | undefined {
   switch (type) {
     case 'reflink':
       copyFileSync(src, tmp, fsc.COPYFILE_FICLONE_FORCE);
       chmodSync(tmp, 0o666 & ~currentUmask());
-      return;
+      return undefined;
     case 'copy': {
-      const st = statSync(src);
-      if (st.size <= COPY_IN_MEMORY) {
-        writeFileSync(tmp, readFileSync(src), { flag: 'wx', mode: 0o666 });
-      } else {
-        copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
-        chmodSync(tmp, 0o666 & ~currentUmask());
+      const fd = openSync(src, 'r');
+      try {
+        const size = fstatSync(fd).size;
+        if (size <= COPY_IN_MEMORY) return copySmall(fd, tmp);
+      } finally {
+        closeSync(fd);
       }
-      return;
+      copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
+      chmodSync(tmp, 0o666 & ~currentUmask());
+      return undefined;
     }
     case 'hardlink':
       linkSync(src, tmp);
-      return;
+      return undefined;
     case 'symlink':
       symlinkSync(src, tmp);
-      return;
+      return undefined;
   }
 }
 
@@ -99,15 +135,19 @@ function linkOne(src: string, tmp: string, type: LinkType): void {
  * symlinks share the read-only cache object. Returns the type used.
  */
 export function linkFileSync(src: string, dest: string, types: readonly LinkType[]): LinkType {
+  return linkWith(src, dest, types).type;
+}
+
+function linkWith(src: string, dest: string, types: readonly LinkType[]): { type: LinkType; stamp?: Stamp } {
   let lastErr: unknown;
   for (let i = 0; i < types.length; i++) {
     const type = types[i]!;
     if (unsupported.has(type) && i < types.length - 1) continue;
     const tmp = tmpPath(dest);
     try {
-      linkOne(src, tmp, type);
-      renameSync(tmp, dest);
-      return type;
+      const stamp = linkOne(src, tmp, type);
+      renameSync(tmp, dest); // keeps inode and mtime: the stamp stays valid
+      return { type, stamp };
     } catch (e) {
       lastErr = e;
       try {
@@ -129,8 +169,8 @@ export function linkFileStamped(
   dest: string,
   types: readonly LinkType[],
 ): { type: LinkType; ino: number; size: number; mtimeMs: number } {
-  const type = linkFileSync(src, dest, types);
-  const st = statSync(dest);
+  const { type, stamp } = linkWith(src, dest, types);
+  const st = stamp ?? statSync(dest);
   return { type, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
 }
 
