@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isCleanError, makeRepo, writeFiles } from '../repo/helpers.js';
+import { isCleanError, makeRepo, spawnDvc, writeFiles } from '../repo/helpers.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dataset } from '../sync/helpers.js';
 import { collect, readAll } from './contract.js';
 import type { FileSystem } from '../../src/fs/types.js';
@@ -86,6 +87,54 @@ export function e2eTests(kind: string, r: E2eRemote): void {
         for (const k of await collect(fs2.list(''))) await fs2.delete(k);
       } finally {
         await fs2.close();
+      }
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  test(`${kind}: kill -9 during push, push again: the remote is complete and nothing is corrupt`, async () => {
+    const repo = makeRepo();
+    const name = `e2e-kill-${randomBytes(4).toString('hex')}`;
+    try {
+      writeFiles(repo.dir, dataset(150, 64 * 1024, `${kind}-kill`));
+      assert.equal(repo.dvc('add', 'data').code, 0);
+      assert.equal(repo.dvc('remote', 'add', '-d', 'cloud', r.url(name)).code, 0);
+      for (const [k, v] of Object.entries(r.options)) assert.equal(repo.dvc('remote', 'modify', '--local', 'cloud', k, v).code, 0);
+      const fs = await r.open(name);
+      try {
+        const child = spawnDvc(repo.dir, ['push', '-j', '4']);
+        const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+        for (let i = 0; i < 3000 && child.exitCode === null; i++) {
+          if ((await collect(fs.list('files/md5'))).length >= 10) {
+            child.kill('SIGKILL');
+            break;
+          }
+          await sleep(5);
+        }
+        await exited;
+        // Whatever is under an object's final name is whole.
+        const checkAll = async () => {
+          let n = 0;
+          for (const k of await collect(fs.list('files/md5'))) {
+            const m = /^files\/md5\/([0-9a-f]{2})\/([0-9a-f]{30})(\.dir)?$/.exec(k);
+            if (!m) continue; // a temporary upload name left by the kill
+            n++;
+            if (m[3]) continue;
+            const body = await readAll(await fs.read(k));
+            assert.equal(createHash('md5').update(body).digest('hex'), m[1]! + m[2]!, `${k} is corrupt`);
+          }
+          return n;
+        };
+        const partial = await checkAll();
+        const s = repo.dvc('push');
+        assert.equal(s.code, 0, s.stderr);
+        assert.equal(s.stdout, `${151 - partial} files pushed\n`);
+        assert.equal(await checkAll(), 151);
+        assert.equal(repo.dvc('status', '-c').stdout, "Cache and remote 'cloud' are in sync.\n");
+        for (const k of await collect(fs.list(''))) await fs.delete(k);
+      } finally {
+        await fs.close();
       }
     } finally {
       repo.cleanup();
