@@ -199,3 +199,28 @@ describe('training', () => {
     assert.ok(torch.liveTensors() < live0 + 100, `still ${torch.liveTensors() - live0} live`);
   });
 });
+
+describe('nn.utils', () => {
+  test('clipGradNorm_ scales gradients to the max norm and returns the norm before', () => {
+    const a = torch.tensor([1, 2], { requiresGrad: true });
+    const b = torch.tensor([2], { requiresGrad: true });
+    a.mul(torch.tensor([3, 4])).sum().add(b.mul(12).sum()).backward(); // grads [3, 4] and [12]: norm 13
+    const norm = nn.utils.clipGradNorm_([a, b], 6.5);
+    assert.ok(Math.abs(norm - 13) < 1e-5);
+    const ga = a.grad!.tolist() as number[];
+    assert.ok(Math.abs(ga[0]! - 1.5) < 1e-5 && Math.abs(ga[1]! - 2) < 1e-5);
+    assert.ok(Math.abs((b.grad!.tolist() as number[])[0]! - 6) < 1e-5);
+    assert.ok(Math.abs(nn.utils.clipGradNorm_([a, b], 100) - 6.5) < 1e-4, 'no change below the max');
+    assert.ok(Math.abs(nn.utils.clipGradNorm_([a, b], 1, Infinity) - 6) < 1e-5);
+    nn.utils.clipGradValue_([a, b], 0.1);
+    assert.ok((a.grad!.abs().max().item()) <= 0.1 + 1e-7);
+  });
+  test('parametersToVector / vectorToParameters round-trip', () => {
+    const m = new nn.Linear(3, 2);
+    const v = nn.utils.parametersToVector(m.parameters());
+    assert.equal(v.numel(), 8);
+    nn.utils.vectorToParameters(v.mul(0).add(1), m.parameters());
+    assert.deepEqual(m.bias!.tolist(), [1, 1]);
+    assert.throws(() => nn.utils.vectorToParameters(torch.ones(5), m.parameters()), /vector has 5 elements, the parameters 8/);
+  });
+});
