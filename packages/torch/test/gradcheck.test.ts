@@ -112,6 +112,10 @@ describe('gradients vs finite differences: element-wise', () => {
     ['addcmul', (a, b, c) => a.addcmul(b, c, 0.5), [s23, s23, s23]],
     ['addcdiv', (a, b, c) => a.addcdiv(b, c, 0.5), [s23, s23, { shape: [2, 3], map: pos }]],
     ['lerp', (a, b) => a.lerp(b, 0.3), [s23, s23]],
+    ['rsub', (a) => a.rsub(2), [s23]],
+    ['rdiv', (a) => a.rdiv(2), [{ shape: [2, 3], map: pos }]],
+    ['remainder', (a) => a.remainder(0.7), [{ shape: [2, 3], map: (v) => v * 0.3 + 0.05 }]],
+    ['hardswish', (a) => F.hardswish(a), [{ shape: [2, 3], map: (v) => v * 2 }]],
   ];
   for (const [name, fn, inputs] of cases) test(name, () => gradcheck(name, fn, inputs));
 });
@@ -151,6 +155,12 @@ describe('gradients vs finite differences: linear algebra, reductions, shapes', 
     ['tril/triu', (a) => a.tril().add(a.triu(1).mul(3)), [{ shape: [3, 3] }]],
     ['flip/roll', (a) => a.flip(1).mul(a.roll(1, 0)), [{ shape: [3, 2] }]],
     ['t/mT', (a) => a.t().mul(a.mT), [{ shape: [2, 3] }]],
+    ['sort values', (a) => a.sort(1, true).values, [{ shape: [2, 4] }]],
+    ['topk values', (a) => a.topk(2, 1).values, [{ shape: [2, 4] }]],
+    ['maskedSelect', (a) => a.maskedSelect(torch.tensor([[true, false, true], [false, true, true]])), [s23]],
+    ['scatter', (a, b) => a.scatter(1, torch.tensor([[0], [2]], { dtype: 'int64' }), b), [s23, { shape: [2, 1] }]],
+    ['indexPut_ on a copy', (a, b) => a.mul(1).indexPut_([':', [0, 2]], b), [s23, { shape: [2, 2] }]],
+    ['ops.call (aten::logcumsumexp)', (a) => torch.ops.call('aten::logcumsumexp', a, 1) as Tensor, [s23]],
   ];
   for (const [name, fn, inputs] of cases) test(name, () => gradcheck(name, fn, inputs));
 });
