@@ -117,6 +117,12 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
           const gone = [...onRemote].filter((oid) => !keep.has(oid));
           result.removedRemote = gone.length;
           if (!opts.dry) await parallel(gone, jobs, async (oid) => fs.delete(oidToPath(oid)));
+          // A local remote also sheds the temp files of interrupted pushes.
+          const root = (fs as { root?: unknown }).root;
+          if (fs.protocol === 'local' && typeof root === 'string' && !opts.dry) {
+            const stale = await staleTemps(join(root, FILES_PREFIX));
+            await parallel(stale, 16, async (f) => unlink(f).catch(() => undefined));
+          }
         } finally {
           await fs.close();
         }
@@ -124,4 +130,24 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
       return result;
     }),
   );
+}
+
+/** Temp files (`<name>.<16 hex>.tmp`) older than an hour below a `files/md5` folder. */
+async function staleTemps(filesDir: string): Promise<string[]> {
+  const out: string[] = [];
+  let prefixes: string[] = [];
+  try {
+    prefixes = await readdir(filesDir);
+  } catch {
+    return out;
+  }
+  for (const p of prefixes) {
+    if (!/^[0-9a-f]{2}$/.test(p)) continue;
+    for (const name of await readdir(join(filesDir, p)).catch(() => [] as string[])) {
+      if (!/\.[0-9a-f]{16}\.tmp$/.test(name)) continue;
+      const st = await stat(join(filesDir, p, name)).catch(() => undefined);
+      if (st && Date.now() - st.mtimeMs > 3600_000) out.push(join(filesDir, p, name));
+    }
+  }
+  return out;
 }
