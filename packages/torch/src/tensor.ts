@@ -887,7 +887,9 @@ function tidyIndex(t: Tensor, idx: Index[], value: Tensor | number | null): Tens
       }
       let it: Tensor;
       if (i instanceof Tensor) it = i;
-      else {
+      else if (!Array.isArray(i) || !i.every((x) => Number.isInteger(x))) {
+        throw new TypeError(`index: unsupported index ${JSON.stringify(i)} (use numbers, slice strings like '1:3', null, '...', 'None', integer arrays or tensors)`);
+      } else {
         it = new Tensor(native.fromBuffer(new BigInt64Array(i.map((x) => BigInt(x))), CODE.int64, [i.length]));
         temps.push(it);
       }

@@ -160,6 +160,8 @@ describe('errors are catchable JS errors with libtorch messages', () => {
     t.dispose();
     assert.throws(() => t.add(1), /tensor was disposed/);
     assert.throws(() => torch.ones([2, 3]).index(0, 0, 0), /too many indices/);
+    assert.throws(() => torch.ones([2, 3]).index({} as torch.Index), /index: unsupported index \{\}/);
+    assert.throws(() => torch.ones([2, 3]).add('x' as unknown as number), /A number was expected/);
     assert.throws(() => torch.ones(3).index(5), /index 5 out of range for tensor of size \[3\] at dimension 0/);
     // the process is still fine afterwards
     assert.equal(torch.ones(2).sum().item(), 2);

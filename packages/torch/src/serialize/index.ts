@@ -75,7 +75,7 @@ export function save(value: Saveable, path: string): void {
     try {
       unlinkSync(tmp);
     } catch {}
-    throw e;
+    throw new Error(`save: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 
