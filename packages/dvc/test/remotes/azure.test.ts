@@ -3,7 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { backendContract, readAll } from './contract.js';
-import { testServer, uniqueName } from './servers.js';
+import { testServer, uniqueName, withEnv } from './servers.js';
 import { AzureFileSystem } from '../../src/fs/azure.js';
 import { RemoteError } from '../../src/errors.js';
 
@@ -51,14 +51,11 @@ describe('azure specifics', { skip: server.skip }, () => {
     }
   });
 
-  test('no account at all is a one-line RemoteError naming the options', () => {
-    const saved = { ...process.env };
-    for (const k of Object.keys(process.env)) if (k.startsWith('AZURE_STORAGE')) delete process.env[k];
-    try {
+  test('no account at all is a one-line RemoteError naming the options', async () => {
+    const cleared = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('AZURE_STORAGE')).map((k) => [k, undefined]));
+    await withEnv(cleared, () => {
       assert.throws(() => new AzureFileSystem(`azure://${container}/x`, {}), (e: unknown) => e instanceof RemoteError && /connection_string/.test(e.message));
-    } finally {
-      process.env = saved;
-    }
+    });
   });
 
   test('an unsized upload larger than one block is staged and committed whole', async () => {

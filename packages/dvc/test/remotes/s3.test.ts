@@ -3,7 +3,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { backendContract, readAll } from './contract.js';
-import { testServer, uniqueName } from './servers.js';
+import { testServer, uniqueName, withEnv } from './servers.js';
 import { S3FileSystem } from '../../src/fs/s3.js';
 import { RemoteError } from '../../src/errors.js';
 
@@ -46,16 +46,11 @@ describe('s3 specifics', { skip: server.skip }, () => {
     const fs0 = await open('env');
     await fs0.write('k', Readable.from([Buffer.from('env creds')]), 9);
     await fs0.close();
-    const saved = { ...process.env };
-    process.env.AWS_ACCESS_KEY_ID = info!.access_key_id;
-    process.env.AWS_SECRET_ACCESS_KEY = info!.secret_access_key;
-    try {
+    await withEnv({ AWS_ACCESS_KEY_ID: info!.access_key_id, AWS_SECRET_ACCESS_KEY: info!.secret_access_key, AWS_PROFILE: undefined }, async () => {
       const fs = new S3FileSystem(`s3://${bucket}/env`, { endpointurl: info!.endpoint });
       assert.equal((await readAll(await fs.read('k'))).toString(), 'env creds');
       await fs.close();
-    } finally {
-      process.env = saved;
-    }
+    });
   });
 
   test('listobjects (v1 listing) pages through many keys', async () => {

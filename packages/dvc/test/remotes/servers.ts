@@ -36,3 +36,21 @@ export function testServer(name: string): TestServer {
 export function uniqueName(tag: string): string {
   return `${tag}-${process.pid}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
+
+/** Runs `fn` with environment variables changed (undefined removes one), then puts them back. */
+export async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T | Promise<T>): Promise<T> {
+  const saved: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    saved[k] = process.env[k];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
