@@ -2,6 +2,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { backendContract, readAll } from './contract.js';
 import { testServer, uniqueName, withEnv } from './servers.js';
 import { S3FileSystem } from '../../src/fs/s3.js';
@@ -51,6 +54,26 @@ describe('s3 specifics', { skip: server.skip }, () => {
       assert.equal((await readAll(await fs.read('k'))).toString(), 'env creds');
       await fs.close();
     });
+  });
+
+  test('credentialpath + profile read the keys from an AWS credentials file', async () => {
+    const fs0 = await open('profile');
+    await fs0.write('k', Readable.from([Buffer.from('from profile')]), 12);
+    await fs0.close();
+    const dir = mkdtempSync(join(tmpdir(), 'copper-aws-'));
+    try {
+      const file = join(dir, 'credentials');
+      writeFileSync(file, `[default]\naws_access_key_id = nobody\naws_secret_access_key = nothing\n\n[copper]\naws_access_key_id = ${info!.access_key_id}\naws_secret_access_key = ${info!.secret_access_key}\n`);
+      const fs = new S3FileSystem(`s3://${bucket}/profile`, { endpointurl: info!.endpoint!, credentialpath: file, profile: 'copper' });
+      assert.equal((await readAll(await fs.read('k'))).toString(), 'from profile');
+      await fs.close();
+      // The default profile of the same file holds keys the server refuses.
+      const bad = new S3FileSystem(`s3://${bucket}/profile`, { endpointurl: info!.endpoint!, credentialpath: file });
+      await assert.rejects(bad.read('k'), (e: unknown) => e instanceof RemoteError && /access denied/.test(e.message));
+      await bad.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('listobjects (v1 listing) pages through many keys', async () => {

@@ -28,6 +28,18 @@ describe('ssh specifics', { skip: server.skip }, () => {
     await fs.close();
   });
 
+  test('a lost connection is opened again on the next operation', async () => {
+    const fs = new SshFileSystem(`${base()}/${uniqueName('re')}`, { keyfile: info!.keyfile!, max_sessions: '1' });
+    await fs.write('a', Readable.from([Buffer.from('one')]), 3);
+    // Cut the SSH connection under the backend, as a server restart or a network drop would.
+    const pool = (fs as unknown as { pool: (Promise<{ client: { end(): void } }> | undefined)[] }).pool;
+    (await pool[0]!).client.end();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await readAll(await fs.read('a'))).toString(), 'one');
+    await fs.delete('a');
+    await fs.close();
+  });
+
   test('user and port as options instead of in the URL', async () => {
     const fs = new SshFileSystem(`ssh://${info!.host}${info!.root}/${uniqueName('opt')}`, {
       user: info!.user!,

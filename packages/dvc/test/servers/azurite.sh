@@ -18,7 +18,7 @@ mkdir -p "$BASE"
 exec 9>"$BASE/azurite.lock"
 flock -w 600 9 || { echo "azurite: lock busy" >&2; exit 1; }
 
-http_up() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/$ACCOUNT?comp=list"; }
+http_up() { node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then(() => process.exit(0), () => process.exit(1))' "http://127.0.0.1:$PORT/$ACCOUNT?comp=list"; }  # any HTTP answer (node, not curl: always installed)
 # Alive = its process runs and it wrote its info (a slow answer under load is not death).
 running() { [ -f "$RUN/azurite.pid" ] && kill -0 "$(cat "$RUN/azurite.pid")" 2>/dev/null && [ -f "$INFO" ]; }
 

@@ -20,7 +20,7 @@ flock -w 900 9 || { echo "ceph: lock busy" >&2; exit 1; }
 
 pids() { cat "$RUN"/run/*.pid 2>/dev/null || true; }
 alive() { local p; for p in $(pids); do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
-http_up() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/"; }
+http_up() { node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then(() => process.exit(0), () => process.exit(1))' "http://127.0.0.1:$PORT/"; }  # any HTTP answer (node, not curl: always installed)
 # Alive = radosgw runs and the info was written (a slow answer under load is not death).
 running() { [ -f "$INFO" ] && [ -f "$RUN/run/client.rgw.a.pid" ] && kill -0 "$(cat "$RUN/run/client.rgw.a.pid")" 2>/dev/null; }
 

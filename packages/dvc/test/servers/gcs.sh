@@ -18,7 +18,7 @@ mkdir -p "$BASE"
 exec 9>"$BASE/gcs.lock"
 flock -w 900 9 || { echo "gcs: lock busy" >&2; exit 1; }
 
-http_up() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/storage/v1/b?project=$PROJECT"; }
+http_up() { node -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then(() => process.exit(0), () => process.exit(1))' "http://127.0.0.1:$PORT/storage/v1/b?project=$PROJECT"; }  # any HTTP answer (node, not curl: always installed)
 # Alive = its process runs and it wrote its info. (Not an HTTP probe: a busy emulator answers slowly
 # and must not be taken for dead and restarted under a running test.)
 running() { [ -f "$RUN/gcs.pid" ] && kill -0 "$(cat "$RUN/gcs.pid")" 2>/dev/null && [ -f "$INFO" ]; }
