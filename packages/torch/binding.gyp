@@ -18,14 +18,12 @@
         "-L<!(node scripts/libtorch.mjs libdir)",
         "-Wl,-rpath,<!(node scripts/libtorch.mjs libdir)",
         "-Wl,--no-as-needed",
-        "-ltorch_cpu",
-        "-lc10",
-        "-ltorch"
+        "<!@(node scripts/libtorch.mjs libs)"
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++20"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations"]
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-unused-parameter", "-Wno-deprecated-declarations", "<!@(node scripts/libtorch.mjs cflags)"]
     }
   ]
 }

@@ -1,7 +1,7 @@
 // Locates libtorch for the native build: the folder named by $LIBTORCH (a pytorch.org download or a
 // CUDA build), else Debian/Ubuntu's libtorch-dev. Used by build-native.mjs and by binding.gyp
-// (`node scripts/libtorch.mjs include|libdir`).
-import { existsSync } from 'node:fs';
+// (`node scripts/libtorch.mjs include|libdir|libs|cflags`).
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function findLibtorch() {
@@ -12,14 +12,30 @@ export function findLibtorch() {
     if (!existsSync(join(inc, 'ATen', 'ATen.h'))) {
       return { error: `LIBTORCH=${env} has no include/ATen/ATen.h` };
     }
-    return { include: [inc, join(inc, 'torch', 'csrc', 'api', 'include')], libdir: lib, source: `LIBTORCH=${env}` };
+    // pytorch.org ships pre-C++11-ABI and C++11-ABI builds; TorchConfig.cmake says which.
+    let abi = null;
+    try {
+      const cfg = readFileSync(join(env, 'share', 'cmake', 'Torch', 'TorchConfig.cmake'), 'utf8');
+      const m = /_GLIBCXX_USE_CXX11_ABI=([01])/.exec(cfg);
+      if (m) abi = m[1];
+    } catch {}
+    return { include: [inc, join(inc, 'torch', 'csrc', 'api', 'include')], libdir: lib, abi, source: `LIBTORCH=${env}` };
   }
   const incs = ['/usr/include', '/usr/local/include'];
   const libs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
   const inc = incs.find((d) => existsSync(join(d, 'ATen', 'ATen.h')));
   const lib = libs.find((d) => existsSync(join(d, 'libtorch_cpu.so')) || existsSync(join(d, 'libtorch.so')));
   if (!inc || !lib) return { error: 'libtorch not found' };
-  return { include: [inc, join(inc, 'torch', 'csrc', 'api', 'include')], libdir: lib, source: 'system libtorch-dev' };
+  return { include: [inc, join(inc, 'torch', 'csrc', 'api', 'include')], libdir: lib, abi: null, source: 'system libtorch-dev' };
+}
+
+/** Libraries to link: the CPU core, plus the CUDA parts when this libtorch has them. */
+export function libraries(t) {
+  const out = ['-ltorch_cpu', '-lc10'];
+  if (existsSync(join(t.libdir, 'libtorch_cuda.so'))) out.push('-ltorch_cuda');
+  if (existsSync(join(t.libdir, 'libc10_cuda.so'))) out.push('-lc10_cuda');
+  if (existsSync(join(t.libdir, 'libtorch.so'))) out.push('-ltorch');
+  return out;
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
@@ -28,4 +44,6 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   if (t.error) process.exit(1);
   if (what === 'include') console.log(t.include.join(' '));
   else if (what === 'libdir') console.log(t.libdir);
+  else if (what === 'libs') console.log(libraries(t).join(' '));
+  else if (what === 'cflags') console.log(t.abi === null ? '' : `-D_GLIBCXX_USE_CXX11_ABI=${t.abi}`);
 }
