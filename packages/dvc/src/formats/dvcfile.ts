@@ -13,7 +13,8 @@
  */
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { Document, isMap, isSeq, parseDocument, YAMLMap, YAMLSeq } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, YAMLMap, YAMLSeq } from 'yaml';
 import { InvalidFileError, UnsafePathError } from '../errors.js';
 import { OID_RE } from '../hash/md5.js';
 
@@ -54,6 +55,61 @@ const HASH_KEYS = ['md5', 'size', 'nfiles', 'hash', 'etag', 'checksum', 'files']
 
 const STRINGIFY = { indentSeq: false, lineWidth: 0, singleQuote: true } as const;
 
+/** The `yaml` library, loaded on first need (most commands only read DVC-written files). */
+let yamlLib: typeof import('yaml') | undefined;
+function Y(): typeof import('yaml') {
+  return (yamlLib ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+}
+
+/**
+ * A path that YAML reads back as the same plain string (no quoting needed, not a number, bool
+ * or null): letters, digits and `_ . / -` and spaces inside, starting with a letter or `_`.
+ */
+const PLAIN_PATH = /^[A-Za-z_][A-Za-z0-9_./ -]*$/;
+const RESERVED = /^(true|false|null|yes|no|on|off|y|n)$/i;
+function isPlainPath(p: string): boolean {
+  return PLAIN_PATH.test(p) && !p.endsWith(' ') && !RESERVED.test(p) && !p.includes('  ');
+}
+
+const FAST_OUT =
+  /^- md5: ([0-9a-f]{32}(?:\.dir)?)\n  size: (0|[1-9][0-9]{0,15})\n(?:  nfiles: (0|[1-9][0-9]{0,15})\n)?  hash: md5\n  path: ([^\n]*)\n/;
+
+/**
+ * Reads the exact shape DVC writes for `dvc add` (see the header) without the YAML library;
+ * undefined for anything else (comments, other keys, quoting), which then takes the full parser.
+ */
+function fastParse(text: string): Array<Record<string, string | number>> | undefined {
+  if (!text.startsWith('outs:\n')) return undefined;
+  let rest = text.slice(5);
+  const outs: Array<Record<string, string | number>> = [];
+  while (rest.length) {
+    const m = FAST_OUT.exec(rest);
+    if (!m) return undefined;
+    const [, md5, size, nfiles, path] = m;
+    if (!isPlainPath(path!)) return undefined;
+    if ((nfiles !== undefined) !== md5!.endsWith('.dir')) return undefined;
+    const o: Record<string, string | number> = { md5: md5!, size: Number(size) };
+    if (nfiles !== undefined) o.nfiles = Number(nfiles);
+    o.hash = 'md5';
+    o.path = path!;
+    outs.push(o);
+    rest = rest.slice(m[0].length);
+  }
+  return outs.length ? outs : undefined;
+}
+
+/** The canonical text for outputs in DVC's order, when every path is a plain scalar. */
+function canonicalText(outs: Array<{ md5?: string; size?: number; nfiles?: number; path: string }>): string | undefined {
+  let t = 'outs:\n';
+  for (const o of outs) {
+    if (o.md5 === undefined || o.size === undefined || !isPlainPath(o.path)) return undefined;
+    t += `- md5: ${o.md5}\n  size: ${o.size}\n`;
+    if (o.md5.endsWith('.dir')) t += `  nfiles: ${o.nfiles ?? 0}\n`;
+    t += `  hash: md5\n  path: ${o.path}\n`;
+  }
+  return t;
+}
+
 function posix(p: string): string {
   return sep === '/' ? p : p.split(sep).join('/');
 }
@@ -84,11 +140,19 @@ export class DvcFile {
   readonly rel: string;
   outs: DvcOut[] = [];
 
+  /** The YAML document (parsed on first need), or null while `text` is DVC's canonical shape. */
+  private doc: Document | null;
+  /** Current text while `doc` is null. */
+  private text: string;
+
   private constructor(
     readonly root: string,
     readonly abs: string,
-    private doc: Document,
+    doc: Document | null,
+    text: string,
   ) {
+    this.doc = doc;
+    this.text = text;
     this.dir = dirname(abs);
     this.rel = posix(relative(root, abs));
   }
@@ -110,28 +174,40 @@ export class DvcFile {
 
   static parse(root: string, abs: string, text: string, shown = posix(relative(root, abs))): DvcFile {
     const label = `'${shown}'`;
-    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-    if (doc.errors.length) {
-      const msg = doc.errors[0]!.message.split('\n')[0];
-      throw new InvalidFileError(`${label} is invalid: ${msg}`);
+    let items: Array<Record<string, unknown>>;
+    let f: DvcFile;
+    const fast = fastParse(text);
+    if (fast) {
+      f = new DvcFile(root, abs, null, text);
+      items = fast;
+    } else {
+      const { isMap, isSeq, parseDocument } = Y();
+      const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+      if (doc.errors.length) {
+        const msg = doc.errors[0]!.message.split('\n')[0];
+        throw new InvalidFileError(`${label} is invalid: ${msg}`);
+      }
+      f = new DvcFile(root, abs, doc, text);
+      const contents = doc.contents;
+      if (contents === null) {
+        throw new InvalidFileError(`${label} is invalid: the file is empty`);
+      }
+      if (!isMap(contents)) throw new InvalidFileError(`${label} is invalid: expected a mapping`);
+      for (const pair of contents.items) {
+        const k = String((pair.key as { value?: unknown })?.value ?? pair.key);
+        if (!TOP_KEYS.has(k)) throw new InvalidFileError(`${label} is invalid: extra key '${k}' not allowed`);
+      }
+      const outs = contents.get('outs', true);
+      if (outs === undefined) return f;
+      if (!isSeq(outs)) throw new InvalidFileError(`${label} is invalid: 'outs' must be a list`);
+      items = [];
+      for (const item of (outs as YAMLSeq).items) {
+        if (!isMap(item)) throw new InvalidFileError(`${label} is invalid: each output must be a mapping`);
+        items.push((item as YAMLMap).toJSON() as Record<string, unknown>);
+      }
     }
-    const f = new DvcFile(root, abs, doc);
-    const contents = doc.contents;
-    if (contents === null) {
-      throw new InvalidFileError(`${label} is invalid: the file is empty`);
-    }
-    if (!isMap(contents)) throw new InvalidFileError(`${label} is invalid: expected a mapping`);
-    for (const pair of contents.items) {
-      const k = String((pair.key as { value?: unknown })?.value ?? pair.key);
-      if (!TOP_KEYS.has(k)) throw new InvalidFileError(`${label} is invalid: extra key '${k}' not allowed`);
-    }
-    const outs = contents.get('outs', true);
-    if (outs === undefined) return f;
-    if (!isSeq(outs)) throw new InvalidFileError(`${label} is invalid: 'outs' must be a list`);
     const seen = new Set<string>();
-    for (const item of (outs as YAMLSeq).items) {
-      if (!isMap(item)) throw new InvalidFileError(`${label} is invalid: each output must be a mapping`);
-      const o = (item as YAMLMap).toJSON() as Record<string, unknown>;
+    for (const o of items) {
       for (const k of Object.keys(o)) {
         if (!OUT_KEYS.has(k)) throw new InvalidFileError(`${label} is invalid: extra key '${k}' in output`);
       }
@@ -169,22 +245,43 @@ export class DvcFile {
   /** A new .dvc file with one output per entry (paths absolute). */
   static create(root: string, abs: string, outs: Array<{ abs: string } & Partial<OutHash>>): DvcFile {
     const dir = dirname(abs);
+    const fast = canonicalText(outs.map((o) => ({ ...o, path: posix(relative(dir, o.abs)) })));
+    if (fast) return DvcFile.parse(root, abs, fast);
     const data = {
       outs: outs.map((o) => ({
         ...(o.md5 !== undefined ? hashFields(o as OutHash) : {}),
         path: posix(relative(dir, o.abs)),
       })),
     };
-    const text = new Document(data).toString(STRINGIFY);
+    const text = new (Y().Document)(data).toString(STRINGIFY);
     return DvcFile.parse(root, abs, text);
   }
 
+  /** The YAML document, parsed now if the file was read through the fast path. */
+  private ensureDoc(): Document {
+    if (!this.doc) this.doc = Y().parseDocument(this.text, { prettyErrors: false, uniqueKeys: true });
+    return this.doc;
+  }
+
   private outNode(i: number): YAMLMap {
-    return ((this.doc.contents as YAMLMap).get('outs', true) as unknown as YAMLSeq).items[i] as YAMLMap;
+    return ((this.ensureDoc().contents as YAMLMap).get('outs', true) as unknown as YAMLSeq).items[i] as YAMLMap;
   }
 
   /** Records a new hash for output `i` (DVC's field order for new keys: md5, size, nfiles, hash). */
   setOutHash(i: number, h: OutHash | undefined): void {
+    // Canonical file, same keys before and after: re-render without the YAML library.
+    if (!this.doc && h) {
+      const o = this.outs[i]!;
+      if ((o.nfiles !== undefined) === h.md5.endsWith('.dir')) {
+        const next = this.outs.map((x, k) => (k === i ? { ...x, md5: h.md5, size: h.size, nfiles: h.nfiles } : x));
+        const t = canonicalText(next);
+        if (t) {
+          this.text = t;
+          Object.assign(o, { md5: h.md5, size: h.size, nfiles: h.md5.endsWith('.dir') ? (h.nfiles ?? 0) : undefined, hash: 'md5', isDir: h.md5.endsWith('.dir') });
+          return;
+        }
+      }
+    }
     const node = this.outNode(i);
     const fields = h ? hashFields(h) : {};
     for (const k of HASH_KEYS) if (!(k in fields) && node.has(k)) node.delete(k);
@@ -216,7 +313,7 @@ export class DvcFile {
   }
 
   toString(): string {
-    return this.doc.toString(STRINGIFY);
+    return this.doc ? this.doc.toString(STRINGIFY) : this.text;
   }
 
   /** Writes the file atomically (temp file + rename). */

@@ -5,7 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ignore, { type Ignore } from 'ignore';
+import { createRequire } from 'node:module';
+import type { Ignore, Options } from 'ignore';
+
+/** The `ignore` library, loaded only when some .dvcignore has patterns. */
+let ignoreLib: ((o?: Options) => Ignore) | undefined;
+function ignore(o?: Options): Ignore {
+  ignoreLib ??= createRequire(import.meta.url)('ignore') as (o?: Options) => Ignore;
+  return ignoreLib(o);
+}
 
 export const DVCIGNORE = '.dvcignore';
 const ALWAYS = new Set(['.git', '.hg', '.dvc']);
