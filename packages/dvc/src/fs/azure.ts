@@ -17,7 +17,7 @@ import {
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import type { FileSystem } from './types.js';
-import { httpStatus, joinUrl, notFoundError, optBool, optStr, remoteError, type RemoteOptions } from './remote-errors.js';
+import { httpStatus, joinUrl, networkCode, notFoundError, optBool, optStr, remoteError, type RemoteOptions } from './remote-errors.js';
 
 const MiB = 1024 * 1024;
 const SINGLE_PUT_MAX = 256 * MiB;
@@ -91,6 +91,8 @@ export class AzureFileSystem implements FileSystem {
         e,
       );
     }
+    const net = networkCode(e);
+    if (net) return remoteError(`${this.url}: cannot reach the blob service at ${this.client.url.replace(/\?.*$/, '')} (${net})`, e);
     const msg = String((e as Error)?.message ?? e).split('\n')[0];
     return remoteError(`${joinUrl(this.url, path)}: ${op} failed: ${code ?? (status ? `HTTP ${status}` : (e as Error)?.name)}: ${msg}`, e);
   }

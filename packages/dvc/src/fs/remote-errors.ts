@@ -60,6 +60,22 @@ const TRANSIENT_NAMES = new Set([
   'OperationTimedOut',
 ]);
 
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The network error code (ECONNREFUSED, ENOTFOUND...) behind an SDK error, if that is what it is. */
+export function networkCode(e: unknown): string | undefined {
+  for (let x = e, depth = 0; x && depth < 6; x = (x as { cause?: unknown }).cause, depth++) {
+    const c = (x as { code?: unknown }).code;
+    if (typeof c === 'string' && NETWORK_CODES.has(c)) return c;
+    const errs = (x as { errors?: unknown }).errors;
+    if (Array.isArray(errs)) for (const sub of errs) {
+      const sc = (sub as { code?: unknown })?.code;
+      if (typeof sc === 'string' && NETWORK_CODES.has(sc)) return sc;
+    }
+  }
+  return undefined;
+}
+
 /** The HTTP status an SDK error carries, whatever the SDK. */
 export function httpStatus(e: unknown): number | undefined {
   const x = e as Record<string, unknown> | undefined;

@@ -24,7 +24,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
 import type { FileSystem } from './types.js';
-import { httpStatus, notFoundError, remoteError, joinUrl } from './remote-errors.js';
+import { httpStatus, networkCode, notFoundError, remoteError, joinUrl } from './remote-errors.js';
 
 export { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
 import { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
@@ -44,6 +44,7 @@ export class S3FileSystem implements FileSystem {
   /** Key prefix of the remote root, '' or ending in '/'. */
   readonly root: string;
   private readonly client: S3Client;
+  private readonly endpoint: string | undefined;
   private readonly listV1: boolean;
   private readonly putExtras: Partial<PutObjectCommandInput>;
   private readonly sseC: { SSECustomerAlgorithm?: string; SSECustomerKey?: string };
@@ -93,6 +94,7 @@ export class S3FileSystem implements FileSystem {
         ...(readTimeout !== undefined ? { requestTimeout: readTimeout * 1000 } : {}),
       },
     };
+    this.endpoint = endpoint;
     if (endpoint) {
       config.endpoint = endpoint;
       config.forcePathStyle = true;
@@ -166,6 +168,8 @@ export class S3FileSystem implements FileSystem {
     if (name === 'CredentialsProviderError') {
       return remoteError(`${this.url}: no AWS credentials found (set access_key_id/secret_access_key, a profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`, e);
     }
+    const net = networkCode(e);
+    if (net) return remoteError(`${this.url}: cannot reach ${this.endpoint ?? 'the S3 endpoint'} (${net})`, e);
     if (name === 'AbortError' && (e as { sourceError?: unknown }).sourceError) {
       return (e as { sourceError: Error }).sourceError;
     }

@@ -3,7 +3,6 @@ import { describe, before } from 'node:test';
 import { testServer, uniqueName } from './servers.js';
 import { e2eTests } from './e2e-common.js';
 import { AzureFileSystem } from '../../src/fs/azure.js';
-import { retrying } from '../../src/fs/retry.js';
 
 const server = testServer('azurite');
 const info = server.info;
@@ -17,8 +16,7 @@ describe('e2e: azure remote on Azurite', { skip: server.skip, timeout: 300_000 }
   e2eTests('azure', {
     url: (name) => `azure://${container}/${name}`,
     options: info ? creds() : {},
-    // Azurite drops idle keep-alive sockets; the CLI's backend is wrapped in retry.ts the same way.
-    open: async (name) => retrying(new AzureFileSystem(`azure://${container}/${name}`, creds())),
+    open: async (name) => new AzureFileSystem(`azure://${container}/${name}`, creds()),
     badOptions: info ? { connection_string: info.connection_string!.replace(info.account_key!, Buffer.alloc(64, 9).toString('base64')) } : 'no server',
     missingUrl: `azure://${container}-missing/x`,
     badMessage: /access denied/,

@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dataset } from '../sync/helpers.js';
 import { collect, readAll } from './contract.js';
 import type { FileSystem } from '../../src/fs/types.js';
+import { retrying } from '../../src/fs/retry.js';
 
 export interface E2eRemote {
   /** Remote URL for a fresh, empty root below `name`. */
@@ -32,7 +33,10 @@ export interface E2eRemote {
   badMessage: RegExp;
 }
 
-export function e2eTests(kind: string, r: E2eRemote): void {
+export function e2eTests(kind: string, remote: E2eRemote): void {
+  // The test looks at the server through the backend wrapped as the CLI wraps it: emulators drop
+  // idle keep-alive sockets, and a request that races that is retried.
+  const r: E2eRemote = { ...remote, open: async (name) => retrying(await remote.open(name)) };
   test(`${kind}: push, no-op push, status -c, pull into an empty cache and workspace, gc -c`, async () => {
     const repo = makeRepo();
     const name = `e2e-${randomBytes(4).toString('hex')}`;
