@@ -283,3 +283,31 @@ describe('runtime settings', () => {
     assert.match(torch.libtorchVersion, /^\d+\.\d+\.\d+$/);
   });
 });
+
+describe('worker threads', () => {
+  test('the addon loads and computes in several worker threads at once', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const addon = new URL('../build/Release/copper_torch.node', import.meta.url).pathname;
+    // plain JS on the native layer (workers do not get the TypeScript loader)
+    const code = `const { parentPort } = require('node:worker_threads');
+      const m = require(${JSON.stringify(addon)});
+      const a = m.full([3], 2, 6);
+      const s = m.reduce(a, 0, null, false);
+      parentPort.postMessage(m.item(s));`;
+    const results = await Promise.all(
+      [1, 2, 3].map(
+        () =>
+          new Promise((resolve, reject) => {
+            const w = new Worker(code, { eval: true });
+            w.on('message', (m) => {
+              resolve(m);
+              void w.terminate();
+            });
+            w.on('error', reject);
+          }),
+      ),
+    );
+    assert.deepEqual(results, [6, 6, 6]);
+    assert.equal(torch.ones([2]).sum().item(), 2);
+  });
+});

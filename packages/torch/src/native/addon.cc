@@ -8,7 +8,7 @@
 
 namespace ct {
 
-int64_t g_live = 0;
+std::atomic<int64_t> g_live{0};
 static constexpr int64_t kReportBytes = 16384;
 
 // A plain C finalizer (not node-addon-api's wrapper, which allocates per handle).

@@ -4,6 +4,7 @@
 #include <napi.h>
 #include <ATen/ATen.h>
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,7 +18,7 @@ struct Holder {
   int64_t bytes = 0;  // what was reported to V8 as external memory
 };
 
-extern int64_t g_live;  // handles whose tensor is still held
+extern std::atomic<int64_t> g_live;  // handles whose tensor is still held (all threads)
 
 inline Holder* H(const Napi::Value& v) {
   if (!v.IsExternal()) throw Napi::TypeError::New(v.Env(), "expected a tensor handle");

@@ -237,7 +237,7 @@ static Napi::Value setGradEnabled(const Napi::CallbackInfo& info) {
 }
 // inference mode (torch.inference_mode): guards kept on a stack, entered and left around a
 // synchronous JS callback.
-static std::vector<std::unique_ptr<c10::InferenceMode>> g_inference;
+static thread_local std::vector<std::unique_ptr<c10::InferenceMode>> g_inference;  // per thread, like the mode
 static Napi::Value inferenceModeEnter(const Napi::CallbackInfo& info) {
   g_inference.push_back(std::make_unique<c10::InferenceMode>(B(info[0])));
   return info.Env().Undefined();
