@@ -39,7 +39,7 @@ function fromNative(v: unknown): Loaded {
 }
 
 /** The bytes of a torch.save-compatible file holding `value`. */
-export function serialize(value: Saveable): Buffer {
+export function serialize(value: Saveable | object): Buffer {
   return native.pickleSave(toNative(value, 0));
 }
 
@@ -65,7 +65,7 @@ export function deserialize(data: Uint8Array): Loaded {
 }
 
 /** Writes `value` to `path` atomically (a temporary file, then rename). */
-export function save(value: Saveable, path: string): void {
+export function save(value: Saveable | object, path: string): void {
   const bytes = serialize(value);
   const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
