@@ -7,10 +7,16 @@ export function syncOptions(cmd: Command, verb: string): Command {
     .argument('[targets...]', `Limit command scope to these tracked files/directories, .dvc files and stage names.`)
     .option('-r, --remote <name>', `Remote storage to ${verb}`)
     .option('-j, --jobs <number>', 'Number of jobs to run simultaneously. The default value is 4 * cpu_count().')
-    .option('-a, --all-branches', 'Fetch cache for all branches.')
-    .option('-T, --all-tags', 'Fetch cache for all tags.')
-    .option('-A, --all-commits', 'Fetch cache for all commits.')
+    .option('-a, --all-branches', `${capital(verb)} cache for all branches.`)
+    .option('-T, --all-tags', `${capital(verb)} cache for all tags.`)
+    .option('-A, --all-commits', `${capital(verb)} cache for all commits.`)
     .option('--glob', 'Allows targets containing shell-style wildcards.');
+}
+
+/** 'push to' -> 'Push'. */
+function capital(verb: string): string {
+  const w = verb.split(' ')[0]!;
+  return w[0]!.toUpperCase() + w.slice(1);
 }
 
 export interface SyncCliOptions {
