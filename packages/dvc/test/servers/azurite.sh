@@ -41,6 +41,7 @@ start() {
   stop >/dev/null
   rm -rf "$RUN"; mkdir -p "$RUN/data"
   # --disableTelemetry: no calls out; --skipApiVersionCheck: the SDK speaks a newer API version.
+  # (Its --blobKeepAliveTimeout is not honoured in 3.35: idle sockets close after 5 s.)
   nohup "$BIN" --blobHost 127.0.0.1 --blobPort "$PORT" --location "$RUN/data" --silent \
     --disableTelemetry --skipApiVersionCheck >"$RUN/azurite.log" 2>&1 9>&- &
   echo $! > "$RUN/azurite.pid"

@@ -3,6 +3,16 @@
 // Requests with "Authorization: Bearer owner" are admin requests and skip the rules entirely.
 // Uses firebase-tools internals: keep the version pinned in package.json.
 'use strict';
+const http = require('node:http');
+// Idle keep-alive connections live 2 minutes (node's default is 5 s): a request sent just as the
+// server drops an idle socket fails with a reset, which bare-backend tests would see as flakiness.
+const createServer = http.createServer;
+http.createServer = function (...args) {
+  const server = createServer.apply(this, args);
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
+  return server;
+};
 const { StorageEmulator } = require('firebase-tools/lib/emulator/storage');
 const { EmulatorRegistry } = require('firebase-tools/lib/emulator/registry');
 
