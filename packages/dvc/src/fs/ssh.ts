@@ -66,6 +66,11 @@ export class SshFileSystem implements FileSystem {
       keepaliveInterval: 15_000,
     };
     const password = optStr(options.password);
+    if (!password && optBool(options.ask_password, false)) {
+      throw remoteError(
+        `${this.url}: ask_password is not supported (no prompts); store the password with 'dvc remote modify --local <name> password <password>'`,
+      );
+    }
     const keyfile = optStr(options.keyfile);
     const passphrase = optStr(options.passphrase);
     if (password) config.password = password;

@@ -58,6 +58,10 @@ describe('ssh specifics', { skip: server.skip }, () => {
     await fs.close();
   });
 
+  test('ask_password without a password is a clear RemoteError (no prompts)', () => {
+    assert.throws(() => new SshFileSystem(`${base()}/x`, { ask_password: 'true' }), (e: unknown) => e instanceof RemoteError && /remote modify --local/.test(e.message));
+  });
+
   test('nothing listens on the port: a one-line RemoteError', async () => {
     const fs = new SshFileSystem(`ssh://${info!.user}@127.0.0.1:1/tmp/x`, { keyfile: info!.keyfile! });
     await assert.rejects(fs.exists('a'), (e: unknown) => e instanceof RemoteError && /cannot connect/.test(e.message));
