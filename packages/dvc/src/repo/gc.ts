@@ -91,13 +91,11 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
               result.removedLocal++;
               doomed.push(join(filesDir, p, name));
             }
-          } else if (/\.[0-9a-f]{16}\.tmp$/.test(name)) {
-            // An interrupted transfer's temp file; leave fresh ones (another process may write).
-            const st = await stat(join(filesDir, p, name)).catch(() => undefined);
-            if (st && Date.now() - st.mtimeMs > 3600_000) doomed.push(join(filesDir, p, name));
           }
         }
       }
+      // Temp files of interrupted transfers, once old (a fresh one may belong to a running process).
+      doomed.push(...(await staleTemps(filesDir)));
       if (!opts.dry) await parallel(doomed, 16, async (f) => unlink(f).catch(() => undefined));
 
       if (opts.cloud) {
@@ -141,7 +139,16 @@ async function staleTemps(filesDir: string): Promise<string[]> {
   } catch {
     return out;
   }
+  const old = async (path: string) => {
+    const st = await stat(path).catch(() => undefined);
+    return !!st && st.isFile() && Date.now() - st.mtimeMs > 3600_000;
+  };
   for (const p of prefixes) {
+    // Large objects are staged as `files/md5/.<hex>.tmp` (see hash/worker-ops.ts).
+    if (/^\.[0-9a-f]{16}\.tmp$/.test(p)) {
+      if (await old(join(filesDir, p))) out.push(join(filesDir, p));
+      continue;
+    }
     if (!/^[0-9a-f]{2}$/.test(p)) continue;
     for (const name of await readdir(join(filesDir, p)).catch(() => [] as string[])) {
       if (!/\.[0-9a-f]{16}\.tmp$/.test(name)) continue;
