@@ -30,16 +30,8 @@ class AdamBase extends Optimizer<AdamOptions> {
     for (const g of this.paramGroups) {
       // parameters grouped by their step count (all equal unless grads were missing on some steps)
       const bySteps = new Map<number, { p: Tensor[]; g: Tensor[]; m: Tensor[]; v: Tensor[]; vmax: Tensor[] }>();
-      const temps: Tensor[] = [];
-      for (const p of g.params) {
-        const gh = native.grad(p.handle);
-        if (gh === null) continue;
-        let grad = new Tensor(gh);
-        temps.push(grad);
-        if (g.maximize) {
-          grad = grad.neg();
-          temps.push(grad);
-        }
+      const grads = this.gradients(g);
+      for (const [p, grad] of grads.items) {
         let s = this.state.get(p);
         if (!s) {
           s = { step: 0, expAvg: this.stateTensor(zerosLike(p)), expAvgSq: this.stateTensor(zerosLike(p)) };
@@ -64,7 +56,7 @@ class AdamBase extends Optimizer<AdamOptions> {
           g.amsgrad ? b.vmax.map((t) => t.handle) : null, step, g.lr, b1, b2, g.eps, g.weightDecay, this.decoupled, g.amsgrad,
         );
       }
-      for (const t of temps) t.dispose();
+      grads.release();
     }
   }
 }

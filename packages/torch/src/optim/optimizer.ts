@@ -44,6 +44,27 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** One update from the current gradients. */
   abstract step(): void;
 
+  /**
+   * The parameters of a group that have a gradient, each with its gradient (negated when the group
+   * maximizes). Call `release()` when done: it frees the gradient handles made here.
+   */
+  protected gradients(g: { params: Tensor[]; maximize?: boolean }): { items: [Tensor, Tensor][]; release: () => void } {
+    const temps: Tensor[] = [];
+    const items: [Tensor, Tensor][] = [];
+    for (const p of g.params) {
+      const gh = native.grad(p.handle);
+      if (gh === null) continue;
+      let grad = new Tensor(gh);
+      temps.push(grad);
+      if (g.maximize) {
+        grad = grad.neg();
+        temps.push(grad);
+      }
+      items.push([p, grad]);
+    }
+    return { items, release: () => temps.forEach((t) => t.dispose()) };
+  }
+
   /** Keeps an optimizer state tensor alive across tidy() scopes. */
   protected stateTensor(t: Tensor): Tensor {
     return keep(t);

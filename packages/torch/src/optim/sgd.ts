@@ -24,16 +24,8 @@ export class SGD extends Optimizer<SGDOptions> {
     for (const g of this.paramGroups) {
       const fresh: [Tensor, Tensor, Tensor][] = [];
       const old: [Tensor, Tensor, Tensor][] = [];
-      const grads: Tensor[] = [];
-      for (const p of g.params) {
-        const gh = native.grad(p.handle);
-        if (gh === null) continue;
-        let grad = new Tensor(gh);
-        grads.push(grad);
-        if (g.maximize) {
-          grad = grad.neg();
-          grads.push(grad);
-        }
+      const grads = this.gradients(g);
+      for (const [p, grad] of grads.items) {
         let s = this.state.get(p);
         if (!s) {
           s = {};
@@ -55,7 +47,7 @@ export class SGD extends Optimizer<SGDOptions> {
           g.lr, g.momentum, g.dampening, g.weightDecay, g.nesterov, first,
         );
       }
-      for (const t of grads) t.dispose();
+      grads.release();
     }
   }
 }
