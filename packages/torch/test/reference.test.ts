@@ -24,6 +24,15 @@ describe('layers match PyTorch', () => {
     loadDet(m, 2);
     assertClose(values(m.forward(det([2, 4, 5, 5], 11, 1))), r('conv2d'), 1e-9, 'conv2d');
   });
+  test('ConvTranspose2d with stride, padding, output padding, groups', () => {
+    const m = new nn.ConvTranspose2d(4, 6, 3, { stride: 2, padding: 1, outputPadding: 1, groups: 2 });
+    loadDet(m, 8);
+    assertClose(values(m.forward(det([1, 4, 3, 3], 22, 1))), r('conv_transpose2d'), 1e-9, 'conv_transpose2d');
+    assert.deepEqual(new nn.Upsample({ scaleFactor: 2 }).forward(torch.ones([1, 1, 2, 3])).shape, [1, 1, 4, 6]);
+    assert.deepEqual(new nn.AdaptiveMaxPool2d(1).forward(torch.arange(4, undefined, 1, { dtype: 'float64' }).view(1, 1, 2, 2)).tolist(), [[[[3]]]]);
+    assert.deepEqual(new nn.MaxPool1d(2).forward(torch.tensor([[[1, 3, 2, 0]]])).tolist(), [[[3, 2]]]);
+    assert.deepEqual(new nn.AvgPool1d(2).forward(torch.tensor([[[1, 3, 2, 0]]])).tolist(), [[[2, 1]]]);
+  });
   test('BatchNorm2d: training output, running statistics, eval output', () => {
     const m = new nn.BatchNorm2d(3);
     loadDet(m, 3);
@@ -150,6 +159,7 @@ describe('LR schedulers match torch.optim.lr_scheduler over 12 steps', () => {
   test('ExponentialLR', () => assertClose(run((o) => new S.ExponentialLR(o, 0.9)), r('exponentiallr'), 1e-12, 'exp'));
   test('LinearLR', () => assertClose(run((o) => new S.LinearLR(o, 0.25, 1, 4)), r('linearlr'), 1e-12, 'linear'));
   test('CosineAnnealingLR', () => assertClose(run((o) => new S.CosineAnnealingLR(o, 5, 0.01)), r('cosine'), 1e-12, 'cosine'));
+  test('CosineAnnealingWarmRestarts', () => assertClose(run((o) => new S.CosineAnnealingWarmRestarts(o, 3, 2, 0.01)), r('cosine_restarts'), 1e-12, 'restarts'));
   test('ReduceLROnPlateau', () => {
     const metrics = [1.0, 0.9, 0.95, 0.95, 0.95, 0.95, 0.8, 0.85, 0.85, 0.85, 0.85, 0.85];
     const lrs = run((o) => {

@@ -522,3 +522,68 @@ export class TransformerEncoder extends Module {
     return this.norm ? this.norm.forward(x) : x;
   }
 }
+
+/** Transposed 2-D convolution ("deconvolution"); weight (in, out/groups, kH, kW) as in PyTorch. */
+export class ConvTranspose2d extends Module {
+  readonly weight: Parameter;
+  readonly bias: Parameter | null;
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    kernelSize: Size,
+    readonly opts: ConvLayerOptions & { outputPadding?: Size } = {},
+  ) {
+    super();
+    const g = opts.groups ?? 1;
+    if (inChannels % g || outChannels % g) throw new Error('inChannels and outChannels must be divisible by groups');
+    this.weight = this.registerParameter('weight', new Parameter(empty([inChannels, outChannels / g, ...pair(kernelSize)])));
+    this.bias = this.registerParameter('bias', opts.bias === false ? null : new Parameter(empty([outChannels])));
+    init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
+    if (this.bias) {
+      const [fanIn] = init.calculateFanInAndFanOut(this.weight);
+      const b = 1 / Math.sqrt(fanIn);
+      this.bias.uniform_(-b, b);
+    }
+  }
+  forward(x: Tensor): Tensor {
+    return F.convTranspose2d(x, this.weight, this.bias, this.opts);
+  }
+}
+
+/** Resizes (N, C, H, W) to a size or by a scale factor (nearest or bilinear). */
+export class Upsample extends Module {
+  constructor(readonly opts: { size?: Size; scaleFactor?: number; mode?: 'nearest' | 'bilinear'; alignCorners?: boolean }) {
+    super();
+    if (opts.size === undefined && opts.scaleFactor === undefined) throw new Error('Upsample needs size or scaleFactor');
+  }
+  forward(x: Tensor): Tensor {
+    const { size, scaleFactor, mode, alignCorners } = this.opts;
+    const out = size ?? [Math.floor(x.size(2) * scaleFactor!), Math.floor(x.size(3) * scaleFactor!)];
+    return F.interpolate(x, out, mode ?? 'nearest', alignCorners ?? false);
+  }
+}
+
+export class MaxPool1d extends Module {
+  constructor(readonly kernelSize: number, readonly opts: F.PoolOptions = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.maxPool1d(x, this.kernelSize, this.opts);
+  }
+}
+export class AvgPool1d extends Module {
+  constructor(readonly kernelSize: number, readonly opts: F.PoolOptions & { countIncludePad?: boolean } = {}) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.avgPool1d(x, this.kernelSize, this.opts);
+  }
+}
+export class AdaptiveMaxPool2d extends Module {
+  constructor(readonly outputSize: Size) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return F.adaptiveMaxPool2d(x, this.outputSize);
+  }
+}

@@ -227,3 +227,37 @@ export class ReduceLROnPlateau {
     Object.assign(this, sd);
   }
 }
+
+/** Cosine annealing with warm restarts (SGDR): period tZero, multiplied by tMult after each restart. */
+export class CosineAnnealingWarmRestarts extends LRScheduler {
+  tI: number;
+  tCur: number;
+  constructor(optimizer: AnyOptimizer, readonly tZero: number, readonly tMult = 1, readonly etaMin = 0, lastEpoch = -1) {
+    super(optimizer, lastEpoch);
+    if (!(tZero > 0) || !Number.isInteger(tZero)) throw new RangeError(`Expected positive integer T_0, but got ${tZero}`);
+    if (!(tMult >= 1) || !Number.isInteger(tMult)) throw new RangeError(`Expected integer T_mult >= 1, but got ${tMult}`);
+    this.tI = tZero;
+    this.tCur = lastEpoch;
+    this.initialStep();
+  }
+  protected getLr(): number[] {
+    return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.tCur) / this.tI))) / 2);
+  }
+  override step(): void {
+    if (this.lastEpoch < 0) {
+      this.tI = this.tZero;
+      this.tCur = 0;
+    } else {
+      this.tCur += 1;
+      if (this.tCur >= this.tI) {
+        this.tCur -= this.tI;
+        this.tI *= this.tMult;
+      }
+    }
+    this.stepCount++;
+    this.lastEpoch++;
+    const lrs = this.getLr();
+    this.optimizer.paramGroups.forEach((g, i) => (g.lr = lrs[i]!));
+    this.lastLr = lrs;
+  }
+}
