@@ -311,3 +311,18 @@ export class HttpFileSystem implements FileSystem {
     this.client.close();
   }
 }
+
+/**
+ * Lists folders that can only be read one level at a time (WebDAV PROPFIND Depth 1, WebHDFS
+ * LISTSTATUS): yields everything below `folders`, walking `width` of them side by side.
+ */
+export async function* walkFolders(folders: string[], list: (folder: string) => AsyncIterable<string>, width = 8): AsyncIterable<string> {
+  for (let i = 0; i < folders.length; i += width) {
+    const batch = folders.slice(i, i + width).map(async (d) => {
+      const out: string[] = [];
+      for await (const f of list(d)) out.push(f);
+      return out;
+    });
+    for (const files of await Promise.all(batch)) yield* files;
+  }
+}

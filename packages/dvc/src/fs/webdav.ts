@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { AuthType, createClient, type FileStat, type WebDAVClient, type WebDAVClientOptions } from 'webdav';
 import { RemoteError } from '../errors.js';
-import { bool, HttpStatusError, redact, type RemoteOptions } from './http.js';
+import { bool, HttpStatusError, redact, walkFolders, type RemoteOptions } from './http.js';
 import type { FileSystem } from './types.js';
 
 const TMP_RE = /\.copper-tmp-[0-9a-f]{16}$/;
@@ -112,16 +112,8 @@ export class WebdavFileSystem implements FileSystem {
       if (e.type === 'directory') sub.push(rel);
       else if (!TMP_RE.test(e.basename)) yield rel;
     }
-    // Walk subfolders a few at a time (Depth 1 each).
-    const width = 8;
-    for (let i = 0; i < sub.length; i += width) {
-      const batch = sub.slice(i, i + width).map(async (d) => {
-        const out: string[] = [];
-        for await (const f of this.list(d)) out.push(f);
-        return out;
-      });
-      for (const files of await Promise.all(batch)) yield* files;
-    }
+    // Subfolders a few at a time (one level per request).
+    yield* walkFolders(sub, (d) => this.list(d));
   }
 
   async read(path: string): Promise<Readable> {

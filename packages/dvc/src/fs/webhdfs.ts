@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { RemoteError } from '../errors.js';
-import { bool, HttpClient, HttpStatusError, readText, redact, type RemoteOptions } from './http.js';
+import { bool, HttpClient, HttpStatusError, readText, redact, walkFolders, type RemoteOptions } from './http.js';
 import type { FileSystem } from './types.js';
 
 const TMP_RE = /\.copper-tmp-[0-9a-f]{16}$/;
@@ -133,15 +133,7 @@ export class WebhdfsFileSystem implements FileSystem {
       if (e.type === 'DIRECTORY') sub.push(rel);
       else if (!TMP_RE.test(rel)) yield rel;
     }
-    const width = 8;
-    for (let i = 0; i < sub.length; i += width) {
-      const batch = sub.slice(i, i + width).map(async (d) => {
-        const out: string[] = [];
-        for await (const f of this.list(d)) out.push(f);
-        return out;
-      });
-      for (const files of await Promise.all(batch)) yield* files;
-    }
+    yield* walkFolders(sub, (d) => this.list(d));
   }
 
   /** Follows the namenode's redirect(s) to the datanode. */

@@ -400,6 +400,17 @@ export async function download(
   opts: TransferOptions = {},
 ): Promise<TransferResult> {
   const wanted = new Set(objects.map((o) => o.oid));
+  /** One object's outcome: its size, or the error that stopped it. */
+  const record = (o: UsedObject, outcome: number | unknown) => {
+    if (typeof outcome === 'number') {
+      result.transferred.push(o);
+      result.bytes += outcome;
+      opts.onProgress?.(1, outcome);
+    } else {
+      if (isEnoent(outcome)) result.missing.push(o);
+      result.failed.push({ object: o, error: outcome });
+    }
+  };
   const jobs = opts.jobs ?? 16;
   const result: TransferResult = { transferred: [], failed: [], missing: [], bytes: 0 };
   opts.onTotal?.({ files: objects.length });
@@ -432,26 +443,18 @@ export async function download(
     // A local remote: copy (reflink when possible), hash the copy, then give it its name.
     await localBatches(objects, (o) => {
       try {
-        const size = copyAtomicSync(join(local, oidToPath(o.oid)), store.path(o.oid), ensureDir, o.oid);
-        result.transferred.push(o);
-        result.bytes += size;
-        opts.onProgress?.(1, size);
+        record(o, copyAtomicSync(join(local, oidToPath(o.oid)), store.path(o.oid), ensureDir, o.oid));
       } catch (error) {
-        if (isEnoent(error)) result.missing.push(o);
-        result.failed.push({ object: o, error });
+        record(o, error);
       }
     });
     return result;
   }
   await parallel(objects, jobs, async (o) => {
     try {
-      const size = await downloadObject(store, fs, o.oid, ensureDir);
-      result.transferred.push(o);
-      result.bytes += size;
-      opts.onProgress?.(1, size);
+      record(o, await downloadObject(store, fs, o.oid, ensureDir));
     } catch (error) {
-      if (isEnoent(error)) result.missing.push(o);
-      result.failed.push({ object: o, error });
+      record(o, error);
     }
   });
   return result;
