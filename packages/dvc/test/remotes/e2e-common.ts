@@ -133,7 +133,10 @@ export function e2eTests(kind: string, remote: E2eRemote): void {
         const partial = await checkAll();
         const s = repo.dvc('push');
         assert.equal(s.code, 0, s.stderr);
-        assert.equal(s.stdout, `${151 - partial} files pushed\n`);
+        // Uploads whose bytes all left before the kill may still complete on the server after the
+        // count above: the rerun pushes what is missing then, at most what the count saw missing.
+        const pushed = s.stdout === 'Everything is up to date.\n' ? 0 : Number(/^(\d+) files? pushed$/m.exec(s.stdout)?.[1] ?? NaN);
+        assert.ok(pushed >= 0 && pushed <= 151 - partial, `pushed ${s.stdout.trim()} after ${partial} objects were found whole`);
         assert.equal(await checkAll(), 151);
         assert.equal(repo.dvc('status', '-c').stdout, "Cache and remote 'cloud' are in sync.\n");
         for (const k of await collect(fs.list(''))) await fs.delete(k);
