@@ -6,7 +6,7 @@
 import { remoteHas } from '../index/transfer.js';
 import { cacheManifests, expandOuts } from '../index/used.js';
 import { withData } from './context.js';
-import { byRemote, jobsOf, openRemoteFs, usedOuts, type SyncOptions } from './data-sync.js';
+import { byRemote, jobsOf, onRemote, openRemoteFs, usedOuts, type SyncOptions } from './data-sync.js';
 import type { Repo } from './repo.js';
 
 export type CloudState = 'new' | 'deleted' | 'missing';
@@ -31,7 +31,7 @@ export async function cloudStatus(repo: Repo, targets: string[] = [], opts: Sync
         // A manifest only on the remote still names its files: read it from there.
         const local = cacheManifests(d.store);
         const { objects, unreadable } = expandOuts(group, local);
-        const have = await remoteHas(fs, objects.map((o) => o.oid), jobs);
+        const have = await onRemote(rc, fs, () => remoteHas(fs, objects.map((o) => o.oid), jobs));
         const remoteManifests = new Map<string, import('../tree/manifest.js').TreeEntry[]>();
         for (const u of unreadable) {
           if (!have.has(u.oid)) continue;
@@ -49,13 +49,13 @@ export async function cloudStatus(repo: Repo, targets: string[] = [], opts: Sync
         if (remoteManifests.size) {
           all = expandOuts(group, (oid) => local(oid) ?? remoteManifests.get(oid)).objects;
           const more = all.filter((o) => !objects.some((x) => x.oid === o.oid)).map((o) => o.oid);
-          for (const oid of await remoteHas(fs, more, jobs)) have.add(oid);
+          for (const oid of await onRemote(rc, fs, () => remoteHas(fs, more, jobs))) have.add(oid);
         }
         for (const o of all) {
           const inCache = d.store.exists(o.oid);
-          const onRemote = have.has(o.oid);
-          if (inCache && onRemote) continue;
-          result.changes[o.name] = inCache ? 'new' : onRemote ? 'deleted' : 'missing';
+          const there = have.has(o.oid);
+          if (inCache && there) continue;
+          result.changes[o.name] = inCache ? 'new' : there ? 'deleted' : 'missing';
         }
       } finally {
         await fs.close();

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import { ConfigError, DvcError } from '../errors.js';
+import { ConfigError, DvcError, RemoteError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
 import type { FileSystem } from '../fs/types.js';
 import { outsOfDvcFiles, outsOfLockFile, type UsedOut } from '../index/used.js';
@@ -54,6 +54,20 @@ export function jobsOf(jobs: number | undefined): number {
 export async function openRemoteFs(rc: RemoteConfig): Promise<FileSystem> {
   const { openRemoteFs: open } = await import('../fs/registry.js');
   return open(rc.url, rc.options as Record<string, string | number | boolean | undefined>);
+}
+
+/**
+ * Runs remote work; a failure that is not already a user-facing error (a refused connection, a
+ * timeout after retries) becomes one line naming the remote.
+ */
+export async function onRemote<T>(rc: RemoteConfig, fs: FileSystem, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof DvcError) throw e;
+    const msg = String((e as Error)?.message ?? e).split('\n')[0];
+    throw new RemoteError(`remote '${rc.name}' (${fs.url}): ${msg}`, { cause: e });
+  }
 }
 
 /** The remote config for `-r NAME` or the default remote. */

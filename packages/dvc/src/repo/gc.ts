@@ -11,7 +11,7 @@ import { listRemote, parallel } from '../index/transfer.js';
 import { cacheManifests, expandOuts } from '../index/used.js';
 import { FILES_PREFIX, oidToPath } from '../odb/layout.js';
 import { withData } from './context.js';
-import { jobsOf, openRemoteFs, remoteConfig, usedOuts, type RevisionOptions } from './data-sync.js';
+import { jobsOf, onRemote, openRemoteFs, remoteConfig, usedOuts, type RevisionOptions } from './data-sync.js';
 import type { Repo } from './repo.js';
 
 export interface GcOptions extends RevisionOptions {
@@ -103,16 +103,16 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
         result.remoteName = rc.name;
         const fs = await openRemoteFs(rc);
         try {
-          let onRemote: Set<string>;
+          let remoteOids: Set<string>;
           try {
-            onRemote = await listRemote(fs);
+            remoteOids = await onRemote(rc, fs, () => listRemote(fs));
           } catch (e) {
             if ((e as { code?: string }).code === 'ENOTSUP') {
               throw new DvcError(`gc -c needs a remote that can list its objects; the ${fs.protocol} remote '${rc.name}' cannot`);
             }
             throw e;
           }
-          const gone = [...onRemote].filter((oid) => !keep.has(oid));
+          const gone = [...remoteOids].filter((oid) => !keep.has(oid));
           result.removedRemote = gone.length;
           if (!opts.dry) await parallel(gone, jobs, async (oid) => fs.delete(oidToPath(oid)));
           // A local remote also sheds the temp files of interrupted pushes.

@@ -5,7 +5,7 @@
 import { DvcError } from '../errors.js';
 import { expandOuts, cacheManifests, type UsedObject } from '../index/used.js';
 import { remoteHas, upload } from '../index/transfer.js';
-import { byRemote, jobsOf, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
+import { byRemote, jobsOf, onRemote, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import { withData } from './context.js';
 import type { Repo } from './repo.js';
 
@@ -43,7 +43,7 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
       if (!inCache.length && !notInCache.length) continue;
       const fs = await openRemoteFs(rc);
       try {
-        const have = await remoteHas(fs, objects.map((o) => o.oid), jobs);
+        const have = await onRemote(rc, fs, () => remoteHas(fs, objects.map((o) => o.oid), jobs));
         // Missing locally but on the remote already: nothing to warn about.
         for (const o of notInCache) if (!have.has(o.oid)) result.missing.push(o);
         for (const o of unreadable) if (!have.has(o.oid) && !result.missing.includes(o)) result.missing.push(o);

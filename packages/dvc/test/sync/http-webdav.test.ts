@@ -83,4 +83,19 @@ describe('sync with http and webdav remotes on nginx', { skip, concurrency: 2 },
       r.cleanup();
     }
   });
+
+  test('an unreachable server is one clear error naming the remote (after retries)', () => {
+    const r = makeRepo();
+    try {
+      writeFiles(r.dir, { 'f.txt': 'x' });
+      r.dvc('add', 'f.txt');
+      r.dvc('remote', 'add', '-d', 'gone', 'http://127.0.0.1:1/nothing');
+      const s = r.dvc('push');
+      assert.equal(s.code, 1);
+      assert.ok(isCleanError(s), s.stderr);
+      assert.match(s.stderr, /^ERROR: failed to push data to the cloud - remote 'gone' \(http:\/\/127.0.0.1:1\/nothing\): connect ECONNREFUSED/);
+    } finally {
+      r.cleanup();
+    }
+  });
 });
