@@ -17,7 +17,7 @@ import {
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import type { FileSystem } from './types.js';
-import { httpStatus, joinUrl, networkCode, notFoundError, optBool, optStr, remoteError, type RemoteOptions } from './remote-errors.js';
+import { httpStatus, joinUrl, networkCode, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
 const MiB = 1024 * 1024;
 const SINGLE_PUT_MAX = 256 * MiB;
@@ -140,7 +140,8 @@ export class AzureFileSystem implements FileSystem {
     }
   }
 
-  async write(path: string, data: Readable, size?: number): Promise<void> {
+  async write(path: string, source: Readable, size?: number): Promise<void> {
+    const data = size === undefined ? source : sizeChecked(source, size, joinUrl(this.url, path));
     const ac = new AbortController();
     let sourceError: Error | undefined;
     const onError = (err: Error) => {

@@ -2,6 +2,7 @@
  * Error helpers shared by the remote backends: the ENOENT error `read` rejects with, the one-line
  * RemoteError a user sees, and the test for "transient" failures that retry.ts retries.
  */
+import { Transform, type Readable } from 'node:stream';
 import { RemoteError } from '../errors.js';
 
 /** The error `read` rejects with for a missing file (code 'ENOENT', like node:fs). */
@@ -126,4 +127,25 @@ export function optNum(v: unknown): number | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   const n = Number(v);
   return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * `data` passed through unchanged, failing if it turns out longer or shorter than `size` (a file
+ * that changed while it was sent): the upload is then aborted at once instead of the server
+ * waiting for bytes that never come, and nothing is stored.
+ */
+export function sizeChecked(data: Readable, size: number, what: string): Readable {
+  let n = 0;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      n += chunk.length;
+      if (n > size) cb(new Error(`${what}: the source has more than its ${size} bytes`));
+      else cb(null, chunk);
+    },
+    flush(cb) {
+      cb(n === size ? null : new Error(`${what}: the source ended after ${n} of its ${size} bytes`));
+    },
+  });
+  data.once('error', (e) => out.destroy(e));
+  return data.pipe(out);
 }

@@ -24,7 +24,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
 import type { FileSystem } from './types.js';
-import { httpStatus, networkCode, notFoundError, remoteError, joinUrl } from './remote-errors.js';
+import { httpStatus, networkCode, notFoundError, remoteError, joinUrl, sizeChecked } from './remote-errors.js';
 
 export { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
 import { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
@@ -233,8 +233,9 @@ export class S3FileSystem implements FileSystem {
     }
   }
 
-  async write(path: string, data: Readable, size?: number): Promise<void> {
+  async write(path: string, source: Readable, size?: number): Promise<void> {
     const Key = this.key(path);
+    const data = size === undefined ? source : sizeChecked(source, size, joinUrl(this.url, path));
     const ac = new AbortController();
     let sourceError: Error | undefined;
     const onError = (err: Error) => {

@@ -58,6 +58,17 @@ describe('azure specifics', { skip: server.skip }, () => {
     });
   });
 
+  test('a source shorter or longer than its declared size is refused at once, nothing stored', async () => {
+    const fs = await open('sizes');
+    const t0 = Date.now();
+    await assert.rejects(fs.write('s/short', Readable.from([Buffer.alloc(500)]), 1000), /ended after 500 of its 1000 bytes/);
+    await assert.rejects(fs.write('s/long', Readable.from([Buffer.alloc(1500)]), 1000), /more than its 1000 bytes/);
+    assert.ok(Date.now() - t0 < 20_000, 'the server was left waiting for the missing bytes');
+    assert.equal(await fs.exists('s/short'), false);
+    assert.equal(await fs.exists('s/long'), false);
+    await fs.close();
+  });
+
   test('an unsized upload larger than one block is staged and committed whole', async () => {
     const fs = await open('blocks');
     const block = Buffer.alloc(4 * 1024 * 1024 + 17, 3);

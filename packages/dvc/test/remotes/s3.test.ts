@@ -98,6 +98,17 @@ describe('s3 specifics', { skip: server.skip }, () => {
     await fs.close();
   });
 
+  test('a source shorter or longer than its declared size is refused at once, nothing stored', async () => {
+    const fs = await open('sizes');
+    const t0 = Date.now();
+    await assert.rejects(fs.write('s/short', Readable.from([Buffer.alloc(500)]), 1000), /ended after 500 of its 1000 bytes/);
+    await assert.rejects(fs.write('s/long', Readable.from([Buffer.alloc(1500)]), 1000), /more than its 1000 bytes/);
+    assert.ok(Date.now() - t0 < 20_000, 'the server was left waiting for the missing bytes');
+    assert.equal(await fs.exists('s/short'), false);
+    assert.equal(await fs.exists('s/long'), false);
+    await fs.close();
+  });
+
   test('an unreachable endpoint is a one-line RemoteError', async () => {
     const fs = new S3FileSystem(`s3://${bucket}/x`, opts({ endpointurl: 'http://127.0.0.1:1' }));
     await assert.rejects(fs.exists('a'), (e: unknown) => e instanceof RemoteError && !e.message.includes('\n'));
