@@ -8,7 +8,7 @@
  *   BENCH_TINY      override the file count of the tiny set (e.g. 10000 for a quick run)
  *   BENCH_KEEP=1    keep the generated data (re-used by the next run when present)
  *
- * Steps per set: add (empty cache and state), no-op status, no-op add, status and add after one
+ * Steps per set: two baselines on the same data (cp -r; md5sum on all cores), then add (empty cache and state), no-op status, no-op add, status and add after one
  * file changes, checkout after deleting the workspace copy, and no-op status after checkout.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, utimesSync, writeFileSync, 
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'cli', 'main.js');
@@ -122,6 +123,17 @@ function timeCmd(cwd: string, step: string, args: string[]): Timing {
   return t;
 }
 
+/** Times a shell command (the first part only when `split`: `A && cleanup`). */
+function timeShell(cwd: string, step: string, cmd: string, split = false): Timing {
+  const [main, cleanup] = split ? cmd.split(' && ') : [cmd, undefined];
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'sh', '-c', main!], { cwd, encoding: 'utf8' });
+  if (cleanup) spawnSync('sh', ['-c', cleanup], { cwd });
+  const [secs, kb] = (r.stderr.trim().split('\n').pop() ?? '').split(' ');
+  const t = { step, seconds: Number(secs), maxRssMb: Number(kb) / 1024, rc: r.status ?? -1 };
+  process.stderr.write(`  ${step}: ${t.seconds.toFixed(2)} s\n`);
+  return t;
+}
+
 function git(cwd: string, ...args: string[]): void {
   spawnSync('git', args, { cwd, stdio: 'ignore' });
 }
@@ -148,6 +160,11 @@ function runSet(kind: string, count: number): { ds: Dataset; timings: Timing[] }
   spawnSync(process.execPath, [CLI, 'init', '-q'], { cwd: dir });
   const target = kind === 'pets' ? 'data/PetImages' : 'data';
   const timings: Timing[] = [];
+  // Baselines on the same data, same moment: what copying and hashing cost on this machine.
+  timings.push(timeShell(dir, 'baseline: cp -r', `cp -r ${target} .bench-copy && rm -rf .bench-copy`, true));
+  timings.push(
+    timeShell(dir, 'baseline: md5sum, all cores', `find ${target} -type f -print0 | xargs -0 -P${availableParallelism()} -n 2000 md5sum > /dev/null`),
+  );
   timings.push(timeCmd(dir, 'add', ['add', '-q', target]));
   timings.push(timeCmd(dir, 'no-op status', ['status']));
   timings.push(timeCmd(dir, 'no-op add', ['add', '-q', target]));

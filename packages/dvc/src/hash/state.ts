@@ -112,22 +112,27 @@ export class StateDb {
    */
   loadPrefix(prefix: string): StateSnapshot {
     const snap: StateSnapshot = { index: new Map(), ino: [], size: [], mtime: [], md5: [] };
-    const rows = prefix
-      ? (this.db
-          .prepare('SELECT path, ino, size, mtime, md5 FROM files WHERE path >= ? AND path < ?')
-          .raw()
-          .all(prefix + '/', prefix + '0') as Array<[string, number, number, number, string]>)
-      : (this.db.prepare('SELECT path, ino, size, mtime, md5 FROM files').raw().all() as Array<
-          [string, number, number, number, string]
-        >);
+    // Pages of 50k rows in path order (keyset pagination): bounded memory on a million rows.
+    const PAGE = 50_000;
+    const lo = prefix ? prefix + '/' : '';
+    const hi = prefix ? prefix + '0' : '\u{10FFFF}';
+    const stmt = this.db
+      .prepare('SELECT path, ino, size, mtime, md5 FROM files WHERE path >= ? AND path < ? AND path > ? ORDER BY path LIMIT ?')
+      .raw();
     const cut = prefix ? prefix.length + 1 : 0;
+    let after = '';
     let i = 0;
-    for (const r of rows) {
-      snap.index.set(cut ? r[0].slice(cut) : r[0], i++);
-      snap.ino.push(r[1]);
-      snap.size.push(r[2]);
-      snap.mtime.push(r[3]);
-      snap.md5.push(r[4]);
+    for (;;) {
+      const rows = stmt.all(lo, hi, after, PAGE) as Array<[string, number, number, number, string]>;
+      for (const r of rows) {
+        snap.index.set(cut ? r[0].slice(cut) : r[0], i++);
+        snap.ino.push(r[1]);
+        snap.size.push(r[2]);
+        snap.mtime.push(r[3]);
+        snap.md5.push(r[4]);
+      }
+      if (rows.length < PAGE) break;
+      after = rows[rows.length - 1]![0];
     }
     return snap;
   }

@@ -152,6 +152,8 @@ export async function applyCheckout(
   types: LinkType[],
 ): Promise<number> {
   for (const p of plan.remove) rmSync(p, { recursive: true, force: true });
+  // A folder output exists even when it has no files (an empty manifest).
+  if (plan.out.isDir && plan.change) ensureDir(plan.out.abs);
   if (!plan.link.length) return 0;
   // Make the folders (a file standing in the way of a folder is removed: it was planned for).
   const dirs = new Set<string>();

@@ -77,14 +77,31 @@ export class LocalObjectStore {
     return out;
   }
 
-  /** Which of `oids` are missing (stats each, or lists the store for many). */
+  /**
+   * Which of `oids` are missing: one stat each for a few, else one listing per prefix folder
+   * (256 readdirs instead of a stat per object; one folder's names in memory at a time).
+   */
   missing(oids: Iterable<string>): string[] {
     const arr = [...oids];
-    if (arr.length > 2000) {
-      const have = this.listOids();
-      return arr.filter((o) => !have.has(o));
+    if (arr.length <= 2000) return arr.filter((o) => !this.exists(o));
+    const groups = new Map<string, string[]>();
+    for (const o of arr) {
+      const p = o.slice(0, 2);
+      let g = groups.get(p);
+      if (!g) groups.set(p, (g = []));
+      g.push(o);
     }
-    return arr.filter((o) => !this.exists(o));
+    const out: string[] = [];
+    for (const [p, g] of groups) {
+      let names: Set<string>;
+      try {
+        names = new Set(readdirSync(join(this.filesDir, p)));
+      } catch {
+        names = new Set();
+      }
+      for (const o of g) if (!names.has(o.slice(2))) out.push(o);
+    }
+    return out;
   }
 
   /** Stores bytes (e.g. a manifest) under `oid` (md5 + optional `.dir`), verifying the md5. */

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { git, makeRepo, writeFiles } from './helpers.js';
 
@@ -170,6 +170,26 @@ describe('add / status / checkout / commit on a folder', () => {
       assert.equal(dvc('add', 'data').code, 0);
       writeFileSync(join(dir, 'data/a.txt'), 'AAAA'); // same size
       assert.match(dvc('status').stdout, /modified: +data/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  test('an empty folder (fixture 04) is tracked and checked out again', () => {
+    const { dir, dvc, cleanup } = makeRepo();
+    try {
+      mkdirSync(join(dir, 'emptydir'));
+      assert.equal(dvc('add', 'emptydir').code, 0);
+      assert.equal(
+        readFileSync(join(dir, 'emptydir.dvc'), 'utf8'),
+        'outs:\n- md5: d751713988987e9331980363e24189ce.dir\n  size: 0\n  nfiles: 0\n  hash: md5\n  path: emptydir\n',
+      );
+      assert.equal(readFileSync(join(dir, '.dvc/cache/files/md5/d7/51713988987e9331980363e24189ce.dir'), 'utf8'), '[]');
+      rmSync(join(dir, 'emptydir'), { recursive: true });
+      assert.match(dvc('status').stdout, /deleted: +emptydir/);
+      assert.equal(dvc('checkout').stdout, 'A       emptydir/\n');
+      assert.ok(statSync(join(dir, 'emptydir')).isDirectory());
+      assert.equal(dvc('status').stdout, 'Data and pipelines are up to date.\n');
     } finally {
       cleanup();
     }
