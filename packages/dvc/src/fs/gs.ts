@@ -11,7 +11,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
 import type { FileSystem } from './types.js';
-import { httpStatus, joinUrl, networkCode, notFoundError, optBool, optStr, remoteError, type RemoteOptions } from './remote-errors.js';
+import { httpStatus, joinUrl, networkCode, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
 const MiB = 1024 * 1024;
 
@@ -140,7 +140,9 @@ export class GsFileSystem implements FileSystem {
     return out;
   }
 
-  async write(path: string, data: Readable, size?: number): Promise<void> {
+  async write(path: string, source: Readable, size?: number): Promise<void> {
+    // A simple upload sends no length: a short source would otherwise be stored short.
+    const data = size === undefined ? source : sizeChecked(source, size, joinUrl(this.url, path));
     const resumable = size === undefined || size > SIMPLE_UPLOAD_MAX;
     const ws = this.bucket.file(this.root + path).createWriteStream({
       resumable,

@@ -147,5 +147,7 @@ export function sizeChecked(data: Readable, size: number, what: string): Readabl
     },
   });
   data.once('error', (e) => out.destroy(e));
+  // The error is kept on the stream (`errored`) for whoever consumes it; never an uncaught event.
+  out.on('error', () => {});
   return data.pipe(out);
 }

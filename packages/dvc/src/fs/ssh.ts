@@ -16,7 +16,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, type ConnectConfig, type SFTPWrapper, type Stats } from 'ssh2';
 import type { FileSystem } from './types.js';
-import { joinUrl, notFoundError, optBool, optNum, optStr, remoteError, type RemoteOptions } from './remote-errors.js';
+import { joinUrl, notFoundError, optBool, optNum, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02). */
 const NO_SUCH_FILE = 2;
@@ -252,13 +252,15 @@ export class SshFileSystem implements FileSystem {
     this.madeDirs.add(dir);
   }
 
-  async write(path: string, data: Readable, _size?: number): Promise<void> {
+  async write(path: string, source: Readable, size?: number): Promise<void> {
     const full = this.full(path);
     const tmp = `${full}.${randomBytes(8).toString('hex')}.tmp`;
     let sftp: SFTPWrapper | undefined;
     try {
       sftp = await this.sftp();
       await this.mkdirs(sftp, posix.dirname(full));
+      // A source that is not its declared size (a file changed while sent) is never renamed into place.
+      const data = size === undefined ? source : sizeChecked(source, size, joinUrl(this.url, path));
       const ws = sftp.createWriteStream(tmp, { flags: 'w', mode: 0o644 });
       const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
       await pipeline(data, ws);

@@ -5,7 +5,7 @@ import { test, describe, after } from 'node:test';
 import type { Socket } from 'node:net';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { backendContract, readAll } from './contract.js';
+import { backendContract, collect, readAll } from './contract.js';
 import { testServer, uniqueName } from './servers.js';
 import { GsFileSystem } from '../../src/fs/gs.js';
 
@@ -51,6 +51,16 @@ describe('gs specifics (emulator)', { skip: server.skip }, () => {
       if (saved === undefined) delete process.env.STORAGE_EMULATOR_HOST;
       else process.env.STORAGE_EMULATOR_HOST = saved;
     }
+  });
+
+  test('a source shorter or longer than its declared size is refused, nothing stored', async () => {
+    const fs = new GsFileSystem(`gs://${bucket}/sizes`, opts());
+    await assert.rejects(fs.write('s/short', Readable.from([Buffer.alloc(500)]), 1000), /ended after 500 of its 1000 bytes/);
+    await assert.rejects(fs.write('s/long', Readable.from([Buffer.alloc(1500)]), 1000), /more than its 1000 bytes/);
+    assert.equal(await fs.exists('s/short'), false);
+    assert.equal(await fs.exists('s/long'), false);
+    assert.deepEqual(await collect(fs.list('s')), []);
+    await fs.close();
   });
 
   test('an unsized upload goes through a resumable session and reads back whole', async () => {

@@ -40,6 +40,16 @@ describe('ssh specifics', { skip: server.skip }, () => {
     await fs.close();
   });
 
+  test('a source shorter or longer than its declared size is refused, nothing stored', async () => {
+    const fs = new SshFileSystem(`${base()}/${uniqueName('sz')}`, { keyfile: info!.keyfile! });
+    await assert.rejects(fs.write('s/short', Readable.from([Buffer.alloc(500)]), 1000), /ended after 500 of its 1000 bytes/);
+    await assert.rejects(fs.write('s/long', Readable.from([Buffer.alloc(1500)]), 1000), /more than its 1000 bytes/);
+    assert.equal(await fs.exists('s/short'), false);
+    assert.equal(await fs.exists('s/long'), false);
+    assert.deepEqual(await collect(fs.list('s')), []);
+    await fs.close();
+  });
+
   test('user and port as options instead of in the URL', async () => {
     const fs = new SshFileSystem(`ssh://${info!.host}${info!.root}/${uniqueName('opt')}`, {
       user: info!.user!,
