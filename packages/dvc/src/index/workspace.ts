@@ -4,15 +4,15 @@
  * With `store`, every file is also put into the object store in the same read (used by add and
  * commit).
  */
-import { lstatSync, statSync, type Stats } from 'node:fs';
-import { relative, sep } from 'node:path';
-import { DvcError } from '../errors.js';
+import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { DvcError, UnsafePathError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
 import type { HashPool, HashResult } from '../hash/pool.js';
 import { lookup, type StateDb } from '../hash/state.js';
 import type { LocalObjectStore } from '../odb/local.js';
 import { compareCodePoints, serializeChunks } from '../tree/manifest.js';
-import { checkLink, walkFiles } from '../tree/walk.js';
+import { checkLink, walkFiles, type WalkResult } from '../tree/walk.js';
 
 export interface HashContext {
   /** Repository root (absolute). */
@@ -88,9 +88,78 @@ export async function hashWorkspace(ctx: HashContext, abs: string, store?: Local
   return { kind: 'file', md5, size, abs, stat: st };
 }
 
+/** Folders with at least this many files (estimated) are walked on the worker threads. */
+const PARALLEL_WALK_MIN = 4000;
+
+/**
+ * Starts walking `abs` on the pool's workers when it is big and has several top folders;
+ * returns undefined when a walk on this thread is the better deal (small, flat, symlinks on top).
+ */
+function startParallelWalk(ctx: HashContext, abs: string, rootRel: string): Promise<WalkResult> | undefined {
+  // Opt-in (COPPER_PARALLEL_WALK=1, or `force` for any size): on a busy 2-core machine the
+  // worker start-up cost more than the parallel stats saved; measure before making it default.
+  const mode = process.env.COPPER_PARALLEL_WALK;
+  if (mode !== '1' && mode !== 'force') return undefined;
+  let ents;
+  try {
+    ents = readdirSync(abs, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  if (ents.some((d) => d.isSymbolicLink())) return undefined;
+  const ig = ctx.ignore;
+  const checkIgnore = ig !== undefined && ig.anyRulesAbove(rootRel);
+  const dirs: string[] = [];
+  const files: string[] = [];
+  for (const d of ents) {
+    const isDir = d.isDirectory();
+    if (isDir && (d.name === '.git' || d.name === '.dvc' || d.name === '.hg')) continue;
+    if (checkIgnore && ig.isIgnored(`${rootRel}/${d.name}`, isDir)) continue;
+    if (isDir) dirs.push(d.name);
+    else if (d.isFile()) files.push(d.name);
+  }
+  if (dirs.length < 2) return undefined;
+  let sample = 0;
+  try {
+    sample = readdirSync(join(abs, dirs[0]!)).length;
+  } catch {
+    return undefined;
+  }
+  if (mode !== 'force' && sample * dirs.length < PARALLEL_WALK_MIN) return undefined;
+  const jobs = dirs.map((name) => ({ dirAbs: abs + sep + name, relToRoot: `${rootRel}/${name}` }));
+  const walking = ctx.pool().walk(jobs, { root: ctx.root, allowed: ctx.allowed, ignore: ig !== undefined });
+  return walking.then((results) => {
+    const w: WalkResult = { rels: [], ino: [], size: [], mtime: [] };
+    for (const name of files) {
+      const st = statSync(abs + sep + name);
+      w.rels.push(name);
+      w.ino.push(st.ino);
+      w.size.push(st.size);
+      w.mtime.push(st.mtimeMs);
+    }
+    results.forEach((r, k) => {
+      const e = r as { error?: string; name?: string };
+      if (e.error !== undefined) {
+        throw e.name === 'UnsafePathError' ? new UnsafePathError(e.error) : new DvcError(e.error);
+      }
+      const part = r as WalkResult;
+      const prefix = dirs[k] + '/';
+      for (let i = 0; i < part.rels.length; i++) {
+        w.rels.push(prefix + part.rels[i]);
+        w.ino.push(part.ino[i]!);
+        w.size.push(part.size[i]!);
+        w.mtime.push(part.mtime[i]!);
+      }
+    });
+    return w;
+  });
+}
+
 async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: LocalObjectStore): Promise<WsObject> {
-  const w = walkFiles(abs, { root: ctx.root, allowed: ctx.allowed, ignore: ctx.ignore, relToRoot: rootRel });
+  // Big folders: workers stat while this thread loads the state.
+  const walking = startParallelWalk(ctx, abs, rootRel);
   const snap = ctx.state.loadPrefix(rootRel);
+  const w = walking ? await walking : walkFiles(abs, { root: ctx.root, allowed: ctx.allowed, ignore: ctx.ignore, relToRoot: rootRel });
   const n = w.rels.length;
   const md5s: string[] = new Array(n);
   const todo: number[] = [];

@@ -77,4 +77,27 @@ describe('workspace hashing with the state', () => {
     assert.ok(store.exists('b1946ac92492d2347c6235b4d2611184'));
     state.close();
   });
+
+  test('the walk on worker threads gives the same manifest as the walk on this thread', async () => {
+    const state = StateDb.open(join(root, 'tmp3'));
+    for (const d of ['p/a', 'p/b/c', 'p/d']) mkdirSync(join(root, d), { recursive: true });
+    writeFileSync(join(root, 'p/top.txt'), 'top');
+    for (let i = 0; i < 20; i++) writeFileSync(join(root, `p/${['a', 'b/c', 'd'][i % 3]}/f${i}`), `file ${i}`);
+    writeFileSync(join(root, '.dvcignore'), 'f7\n');
+    const serial = await hashWorkspace(ctx(state), join(root, 'p'));
+    process.env.COPPER_PARALLEL_WALK = 'force';
+    try {
+      const parallel = await hashWorkspace(ctx(StateDb.memory()), join(root, 'p'));
+      assert.equal(serial.kind, 'dir');
+      assert.equal(parallel.kind, 'dir');
+      if (serial.kind === 'dir' && parallel.kind === 'dir') {
+        assert.equal(parallel.oid, serial.oid);
+        assert.equal(parallel.nfiles, 20, '20 files + top.txt - f7 (ignored)');
+      }
+    } finally {
+      delete process.env.COPPER_PARALLEL_WALK;
+      rmSync(join(root, '.dvcignore'));
+      state.close();
+    }
+  });
 });
