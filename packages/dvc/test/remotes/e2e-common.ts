@@ -50,6 +50,7 @@ export function e2eTests(kind: string, remote: E2eRemote): void {
       let s = repo.dvc('push');
       assert.equal(s.code, 0, s.stderr);
       assert.equal(s.stdout, '32 files pushed\n', s.stderr);
+      assert.equal(s.stderr, '', 'a successful push prints nothing on stderr (no SDK warnings)');
 
       // What the server holds: DVC's layout, every object hashing to its name.
       const fs = await r.open(name);
@@ -75,6 +76,7 @@ export function e2eTests(kind: string, remote: E2eRemote): void {
       s = repo.dvc('pull');
       assert.equal(s.code, 0, s.stderr);
       assert.match(s.stdout, /32 files fetched and 31 files added/);
+      assert.equal(s.stderr, '');
       for (const [p, content] of Object.entries(files)) assert.ok(readFileSync(join(repo.dir, p)).equals(Buffer.from(content)), `${p} differs after pull`);
       assert.equal(repo.dvc('status').stdout, 'Data and pipelines are up to date.\n');
 
