@@ -117,22 +117,24 @@ class RetryingFileSystem implements FileSystem {
   }
 
   async write(path: string, data: Readable, size?: number): Promise<void> {
-    let source: Readable | undefined = data;
-    await withRetry(
-      async () => {
-        if (!source) throw new Error('unreachable');
-        const current: Readable = source;
-        try {
-          await this.inner.write(path, current, size);
-        } catch (e) {
-          // Only retry when the next attempt can send the same bytes from the start.
-          source = again(current);
-          if (!source) (e as { transient?: boolean }).transient = false;
-          throw e;
-        }
-      },
-      { ...this.opts, isTransient: (e) => (e as { transient?: boolean }).transient !== false && (this.opts.isTransient ?? isTransient)(e) },
-    );
+    const retries = this.opts.retries ?? 5;
+    const transient = this.opts.isTransient ?? isTransient;
+    let source = data;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.inner.write(path, source, size);
+        return;
+      } catch (e) {
+        if (attempt >= retries || !transient(e)) throw e;
+        // Only retry when the next attempt can send the same bytes from the start.
+        const next = again(source);
+        if (!next) throw e;
+        source = next;
+        const delay = backoffDelay(attempt + 1, this.opts.baseDelayMs, this.opts.maxDelayMs);
+        this.opts.onRetry?.(e, attempt + 1, delay);
+        await sleep(delay);
+      }
+    }
   }
 
   async read(path: string): Promise<Readable> {
