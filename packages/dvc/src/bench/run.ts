@@ -112,6 +112,7 @@ interface Timing {
 }
 
 function timeCmd(cwd: string, step: string, args: string[]): Timing {
+  spawnSync('sync'); // start every step with written data flushed (no write-back debt from the last)
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, CLI, ...args], { cwd, encoding: 'utf8' });
   const last = r.stderr.trim().split('\n').pop() ?? '';
   const [secs, kb] = last.split(' ');
@@ -125,6 +126,7 @@ function timeCmd(cwd: string, step: string, args: string[]): Timing {
 
 /** Times a shell command (the first part only when `split`: `A && cleanup`). */
 function timeShell(cwd: string, step: string, cmd: string, split = false): Timing {
+  spawnSync('sync');
   const [main, cleanup] = split ? cmd.split(' && ') : [cmd, undefined];
   const r = spawnSync('/usr/bin/time', ['-f', '%e %M', 'sh', '-c', main!], { cwd, encoding: 'utf8' });
   if (cleanup) spawnSync('sh', ['-c', cleanup], { cwd });

@@ -110,6 +110,25 @@ describe('remove and move (fixture 12)', () => {
     }
   });
 
+  test('remove --outs never deletes changes that are not in the cache', () => {
+    const { dir, dvc, cleanup } = makeRepo();
+    try {
+      writeFiles(dir, { 'data/a.txt': 'hello\n' });
+      assert.equal(dvc('add', 'data').code, 0);
+      writeFileSync(join(dir, 'data/a.txt'), 'unsaved work\n');
+      const r = dvc('remove', '--outs', 'data.dvc');
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^ERROR: 'data' has changes that are not in the cache/);
+      assert.equal(readFileSync(join(dir, 'data/a.txt'), 'utf8'), 'unsaved work\n');
+      assert.ok(existsSync(join(dir, 'data.dvc')), 'nothing removed');
+      assert.equal(dvc('commit').code, 0);
+      assert.equal(dvc('remove', '--outs', 'data.dvc').code, 0);
+      assert.equal(existsSync(join(dir, 'data')), false);
+    } finally {
+      cleanup();
+    }
+  });
+
   test('autostage stages .dvc and .gitignore in git', () => {
     const { dir, dvc, cleanup } = makeRepo();
     try {
