@@ -159,7 +159,12 @@ export class SshFileSystem implements FileSystem {
     if ((e as Error)?.name === 'RemoteError') return e as Error;
     const code = sftpCode(e);
     if (code === PERMISSION_DENIED) return remoteError(`${joinUrl(this.url, path)}: ${op}: permission denied`, e);
-    return remoteError(`${joinUrl(this.url, path)}: ${op} failed: ${(e as Error)?.message ?? String(e)}`, e);
+    const err = remoteError(`${joinUrl(this.url, path)}: ${op} failed: ${(e as Error)?.message ?? String(e)}`, e);
+    // A connection that dropped under an operation: the next attempt reconnects (retry.ts).
+    if (/No response from server|Not connected|Channel open failure|connection lost|ECONNRESET/i.test(String((e as Error)?.message))) {
+      (err as { transient?: boolean }).transient = true;
+    }
+    return err;
   }
 
   private stat(sftp: SFTPWrapper, p: string): Promise<Stats> {

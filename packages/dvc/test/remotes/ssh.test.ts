@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { backendContract, collect, readAll } from './contract.js';
 import { testServer, uniqueName } from './servers.js';
 import { SshFileSystem } from '../../src/fs/ssh.js';
+import { retrying } from '../../src/fs/retry.js';
 import { RemoteError } from '../../src/errors.js';
 
 const server = testServer('sshd');
@@ -47,6 +48,20 @@ describe('ssh specifics', { skip: server.skip }, () => {
     assert.equal(await fs.exists('s/short'), false);
     assert.equal(await fs.exists('s/long'), false);
     assert.deepEqual(await collect(fs.list('s')), []);
+    await fs.close();
+  });
+
+  test('operations cut by a dropped connection are retried on a new one (through retry.ts)', async () => {
+    const bare = new SshFileSystem(`${base()}/${uniqueName('drop')}`, { keyfile: info!.keyfile!, max_sessions: '1' });
+    const fs = retrying(bare, { baseDelayMs: 5 });
+    await fs.write('a', Readable.from([Buffer.from('still here')]), 10);
+    const pool = (bare as unknown as { pool: (Promise<{ client: { end(): void } }> | undefined)[] }).pool;
+    const conn = await pool[0]!;
+    const pending = Array.from({ length: 8 }, () => fs.size('a'));
+    conn.client.end();
+    assert.deepEqual(await Promise.all(pending), Array(8).fill(10));
+    assert.equal((await readAll(await fs.read('a'))).toString(), 'still here');
+    await fs.delete('a');
     await fs.close();
   });
 
