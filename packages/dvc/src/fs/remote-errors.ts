@@ -47,6 +47,7 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'ERR_STREAM_PREMATURE_CLOSE',
+  'REQUEST_SEND_ERROR', // @azure/core-rest-pipeline: the request never got an answer
 ]);
 const TRANSIENT_NAMES = new Set([
   'TimeoutError',
