@@ -53,6 +53,14 @@ export { remove } from './repo/remove.js';
 export { move } from './repo/move.js';
 export { unprotect } from './repo/unprotect.js';
 export { dataVersion, dataVersions, type DataVersion } from './repo/data-version.js';
+export { push, UploadError, type PushResult } from './repo/push.js';
+export { pull, type PullOptions, type PullResult } from './repo/pull.js';
+export { fetch, DownloadError, type FetchResult } from './repo/fetch.js';
+export { gc, type GcOptions, type GcResult } from './repo/gc.js';
+export { cloudStatus, formatCloudStatus, type CloudStatusResult } from './repo/cloud-status.js';
+export { diff, formatDiff, type DiffResult } from './repo/diff.js';
+export type { SyncOptions } from './repo/data-sync.js';
+export { openRemoteFs, supportedSchemes, type RemoteOptions } from './fs/registry.js';
 export { collectDvcFiles, resolveTargets } from './repo/collect.js';
 export { DataContext, withData } from './repo/context.js';
 

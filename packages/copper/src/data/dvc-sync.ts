@@ -38,18 +38,14 @@ function message(e: unknown): string {
   return String((e as Error).message ?? e).split('\n')[0]!;
 }
 
-type PullFn = (repo: dvc.Repo, targets: string[], opts?: { force?: boolean }) => Promise<unknown>;
-
 /**
- * `dvc pull` of the .dvc file from the default remote, when @copper/dvc has pull and a remote is
- * configured: true when done, else a short reason.
+ * `dvc pull` of the .dvc file from the default remote: true when done, else a short reason
+ * (no remote configured, object missing there, ...).
  */
 async function tryPull(repo: dvc.Repo, dvcFile: string, log: (m: string) => void): Promise<true | string> {
-  const pull = (dvc as unknown as { pull?: PullFn }).pull;
-  if (typeof pull !== 'function') return 'this @copper/dvc has no pull';
   log(`pulling ${dvcFile} from the DVC remote`);
   try {
-    await pull(repo, [dvcFile], {});
+    await dvc.pull(repo, [dvcFile], {});
     return true;
   } catch (e) {
     if (e instanceof dvc.CheckoutUnsavedError) throw e;
