@@ -34,6 +34,8 @@ export class WsFile {
     readonly md5: string,
     readonly size: number,
     private readonly base: string,
+    /** Inode of the file (after following a symlink). */
+    readonly ino = 0,
   ) {}
   get abs(): string {
     return this.base + sep + (sep === '/' ? this.relpath : this.relpath.split('/').join(sep));
@@ -203,7 +205,7 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
   let size = 0;
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
-    files[k] = new WsFile(rels[i]!, md5s[i]!, w.size[i]!, abs);
+    files[k] = new WsFile(rels[i]!, md5s[i]!, w.size[i]!, abs, w.ino[i]!);
     size += w.size[i]!;
   }
   return {

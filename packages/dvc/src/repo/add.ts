@@ -3,7 +3,7 @@
  * ignore the output, and (for hardlink/symlink cache types) replace the workspace copy with links
  * to the cache.
  */
-import { existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { StateDb } from '../hash/state.js';
 import { applyCheckout, planCheckout } from '../index/checkout.js';
@@ -142,7 +142,16 @@ export async function saveOutput(d: DataContext, abs: string, commit: boolean): 
   if (!commit || ws.kind === 'missing') return ws;
   if (ws.kind === 'dir') d.store.addBytes(ws.oid, ws.text);
   if (d.linksShareCache) {
-    const files = ws.kind === 'dir' ? ws.files : [{ abs: ws.abs, md5: ws.md5 }];
+    // Files already linked to their cache object (same inode, through a symlink or a hardlink)
+    // are left alone: a no-op add does not relink a whole dataset.
+    const all = ws.kind === 'dir' ? ws.files : [{ abs: ws.abs, md5: ws.md5, ino: ws.stat.ino }];
+    const files = all.filter((f) => {
+      try {
+        return statSync(d.store.path(f.md5)).ino !== f.ino;
+      } catch {
+        return true;
+      }
+    });
     const pairs: Array<[string, string]> = files.map((f) => [d.store.path(f.md5), f.abs]);
     const res = await d.hash.pool().link(pairs, d.linkTypes);
     const now = Date.now();

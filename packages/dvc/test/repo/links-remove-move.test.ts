@@ -19,6 +19,12 @@ describe('cache.type link types, --relink and unprotect', () => {
         else assert.equal(readlinkSync(a), obj);
         assert.equal(statSync(a).mode & 0o777, 0o444, 'protected');
         assert.equal(dvc('status').stdout, 'Data and pipelines are up to date.\n');
+        // a no-op add leaves the links alone (no relink: same inode, same ctime)
+        const before = lstatSync(a);
+        assert.equal(dvc('add', 'data').code, 0);
+        const after = lstatSync(a);
+        assert.equal(after.ino, before.ino);
+        assert.equal(after.ctimeMs, before.ctimeMs);
         rmSync(join(dir, 'data'), { recursive: true });
         r = dvc('checkout');
         assert.equal(r.stdout, 'A       data/\n');
