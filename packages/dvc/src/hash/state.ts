@@ -137,6 +137,36 @@ export class StateDb {
     return snap;
   }
 
+  /**
+   * Every entry strictly below folder `prefix`, as parallel arrays in SQLite's path order (bytes
+   * of UTF-8, i.e. Unicode code-point order, the order of `compareCodePoints`); `rels` are
+   * relative to `prefix`. No index map: callers merge it with a list sorted the same way.
+   */
+  loadPrefixSorted(prefix: string): { rels: string[]; ino: number[]; size: number[]; mtime: number[]; md5: string[] } {
+    const out = { rels: [] as string[], ino: [] as number[], size: [] as number[], mtime: [] as number[], md5: [] as string[] };
+    const PAGE = 50_000;
+    const lo = prefix ? prefix + '/' : '';
+    const hi = prefix ? prefix + '0' : '\u{10FFFF}';
+    const stmt = this.db
+      .prepare('SELECT path, ino, size, mtime, md5 FROM files WHERE path >= ? AND path < ? AND path > ? ORDER BY path LIMIT ?')
+      .raw();
+    const cut = prefix ? prefix.length + 1 : 0;
+    let after = '';
+    for (;;) {
+      const rows = stmt.all(lo, hi, after, PAGE) as Array<[string, number, number, number, string]>;
+      for (const r of rows) {
+        out.rels.push(cut ? r[0].slice(cut) : r[0]);
+        out.ino.push(r[1]);
+        out.size.push(r[2]);
+        out.mtime.push(r[3]);
+        out.md5.push(r[4]);
+      }
+      if (rows.length < PAGE) break;
+      after = rows[rows.length - 1]![0];
+    }
+    return out;
+  }
+
   /** Remembers `md5` for `path` unless the file is racy. Written on `flush()`. */
   set(path: string, st: FileStamp, md5: string, nowMs?: number): void {
     if (isRacy(st.mtimeMs, nowMs)) return;

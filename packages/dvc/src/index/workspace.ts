@@ -9,7 +9,7 @@ import { join, relative, sep } from 'node:path';
 import { DvcError, UnsafePathError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
 import type { HashPool, HashResult } from '../hash/pool.js';
-import { lookup, type StateDb } from '../hash/state.js';
+import type { StateDb } from '../hash/state.js';
 import type { LocalObjectStore } from '../odb/local.js';
 import { compareCodePoints, serializeChunks } from '../tree/manifest.js';
 import { checkLink, walkFiles, type WalkResult } from '../tree/walk.js';
@@ -160,18 +160,33 @@ function startParallelWalk(ctx: HashContext, abs: string, rootRel: string): Prom
 async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: LocalObjectStore): Promise<WsObject> {
   // Big folders: workers stat while this thread loads the state.
   const walking = startParallelWalk(ctx, abs, rootRel);
-  const snap = ctx.state.loadPrefix(rootRel);
+  const snap = ctx.state.loadPrefixSorted(rootRel);
   const w = walking ? await walking : walkFiles(abs, { root: ctx.root, allowed: ctx.allowed, ignore: ctx.ignore, relToRoot: rootRel });
   const n = w.rels.length;
+  const rels = w.rels;
+  // Files in manifest (code-point) order; the state rows come in the same order, so one merge
+  // pass finds each file's remembered hash (no map of every path).
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => compareCodePoints(rels[a]!, rels[b]!));
   const md5s: string[] = new Array(n);
+  const sr = snap.rels;
+  const sn = sr.length;
+  for (let k = 0, j = 0; k < n && j < sn; k++) {
+    const i = order[k]!;
+    const rel = rels[i]!;
+    while (j < sn && compareCodePoints(sr[j]!, rel) < 0) j++;
+    if (j < sn && sr[j] === rel) {
+      if (snap.ino[j] === w.ino[i] && snap.size[j] === w.size[i] && snap.mtime[j] === w.mtime[i]) md5s[i] = snap.md5[j]!;
+      j++;
+    }
+  }
+  // Unknown files in walk order (the order they are read in).
   const todo: number[] = [];
   const known: number[] = [];
   for (let i = 0; i < n; i++) {
-    const m = lookup(snap, w.rels[i]!, w.ino[i]!, w.size[i]!, w.mtime[i]!);
-    if (m) {
-      md5s[i] = m;
-      known.push(i);
-    } else todo.push(i);
+    if (md5s[i] !== undefined) known.push(i);
+    else todo.push(i);
   }
   if (store && known.length) {
     // Known hashes whose objects are missing must still be stored.
@@ -196,10 +211,6 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
       } else w.size[i] = r.size;
     }
   }
-  const rels = w.rels;
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => compareCodePoints(rels[a]!, rels[b]!));
   const { chunks, md5 } = serializeChunks(rels, md5s, order);
   const files: WsFile[] = new Array(n);
   let size = 0;
