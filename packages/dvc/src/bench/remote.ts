@@ -3,6 +3,9 @@
  * (bench/run.ts's generator) to and from a remote and prints seconds, MB/s and objects/s.
  *
  * Steps per remote: push (empty remote), no-op push, pull into an empty cache and workspace.
+ * First a baseline on the same data: `cp -r` of the folder (the file system's floor for writing
+ * every file once; a push writes each file once, a pull twice: cache and workspace), timed right
+ * before the remote steps so that figures taken on a loaded machine can be read against it.
  * Remotes: a local folder, and S3 on Ceph RADOS Gateway when its test server runs
  * (packages/dvc/test/servers/ceph.sh start; endpoint read from $COPPER_SERVERS_DIR/ceph.json).
  *
@@ -79,6 +82,19 @@ async function s3Setup(repo: string, bucket: string): Promise<string | undefined
   return 's3';
 }
 
+/** `cp -r` of the data folder to a sibling and back out (the copy alone is timed). */
+function copyBaseline(repo: string, target: string, ds: Dataset): Row {
+  const copy = join(repo, '.bench-copy');
+  rmSync(copy, { recursive: true, force: true });
+  spawnSync('sync');
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('cp', ['-r', target, copy], { cwd: repo, stdio: 'ignore' });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  rmSync(copy, { recursive: true, force: true });
+  spawnSync('sync');
+  return { remote: '-', step: 'baseline: cp -r of the data', seconds, bytes: ds.bytes, objects: ds.files, rc: r.status ?? -1, out: '' };
+}
+
 function cycle(repo: string, remote: string, ds: Dataset, target: string): Row[] {
   const rows: Row[] = [];
   const objects = ds.files + 1;
@@ -121,7 +137,7 @@ async function main(): Promise<void> {
   must(repo, ['init', '-q']);
   const target = 'data/PetImages';
   must(repo, ['add', '-q', target]);
-  const rows: Row[] = [];
+  const rows: Row[] = [copyBaseline(repo, target, ds)];
   for (const r of remotes) {
     if (r === 'local') {
       must(repo, ['remote', 'add', 'local', '../remote']);
