@@ -111,30 +111,10 @@ export class StateDb {
    * by the path relative to `prefix`.
    */
   loadPrefix(prefix: string): StateSnapshot {
-    const snap: StateSnapshot = { index: new Map(), ino: [], size: [], mtime: [], md5: [] };
-    // Pages of 50k rows in path order (keyset pagination): bounded memory on a million rows.
-    const PAGE = 50_000;
-    const lo = prefix ? prefix + '/' : '';
-    const hi = prefix ? prefix + '0' : '\u{10FFFF}';
-    const stmt = this.db
-      .prepare('SELECT path, ino, size, mtime, md5 FROM files WHERE path >= ? AND path < ? AND path > ? ORDER BY path LIMIT ?')
-      .raw();
-    const cut = prefix ? prefix.length + 1 : 0;
-    let after = '';
-    let i = 0;
-    for (;;) {
-      const rows = stmt.all(lo, hi, after, PAGE) as Array<[string, number, number, number, string]>;
-      for (const r of rows) {
-        snap.index.set(cut ? r[0].slice(cut) : r[0], i++);
-        snap.ino.push(r[1]);
-        snap.size.push(r[2]);
-        snap.mtime.push(r[3]);
-        snap.md5.push(r[4]);
-      }
-      if (rows.length < PAGE) break;
-      after = rows[rows.length - 1]![0];
-    }
-    return snap;
+    const { rels, ino, size, mtime, md5 } = this.loadPrefixSorted(prefix);
+    const index = new Map<string, number>();
+    rels.forEach((rel, i) => index.set(rel, i));
+    return { index, ino, size, mtime, md5 };
   }
 
   /**
@@ -144,6 +124,7 @@ export class StateDb {
    */
   loadPrefixSorted(prefix: string): { rels: string[]; ino: number[]; size: number[]; mtime: number[]; md5: string[] } {
     const out = { rels: [] as string[], ino: [] as number[], size: [] as number[], mtime: [] as number[], md5: [] as string[] };
+    // Pages of 50k rows in path order (keyset pagination): bounded memory on a million rows.
     const PAGE = 50_000;
     const lo = prefix ? prefix + '/' : '';
     const hi = prefix ? prefix + '0' : '\u{10FFFF}';
