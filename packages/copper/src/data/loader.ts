@@ -89,7 +89,14 @@ export class DecodePool {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((s) => s.w.terminate()));
+    // An idle worker is unref'd; ref it again so the event loop waits for its exit: awaiting
+    // terminate() of an unref'd worker can otherwise leave the caller's promise pending forever.
+    await Promise.all(
+      this.workers.map((s) => {
+        s.w.ref();
+        return s.w.terminate();
+      }),
+    );
     this.workers = [];
   }
 }
