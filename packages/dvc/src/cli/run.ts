@@ -12,6 +12,7 @@ import { Command, CommanderError } from 'commander';
 import { DvcError } from '../errors.js';
 import { commands } from './commands/index.js';
 import { makeOutput } from './output.js';
+import { trace } from '../trace.js';
 
 /** Adds -q/-v/--cd to every command that lacks them, recursively. */
 function addCommonOptions(cmd: Command): void {
@@ -38,6 +39,7 @@ function writeCommanderError(text: string): void {
 }
 
 export async function run(argv: string[]): Promise<number> {
+  trace('cli: modules loaded');
   process.exitCode = undefined;
   const program = new Command('dvc');
   program

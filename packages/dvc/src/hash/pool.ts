@@ -73,19 +73,6 @@ export class HashPool {
     return results;
   }
 
-  /**
-   * Walks folders on the workers (see tree/walk.ts); each result is a WalkResult or
-   * `{ error, name, code }` when the walk failed (e.g. a symlink leading out).
-   */
-  walk(
-    jobs: Array<{ dirAbs: string; relToRoot: string }>,
-    opts: { root: string; allowed?: string[]; ignore: boolean },
-  ): Promise<unknown[]> {
-    return Promise.all(
-      jobs.map((j) => this.submit({ op: 'walk', dirAbs: j.dirAbs, relToRoot: j.relToRoot, opts }) as Promise<unknown>),
-    );
-  }
-
   /** Starts the workers now (they take a few tens of ms), so a later job finds them ready. */
   warm(): void {
     while (this.workers.length < this.size) this.idle.push(this.spawn());

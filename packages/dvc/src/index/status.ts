@@ -28,7 +28,7 @@ export async function outStatus(ctx: HashContext, store: LocalObjectStore, out: 
     // When the workspace matches, its file list is the manifest: no need to read it back.
     let inCache: boolean;
     if (ws.kind === 'dir' && ws.oid === out.md5) {
-      inCache = store.exists(out.md5) && store.missing(new Set(ws.files.map((f) => f.md5))).length === 0;
+      inCache = store.exists(out.md5) && store.missing(new Set(ws.md5List())).length === 0;
     } else if (ws.kind === 'file' && ws.md5 === out.md5) {
       inCache = store.exists(out.md5);
     } else inCache = !changedCache(store, out.md5);

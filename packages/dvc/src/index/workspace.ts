@@ -4,15 +4,16 @@
  * With `store`, every file is also put into the object store in the same read (used by add and
  * commit).
  */
-import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { DvcError, UnsafePathError } from '../errors.js';
+import { lstatSync, statSync, type Stats } from 'node:fs';
+import { relative, sep } from 'node:path';
+import { DvcError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
 import type { HashPool, HashResult } from '../hash/pool.js';
-import type { StateDb } from '../hash/state.js';
+import { isRacy, type DirSnapshot, type StateDb } from '../hash/state.js';
 import type { LocalObjectStore } from '../odb/local.js';
 import { compareCodePoints, serializeChunks } from '../tree/manifest.js';
 import { checkLink, walkFiles, type WalkResult } from '../tree/walk.js';
+import { trace } from '../trace.js';
 
 export interface HashContext {
   /** Repository root (absolute). */
@@ -45,7 +46,20 @@ export class WsFile {
 export type WsObject =
   | { kind: 'missing' }
   | { kind: 'file'; md5: string; size: number; abs: string; stat: Stats }
-  | { kind: 'dir'; oid: string; text: string; size: number; nfiles: number; files: WsFile[] };
+  | {
+      kind: 'dir';
+      oid: string;
+      /** The manifest text (built on first use). */
+      readonly text: string;
+      size: number;
+      nfiles: number;
+      /** Files in manifest order (built on first use). */
+      readonly files: WsFile[];
+      /** md5 of every file, in no particular order (cheaper than `files` when that is all one needs). */
+      md5List(): string[];
+    };
+
+export type WsDir = Extract<WsObject, { kind: 'dir' }>;
 
 function posixRel(root: string, abs: string): string {
   const r = relative(root, abs);
@@ -90,85 +104,26 @@ export async function hashWorkspace(ctx: HashContext, abs: string, store?: Local
   return { kind: 'file', md5, size, abs, stat: st };
 }
 
-/** Folders with at least this many files (estimated) are walked on the worker threads. */
-const PARALLEL_WALK_MIN = 4000;
-
-/**
- * Starts walking `abs` on the pool's workers when it is big and has several top folders;
- * returns undefined when a walk on this thread is the better deal (small, flat, symlinks on top).
- */
-function startParallelWalk(ctx: HashContext, abs: string, rootRel: string): Promise<WalkResult> | undefined {
-  // Opt-in (COPPER_PARALLEL_WALK=1, or `force` for any size): on a busy 2-core machine the
-  // worker start-up cost more than the parallel stats saved; measure before making it default.
-  const mode = process.env.COPPER_PARALLEL_WALK;
-  if (mode !== '1' && mode !== 'force') return undefined;
-  let ents;
-  try {
-    ents = readdirSync(abs, { withFileTypes: true });
-  } catch {
-    return undefined;
-  }
-  if (ents.some((d) => d.isSymbolicLink())) return undefined;
-  const ig = ctx.ignore;
-  const checkIgnore = ig !== undefined && ig.anyRulesAbove(rootRel);
-  const dirs: string[] = [];
-  const files: string[] = [];
-  for (const d of ents) {
-    const isDir = d.isDirectory();
-    if (isDir && (d.name === '.git' || d.name === '.dvc' || d.name === '.hg')) continue;
-    if (checkIgnore && ig.isIgnored(`${rootRel}/${d.name}`, isDir)) continue;
-    if (isDir) dirs.push(d.name);
-    else if (d.isFile()) files.push(d.name);
-  }
-  if (dirs.length < 2) return undefined;
-  let sample = 0;
-  try {
-    sample = readdirSync(join(abs, dirs[0]!)).length;
-  } catch {
-    return undefined;
-  }
-  if (mode !== 'force' && sample * dirs.length < PARALLEL_WALK_MIN) return undefined;
-  const jobs = dirs.map((name) => ({ dirAbs: abs + sep + name, relToRoot: `${rootRel}/${name}` }));
-  const walking = ctx.pool().walk(jobs, { root: ctx.root, allowed: ctx.allowed, ignore: ig !== undefined });
-  return walking.then((results) => {
-    const w: WalkResult = { rels: [], ino: [], size: [], mtime: [] };
-    for (const name of files) {
-      const st = statSync(abs + sep + name);
-      w.rels.push(name);
-      w.ino.push(st.ino);
-      w.size.push(st.size);
-      w.mtime.push(st.mtimeMs);
-    }
-    results.forEach((r, k) => {
-      const e = r as { error?: string; name?: string };
-      if (e.error !== undefined) {
-        throw e.name === 'UnsafePathError' ? new UnsafePathError(e.error) : new DvcError(e.error);
-      }
-      const part = r as WalkResult;
-      const prefix = dirs[k] + '/';
-      for (let i = 0; i < part.rels.length; i++) {
-        w.rels.push(prefix + part.rels[i]);
-        w.ino.push(part.ino[i]!);
-        w.size.push(part.size[i]!);
-        w.mtime.push(part.mtime[i]!);
-      }
-    });
-    return w;
-  });
-}
-
 async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: LocalObjectStore): Promise<WsObject> {
-  // Big folders: workers stat while this thread loads the state.
-  const walking = startParallelWalk(ctx, abs, rootRel);
-  const snap = ctx.state.loadPrefixSorted(rootRel);
-  const w = walking ? await walking : walkFiles(abs, { root: ctx.root, allowed: ctx.allowed, ignore: ctx.ignore, relToRoot: rootRel });
+  trace('hashDir: start');
+  const w = walkFiles(abs, { root: ctx.root, allowed: ctx.allowed, ignore: ctx.ignore, relToRoot: rootRel });
   const n = w.rels.length;
+  trace(`hashDir: walked (${n} files)`);
+  // Same files, same order, same stamps as when the folder was last hashed: its hash is known.
+  const prev = ctx.state.getDir(rootRel);
+  if (prev && sameFiles(prev, w)) {
+    const md5s = hexList(prev.md5s, n);
+    if (!store || (store.exists(prev.md5 + '.dir') && store.missing(new Set(md5s)).length === 0)) {
+      trace('hashDir: unchanged since the last snapshot');
+      return dirObject(abs, w, md5s, prev.md5);
+    }
+  }
+  const snap = ctx.state.loadPrefixSorted(rootRel);
+  trace(`hashDir: state loaded (${snap.rels.length} rows)`);
   const rels = w.rels;
   // Files in manifest (code-point) order; the state rows come in the same order, so one merge
   // pass finds each file's remembered hash (no map of every path).
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => compareCodePoints(rels[a]!, rels[b]!));
+  const order = sortedOrder(rels);
   const md5s: string[] = new Array(n);
   const sr = snap.rels;
   const sn = sr.length;
@@ -193,6 +148,9 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
     const missing = new Set(store.missing(new Set(known.map((i) => md5s[i]!))));
     if (missing.size) for (const i of known) if (missing.has(md5s[i]!)) todo.push(i);
   }
+  trace(`hashDir: merged (${todo.length} to hash)`);
+  /** Files whose hash must not be trusted next time (racy, or changed while being read). */
+  const untrusted = new Set<number>();
   if (todo.length) {
     const paths = todo.map((i) => abs + sep + (sep === '/' ? w.rels[i]! : w.rels[i]!.split('/').join(sep)));
     const sizes = todo.map((i) => w.size[i]!);
@@ -208,25 +166,97 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
       // A file that changed while we read it (size differs from its stat) is not remembered.
       if (r.size === w.size[i]) {
         ctx.state.set(`${rootRel}/${w.rels[i]}`, { ino: w.ino[i]!, size: w.size[i]!, mtimeMs: w.mtime[i]! }, r.md5, now);
-      } else w.size[i] = r.size;
+        if (isRacy(w.mtime[i]!, now)) untrusted.add(i);
+      } else {
+        w.size[i] = r.size;
+        untrusted.add(i);
+      }
     }
   }
-  const { chunks, md5 } = serializeChunks(rels, md5s, order);
-  const files: WsFile[] = new Array(n);
-  let size = 0;
-  for (let k = 0; k < n; k++) {
-    const i = order[k]!;
-    files[k] = new WsFile(rels[i]!, md5s[i]!, w.size[i]!, abs, w.ino[i]!);
-    size += w.size[i]!;
+  trace('hashDir: hashed');
+  const ws = dirObject(abs, w, md5s, undefined, order);
+  ctx.state.putDir(rootRel, snapshotOf(ws.oid.slice(0, 32), w, md5s, untrusted));
+  trace('hashDir: manifest and snapshot');
+  return ws;
+}
+
+function sortedOrder(rels: string[]): Uint32Array {
+  const order = new Uint32Array(rels.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => compareCodePoints(rels[a]!, rels[b]!));
+}
+
+function sameFiles(prev: DirSnapshot, w: WalkResult): boolean {
+  const n = w.rels.length;
+  if (prev.rels.length !== n) return false;
+  const st = prev.stamps;
+  for (let i = 0; i < n; i++) {
+    if (st[i * 3 + 2] !== w.mtime[i] || st[i * 3 + 1] !== w.size[i] || st[i * 3] !== w.ino[i] || prev.rels[i] !== w.rels[i]) return false;
   }
+  return true;
+}
+
+function hexList(raw: Uint8Array, n: number): string[] {
+  const b = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out: string[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = b.toString('hex', i * 16, i * 16 + 16);
+  return out;
+}
+
+function snapshotOf(md5: string, w: WalkResult, md5s: string[], untrusted: Set<number>): DirSnapshot {
+  const n = w.rels.length;
+  const stamps = new Float64Array(n * 3);
+  const raw = Buffer.allocUnsafe(n * 16);
+  for (let i = 0; i < n; i++) {
+    stamps[i * 3] = w.ino[i]!;
+    stamps[i * 3 + 1] = w.size[i]!;
+    stamps[i * 3 + 2] = untrusted.has(i) ? NaN : w.mtime[i]!;
+    raw.write(md5s[i]!, i * 16, 'hex');
+  }
+  return { md5, rels: w.rels, stamps, md5s: raw };
+}
+
+/**
+ * The folder object from its files (walk order). The manifest text, its code-point order and
+ * the per-file list are built only when asked for (a no-op status needs none of them when the
+ * folder's md5 is already known).
+ */
+function dirObject(abs: string, w: WalkResult, md5s: string[], knownMd5?: string, knownOrder?: Uint32Array): WsDir {
+  const n = w.rels.length;
+  let order = knownOrder;
+  let chunks: string[] | undefined;
+  let files: WsFile[] | undefined;
+  const sorted = () => (order ??= sortedOrder(w.rels));
+  const serialize = () => {
+    if (!chunks) {
+      const r = serializeChunks(w.rels, md5s, sorted());
+      chunks = r.chunks;
+      knownMd5 ??= r.md5;
+    }
+    return chunks;
+  };
+  if (knownMd5 === undefined) serialize();
+  let size = 0;
+  for (let i = 0; i < n; i++) size += w.size[i]!;
   return {
     kind: 'dir',
-    oid: md5 + '.dir',
+    oid: knownMd5 + '.dir',
     get text() {
-      return chunks.join('');
+      return serialize().join('');
     },
     size,
     nfiles: n,
-    files,
+    get files() {
+      if (!files) {
+        const o = sorted();
+        files = new Array(n);
+        for (let k = 0; k < n; k++) {
+          const i = o[k]!;
+          files[k] = new WsFile(w.rels[i]!, md5s[i]!, w.size[i]!, abs, w.ino[i]!);
+        }
+      }
+      return files;
+    },
+    md5List: () => md5s,
   };
 }

@@ -14,6 +14,7 @@ import { checkLink } from '../tree/walk.js';
 import { collectDvcFiles, repoPath } from './collect.js';
 import { withData, type DataContext, type ProgressSink } from './context.js';
 import type { Repo } from './repo.js';
+import { trace } from '../trace.js';
 
 export interface AddOptions {
   /** Record the hash but do not put anything in the cache. */
@@ -130,6 +131,7 @@ export async function addOne(d: DataContext, abs: string, opts: { noCommit?: boo
   if (file) file.setOutHash(idx, h);
   else file = DvcFile.create(repo.root, dvcPath, [{ abs, ...h }]);
   file.write();
+  trace('add: .dvc written');
   return { dvcFile: dvcPath, out: abs, ...h };
 }
 
@@ -141,6 +143,7 @@ export async function saveOutput(d: DataContext, abs: string, commit: boolean): 
   const ws = await hashWorkspace(d.hash, abs, commit ? d.store : undefined);
   if (!commit || ws.kind === 'missing') return ws;
   if (ws.kind === 'dir') d.store.addBytes(ws.oid, ws.text);
+  trace('add: .dir stored');
   if (d.linksShareCache) {
     // Files already linked to their cache object (same inode, through a symlink or a hardlink)
     // are left alone: a no-op add does not relink a whole dataset.

@@ -24,7 +24,7 @@ export async function remove(repo: Repo, targets: string[], opts: { outs?: boole
             if (ws.kind === 'missing') continue;
             const cur = ws.kind === 'dir' ? ws.oid : ws.md5;
             if (cur === out.md5) continue;
-            const saved = ws.kind === 'dir' ? d.store.missing(new Set(ws.files.map((f) => f.md5))).length === 0 : d.store.exists(ws.md5);
+            const saved = ws.kind === 'dir' ? d.store.missing(new Set(ws.md5List())).length === 0 : d.store.exists(ws.md5);
             if (!saved) {
               throw new WorkspaceChangedError(
                 `'${shownPath(out.abs)}' has changes that are not in the cache; run \`dvc commit\` first or delete it yourself`,

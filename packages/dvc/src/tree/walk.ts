@@ -5,7 +5,8 @@
  * Symbolic links are followed only when they stay inside the repository (links into the cache,
  * as `cache.type = symlink` makes, are fine); a link leading out is an error.
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
+import { EntryKind, listDir } from '../fs/scan.js';
 import { join, sep } from 'node:path';
 import { DvcError, UnsafePathError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
@@ -56,27 +57,37 @@ export function walkFiles(dirAbs: string, opts: WalkOptions): WalkResult {
     // Only consult .dvcignore where some folder at or above this one has patterns.
     const checkIgnore = ig !== undefined && ig.anyRulesAbove(rootRel);
     const prefix = rel ? rel + '/' : '';
-    for (const d of readdirSync(abs, { withFileTypes: true })) {
-      const name = d.name;
+    const { names, kinds, stats } = listDir(abs);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      let kind: number = kinds[i]!;
+      if (kind === EntryKind.Vanished || kind === EntryKind.Other) continue; // sockets, fifos, devices: skipped
       const childAbs = abs + sep + name;
-      let isDir = d.isDirectory();
-      const isLink = d.isSymbolicLink();
-      if (isLink) {
+      let ino = stats[i * 3]!;
+      let size = stats[i * 3 + 1]!;
+      let mtime = stats[i * 3 + 2]!;
+      if (kind === EntryKind.Symlink) {
         checkLink(childAbs, join(opts.relToRoot, prefix + name), opts);
-        isDir = statSync(childAbs).isDirectory();
+        const st = statSync(childAbs);
+        if (st.isDirectory()) kind = EntryKind.Dir;
+        else if (st.isFile()) {
+          kind = EntryKind.File;
+          ino = st.ino;
+          size = st.size;
+          mtime = st.mtimeMs;
+        } else continue;
       }
+      const isDir = kind === EntryKind.Dir;
       if (isDir && (name === '.git' || name === '.dvc' || name === '.hg')) continue;
       if (checkIgnore && ig.isIgnored(rootRel ? `${rootRel}/${name}` : name, isDir)) continue;
       if (isDir) {
         stack.push([childAbs, prefix + name]);
-      } else if (d.isFile() || isLink) {
-        const st = statSync(childAbs);
+      } else {
         res.rels.push(prefix + name);
-        res.ino.push(st.ino);
-        res.size.push(st.size);
-        res.mtime.push(st.mtimeMs);
+        res.ino.push(ino);
+        res.size.push(size);
+        res.mtime.push(mtime);
       }
-      // sockets, fifos, devices: skipped
     }
   }
   return res;

@@ -1,6 +1,6 @@
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HashPool } from '../../src/hash/pool.js';
@@ -78,26 +78,82 @@ describe('workspace hashing with the state', () => {
     state.close();
   });
 
-  test('the walk on worker threads gives the same manifest as the walk on this thread', async () => {
+  test('a folder unchanged since its last hash is known from its snapshot; every kind of change is still seen', async () => {
     const state = StateDb.open(join(root, 'tmp3'));
-    for (const d of ['p/a', 'p/b/c', 'p/d']) mkdirSync(join(root, d), { recursive: true });
-    writeFileSync(join(root, 'p/top.txt'), 'top');
-    for (let i = 0; i < 20; i++) writeFileSync(join(root, `p/${['a', 'b/c', 'd'][i % 3]}/f${i}`), `file ${i}`);
-    writeFileSync(join(root, '.dvcignore'), 'f7\n');
-    const serial = await hashWorkspace(ctx(state), join(root, 'p'));
-    process.env.COPPER_PARALLEL_WALK = 'force';
+    const p = join(root, 'p');
+    for (const d of ['p/a', 'p/b/c']) mkdirSync(join(root, d), { recursive: true });
+    const past = new Date(Date.now() - 60_000);
+    const put = (rel: string, text: string, when = past) => {
+      writeFileSync(join(p, rel), text);
+      utimesSync(join(p, rel), when, when);
+    };
+    for (let i = 0; i < 12; i++) put(`${['a', 'b/c', '.'][i % 3]}/f${i}`, `file ${i}`);
+    const oidOf = async () => {
+      const ws = await hashWorkspace(ctx(state), p);
+      assert.equal(ws.kind, 'dir');
+      return ws.kind === 'dir' ? ws : assert.fail();
+    };
+    const fresh = async () => {
+      const ws = await hashWorkspace(ctx(StateDb.memory()), p);
+      return ws.kind === 'dir' ? ws.oid : assert.fail();
+    };
+    const first = await oidOf();
+    const again = await oidOf();
+    assert.equal(again.oid, first.oid);
+    assert.equal(again.text, first.text, 'the manifest is rebuilt from the snapshot on demand');
+    assert.deepEqual(again.files.map((f) => [f.relpath, f.md5]), first.files.map((f) => [f.relpath, f.md5]));
+    assert.deepEqual([...again.md5List()].sort(), first.files.map((f) => f.md5).sort());
+    // content change, same size, mtime moved
+    put('a/f0', 'FILE 0', new Date(past.getTime() - 5000));
+    const c1 = await oidOf();
+    assert.notEqual(c1.oid, first.oid);
+    assert.equal(c1.oid, await fresh());
+    // new file with the same name, size and mtime (another inode)
+    put('b/c/f1.new', 'FILE 1');
+    renameSync(join(p, 'b/c/f1.new'), join(p, 'b/c/f1'));
+    const c2 = await oidOf();
+    assert.notEqual(c2.oid, c1.oid);
+    assert.equal(c2.oid, await fresh());
+    // added, then deleted
+    put('a/new', 'new');
+    const c3 = await oidOf();
+    assert.equal(c3.nfiles, 13);
+    assert.equal(c3.oid, await fresh());
+    rmSync(join(p, 'a/new'));
+    rmSync(join(p, 'f2'));
+    const c4 = await oidOf();
+    assert.equal(c4.nfiles, 11);
+    assert.equal(c4.oid, await fresh());
+    // newly ignored
+    writeFileSync(join(root, '.dvcignore'), 'f5\n');
     try {
-      const parallel = await hashWorkspace(ctx(StateDb.memory()), join(root, 'p'));
-      assert.equal(serial.kind, 'dir');
-      assert.equal(parallel.kind, 'dir');
-      if (serial.kind === 'dir' && parallel.kind === 'dir') {
-        assert.equal(parallel.oid, serial.oid);
-        assert.equal(parallel.nfiles, 20, '20 files + top.txt - f7 (ignored)');
-      }
+      const c5 = await oidOf();
+      assert.equal(c5.nfiles, 10);
+      assert.equal(c5.oid, await fresh());
     } finally {
-      delete process.env.COPPER_PARALLEL_WALK;
       rmSync(join(root, '.dvcignore'));
       state.close();
     }
+  });
+
+  test('a racy file in a folder is hashed again next time even though the folder snapshot lists it', async () => {
+    const state = StateDb.open(join(root, 'tmp4'));
+    const q = join(root, 'q');
+    mkdirSync(q, { recursive: true });
+    const past = new Date(Date.now() - 60_000);
+    writeFileSync(join(q, 'old'), 'old');
+    utimesSync(join(q, 'old'), past, past);
+    writeFileSync(join(q, 'racy'), 'AAAA');
+    const soon = new Date(Date.now() + 10_000);
+    utimesSync(join(q, 'racy'), soon, soon);
+    const first = await hashWorkspace(ctx(state), q);
+    const { mtime } = statSync(join(q, 'racy'));
+    writeFileSync(join(q, 'racy'), 'BBBB');
+    utimesSync(join(q, 'racy'), mtime, mtime);
+    const second = await hashWorkspace(ctx(state), q);
+    assert.equal(first.kind, 'dir');
+    assert.equal(second.kind, 'dir');
+    if (first.kind === 'dir' && second.kind === 'dir') assert.notEqual(second.oid, first.oid);
+    state.close();
   });
 });

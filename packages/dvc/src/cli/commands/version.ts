@@ -16,6 +16,7 @@ async function report(): Promise<string> {
     `DVC version: ${version()} (copper)`,
     '---------------------------------',
     `Platform: Node.js ${process.version} on ${process.platform}-${process.arch}`,
+    `Native folder scanner: ${(await import('../../fs/scan.js')).nativeScanAvailable ? 'yes' : 'no (plain Node fs calls)'}`,
     'Config:',
     `\tGlobal: ${globalConfigDir()}`,
     `\tSystem: ${systemConfigDir()}`,
