@@ -29,6 +29,8 @@ export class GsFileSystem implements FileSystem {
   readonly root: string;
   private readonly storage: Storage;
   private readonly bucket: Bucket;
+  /** The one bucket lookup asked after the first object that answered 404 (see checkBucket). */
+  private bucketCheck: Promise<void> | undefined;
 
   constructor(url: string, options: RemoteOptions = {}) {
     const u = new URL(url);
@@ -83,9 +85,34 @@ export class GsFileSystem implements FileSystem {
       const [meta] = await this.bucket.file(this.root + path).getMetadata();
       return Number(meta.size ?? 0);
     } catch (e) {
-      if (httpStatus(e) === 404) return undefined;
+      if (httpStatus(e) === 404) {
+        if (isBucketMissing(e)) throw this.fail(e, path, 'stat');
+        await this.checkBucket();
+        return undefined;
+      }
       throw this.fail(e, path, 'stat');
     }
+  }
+
+  /**
+   * An object's 404 does not always say whether the bucket is there: after the first one, one
+   * bucket lookup tells, so `status -c` on a missing bucket fails instead of calling every object
+   * new. A bucket we may not look up (403: no storage.buckets.get) is taken to exist, and so is
+   * any answer that is not GCS's "bucket does not exist" (the firebase emulator has no bucket API
+   * and makes buckets on first upload).
+   */
+  private checkBucket(): Promise<void> {
+    this.bucketCheck ??= this.bucket.getMetadata().then(
+      () => undefined,
+      (e) => {
+        const status = httpStatus(e);
+        if (status === 404 && isBucketMissing(e)) throw remoteError(`${this.url}: bucket '${this.bucketName}' does not exist`, e);
+        if (status !== undefined && status < 500 && status !== 408 && status !== 429) return undefined;
+        this.bucketCheck = undefined;
+        throw this.fail(e, '', 'stat');
+      },
+    );
+    return this.bucketCheck;
   }
 
   async *list(prefix: string): AsyncIterable<string> {

@@ -16,6 +16,7 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
   DeleteObjectCommand,
+  HeadBucketCommand,
   ListObjectsV2Command,
   ListObjectsCommand,
   type S3ClientConfig,
@@ -48,6 +49,8 @@ export class S3FileSystem implements FileSystem {
   private readonly listV1: boolean;
   private readonly putExtras: Partial<PutObjectCommandInput>;
   private readonly sseC: { SSECustomerAlgorithm?: string; SSECustomerKey?: string };
+  /** The one HeadBucket asked after the first object HEAD that answered 404 (see checkBucket). */
+  private bucketCheck: Promise<void> | undefined;
 
   constructor(url: string, options: RemoteOptions = {}) {
     const u = new URL(url);
@@ -160,8 +163,10 @@ export class S3FileSystem implements FileSystem {
       status === 401 ||
       ['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AccessDenied', 'Forbidden', 'ExpiredToken', 'InvalidToken'].includes(name)
     ) {
+      // A HEAD answer has no body: the SDK then names the error 'Forbidden' or 'Unknown'.
+      const code = ['Forbidden', 'Error', 'Unknown', 'UnknownError'].includes(name) ? '' : ` (${name})`;
       return remoteError(
-        `${this.url}: access denied${name !== 'Forbidden' && name !== 'Error' ? ` (${name})` : ''} - check the remote's credentials (access_key_id/secret_access_key, profile, or the AWS_* environment)`,
+        `${this.url}: access denied${code} - check the remote's credentials (access_key_id/secret_access_key, profile, or the AWS_* environment)`,
         e,
       );
     }
@@ -187,9 +192,33 @@ export class S3FileSystem implements FileSystem {
       return r.ContentLength ?? 0;
     } catch (e) {
       const name = (e as { name?: string }).name;
-      if (httpStatus(e) === 404 && name !== 'NoSuchBucket') return undefined;
+      if (httpStatus(e) === 404 && name !== 'NoSuchBucket') {
+        await this.checkBucket();
+        return undefined;
+      }
       throw this.fail(e, path, 'stat');
     }
+  }
+
+  /**
+   * HEAD of an object answers a bare 404 (no body, so no NoSuchBucket code) both when the object
+   * is missing and when the whole bucket is: after the first such answer, one HeadBucket tells
+   * them apart, so `status -c` on a missing bucket fails instead of calling every object new.
+   * A bucket we may not HEAD (403: no s3:ListBucket) is taken to exist.
+   */
+  private checkBucket(): Promise<void> {
+    this.bucketCheck ??= this.client.send(new HeadBucketCommand({ Bucket: this.bucket })).then(
+      () => undefined,
+      (e) => {
+        const status = httpStatus(e);
+        if (status === 404) throw remoteError(`${this.url}: bucket '${this.bucket}' does not exist`, e);
+        if (status === 403 || status === 401 || status === 301 || status === 400) return undefined;
+        // Not answered (network, 5xx): ask again next time; this attempt fails (and is retried).
+        this.bucketCheck = undefined;
+        throw this.fail(e, '', 'stat');
+      },
+    );
+    return this.bucketCheck;
   }
 
   async *list(prefix: string): AsyncIterable<string> {

@@ -107,7 +107,8 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
           try {
             remoteOids = await onRemote(rc, fs, () => listRemote(fs));
           } catch (e) {
-            if ((e as { code?: string }).code === 'ENOTSUP') {
+            // onRemote wraps the backend's error: its code is on the cause.
+            if ([e, (e as { cause?: unknown }).cause].some((x) => (x as { code?: string } | undefined)?.code === 'ENOTSUP')) {
               throw new DvcError(`gc -c needs a remote that can list its objects; the ${fs.protocol} remote '${rc.name}' cannot`);
             }
             throw e;

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isCleanError, makeRepo, spawnDvc, writeFiles } from '../repo/helpers.js';
+import { makeRepo, spawnDvc, writeFiles, type Run } from '../repo/helpers.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataset } from '../sync/helpers.js';
 import { collect, readAll } from './contract.js';
@@ -25,8 +25,10 @@ export interface E2eRemote {
   open: (name: string) => Promise<FileSystem>;
   /** Options (replacing `options`) that the server refuses (e.g. a wrong secret), or a reason there are none. */
   badOptions: Record<string, string> | string;
-  /** A URL whose bucket/container does not exist, or a reason there is none. */
+  /** A URL whose bucket/container does not exist ('' when there is none: see missingSkip). */
   missingUrl: string;
+  /** Why the missing-bucket case cannot be tried on this server. */
+  missingSkip?: string;
   /** The text the missing-bucket error must contain (default /does not exist/). */
   missingMessage?: RegExp;
   /** The text the wrong-credentials error must contain. */
@@ -150,28 +152,64 @@ export function e2eTests(kind: string, remote: E2eRemote): void {
     }
   });
 
-  test(`${kind}: wrong credentials and a missing bucket are one clean ERROR line`, { skip: typeof r.badOptions === 'string' ? r.badOptions : false }, () => {
+  errorTests(kind, r);
+}
+
+/** What the error tests need of a remote (http/webdav have no e2e round trip here, only these). */
+export type ErrorTestRemote = Pick<E2eRemote, 'url' | 'options' | 'badOptions' | 'missingUrl' | 'missingSkip' | 'missingMessage' | 'badMessage'> & {
+  /** Commands that cannot reach the remote's error at all (e.g. gc -c on a remote that cannot list). */
+  skipCommands?: string[];
+};
+
+/** Every command that talks to a remote, in an order where each one must ask it. */
+const REMOTE_COMMANDS = [['push'], ['status', '-c'], ['gc', '-w', '-c', '-f'], ['fetch'], ['pull']];
+
+/** Exactly one `ERROR:` line (last on stderr), a non-zero exit, no stack trace. */
+export function assertOneErrorLine(s: Run, what: string, message: RegExp): void {
+  assert.equal(s.code, 1, `${what}: exit ${s.code}\n${s.stdout}${s.stderr}`);
+  const lines = s.stderr.trimEnd().split('\n');
+  const errors = lines.filter((l) => l.startsWith('ERROR:'));
+  assert.equal(errors.length, 1, `${what}: one ERROR line expected:\n${s.stderr}`);
+  assert.ok(lines[lines.length - 1]!.startsWith('ERROR:'), `${what}: the ERROR line comes last:\n${s.stderr}`);
+  assert.ok(!/\n\s+at /.test(s.stderr), `${what}: stack trace:\n${s.stderr}`);
+  assert.match(errors[0]!, message, what);
+}
+
+/**
+ * Wrong credentials, then a missing bucket/container: push, status -c, gc -c, fetch and pull each
+ * end with one clear `ERROR:` line and exit 1 (never a listing of "new" objects, never a stack).
+ */
+export function errorTests(kind: string, r: ErrorTestRemote): void {
+  const runAll = (repo: ReturnType<typeof makeRepo>, message: RegExp, label: string) => {
+    for (const cmd of REMOTE_COMMANDS) {
+      if (r.skipCommands?.includes(cmd.join(' '))) continue;
+      // fetch and pull must ask the remote: nothing may be in the cache then.
+      if (cmd[0] === 'fetch') rmSync(join(repo.dir, '.dvc', 'cache'), { recursive: true, force: true });
+      assertOneErrorLine(repo.dvc(...cmd), `${kind} ${label}: dvc ${cmd.join(' ')}`, message);
+    }
+  };
+  const setUp = (url: string, options: Record<string, string>) => {
     const repo = makeRepo();
+    writeFiles(repo.dir, { 'd/a.txt': 'a\n', 'd/b.txt': 'b\n' });
+    assert.equal(repo.dvc('add', 'd').code, 0);
+    assert.equal(repo.dvc('remote', 'add', '-d', 'cloud', url).code, 0);
+    for (const [k, v] of Object.entries(options)) assert.equal(repo.dvc('remote', 'modify', '--local', 'cloud', k, v).code, 0);
+    return repo;
+  };
+
+  test(`${kind}: wrong credentials are one clean ERROR line for push, status -c, gc -c, fetch, pull`, { skip: typeof r.badOptions === 'string' ? r.badOptions : false }, () => {
+    const repo = setUp(r.url(`e2e-bad-${randomBytes(3).toString('hex')}`), r.badOptions as Record<string, string>);
     try {
-      writeFiles(repo.dir, { 'd/a.txt': 'a\n' });
-      assert.equal(repo.dvc('add', 'd').code, 0);
-      assert.equal(repo.dvc('remote', 'add', '-d', 'cloud', r.url(`e2e-bad-${randomBytes(3).toString('hex')}`)).code, 0);
-      for (const [k, v] of Object.entries(r.badOptions as Record<string, string>)) {
-        assert.equal(repo.dvc('remote', 'modify', '--local', 'cloud', k, v).code, 0);
-      }
-      let s = repo.dvc('push');
-      assert.equal(s.code, 1, s.stderr);
-      assert.ok(isCleanError(s), s.stderr);
-      assert.match(s.stderr, r.badMessage);
-      s = repo.dvc('status', '-c');
-      assert.notEqual(s.code, 0);
-      assert.ok(isCleanError(s), s.stderr);
-      assert.equal(repo.dvc('remote', 'add', '-f', '-d', 'cloud', r.missingUrl).code, 0);
-      for (const [k, v] of Object.entries(r.options)) assert.equal(repo.dvc('remote', 'modify', '--local', 'cloud', k, v).code, 0);
-      s = repo.dvc('push');
-      assert.equal(s.code, 1, s.stderr);
-      assert.ok(isCleanError(s), s.stderr);
-      assert.match(s.stderr, r.missingMessage ?? /does not exist/);
+      runAll(repo, r.badMessage, 'wrong credentials');
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  test(`${kind}: a missing bucket is one clean ERROR line for push, status -c, gc -c, fetch, pull`, { skip: r.missingSkip ?? false }, () => {
+    const repo = setUp(r.missingUrl, r.options);
+    try {
+      runAll(repo, r.missingMessage ?? /does not exist/, 'missing bucket');
     } finally {
       repo.cleanup();
     }
