@@ -269,6 +269,10 @@ export function backendContract(opts: ContractOptions): void {
       try {
         await assertRemoteError(m.write('x/y', bytes('z'), 1), 'write');
         await assertRemoteError(collect(m.list('x')), 'list');
+        // HEAD answers a missing object and a missing bucket alike (a bare 404): never "not there".
+        await assertRemoteError(m.exists('x/y'), 'exists');
+        await assertRemoteError(m.size('x/y'), 'size');
+        await assertRemoteError(m.read('x/y'), 'read');
       } finally {
         await m.close();
       }
