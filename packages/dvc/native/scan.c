@@ -1,7 +1,7 @@
 /*
  * copper_dvc_fs: one call lists a folder and lstat()s every entry in it, on up to 4 threads.
  *
- * scan(path, threads) -> { names, kinds, stats }
+ * scan(path, threads) -> { count, names, kinds, stats }   (threads 0: names only, no stat at all)
  *   names  every entry but "." and "..", joined by "\0" (file names cannot hold NUL)
  *   kinds  Uint8Array per entry: 0 vanished, 1 regular file, 2 folder, 3 symlink, 4 other
  *   stats  Float64Array, three per entry: inode, size, mtime in ms computed exactly as Node
@@ -100,6 +100,7 @@ static napi_value scan(napi_env env, napi_callback_info info) {
   napi_get_value_string_utf8(env, argv[0], path, plen + 1, &plen);
   int threads = 1;
   if (argc > 1) napi_get_value_int32(env, argv[1], &threads);
+  int names_only = threads == 0;
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
 
@@ -153,6 +154,7 @@ static napi_value scan(napi_env env, napi_callback_info info) {
   if (!failed) {
     int t = threads;
     while (t > 1 && n / (size_t)t < MIN_PER_THREAD) t--;
+    if (names_only) t = 0;
     job_t jobs[MAX_THREADS];
     pthread_t tids[MAX_THREADS];
     int started[MAX_THREADS] = {0};
@@ -160,7 +162,7 @@ static napi_value scan(napi_env env, napi_callback_info info) {
       jobs[k] = (job_t){dfd, names, kinds, st, n * k / t, n * (k + 1) / t};
       if (k > 0) started[k] = pthread_create(&tids[k], NULL, stat_thread, &jobs[k]) == 0;
     }
-    stat_range(&jobs[0]);
+    if (t > 0) stat_range(&jobs[0]);
     for (int k = 1; k < t; k++) {
       if (started[k]) pthread_join(tids[k], NULL);
       else stat_range(&jobs[k]);

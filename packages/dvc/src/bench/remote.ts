@@ -13,9 +13,14 @@
  *   BENCH_PETS         number of files (default 24999, ~850 MB)
  *   BENCH_REMOTES      comma list of: local, s3 (default: local,s3; s3 skipped when Ceph is not running)
  *   BENCH_KEEP=1       keep the generated data for the next run
+ *
+ * As in bench/run.ts, scratch data is moved into a trash folder and deleted only at the end: on
+ * this machine kind, file creation right after a big delete is several times slower (ext4
+ * without a journal skips recently freed inodes), which would charge the bench's own cleanup to
+ * the next step. "Pull into an empty cache and workspace" therefore starts with both moved away.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makePets, type Dataset } from './run.js';
@@ -41,6 +46,14 @@ function dvc(cwd: string, args: string[]): { rc: number; out: string; err: strin
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return { rc: r.status ?? -1, out: r.stdout.trim(), err: r.stderr.trim(), seconds };
+}
+
+const TRASH = join(BENCH_DIR, '.trash-remote');
+let trashed = 0;
+function trash(path: string): void {
+  if (!existsSync(path)) return;
+  mkdirSync(TRASH, { recursive: true });
+  renameSync(path, join(TRASH, `${Date.now()}-${trashed++}`));
 }
 
 function must(cwd: string, args: string[]): void {
@@ -85,12 +98,12 @@ async function s3Setup(repo: string, bucket: string): Promise<string | undefined
 /** `cp -r` of the data folder to a sibling and back out (the copy alone is timed). */
 function copyBaseline(repo: string, target: string, ds: Dataset): Row {
   const copy = join(repo, '.bench-copy');
-  rmSync(copy, { recursive: true, force: true });
+  trash(copy);
   spawnSync('sync');
   const t0 = process.hrtime.bigint();
   const r = spawnSync('cp', ['-r', target, copy], { cwd: repo, stdio: 'ignore' });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  rmSync(copy, { recursive: true, force: true });
+  trash(copy);
   spawnSync('sync');
   return { remote: '-', step: 'baseline: cp -r of the data', seconds, bytes: ds.bytes, objects: ds.files, rc: r.status ?? -1, out: '' };
 }
@@ -105,9 +118,10 @@ function cycle(repo: string, remote: string, ds: Dataset, target: string): Row[]
   };
   step('push', ['push', '-r', remote], ds.bytes, objects);
   step('no-op push', ['push', '-r', remote], 0, 0);
-  rmSync(join(repo, '.dvc', 'cache'), { recursive: true, force: true });
-  rmSync(join(repo, target), { recursive: true, force: true });
-  rmSync(join(repo, '.dvc', 'tmp'), { recursive: true, force: true });
+  trash(join(repo, '.dvc', 'cache'));
+  trash(join(repo, target));
+  trash(join(repo, '.dvc', 'tmp'));
+  spawnSync('sync');
   step('pull (empty cache and workspace)', ['pull', '-r', remote], ds.bytes, objects);
   return rows;
 }
@@ -125,14 +139,14 @@ async function main(): Promise<void> {
   let ds: Dataset;
   if (process.env.BENCH_KEEP === '1' && existsSync(marker)) ds = JSON.parse(readFileSync(marker, 'utf8')) as Dataset;
   else {
-    rmSync(base, { recursive: true, force: true });
+    trash(base);
     mkdirSync(repo, { recursive: true });
     process.stderr.write(`generating pets (${n} files) in ${repo} ...\n`);
     ds = makePets(repo, n);
     writeFileSync(marker, JSON.stringify(ds));
   }
-  for (const p of ['.dvc', '.git', 'data/PetImages.dvc', 'data/.gitignore', '.dvcignore']) rmSync(join(repo, p), { recursive: true, force: true });
-  rmSync(join(base, 'remote'), { recursive: true, force: true });
+  for (const p of ['.dvc', '.git', 'data/PetImages.dvc', 'data/.gitignore', '.dvcignore']) trash(join(repo, p));
+  trash(join(base, 'remote'));
   git(repo, 'init', '-q');
   must(repo, ['init', '-q']);
   const target = 'data/PetImages';
@@ -163,8 +177,9 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(lines.join('\n') + '\n');
-  if (process.env.BENCH_KEEP !== '1') rmSync(base, { recursive: true, force: true });
-  else rmSync(join(base, 'remote'), { recursive: true, force: true });
+  if (process.env.BENCH_KEEP !== '1') trash(base);
+  else trash(join(base, 'remote'));
+  rmSync(TRASH, { recursive: true, force: true });
 }
 
 await main();

@@ -73,15 +73,17 @@ export interface DirSnapshot {
   stamps: Float64Array;
   /** 16 raw md5 bytes per file. */
   md5s: Uint8Array;
+  /** The files' indexes in manifest (code-point) order. */
+  order: Uint32Array;
 }
 
-const SNAP_MAGIC = 0x31445043; // 'CPD1' little endian
+const SNAP_MAGIC = 0x32445043; // 'CPD2' little endian
 const SNAP_HEADER = 32; // magic, count, names length, reserved (4 x u32), folder md5 (16 bytes)
 
 export function encodeDirSnapshot(s: DirSnapshot): Buffer {
   const n = s.rels.length;
   const names = Buffer.from(s.rels.join('\0'), 'utf8');
-  const buf = Buffer.allocUnsafe(SNAP_HEADER + n * 24 + n * 16 + names.length);
+  const buf = Buffer.allocUnsafe(SNAP_HEADER + n * 44 + names.length);
   buf.writeUInt32LE(SNAP_MAGIC, 0);
   buf.writeUInt32LE(n, 4);
   buf.writeUInt32LE(names.length, 8);
@@ -89,7 +91,8 @@ export function encodeDirSnapshot(s: DirSnapshot): Buffer {
   buf.write(s.md5, 16, 'hex');
   Buffer.from(s.stamps.buffer, s.stamps.byteOffset, n * 24).copy(buf, SNAP_HEADER);
   Buffer.from(s.md5s.buffer, s.md5s.byteOffset, n * 16).copy(buf, SNAP_HEADER + n * 24);
-  names.copy(buf, SNAP_HEADER + n * 40);
+  Buffer.from(s.order.buffer, s.order.byteOffset, n * 4).copy(buf, SNAP_HEADER + n * 40);
+  names.copy(buf, SNAP_HEADER + n * 44);
   return buf;
 }
 
@@ -99,13 +102,16 @@ export function decodeDirSnapshot(buf: Uint8Array): DirSnapshot | undefined {
   if (b.length < SNAP_HEADER || b.readUInt32LE(0) !== SNAP_MAGIC) return undefined;
   const n = b.readUInt32LE(4);
   const namesLen = b.readUInt32LE(8);
-  if (b.length !== SNAP_HEADER + n * 40 + namesLen) return undefined;
+  if (b.length !== SNAP_HEADER + n * 44 + namesLen) return undefined;
   const stamps = new Float64Array(n * 3);
   new Uint8Array(stamps.buffer).set(b.subarray(SNAP_HEADER, SNAP_HEADER + n * 24));
   const md5s = new Uint8Array(b.subarray(SNAP_HEADER + n * 24, SNAP_HEADER + n * 40));
-  const rels = n ? b.toString('utf8', SNAP_HEADER + n * 40).split('\0') : [];
+  const order = new Uint32Array(n);
+  new Uint8Array(order.buffer).set(b.subarray(SNAP_HEADER + n * 40, SNAP_HEADER + n * 44));
+  const rels = n ? b.toString('utf8', SNAP_HEADER + n * 44).split('\0') : [];
   if (rels.length !== n) return undefined;
-  return { md5: b.toString('hex', 16, 32), rels, stamps, md5s };
+  for (let i = 0; i < n; i++) if (order[i]! >= n) return undefined;
+  return { md5: b.toString('hex', 16, 32), rels, stamps, md5s, order };
 }
 
 export class StateDb {

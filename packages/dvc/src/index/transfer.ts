@@ -18,7 +18,6 @@ import {
   createReadStream,
   createWriteStream,
   mkdirSync,
-  readdirSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -27,6 +26,7 @@ import { md5FileSync } from '../hash/md5.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { tmpPath } from '../fs/local.js';
+import { listNames } from '../fs/scan.js';
 import type { FileSystem } from '../fs/types.js';
 import { FILES_PREFIX, oidToPath, pathToOid } from '../odb/layout.js';
 import type { LocalObjectStore } from '../odb/local.js';
@@ -96,7 +96,7 @@ function listLocalOids(root: string): Set<string> {
   const base = join(root, FILES_PREFIX);
   let prefixes: string[];
   try {
-    prefixes = readdirSync(base);
+    prefixes = listNames(base);
   } catch {
     return have;
   }
@@ -104,7 +104,7 @@ function listLocalOids(root: string): Set<string> {
     if (p.length !== 2 || !/^[0-9a-f]{2}$/.test(p)) continue;
     let names: string[];
     try {
-      names = readdirSync(join(base, p));
+      names = listNames(join(base, p));
     } catch {
       continue;
     }

@@ -109,31 +109,66 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
   const w = walkFiles(abs, { root: ctx.root, allowed: ctx.allowed, ignore: ctx.ignore, relToRoot: rootRel });
   const n = w.rels.length;
   trace(`hashDir: walked (${n} files)`);
-  // Same files, same order, same stamps as when the folder was last hashed: its hash is known.
+  // What the folder's last snapshot vouches for: files with the same name and the same stamp.
   const prev = ctx.state.getDir(rootRel);
-  if (prev && sameFiles(prev, w)) {
-    const md5s = hexList(prev.md5s, n);
-    if (!store || (store.exists(prev.md5 + '.dir') && store.missing(new Set(md5s)).length === 0)) {
-      trace('hashDir: unchanged since the last snapshot');
-      return dirObject(abs, w, md5s, prev.md5);
+  const rels = w.rels;
+  const md5s: string[] = new Array(n);
+  let order: Uint32Array | undefined;
+  let sameNames = false;
+  let fromPrev = 0;
+  if (prev) {
+    const st = prev.stamps;
+    const raw = Buffer.from(prev.md5s.buffer, prev.md5s.byteOffset, prev.md5s.byteLength);
+    const take = (i: number, j: number) => {
+      if (st[j * 3 + 2] === w.mtime[i] && st[j * 3 + 1] === w.size[i] && st[j * 3] === w.ino[i]) {
+        md5s[i] = raw.toString('hex', j * 16, j * 16 + 16);
+        fromPrev++;
+      }
+    };
+    sameNames = prev.rels.length === n && prev.rels.every((r, i) => r === rels[i]);
+    if (sameNames) {
+      order = prev.order;
+      for (let i = 0; i < n; i++) take(i, i);
+    } else {
+      const index = new Map<string, number>();
+      prev.rels.forEach((r, j) => index.set(r, j));
+      for (let i = 0; i < n; i++) {
+        const j = index.get(rels[i]!);
+        if (j !== undefined) take(i, j);
+      }
     }
   }
-  const snap = ctx.state.loadPrefixSorted(rootRel);
-  trace(`hashDir: state loaded (${snap.rels.length} rows)`);
-  const rels = w.rels;
-  // Files in manifest (code-point) order; the state rows come in the same order, so one merge
-  // pass finds each file's remembered hash (no map of every path).
-  const order = sortedOrder(rels);
-  const md5s: string[] = new Array(n);
-  const sr = snap.rels;
-  const sn = sr.length;
-  for (let k = 0, j = 0; k < n && j < sn; k++) {
-    const i = order[k]!;
-    const rel = rels[i]!;
-    while (j < sn && compareCodePoints(sr[j]!, rel) < 0) j++;
-    if (j < sn && sr[j] === rel) {
-      if (snap.ino[j] === w.ino[i] && snap.size[j] === w.size[i] && snap.mtime[j] === w.mtime[i]) md5s[i] = snap.md5[j]!;
-      j++;
+  const unchanged = sameNames && fromPrev === n;
+  if (unchanged && (!store || (store.exists(prev!.md5 + '.dir') && store.missing(new Set(md5s)).length === 0))) {
+    trace('hashDir: unchanged since the last snapshot');
+    return dirObject(abs, w, md5s, prev!.md5, order);
+  }
+  // Files in manifest (code-point) order.
+  order ??= sortedOrder(rels);
+  // Files the snapshot does not vouch for may still be known from the per-file rows (written by
+  // checkout and by earlier hashing): a few are looked up one by one, many in one sorted pass.
+  const unknown = n - fromPrev;
+  if (unknown > 0 && unknown <= 512) {
+    for (let i = 0; i < n; i++) {
+      if (md5s[i] !== undefined) continue;
+      const m = ctx.state.get(`${rootRel}/${rels[i]}`, { ino: w.ino[i]!, size: w.size[i]!, mtimeMs: w.mtime[i]! });
+      if (m) md5s[i] = m;
+    }
+  } else if (unknown > 0) {
+    // The state rows come in code-point order too, so one merge pass finds each file's row.
+    const snap = ctx.state.loadPrefixSorted(rootRel);
+    trace(`hashDir: state loaded (${snap.rels.length} rows)`);
+    const sr = snap.rels;
+    const sn = sr.length;
+    for (let k = 0, j = 0; k < n && j < sn; k++) {
+      const i = order[k]!;
+      if (md5s[i] !== undefined) continue;
+      const rel = rels[i]!;
+      while (j < sn && compareCodePoints(sr[j]!, rel) < 0) j++;
+      if (j < sn && sr[j] === rel) {
+        if (snap.ino[j] === w.ino[i] && snap.size[j] === w.size[i] && snap.mtime[j] === w.mtime[i]) md5s[i] = snap.md5[j]!;
+        j++;
+      }
     }
   }
   // Unknown files in walk order (the order they are read in).
@@ -174,8 +209,10 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
     }
   }
   trace('hashDir: hashed');
-  const ws = dirObject(abs, w, md5s, undefined, order);
-  ctx.state.putDir(rootRel, snapshotOf(ws.oid.slice(0, 32), w, md5s, untrusted));
+  // Objects that were only missing from the store keep the folder's hash as it was.
+  const same = unchanged && untrusted.size === 0;
+  const ws = dirObject(abs, w, md5s, same ? prev!.md5 : undefined, order);
+  if (!same) ctx.state.putDir(rootRel, snapshotOf(ws.oid.slice(0, 32), w, md5s, order, untrusted));
   trace('hashDir: manifest and snapshot');
   return ws;
 }
@@ -186,24 +223,7 @@ function sortedOrder(rels: string[]): Uint32Array {
   return order.sort((a, b) => compareCodePoints(rels[a]!, rels[b]!));
 }
 
-function sameFiles(prev: DirSnapshot, w: WalkResult): boolean {
-  const n = w.rels.length;
-  if (prev.rels.length !== n) return false;
-  const st = prev.stamps;
-  for (let i = 0; i < n; i++) {
-    if (st[i * 3 + 2] !== w.mtime[i] || st[i * 3 + 1] !== w.size[i] || st[i * 3] !== w.ino[i] || prev.rels[i] !== w.rels[i]) return false;
-  }
-  return true;
-}
-
-function hexList(raw: Uint8Array, n: number): string[] {
-  const b = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-  const out: string[] = new Array(n);
-  for (let i = 0; i < n; i++) out[i] = b.toString('hex', i * 16, i * 16 + 16);
-  return out;
-}
-
-function snapshotOf(md5: string, w: WalkResult, md5s: string[], untrusted: Set<number>): DirSnapshot {
+function snapshotOf(md5: string, w: WalkResult, md5s: string[], order: Uint32Array, untrusted: Set<number>): DirSnapshot {
   const n = w.rels.length;
   const stamps = new Float64Array(n * 3);
   const raw = Buffer.allocUnsafe(n * 16);
@@ -213,7 +233,7 @@ function snapshotOf(md5: string, w: WalkResult, md5s: string[], untrusted: Set<n
     stamps[i * 3 + 2] = untrusted.has(i) ? NaN : w.mtime[i]!;
     raw.write(md5s[i]!, i * 16, 'hex');
   }
-  return { md5, rels: w.rels, stamps, md5s: raw };
+  return { md5, rels: w.rels, stamps, md5s: raw, order };
 }
 
 /**

@@ -9,6 +9,7 @@ import { withData } from './context.js';
 import { usedOuts, workspaceOuts, type SyncOptions } from './data-sync.js';
 import { fetchOuts, throwIfFailed, type FetchResult } from './fetch.js';
 import type { Repo } from './repo.js';
+import { trace } from '../trace.js';
 
 export interface PullOptions extends SyncOptions {
   force?: boolean;
@@ -25,6 +26,7 @@ export async function pull(repo: Repo, targets: string[] = [], opts: PullOptions
 
 async function pullLocked(repo: Repo, targets: string[], opts: PullOptions): Promise<PullResult> {
   const fetched = await withData(repo, async (d) => fetchOuts(repo, d, await usedOuts(repo, targets, opts), opts));
+  trace(`pull: fetched ${fetched.fetched}`);
   // Check out what is there even when some objects are missing; then report the failures.
   const coTargets = opts.glob ? [...new Set(workspaceOuts(repo, targets, true).map((o) => join(repo.root, o.rel)))] : targets;
   let co: CheckoutResult;
@@ -34,6 +36,7 @@ async function pullLocked(repo: Repo, targets: string[], opts: PullOptions): Pro
     if (e instanceof CheckoutFailedError && fetched.failed.length) throwIfFailed(fetched);
     throw e;
   }
+  trace(`pull: checked out ${co.linked}`);
   throwIfFailed(fetched);
   return { fetch: fetched, checkout: co };
 }
