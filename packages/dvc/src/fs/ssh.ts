@@ -2,8 +2,12 @@
  * SSH remotes over SFTP on `ssh2` (pure JavaScript SSH client). URL: ssh://[user@]host[:port]/abs/path.
  * Options (DVC's): user, port, keyfile, password, passphrase, timeout, allow_agent; ask_password
  * is not supported (no prompts): give password or keyfile. Without either, the SSH agent
- * (SSH_AUTH_SOCK) and the default keys in ~/.ssh are tried. Host keys are not checked against
- * known_hosts (as DVC's default).
+ * (SSH_AUTH_SOCK) and the default keys in ~/.ssh are tried.
+ *
+ * Host keys are checked against ~/.ssh/known_hosts and /etc/ssh/ssh_known_hosts (known-hosts.ts):
+ * a key other than the one known for the host is refused with one line; a host no file knows is
+ * accepted, as DVC accepts every host (COPPER_SSH_STRICT_HOST_KEY_CHECKING=yes refuses it,
+ * COPPER_SSH_KNOWN_HOSTS names other files, or `none` to check nothing).
  *
  * Writes go to a temporary name beside the target and are renamed over it only when complete
  * (OpenSSH's posix-rename), so a file is never visible half-written under its final name.
@@ -14,11 +18,33 @@ import { homedir } from 'node:os';
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Client, type ConnectConfig, type SFTPWrapper, type Stats } from 'ssh2';
+import { Client, type ConnectConfig, type ServerHostKeyAlgorithm, type SFTPWrapper, type Stats } from 'ssh2';
 import type { FileSystem } from './types.js';
+import {
+  checkHostKey,
+  fingerprint,
+  hostKeyPolicy,
+  keyType,
+  knownHostName,
+  preferredHostKeyAlgorithms,
+  readKnownHosts,
+  type HostKeyPolicy,
+} from './known-hosts.js';
 import { joinUrl, notFoundError, optBool, optNum, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02). */
+/** Host key algorithms ssh2 can verify (asking for any other would make it throw). */
+const SSH2_HOST_KEY_ALGORITHMS = new Set([
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+  'ssh-dss',
+]);
+
 const NO_SUCH_FILE = 2;
 const PERMISSION_DENIED = 3;
 
@@ -39,6 +65,9 @@ export class SshFileSystem implements FileSystem {
   readonly root: string;
   private readonly config: ConnectConfig;
   private readonly target: string;
+  /** How known_hosts lookups name this server: `host` or `[host]:port`. */
+  private readonly hostName: string;
+  private readonly hostKeys: HostKeyPolicy;
   private readonly poolSize: number;
   private readonly pool: (Promise<Conn> | undefined)[];
   private next = 0;
@@ -54,6 +83,8 @@ export class SshFileSystem implements FileSystem {
     this.root = decodeURIComponent(u.pathname || '/').replace(/\/+$/, '') || '/';
     this.url = `ssh://${user}@${host}${port !== 22 ? `:${port}` : ''}${this.root}`;
     this.target = `${user}@${host}:${port}`;
+    this.hostName = knownHostName(host, port);
+    this.hostKeys = hostKeyPolicy();
     this.poolSize = Math.max(1, Math.min(16, optNum(options.max_sessions) ?? 2));
     this.pool = new Array(this.poolSize).fill(undefined);
 
@@ -104,10 +135,53 @@ export class SshFileSystem implements FileSystem {
     return this.root === '/' ? `/${path}` : `${this.root}/${path}`;
   }
 
+  /**
+   * The connect options for one connection: the known_hosts entries are read each time (a file
+   * fixed meanwhile counts), the server is asked for the key types known for it first, and the
+   * key it offers is checked. `refused` receives the one-line reason of a refusal.
+   */
+  private connectConfig(refused: (why: string) => void): ConnectConfig {
+    const files = this.hostKeys.files;
+    if (!files) return this.config;
+    const entries = readKnownHosts(files);
+    const name = this.hostName;
+    const preferred = preferredHostKeyAlgorithms(entries, name).filter((a) => SSH2_HOST_KEY_ALGORITHMS.has(a)) as ServerHostKeyAlgorithm[];
+    const where = (e: { file: string; line: number }) => `${e.file}:${e.line}`;
+    return {
+      ...this.config,
+      ...(preferred.length ? { algorithms: { ...this.config.algorithms, serverHostKey: { prepend: preferred, append: [], remove: [] } } } : {}),
+      hostVerifier: (key: Buffer) => {
+        const check = checkHostKey(entries, name, key);
+        const offered = `${keyType(key) || 'unknown'} key ${fingerprint(key)}`;
+        switch (check.status) {
+          case 'match':
+            return true;
+          case 'unknown':
+            if (!this.hostKeys.strict) return true;
+            refused(
+              `host key verification failed: ${name} is not in ${files.join(' or ')} (it offered the ${offered}); ` +
+                `add it with 'ssh-keyscan${name.startsWith('[') ? ` -p ${name.slice(name.lastIndexOf(':') + 1)}` : ''} ${name.replace(/^\[|\]:\d+$/g, '')} >> ~/.ssh/known_hosts' once you have checked that fingerprint`,
+            );
+            return false;
+          case 'revoked':
+            refused(`host key verification failed: the ${offered} offered by ${name} is marked @revoked in ${where(check.entry)}`);
+            return false;
+          case 'mismatch':
+            refused(
+              `host key verification failed: the ${offered} that ${name} offered is not the one in ${where(check.entries[0]!)} - ` +
+                `REMOTE HOST IDENTIFICATION HAS CHANGED (an attack, or a new key: then run ssh-keygen -R '${name}')`,
+            );
+            return false;
+        }
+      },
+    };
+  }
+
   private connect(): Promise<Conn> {
     return new Promise<Conn>((resolve, reject) => {
       const client = new Client();
       let ready = false;
+      let hostKeyRefused: string | undefined;
       const conn = { client, closed: false } as Conn;
       client.on('ready', () => {
         ready = true;
@@ -124,7 +198,9 @@ export class SshFileSystem implements FileSystem {
       client.on('error', (err: Error & { level?: string }) => {
         conn.closed = true;
         if (ready) return; // an established connection failing: in-flight calls fail on their own
-        if (err.level === 'client-authentication') {
+        if (hostKeyRefused) {
+          reject(remoteError(`${this.url}: ${hostKeyRefused}`, err));
+        } else if (err.level === 'client-authentication') {
           reject(remoteError(`${this.url}: authentication failed for ${this.target} (check user, password or keyfile)`, err));
         } else {
           reject(remoteError(`${this.url}: cannot connect to ${this.target}: ${err.message}`, err));
@@ -133,7 +209,16 @@ export class SshFileSystem implements FileSystem {
       client.on('close', () => {
         conn.closed = true;
       });
-      client.connect(this.config);
+      let config: ConnectConfig;
+      try {
+        config = this.connectConfig((why) => {
+          hostKeyRefused = why;
+        });
+      } catch (e) {
+        reject(remoteError(`${this.url}: cannot connect to ${this.target}: ${(e as Error).message}`, e));
+        return;
+      }
+      client.connect(config);
     });
   }
 

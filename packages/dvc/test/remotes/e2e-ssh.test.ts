@@ -1,11 +1,17 @@
 // dvc push/pull/status -c/gc -c to an SSH remote on OpenSSH sshd, through the CLI.
 import { describe } from 'node:test';
-import { testServer } from './servers.js';
+import { sshKnownHosts, testServer } from './servers.js';
 import { e2eTests } from './e2e-common.js';
 import { SshFileSystem } from '../../src/fs/ssh.js';
 
 const server = testServer('sshd');
 const info = server.info;
+// The server's real host key, never the user's ~/.ssh (the CLI runs inherit it too); strict, so
+// every connection proves the key was checked and matched.
+if (info) {
+  process.env.COPPER_SSH_KNOWN_HOSTS = sshKnownHosts(info);
+  process.env.COPPER_SSH_STRICT_HOST_KEY_CHECKING = 'yes';
+}
 const url = (name: string) => `ssh://${info!.user}@${info!.host}:${info!.port}${info!.root}/${name}`;
 
 describe('e2e: ssh remote on OpenSSH', { skip: server.skip, timeout: 300_000 }, () => {

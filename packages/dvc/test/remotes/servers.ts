@@ -5,8 +5,9 @@
  * (the script exits 3) it returns a skip reason for the tests to show.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 
@@ -53,4 +54,18 @@ export async function withEnv<T>(vars: Record<string, string | undefined>, fn: (
       else process.env[k] = v;
     }
   }
+}
+
+/**
+ * A known_hosts file holding the SSH test server's real host key (sshd.sh makes a new one at each
+ * start), for COPPER_SSH_KNOWN_HOSTS: the ssh tests then never read the user's ~/.ssh.
+ */
+export function sshKnownHosts(info: ServerInfo): string {
+  const pub = readFileSync(join(dirname(info.keyfile!), 'host_ed25519.pub'), 'utf8').trim().split(/\s+/);
+  const dir = mkdtempSync(join(tmpdir(), 'copper-known-hosts-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'known_hosts');
+  const port = Number(info.port);
+  writeFileSync(file, `${port === 22 ? info.host : `[${info.host}]:${port}`} ${pub[0]} ${pub[1]}\n`);
+  return file;
 }

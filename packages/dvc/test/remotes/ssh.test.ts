@@ -3,13 +3,19 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { backendContract, collect, readAll } from './contract.js';
-import { testServer, uniqueName } from './servers.js';
+import { sshKnownHosts, testServer, uniqueName } from './servers.js';
 import { SshFileSystem } from '../../src/fs/ssh.js';
 import { retrying } from '../../src/fs/retry.js';
 import { RemoteError } from '../../src/errors.js';
 
 const server = testServer('sshd');
 const info = server.info;
+// The server's real host key, never the user's ~/.ssh (the CLI runs inherit it too); strict, so
+// every connection proves the key was checked and matched.
+if (info) {
+  process.env.COPPER_SSH_KNOWN_HOSTS = sshKnownHosts(info);
+  process.env.COPPER_SSH_STRICT_HOST_KEY_CHECKING = 'yes';
+}
 const base = () => `ssh://${info!.user}@${info!.host}:${info!.port}${info!.root}`;
 
 backendContract({
