@@ -81,6 +81,12 @@ export class FlakyS3 {
       res.end(xml);
       return;
     }
+    if (method === 'HEAD' && !key) {
+      // HeadBucket: every bucket exists here.
+      res.writeHead(200);
+      res.end();
+      return;
+    }
     const id = `${bucket}/${key}`;
     const obj = this.objects.get(id);
     if (method === 'PUT') {
