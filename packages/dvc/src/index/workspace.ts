@@ -130,18 +130,30 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
       order = prev.order;
       for (let i = 0; i < n; i++) take(i, i);
     } else {
+      // Other names, or the same ones in another order (a checkout recreated the files).
       const index = new Map<string, number>();
       prev.rels.forEach((r, j) => index.set(r, j));
+      const walkOf = new Int32Array(prev.rels.length).fill(-1);
       for (let i = 0; i < n; i++) {
         const j = index.get(rels[i]!);
-        if (j !== undefined) take(i, j);
+        if (j === undefined) continue;
+        walkOf[j] = i;
+        take(i, j);
+      }
+      if (fromPrev === n && prev.rels.length === n) {
+        // The same files, listed in another order: the manifest order follows from the old one.
+        order = new Uint32Array(n);
+        for (let k = 0; k < n; k++) order[k] = walkOf[prev.order[k]!]!;
       }
     }
   }
-  const unchanged = sameNames && fromPrev === n;
-  if (unchanged && (!store || (store.exists(prev!.md5 + '.dir') && store.missing(new Set(md5s)).length === 0))) {
+  // Every file is one the snapshot lists, with the same stamp, and nothing else is there.
+  const unchanged = prev !== undefined && fromPrev === n && prev.rels.length === n;
+  if (unchanged && (!store || (store.exists(prev.md5 + '.dir') && store.missing(new Set(md5s)).length === 0))) {
     trace('hashDir: unchanged since the last snapshot');
-    return dirObject(abs, w, md5s, prev!.md5, order);
+    // Saved again in this walk's order, so the next comparison is the cheap one.
+    if (!sameNames) ctx.state.putDir(rootRel, snapshotOf(prev.md5, w, md5s, order!, new Set()));
+    return dirObject(abs, w, md5s, prev.md5, order);
   }
   // Files in manifest (code-point) order.
   order ??= sortedOrder(rels);
@@ -212,7 +224,7 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
   // Objects that were only missing from the store keep the folder's hash as it was.
   const same = unchanged && untrusted.size === 0;
   const ws = dirObject(abs, w, md5s, same ? prev!.md5 : undefined, order);
-  if (!same) ctx.state.putDir(rootRel, snapshotOf(ws.oid.slice(0, 32), w, md5s, order, untrusted));
+  if (!same || !sameNames) ctx.state.putDir(rootRel, snapshotOf(ws.oid.slice(0, 32), w, md5s, order, untrusted));
   trace('hashDir: manifest and snapshot');
   return ws;
 }

@@ -136,6 +136,40 @@ describe('workspace hashing with the state', () => {
     }
   });
 
+  test('a snapshot listing the same files in another order (as after a checkout) is still trusted', async () => {
+    const state = StateDb.open(join(root, 'tmp5'));
+    const r = join(root, 'r');
+    mkdirSync(join(r, 'sub'), { recursive: true });
+    const past = new Date(Date.now() - 60_000);
+    for (const rel of ['b', 'a', 'sub/c', 'sub/d']) {
+      writeFileSync(join(r, rel), `content of ${rel}`);
+      utimesSync(join(r, rel), past, past);
+    }
+    const first = await hashWorkspace(ctx(state), r);
+    assert.ok(first.kind === 'dir');
+    const snap = state.getDir('r')!;
+    // the same entries, reversed (another listing order), manifest order adjusted to match
+    const n = snap.rels.length;
+    const rev = (i: number) => n - 1 - i;
+    const stamps = new Float64Array(n * 3);
+    const md5s = new Uint8Array(n * 16);
+    for (let i = 0; i < n; i++) {
+      stamps.set(snap.stamps.subarray(i * 3, i * 3 + 3), rev(i) * 3);
+      md5s.set(snap.md5s.subarray(i * 16, i * 16 + 16), rev(i) * 16);
+    }
+    state.putDir('r', { md5: snap.md5, rels: [...snap.rels].reverse(), stamps, md5s, order: snap.order.map(rev) });
+    // new content under an unchanged stamp: only a trusted snapshot can make us miss it
+    const { mtime, size } = statSync(join(r, 'a'));
+    writeFileSync(join(r, 'a'), 'CONTENT OF a'.slice(0, size));
+    utimesSync(join(r, 'a'), mtime, mtime);
+    const again = await hashWorkspace(ctx(state), r);
+    assert.ok(again.kind === 'dir');
+    assert.equal(again.oid, first.oid);
+    assert.equal(again.text, first.text, 'manifest order derived from the reordered snapshot');
+    assert.deepEqual(state.getDir('r')!.rels, snap.rels, 'saved again in the order of the walk');
+    state.close();
+  });
+
   test('a racy file in a folder is hashed again next time even though the folder snapshot lists it', async () => {
     const state = StateDb.open(join(root, 'tmp4'));
     const q = join(root, 'q');
