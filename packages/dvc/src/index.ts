@@ -62,7 +62,7 @@ export { diff, formatDiff, type DiffResult } from './repo/diff.js';
 export type { SyncOptions } from './repo/data-sync.js';
 export { openRemoteFs, supportedSchemes, type RemoteOptions } from './fs/registry.js';
 export { collectDvcFiles, resolveTargets } from './repo/collect.js';
-export { DataContext, withData } from './repo/context.js';
+export { DataContext, withData, type HashSpace } from './repo/context.js';
 
 // building blocks (remotes, gc, pipelines reuse these)
 export {
@@ -80,13 +80,13 @@ export { parseUrlScheme } from './config/url.js';
 export { parseIni, writeIni, IniError, type IniSection, type IniValue } from './formats/config.js';
 export { Git, ScmError, findGitRoot } from './scm/git.js';
 export { withLock, isLockHeld, FAILED_TO_LOCK_MESSAGE } from './lock.js';
-export { DvcFile, resolveOutPath, type DvcOut, type OutHash } from './formats/dvcfile.js';
+export { DvcFile, isLegacyOut, resolveOutPath, type DvcOut, type OutHash } from './formats/dvcfile.js';
 export { DvcIgnore } from './formats/dvcignore.js';
-export { md5File, md5FileSync, md5Bytes, MD5_RE, OID_RE } from './hash/md5.js';
+export { md5File, md5FileSync, md5Bytes, md5Dos2UnixBytes, md5Dos2UnixFileSync, isTextBlock, MD5_RE, OID_RE, type HashName } from './hash/md5.js';
 export { HashPool } from './hash/pool.js';
 export { StateDb } from './hash/state.js';
 export { LocalObjectStore, parseLinkTypes } from './odb/local.js';
-export { oidToPath, pathToOid, isDirOid, FILES_PREFIX } from './odb/layout.js';
+export { oidToPath, pathToOid, legacyOidToPath, legacyPathToOid, isDirOid, FILES_PREFIX } from './odb/layout.js';
 export {
   serializeManifest,
   parseManifest,

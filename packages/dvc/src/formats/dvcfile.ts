@@ -37,13 +37,22 @@ export interface DvcOut {
   md5?: string;
   size?: number;
   nfiles?: number;
-  /** `hash: md5` (DVC 3); absent in DVC 2 files. */
+  /** `hash: md5` (DVC 3); absent in DVC 2 files (see `isLegacyOut`). */
   hash?: string;
   /** `cache: false` outputs are tracked but never cached. */
   cache: boolean;
   push: boolean;
   remote?: string;
   isDir: boolean;
+}
+
+/**
+ * True for an output recorded by DVC 2: a hash without the `hash: md5` line. DVC 3 reads its
+ * `md5` as the legacy md5-dos2unix hash (CRLF -> LF in text files) and keeps its objects in DVC 2's
+ * cache layout (`.dvc/cache/<2>/<30>`, `<remote>/<2>/<30>`).
+ */
+export function isLegacyOut(o: { md5?: string | undefined; hash?: string | undefined }): boolean {
+  return !!o.md5 && o.hash === undefined;
 }
 
 const TOP_KEYS = new Set(['outs', 'deps', 'md5', 'frozen', 'wdir', 'meta', 'desc']);
@@ -267,8 +276,25 @@ export class DvcFile {
     return ((this.ensureDoc().contents as YAMLMap).get('outs', true) as unknown as YAMLSeq).items[i] as YAMLMap;
   }
 
-  /** Records a new hash for output `i` (DVC's field order for new keys: md5, size, nfiles, hash). */
-  setOutHash(i: number, h: OutHash | undefined): void {
+  /**
+   * Records a new hash for output `i` (DVC's field order for new keys: md5, size, nfiles, hash).
+   * With `legacy`, the output stays a DVC 2 one: no `hash: md5` line is added (DVC 3 rewrites a
+   * DVC 2 output that way while its data is unchanged).
+   */
+  setOutHash(i: number, h: OutHash | undefined, opts: { legacy?: boolean } = {}): void {
+    if (opts.legacy && h) {
+      const o = this.outs[i]!;
+      const node = this.outNode(i);
+      const fields = hashFields(h);
+      delete fields.hash;
+      for (const k of HASH_KEYS) if (!(k in fields) && k !== 'hash' && node.has(k)) node.delete(k);
+      for (const [k, v] of Object.entries(fields)) if (node.get(k) !== v) node.set(k, v);
+      o.md5 = h.md5;
+      o.size = h.size;
+      o.nfiles = h.md5.endsWith('.dir') ? (h.nfiles ?? 0) : undefined;
+      o.isDir = h.md5.endsWith('.dir');
+      return;
+    }
     // Canonical file, same keys before and after: re-render without the YAML library.
     if (!this.doc && h) {
       const o = this.outs[i]!;

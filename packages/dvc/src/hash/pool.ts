@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LinkType } from '../fs/local.js';
+import type { HashName } from './md5.js';
 import { hashFiles, linkFiles, storeFiles, type HashResult, type LinkResult } from './worker-ops.js';
 
 export type { HashResult, LinkResult } from './worker-ops.js';
@@ -36,9 +37,16 @@ export class HashPool {
   private nextId = 1;
   readonly size: number;
 
+  /** The hash `hash()` and `store()` compute: md5 (DVC 3), or DVC 2's legacy md5-dos2unix. */
+  readonly hashName: HashName;
+
   /** Pool size: `COPPER_JOBS` if set, else one worker per core (at most 16). */
-  constructor(size = Number(process.env.COPPER_JOBS) || Math.max(1, Math.min(availableParallelism(), 16))) {
+  constructor(
+    size = Number(process.env.COPPER_JOBS) || Math.max(1, Math.min(availableParallelism(), 16)),
+    opts: { hashName?: HashName } = {},
+  ) {
     this.size = size;
+    this.hashName = opts.hashName ?? 'md5';
   }
 
   /** md5 of each file (results in input order; unreadable files give `{error}`). */
@@ -87,7 +95,7 @@ export class HashPool {
     const sizes = opts.sizes;
     const total = sizes ? sizes.reduce((a, b) => a + b, 0) : Infinity;
     if (paths.length <= INLINE_MAX_FILES && total <= INLINE_MAX_BYTES) {
-      const r = op === 'hash' ? hashFiles(paths) : storeFiles(extra.filesDir as string, paths);
+      const r = op === 'hash' ? hashFiles(paths, this.hashName) : storeFiles(extra.filesDir as string, paths, this.hashName);
       opts.onProgress?.(paths.length, sizes ? total : 0);
       return r;
     }
@@ -105,7 +113,7 @@ export class HashPool {
     const results: HashResult[] = new Array(paths.length);
     await Promise.all(
       batches.map(async (b) => {
-        const r = await this.submit({ op, paths: paths.slice(b.start, b.end), ...extra });
+        const r = await this.submit({ op, paths: paths.slice(b.start, b.end), hashName: this.hashName, ...extra });
         for (let i = 0; i < r.length; i++) results[b.start + i] = r[i]!;
         opts.onProgress?.(b.end - b.start, b.bytes);
       }),

@@ -7,6 +7,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants as fsc,
+  copyFileSync,
   existsSync,
   mkdirSync,
   openSync,
@@ -19,7 +21,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { linkFileStamped, tmpPath, type LinkType } from '../fs/local.js';
-import { md5FileSync } from './md5.js';
+import { md5Dos2UnixFileSync, md5FileSync, type HashName } from './md5.js';
 
 /** Files up to this size are read whole (one read, one write); larger ones are streamed. */
 export const SMALL_FILE = 8 << 20;
@@ -27,11 +29,12 @@ const CHUNK = 1 << 20;
 
 export type HashResult = { md5: string; size: number; stored?: boolean } | { error: string; code?: string };
 
-export function hashFiles(paths: string[]): HashResult[] {
+export function hashFiles(paths: string[], name: HashName = 'md5'): HashResult[] {
   const out: HashResult[] = [];
+  const hash = name === 'md5-dos2unix' ? md5Dos2UnixFileSync : md5FileSync;
   for (const p of paths) {
     try {
-      out.push(md5FileSync(p));
+      out.push(hash(p));
     } catch (e) {
       out.push(errorResult(e));
     }
@@ -56,12 +59,15 @@ export const tmpName = tmpPath;
 /** Whether the umask strips read bits (then objects need an explicit chmod to be 0444). */
 const umaskStripsRead = (process.umask() & 0o444) !== 0;
 
-/** Hashes each file and stores it under `filesDir` (the `files/md5` folder of a cache). */
-export function storeFiles(filesDir: string, paths: string[]): HashResult[] {
+/**
+ * Hashes each file and stores it under `filesDir` (the `files/md5` folder of a cache; for
+ * `md5-dos2unix`, the cache root of DVC 2's layout).
+ */
+export function storeFiles(filesDir: string, paths: string[], name: HashName = 'md5'): HashResult[] {
   const out: HashResult[] = [];
   for (const p of paths) {
     try {
-      out.push(storeOne(filesDir, p));
+      out.push(name === 'md5-dos2unix' ? storeLegacyOne(filesDir, p) : storeOne(filesDir, p));
     } catch (e) {
       out.push(errorResult(e));
     }
@@ -138,6 +144,36 @@ function storeOne(filesDir: string, src: string): HashResult {
   const md5 = createHash('md5').update(data).digest('hex');
   const stored = writeObject(filesDir, md5, data);
   return { md5, size: data.length, stored };
+}
+
+/**
+ * A DVC 2 object: the raw bytes, named by their `md5-dos2unix` hash. The file is copied to a temp
+ * name first and the copy is hashed, so the name always matches what was stored.
+ */
+function storeLegacyOne(filesDir: string, src: string): HashResult {
+  ensureDir(filesDir);
+  const tmp = join(filesDir, `.${randomBytes(8).toString('hex')}.tmp`);
+  try {
+    copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
+    const { md5, size } = md5Dos2UnixFileSync(tmp);
+    const dir = join(filesDir, md5.slice(0, 2));
+    const dest = join(dir, md5.slice(2));
+    if (existsSync(dest)) {
+      unlinkSync(tmp);
+      return { md5, size, stored: false };
+    }
+    chmodSync(tmp, 0o444);
+    ensureDir(dir);
+    renameSync(tmp, dest);
+    return { md5, size, stored: true };
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* gone */
+    }
+    throw e;
+  }
 }
 
 function writeAll(fd: number, buf: Buffer): void {

@@ -3,19 +3,20 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { LinkType } from '../fs/local.js';
+import type { HashName } from './md5.js';
 import { hashFiles, linkFiles, storeFiles } from './worker-ops.js';
 
 export type Job =
-  | { id: number; op: 'hash'; paths: string[] }
-  | { id: number; op: 'store'; filesDir: string; paths: string[] }
+  | { id: number; op: 'hash'; paths: string[]; hashName?: HashName }
+  | { id: number; op: 'store'; filesDir: string; paths: string[]; hashName?: HashName }
   | { id: number; op: 'link'; pairs: Array<[string, string]>; types: LinkType[] };
 
 parentPort!.on('message', (job: Job) => {
   const results =
     job.op === 'hash'
-      ? hashFiles(job.paths)
+      ? hashFiles(job.paths, job.hashName)
       : job.op === 'store'
-        ? storeFiles(job.filesDir, job.paths)
+        ? storeFiles(job.filesDir, job.paths, job.hashName)
         : linkFiles(job.pairs, job.types);
   parentPort!.postMessage({ id: job.id, results });
 });

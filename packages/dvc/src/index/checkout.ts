@@ -9,8 +9,8 @@ import { DvcError } from '../errors.js';
 import type { DvcOut } from '../formats/dvcfile.js';
 import type { LinkType } from '../fs/local.js';
 import type { LocalObjectStore } from '../odb/local.js';
-import { checkRelpath, type TreeEntry } from '../tree/manifest.js';
-import { hashWorkspace, type HashContext, type WsFile } from './workspace.js';
+import { checkRelpath, underPrefix, type TreeEntry } from '../tree/manifest.js';
+import { hashWorkspace, WsFile, type HashContext } from './workspace.js';
 
 /** Temp files this tool creates beside a destination (see fs/local.ts tmpPath). */
 export const LEFTOVER_RE = /\.[0-9a-f]{16}\.tmp$/;
@@ -37,6 +37,12 @@ export interface CheckoutPlan {
 
 export interface CheckoutOptions {
   relink?: boolean;
+  /**
+   * Only these paths inside a folder output ('/'-separated, relative to it: files or
+   * subfolders), for targets inside a tracked folder. Files elsewhere in the folder are neither
+   * checked nor touched.
+   */
+  prefixes?: string[];
 }
 
 function emptyPlan(out: DvcOut): CheckoutPlan {
@@ -51,6 +57,9 @@ export async function planCheckout(
 ): Promise<CheckoutPlan> {
   const plan = emptyPlan(out);
   if (!out.md5) return plan;
+  // Nothing lies inside a file output.
+  if (opts.prefixes && !out.isDir) return plan;
+  if (opts.prefixes) return planPart(ctx, store, plan, opts.prefixes, opts);
   const ws = await hashWorkspace(ctx, out.abs);
   if (!out.isDir) {
     if (ws.kind === 'file' && ws.md5 === out.md5) {
@@ -79,8 +88,7 @@ export async function planCheckout(
   }
 
   // A folder.
-  let entries: TreeEntry[] | undefined;
-  entries = store.readManifest(out.md5);
+  const entries = store.readManifest(out.md5);
   if (!entries) {
     plan.missing.push(out.md5);
     return plan;
@@ -90,19 +98,107 @@ export async function planCheckout(
     if (!store.exists(ws.md5)) plan.unsaved.push(out.abs);
     plan.remove.push(out.abs);
   } else if (ws.kind === 'dir') {
-    for (const f of ws.files) {
-      wsFiles.set(f.relpath, f);
-      let i = f.relpath.lastIndexOf('/');
-      while (i > 0) {
-        const d = out.abs + sep + f.relpath.slice(0, i);
-        if (plan.wsDirs.has(d)) break;
-        plan.wsDirs.add(d);
-        i = f.relpath.lastIndexOf('/', i - 1);
+    for (const f of ws.files) wsFiles.set(f.relpath, f);
+  }
+  const changed = planEntries(store, plan, entries, wsFiles, opts);
+  if (changed || ws.kind !== 'dir') plan.change = ws.kind === 'missing' ? 'added' : 'modified';
+  return plan;
+}
+
+/**
+ * The plan for some paths inside a folder output: only the manifest entries under them are
+ * linked, only the workspace files under them are compared (and removed when the manifest does
+ * not list them).
+ */
+async function planPart(
+  ctx: HashContext,
+  store: LocalObjectStore,
+  plan: CheckoutPlan,
+  prefixes: string[],
+  opts: CheckoutOptions,
+): Promise<CheckoutPlan> {
+  const out = plan.out;
+  const all = store.readManifest(out.md5!);
+  if (!all) {
+    plan.missing.push(out.md5!);
+    return plan;
+  }
+  const parts = [...new Set(prefixes)];
+  for (const p of parts) checkRelpath(p, `target '${p}'`);
+  const entries = all.filter((e) => parts.some((p) => underPrefix(e.relpath, p)));
+  const existed = pathKind(out.abs) !== 'missing';
+  const wsFiles = new Map<string, WsFile>();
+  const blockers = new Set<string>();
+  for (const p of parts) {
+    // A file standing where a folder of the path must be: it goes (if its data is saved).
+    const names = p.split('/');
+    let blocked = false;
+    for (let i = 0; i < names.length; i++) {
+      const cur = i === 0 ? out.abs : out.abs + sep + names.slice(0, i).join(sep);
+      const k = pathKind(cur);
+      if (k === 'dir') continue;
+      blocked = true;
+      if (k === 'file' && !blockers.has(cur)) {
+        blockers.add(cur);
+        const w = await hashWorkspace(ctx, cur);
+        if (w.kind === 'file' && !store.exists(w.md5)) plan.unsaved.push(cur);
+        plan.remove.push(cur);
+      }
+      break;
+    }
+    if (blocked) continue;
+    const ws = await hashWorkspace(ctx, out.abs + sep + names.join(sep));
+    if (ws.kind === 'file') wsFiles.set(p, new WsFile(p, ws.md5, ws.size, out.abs, ws.stat.ino));
+    else if (ws.kind === 'dir') {
+      for (const f of ws.files) {
+        const rel = `${p}/${f.relpath}`;
+        wsFiles.set(rel, new WsFile(rel, f.md5, f.size, out.abs, f.ino));
       }
     }
   }
+  const changed = planEntries(store, plan, entries, wsFiles, opts);
+  if (changed || blockers.size) plan.change = existed ? 'modified' : 'added';
+  return plan;
+}
+
+/** 'dir' (a folder, or a link to one), 'file' (anything else there) or 'missing'. */
+function pathKind(p: string): 'dir' | 'file' | 'missing' {
+  try {
+    return statSync(p).isDirectory() ? 'dir' : 'file';
+  } catch {
+    try {
+      lstatSync(p);
+      return 'file'; // a dangling link
+    } catch {
+      return 'missing';
+    }
+  }
+}
+
+/**
+ * Plans the links for `entries` of a folder output against the workspace files found for them
+ * (`wsFiles`, keyed by path inside the output): links what differs or is missing, removes what
+ * the entries do not list. Returns whether anything changes.
+ */
+function planEntries(
+  store: LocalObjectStore,
+  plan: CheckoutPlan,
+  entries: TreeEntry[],
+  wsFiles: Map<string, WsFile>,
+  opts: CheckoutOptions,
+): boolean {
+  const out = plan.out;
+  for (const rel of wsFiles.keys()) {
+    let i = rel.lastIndexOf('/');
+    while (i > 0) {
+      const d = out.abs + sep + (sep === '/' ? rel.slice(0, i) : rel.slice(0, i).split('/').join(sep));
+      if (plan.wsDirs.has(d)) break;
+      plan.wsDirs.add(d);
+      i = rel.lastIndexOf('/', i - 1);
+    }
+  }
   const wanted = new Set<string>();
-  let changed = ws.kind !== 'dir';
+  let changed = false;
   const missingOids = new Set(store.missing(new Set(entries.map((e) => e.md5))));
   for (const e of entries) {
     checkRelpath(e.relpath, `'${out.md5}'`);
@@ -121,17 +217,7 @@ export async function planCheckout(
     plan.link.push([e.md5, dest]);
     plan.md5s.set(dest, e.md5);
   }
-  // Workspace files the manifest does not list; and files standing where a folder must go.
-  const wantedDirs = new Set<string>();
-  for (const rel of wanted) {
-    let i = rel.lastIndexOf('/');
-    while (i > 0) {
-      const d = rel.slice(0, i);
-      if (wantedDirs.has(d)) break;
-      wantedDirs.add(d);
-      i = d.lastIndexOf('/');
-    }
-  }
+  // Workspace files the manifest does not list.
   for (const f of wsFiles.values()) {
     if (wanted.has(f.relpath)) continue;
     // A temp file of an interrupted checkout (`name.<16 hex>.tmp`) is ours to clean up.
@@ -139,9 +225,7 @@ export async function planCheckout(
     plan.remove.push(f.abs);
     changed = true;
   }
-  void wantedDirs;
-  if (changed) plan.change = ws.kind === 'missing' ? 'added' : 'modified';
-  return plan;
+  return changed;
 }
 
 /** Applies a plan (call only once `unsaved` was dealt with). Returns how many files were linked. */

@@ -7,10 +7,10 @@
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InvalidFileError } from '../errors.js';
-import type { DvcOut } from '../formats/dvcfile.js';
+import { isLegacyOut, type DvcOut } from '../formats/dvcfile.js';
 import { OID_RE } from '../hash/md5.js';
 import type { LocalObjectStore } from '../odb/local.js';
-import type { TreeEntry } from '../tree/manifest.js';
+import { underPrefix, type TreeEntry } from '../tree/manifest.js';
 
 /** One output as recorded at one revision. */
 export interface UsedOut {
@@ -21,6 +21,16 @@ export interface UsedOut {
   remote?: string | undefined;
   /** `push: false` outputs are not pushed. */
   push: boolean;
+  /**
+   * A DVC 2 output (no `hash: md5`): its objects are md5-dos2unix ones in DVC 2's layout, in the
+   * cache (`.dvc/cache/<2>/<30>`) and on remotes (`<remote>/<2>/<30>`).
+   */
+  legacy?: boolean;
+  /**
+   * Only these paths inside a folder output (relative to it, '/'-separated: a file or a
+   * subfolder), for a target inside a tracked folder. Undefined: the whole output.
+   */
+  prefixes?: string[];
 }
 
 export interface UsedObject {
@@ -38,7 +48,9 @@ export function outsOfDvcFiles(files: Array<{ outs: DvcOut[] }>, filter?: (o: Dv
     for (const o of f.outs) {
       if (!o.cache || !o.md5) continue;
       if (filter && !filter(o)) continue;
-      res.push({ rel: o.rel, oid: o.md5, remote: o.remote, push: o.push });
+      const u: UsedOut = { rel: o.rel, oid: o.md5, remote: o.remote, push: o.push };
+      if (isLegacyOut(o)) u.legacy = true;
+      res.push(u);
     }
   }
   return res;
@@ -71,6 +83,8 @@ export function outsOfLockFile(text: string, lockRel: string): UsedOut[] {
       const rel = safeRel(base === '.' ? p : `${base}/${p}`, lockRel);
       const u: UsedOut = { rel, oid: md5, push: String(o.push) !== 'false' };
       if (typeof o.remote === 'string') u.remote = o.remote;
+      // A dvc.lock written by DVC 2 has no `hash: md5` either.
+      if (o.hash === undefined) u.legacy = true;
       res.push(u);
     }
   }
@@ -108,8 +122,37 @@ export interface Expanded {
   unreadable: UsedObject[];
 }
 
-/** Expands outputs into objects (folders through their manifests). */
+/**
+ * DVC 3 and DVC 2 (legacy) outputs apart, as their objects live in different places: the DVC 3
+ * part first, then the legacy part. Empty parts are left out, except that with no outputs at
+ * all one empty DVC 3 part remains (so a missing remote is still reported).
+ */
+export function byHashName(outs: UsedOut[]): Array<{ outs: UsedOut[]; legacy: boolean }> {
+  const modern: UsedOut[] = [];
+  const legacy: UsedOut[] = [];
+  for (const o of outs) (o.legacy ? legacy : modern).push(o);
+  const parts: Array<{ outs: UsedOut[]; legacy: boolean }> = [];
+  if (modern.length || !legacy.length) parts.push({ outs: modern, legacy: false });
+  if (legacy.length) parts.push({ outs: legacy, legacy: true });
+  return parts;
+}
+
+/**
+ * Expands outputs into objects (folders through their manifests). An output limited to
+ * `prefixes` gives its manifest and only the files under them; the same folder used whole
+ * elsewhere gives all of them.
+ */
 export function expandOuts(outs: UsedOut[], manifests: ManifestReader): Expanded {
+  // Per folder oid: the first output naming it and the union of the parts used (null: whole).
+  const dirs = new Map<string, { out: UsedOut; prefixes: Set<string> | null }>();
+  for (const o of outs) {
+    if (!o.oid.endsWith('.dir')) continue;
+    const d = dirs.get(o.oid);
+    const mine = o.prefixes ? new Set(o.prefixes) : null;
+    if (!d) dirs.set(o.oid, { out: o, prefixes: mine });
+    else if (d.prefixes && mine) for (const p of mine) d.prefixes.add(p);
+    else d.prefixes = null;
+  }
   const seen = new Set<string>();
   const objects: UsedObject[] = [];
   const unreadable: UsedObject[] = [];
@@ -126,7 +169,10 @@ export function expandOuts(outs: UsedOut[], manifests: ManifestReader): Expanded
       objects.push({ oid: o.oid, name: o.rel });
       continue;
     }
+    const prefixes = dirs.get(o.oid)!.prefixes;
+    const wanted = prefixes ? [...prefixes] : undefined;
     for (const e of entries) {
+      if (wanted && !wanted.some((p) => underPrefix(e.relpath, p))) continue;
       if (seen.has(e.md5)) continue;
       seen.add(e.md5);
       objects.push({ oid: e.md5, name: `${o.rel}/${e.relpath}`, parent: o.oid });

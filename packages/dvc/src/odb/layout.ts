@@ -1,7 +1,8 @@
 /**
  * Where DVC 3 keeps an object, relative to a cache or remote root:
  * `files/md5/<first 2 hex>/<other 30 hex>` (manifests keep their `.dir` suffix).
- * Shared by the local cache and every remote.
+ * Shared by the local cache and every remote. Objects of DVC 2 outputs (`md5-dos2unix`, `.dvc`
+ * files without `hash: md5`) stay in DVC 2's layout, `<2 hex>/<30 hex>` right under the root.
  */
 import { UnsafePathError } from '../errors.js';
 import { OID_RE } from '../hash/md5.js';
@@ -22,4 +23,16 @@ export function pathToOid(path: string): string | undefined {
 
 export function isDirOid(oid: string): boolean {
   return oid.endsWith('.dir');
+}
+
+/** `ab/cdef...` for an oid in DVC 2's layout (the legacy `md5-dos2unix` objects). */
+export function legacyOidToPath(oid: string): string {
+  if (!OID_RE.test(oid)) throw new UnsafePathError(`invalid object id '${oid}'`);
+  return `${oid.slice(0, 2)}/${oid.slice(2)}`;
+}
+
+/** The oid stored at a root-relative path of DVC 2's layout (exactly `<2 hex>/<30 hex>[.dir]`). */
+export function legacyPathToOid(path: string): string | undefined {
+  const m = /^([0-9a-f]{2})\/([0-9a-f]{30}(?:\.dir)?)$/.exec(path);
+  return m ? m[1]! + m[2]! : undefined;
 }

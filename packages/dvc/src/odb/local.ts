@@ -3,8 +3,10 @@
  * Objects are written atomically (temp name, then rename), read-only (0444) in 0755 folders,
  * and never visible under their hash before complete. Also links objects into the workspace
  * (reflink / hardlink / symlink / copy).
+ *
+ * With `hashName: 'md5-dos2unix'` it is DVC 2's ("legacy") cache of the same folder: objects at
+ * `<root>/<2 hex>/<30 hex>`, named by their md5-dos2unix hash (the bytes are stored raw).
  */
-import { createHash } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
@@ -12,7 +14,6 @@ import {
   existsSync,
   linkSync,
   lstatSync,
-  readdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -21,12 +22,13 @@ import {
   mkdirSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InvalidFileError } from '../errors.js';
+import { InvalidFileError, UnsafePathError } from '../errors.js';
 import { LINK_TYPES, linkFileSync, type LinkType } from '../fs/local.js';
-import { md5FileSync } from '../hash/md5.js';
+import { listNames } from '../fs/scan.js';
+import { bytesHasher, fileHasher, OID_RE, type HashName } from '../hash/md5.js';
 import { writeObject } from '../hash/worker-ops.js';
 import { parseManifest, type TreeEntry } from '../tree/manifest.js';
-import { FILES_PREFIX, oidToPath } from './layout.js';
+import { FILES_PREFIX } from './layout.js';
 
 export { LINK_TYPES, type LinkType } from '../fs/local.js';
 
@@ -43,17 +45,32 @@ export function parseLinkTypes(value: string | string[] | undefined): LinkType[]
 }
 
 export class LocalObjectStore {
-  /** Absolute path of `<root>/files/md5`. */
+  /** Absolute path of `<root>/files/md5` (the root itself for the legacy layout). */
   readonly filesDir: string;
+  /** What names the objects: md5 (DVC 3) or md5-dos2unix (DVC 2's layout). */
+  readonly hashName: HashName;
   private manifests = new Map<string, TreeEntry[]>();
+  private hashFile: (path: string) => { md5: string; size: number };
+  private hashBytes: (data: Uint8Array | string) => string;
 
-  constructor(readonly root: string) {
-    this.filesDir = join(root, FILES_PREFIX);
+  constructor(
+    readonly root: string,
+    opts: { hashName?: HashName } = {},
+  ) {
+    this.hashName = opts.hashName ?? 'md5';
+    this.filesDir = this.hashName === 'md5-dos2unix' ? root : join(root, FILES_PREFIX);
+    this.hashFile = fileHasher(this.hashName);
+    this.hashBytes = bytesHasher(this.hashName);
+  }
+
+  get legacy(): boolean {
+    return this.hashName === 'md5-dos2unix';
   }
 
   /** Absolute path of an object. */
   path(oid: string): string {
-    return join(this.root, oidToPath(oid));
+    if (!OID_RE.test(oid)) throw new UnsafePathError(`invalid object id '${oid}'`);
+    return join(this.filesDir, oid.slice(0, 2), oid.slice(2));
   }
 
   exists(oid: string): boolean {
@@ -65,14 +82,20 @@ export class LocalObjectStore {
     const out = new Set<string>();
     let prefixes: string[];
     try {
-      prefixes = readdirSync(this.filesDir);
+      prefixes = listNames(this.filesDir);
     } catch {
       return out;
     }
     for (const p of prefixes) {
       if (!/^[0-9a-f]{2}$/.test(p)) continue;
+      let names: string[];
+      try {
+        names = listNames(join(this.filesDir, p));
+      } catch {
+        continue; // a file, not a folder, with a 2-hex name
+      }
       // Junk (temp files) never equals a valid oid, so no need to filter here.
-      for (const name of readdirSync(join(this.filesDir, p))) out.add(p + name);
+      for (const name of names) out.add(p + name);
     }
     return out;
   }
@@ -95,7 +118,7 @@ export class LocalObjectStore {
     for (const [p, g] of groups) {
       let names: Set<string>;
       try {
-        names = new Set(readdirSync(join(this.filesDir, p)));
+        names = new Set(listNames(join(this.filesDir, p)));
       } catch {
         names = new Set();
       }
@@ -107,7 +130,7 @@ export class LocalObjectStore {
   /** Stores bytes (e.g. a manifest) under `oid` (md5 + optional `.dir`), verifying the md5. */
   addBytes(oid: string, data: Uint8Array | string): void {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    const md5 = createHash('md5').update(buf).digest('hex');
+    const md5 = this.hashBytes(buf);
     if (md5 !== oid.slice(0, 32)) throw new Error(`object ${oid} does not match its content`);
     writeObject(this.filesDir, md5, buf, oid.slice(32));
   }
@@ -122,7 +145,7 @@ export class LocalObjectStore {
     copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
     try {
       chmodSync(tmp, 0o444);
-      const r = md5FileSync(tmp);
+      const r = this.hashFile(tmp);
       const dest = this.path(r.md5);
       if (existsSync(dest)) unlinkSync(tmp);
       else {
@@ -145,7 +168,7 @@ export class LocalObjectStore {
     const p = this.path(oid);
     let ok: boolean;
     try {
-      ok = md5FileSync(p).md5 === oid.slice(0, 32);
+      ok = this.hashFile(p).md5 === oid.slice(0, 32);
     } catch {
       return false;
     }
@@ -175,7 +198,7 @@ export class LocalObjectStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
-    if (createHash('md5').update(buf).digest('hex') !== oid.slice(0, 32)) {
+    if (this.hashBytes(buf) !== oid.slice(0, 32)) {
       throw new InvalidFileError(`cache object '${oid}' is corrupted (its md5 does not match)`);
     }
     const entries = parseManifest(buf.toString('utf8'), `'${oid}'`);

@@ -8,11 +8,11 @@ import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { StateDb } from '../hash/state.js';
 import { applyCheckout, planCheckout } from '../index/checkout.js';
 import { DvcError, UnsafePathError } from '../errors.js';
-import { DvcFile } from '../formats/dvcfile.js';
+import { DvcFile, isLegacyOut } from '../formats/dvcfile.js';
 import { hashWorkspace, type HashContext, type WsObject } from '../index/workspace.js';
 import { checkLink } from '../tree/walk.js';
 import { collectDvcFiles, repoPath } from './collect.js';
-import { withData, type DataContext, type ProgressSink } from './context.js';
+import { withData, type DataContext, type HashSpace, type ProgressSink } from './context.js';
 import type { Repo } from './repo.js';
 import { trace } from '../trace.js';
 
@@ -125,6 +125,17 @@ export async function addOne(d: DataContext, abs: string, opts: { noCommit?: boo
     idx = file.outs.findIndex((o) => o.abs === abs);
     if (idx < 0) throw new DvcError(`'${posix(relative(repo.root, dvcPath))}' already exists and does not track '${basename(abs)}'`);
   }
+  if (file && isLegacyOut(file.outs[idx]!)) {
+    // A DVC 2 output whose data is unchanged stays one (DVC 3's `update_legacy_hash_name`): its
+    // objects go to the old cache layout and no `hash: md5` line is added. Changed data makes
+    // it a DVC 3 output below.
+    const kept = await saveLegacyIfUnchanged(d, file, idx, !opts.noCommit);
+    if (kept) {
+      if (kept.updated) file.write();
+      trace('add: legacy output kept');
+      return { dvcFile: dvcPath, out: abs, ...kept.hash };
+    }
+  }
   const ws = await saveOutput(d, abs, !opts.noCommit);
   if (ws.kind === 'missing') throw new DvcError(`output '${abs}' does not exist`);
   const h = ws.kind === 'dir' ? { md5: ws.oid, size: ws.size, nfiles: ws.nfiles } : { md5: ws.md5, size: ws.size };
@@ -136,13 +147,39 @@ export async function addOne(d: DataContext, abs: string, opts: { noCommit?: boo
 }
 
 /**
- * Hashes an output; with `commit`, stores its objects (and manifest) in the cache and, for
- * hardlink/symlink cache types, links the workspace files to the cache.
+ * For output `idx` of `file`, a DVC 2 one: when the workspace still has the data it records (by
+ * md5-dos2unix), saves it as DVC 3 does for such an output (with `commit`, objects into the old
+ * cache layout), updates size/nfiles in `file` if they differ (`updated`: the caller writes it)
+ * and returns the hash. Undefined when the data changed or is gone (the caller then saves it as
+ * a DVC 3 output).
  */
-export async function saveOutput(d: DataContext, abs: string, commit: boolean): Promise<WsObject> {
-  const ws = await hashWorkspace(d.hash, abs, commit ? d.store : undefined);
+export async function saveLegacyIfUnchanged(
+  d: DataContext,
+  file: DvcFile,
+  idx: number,
+  commit: boolean,
+): Promise<{ hash: { md5: string; size: number; nfiles?: number }; updated: boolean } | undefined> {
+  const out = file.outs[idx]!;
+  const probe = await hashWorkspace(d.legacy.hash, out.abs);
+  if (probe.kind === 'missing' || (probe.kind === 'dir' ? probe.oid : probe.md5) !== out.md5) return undefined;
+  const ws = await saveOutput(d, out.abs, commit, d.legacy);
+  if (ws.kind === 'missing') return undefined;
+  const h = ws.kind === 'dir' ? { md5: ws.oid, size: ws.size, nfiles: ws.nfiles } : { md5: ws.md5, size: ws.size };
+  if (h.md5 !== out.md5) return undefined; // changed while we looked
+  const updated = out.size !== h.size || (ws.kind === 'dir' && out.nfiles !== ws.nfiles);
+  if (updated) file.setOutHash(idx, h, { legacy: true });
+  return { hash: h, updated };
+}
+
+/**
+ * Hashes an output; with `commit`, stores its objects (and manifest) in the cache and, for
+ * hardlink/symlink cache types, links the workspace files to the cache. `space` picks DVC 2's
+ * side of the cache (md5-dos2unix, old layout) for a DVC 2 output.
+ */
+export async function saveOutput(d: DataContext, abs: string, commit: boolean, space: HashSpace = d): Promise<WsObject> {
+  const ws = await hashWorkspace(space.hash, abs, commit ? space.store : undefined);
   if (!commit || ws.kind === 'missing') return ws;
-  if (ws.kind === 'dir') d.store.addBytes(ws.oid, ws.text);
+  if (ws.kind === 'dir') space.store.addBytes(ws.oid, ws.text);
   trace('add: .dir stored');
   if (d.linksShareCache) {
     // Files already linked to their cache object (same inode, through a symlink or a hardlink)
@@ -150,18 +187,18 @@ export async function saveOutput(d: DataContext, abs: string, commit: boolean): 
     const all = ws.kind === 'dir' ? ws.files : [{ abs: ws.abs, md5: ws.md5, ino: ws.stat.ino }];
     const files = all.filter((f) => {
       try {
-        return statSync(d.store.path(f.md5)).ino !== f.ino;
+        return statSync(space.store.path(f.md5)).ino !== f.ino;
       } catch {
         return true;
       }
     });
-    const pairs: Array<[string, string]> = files.map((f) => [d.store.path(f.md5), f.abs]);
-    const res = await d.hash.pool().link(pairs, d.linkTypes);
+    const pairs: Array<[string, string]> = files.map((f) => [space.store.path(f.md5), f.abs]);
+    const res = await space.hash.pool().link(pairs, d.linkTypes);
     const now = Date.now();
     for (let i = 0; i < res.length; i++) {
       const r = res[i]!;
       if ('error' in r) throw new DvcError(`failed to link '${files[i]!.abs}' to the cache: ${r.error}`);
-      d.state.set(posix(relative(repo(d), files[i]!.abs)), r, files[i]!.md5, now);
+      space.hash.state.set(posix(relative(repo(d), files[i]!.abs)), r, files[i]!.md5, now);
     }
   }
   return ws;

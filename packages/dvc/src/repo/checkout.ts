@@ -6,7 +6,8 @@
 import { DvcError, WorkspaceChangedError } from '../errors.js';
 import { applyCheckout, planCheckout, type CheckoutPlan } from '../index/checkout.js';
 import { resolveTargets, shownPath } from './collect.js';
-import { withData, type ProgressSink } from './context.js';
+import { isLegacyOut, type DvcOut } from '../formats/dvcfile.js';
+import { withData, type HashSpace, type ProgressSink } from './context.js';
 import type { Repo } from './repo.js';
 
 export interface CheckoutOptions {
@@ -55,15 +56,27 @@ export async function checkout(repo: Repo, targets: string[] = [], opts: Checkou
           targets,
           (t, abs) => new CheckoutTargetError(`Did you mean \`git checkout ${t}\`?: '${abs}' does not exist`),
         );
-        const plans: CheckoutPlan[] = [];
-        for (const { file, outs } of resolved) {
+        // One plan per output: the whole of it, or (targets inside a tracked folder) only the
+        // paths named inside it.
+        const wanted = new Map<string, { out: DvcOut; prefixes: Set<string> | null }>();
+        for (const { file, outs, sub } of resolved) {
           for (const i of outs) {
             const out = file.outs[i]!;
             if (!out.cache || !out.md5) continue;
-            plans.push(await planCheckout(d.hash, d.store, out, { relink: opts.relink }));
+            const w = wanted.get(out.abs);
+            if (!w) wanted.set(out.abs, { out, prefixes: sub === undefined ? null : new Set([sub]) });
+            else if (sub === undefined) w.prefixes = null;
+            else w.prefixes?.add(sub);
           }
         }
-        const unsaved = plans.flatMap((p) => p.unsaved);
+        const plans: Array<{ plan: CheckoutPlan; space: HashSpace }> = [];
+        for (const { out, prefixes } of wanted.values()) {
+          // DVC 2 outputs check out from the old cache layout, compared by md5-dos2unix.
+          const space = d.space(isLegacyOut(out));
+          const plan = await planCheckout(space.hash, space.store, out, { relink: opts.relink, prefixes: prefixes ? [...prefixes] : undefined });
+          plans.push({ plan, space });
+        }
+        const unsaved = plans.flatMap((p) => p.plan.unsaved);
         if (unsaved.length && !opts.force) {
           throw new CheckoutUnsavedError(
             "Can't remove the following unsaved files without confirmation. Use `--force` to force.\n" +
@@ -71,8 +84,8 @@ export async function checkout(repo: Repo, targets: string[] = [], opts: Checkou
           );
         }
         const result: CheckoutResult = { added: [], modified: [], deleted: [], failed: [], linked: 0 };
-        for (const p of plans) {
-          result.linked += await applyCheckout(d.hash, d.store, p, d.linkTypes);
+        for (const { plan: p, space } of plans) {
+          result.linked += await applyCheckout(space.hash, space.store, p, d.linkTypes);
           const shown = shownPath(p.out.abs) + (p.out.isDir ? '/' : '');
           if (p.missing.length) result.failed.push(shownPath(p.out.abs));
           else if (p.change === 'added') result.added.push(shown);

@@ -4,7 +4,8 @@
  * would download it), `missing` (in neither). Folders are expanded through their manifests.
  */
 import { remoteHas } from '../index/transfer.js';
-import { cacheManifests, expandOuts } from '../index/used.js';
+import { legacyRemoteFs } from '../index/legacy-transfer.js';
+import { byHashName, cacheManifests, expandOuts } from '../index/used.js';
 import { withData } from './context.js';
 import { byRemote, jobsOf, onRemote, openRemoteFs, usedOuts, type SyncOptions } from './data-sync.js';
 import type { Repo } from './repo.js';
@@ -23,42 +24,47 @@ export async function cloudStatus(repo: Repo, targets: string[] = [], opts: Sync
   return withData(repo, async (d) => {
     const outs = await usedOuts(repo, targets, opts);
     const result: CloudStatusResult = { remotes: [], changes: {} };
-    for (const { rc, outs: group } of byRemote(repo, outs, opts.remote).values()) {
-      result.remotes.push(rc.name);
-      if (!group.length) continue;
-      const fs = await openRemoteFs(rc);
-      try {
-        // A manifest only on the remote still names its files: read it from there.
-        const local = cacheManifests(d.store);
-        const { objects, unreadable } = expandOuts(group, local);
-        const have = await onRemote(rc, fs, () => remoteHas(fs, objects.map((o) => o.oid), jobs));
-        const remoteManifests = new Map<string, import('../tree/manifest.js').TreeEntry[]>();
-        for (const u of unreadable) {
-          if (!have.has(u.oid)) continue;
-          try {
-            const chunks: Buffer[] = [];
-            const { oidToPath } = await import('../odb/layout.js');
-            for await (const c of await fs.read(oidToPath(u.oid))) chunks.push(c as Buffer);
-            const { parseManifest } = await import('../tree/manifest.js');
-            remoteManifests.set(u.oid, parseManifest(Buffer.concat(chunks).toString('utf8'), `'${u.oid}'`));
-          } catch {
-            /* unreadable there too: the folder alone is reported */
+    // DVC 2 outputs are compared in the old layouts of the cache and the remote.
+    for (const part of byHashName(outs)) {
+      const store = d.space(part.legacy).store;
+      for (const { rc, outs: group } of byRemote(repo, part.outs, opts.remote).values()) {
+        if (!result.remotes.includes(rc.name)) result.remotes.push(rc.name);
+        if (!group.length) continue;
+        const remoteFs = await openRemoteFs(rc);
+        const fs = part.legacy ? legacyRemoteFs(remoteFs) : remoteFs;
+        try {
+          // A manifest only on the remote still names its files: read it from there.
+          const local = cacheManifests(store);
+          const { objects, unreadable } = expandOuts(group, local);
+          const have = await onRemote(rc, fs, () => remoteHas(fs, objects.map((o) => o.oid), jobs));
+          const remoteManifests = new Map<string, import('../tree/manifest.js').TreeEntry[]>();
+          for (const u of unreadable) {
+            if (!have.has(u.oid)) continue;
+            try {
+              const chunks: Buffer[] = [];
+              const { oidToPath } = await import('../odb/layout.js');
+              for await (const c of await fs.read(oidToPath(u.oid))) chunks.push(c as Buffer);
+              const { parseManifest } = await import('../tree/manifest.js');
+              remoteManifests.set(u.oid, parseManifest(Buffer.concat(chunks).toString('utf8'), `'${u.oid}'`));
+            } catch {
+              /* unreadable there too: the folder alone is reported */
+            }
           }
+          let all = objects;
+          if (remoteManifests.size) {
+            all = expandOuts(group, (oid) => local(oid) ?? remoteManifests.get(oid)).objects;
+            const more = all.filter((o) => !objects.some((x) => x.oid === o.oid)).map((o) => o.oid);
+            for (const oid of await onRemote(rc, fs, () => remoteHas(fs, more, jobs))) have.add(oid);
+          }
+          for (const o of all) {
+            const inCache = store.exists(o.oid);
+            const there = have.has(o.oid);
+            if (inCache && there) continue;
+            result.changes[o.name] = inCache ? 'new' : there ? 'deleted' : 'missing';
+          }
+        } finally {
+          await fs.close();
         }
-        let all = objects;
-        if (remoteManifests.size) {
-          all = expandOuts(group, (oid) => local(oid) ?? remoteManifests.get(oid)).objects;
-          const more = all.filter((o) => !objects.some((x) => x.oid === o.oid)).map((o) => o.oid);
-          for (const oid of await onRemote(rc, fs, () => remoteHas(fs, more, jobs))) have.add(oid);
-        }
-        for (const o of all) {
-          const inCache = d.store.exists(o.oid);
-          const there = have.has(o.oid);
-          if (inCache && there) continue;
-          result.changes[o.name] = inCache ? 'new' : there ? 'deleted' : 'missing';
-        }
-      } finally {
-        await fs.close();
       }
     }
     return result;

@@ -69,6 +69,11 @@ export interface ResolvedTarget {
   file: DvcFile;
   /** Indices of the outputs the target names (all of them for a .dvc file target). */
   outs: number[];
+  /**
+   * For a target inside a tracked folder (`data/sub/f.txt` of output `data`): the path inside
+   * the output ('/'-separated, `sub/f.txt`). `outs` then holds that one output.
+   */
+  sub?: string;
 }
 
 /**
@@ -105,10 +110,10 @@ export function resolveTargets(
     let hit = false;
     for (const file of everything) {
       file.outs.forEach((o, i) => {
-        if (o.abs === abs || abs.startsWith(o.abs + sep)) {
-          res.push({ file, outs: [i] });
-          hit = true;
-        }
+        if (o.abs === abs) res.push({ file, outs: [i] });
+        else if (abs.startsWith(o.abs + sep)) res.push({ file, outs: [i], sub: posix(abs.slice(o.abs.length + 1)) });
+        else return;
+        hit = true;
       });
     }
     if (!hit) throw notFound(t, abs);

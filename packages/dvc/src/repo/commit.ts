@@ -4,7 +4,8 @@
  */
 import { resolveTargets } from './collect.js';
 import { withData, type ProgressSink } from './context.js';
-import { saveOutput } from './add.js';
+import { saveLegacyIfUnchanged, saveOutput } from './add.js';
+import { isLegacyOut } from '../formats/dvcfile.js';
 import type { Repo } from './repo.js';
 import { DvcError } from '../errors.js';
 
@@ -24,6 +25,13 @@ export async function commit(repo: Repo, targets: string[] = [], opts: CommitOpt
           let changed = false;
           for (const i of outs) {
             const out = file.outs[i]!;
+            // A DVC 2 output with unchanged data stays one, as in DVC 3 (its objects go to the old
+            // cache layout); changed data makes it a DVC 3 output (`hash: md5`, new layout).
+            const kept = isLegacyOut(out) ? await saveLegacyIfUnchanged(d, file, i, out.cache) : undefined;
+            if (kept) {
+              changed ||= kept.updated;
+              continue;
+            }
             const ws = await saveOutput(d, out.abs, out.cache);
             if (ws.kind === 'missing') throw new DvcError(`output '${out.rel}' does not exist`);
             const h = ws.kind === 'dir' ? { md5: ws.oid, size: ws.size, nfiles: ws.nfiles } : { md5: ws.md5, size: ws.size };

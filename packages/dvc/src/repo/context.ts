@@ -3,6 +3,7 @@
  * worker pool (started on first need), .dvcignore rules and the link types. Always `close()` it.
  */
 import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { DvcIgnore } from '../formats/dvcignore.js';
 import type { LinkType } from '../fs/local.js';
 import { HashPool } from '../hash/pool.js';
@@ -16,6 +17,12 @@ export interface ProgressSink {
   (files: number, bytes: number): void;
 }
 
+/** The cache and hashing of one hash name: DVC 3's md5, or DVC 2's md5-dos2unix. */
+export interface HashSpace {
+  store: LocalObjectStore;
+  hash: HashContext;
+}
+
 export class DataContext {
   readonly store: LocalObjectStore;
   readonly state: StateDb;
@@ -23,6 +30,7 @@ export class DataContext {
   readonly linkTypes: LinkType[];
   readonly hash: HashContext;
   private pool?: HashPool;
+  private legacySpace?: HashSpace & { state: StateDb; pool?: HashPool };
 
   constructor(
     readonly repo: Repo,
@@ -55,16 +63,46 @@ export class DataContext {
     };
   }
 
+  /**
+   * DVC 2's side of the cache (outputs whose `.dvc` entry has no `hash: md5`): objects in the
+   * old layout `.dvc/cache/<2>/<30>`, hashed md5-dos2unix. Its hash state is kept apart (the same
+   * file has two different hashes). Opened on first need.
+   */
+  get legacy(): HashSpace {
+    if (!this.legacySpace) {
+      const state = StateDb.open(join(this.repo.tmpDir, 'state-md5-dos2unix'));
+      const space: HashSpace & { state: StateDb; pool?: HashPool } = {
+        state,
+        store: new LocalObjectStore(this.repo.cacheDir, { hashName: 'md5-dos2unix' }),
+        hash: {
+          ...this.hash,
+          state,
+          pool: () => (space.pool ??= new HashPool(undefined, { hashName: 'md5-dos2unix' })),
+        },
+      };
+      this.legacySpace = space;
+    }
+    return this.legacySpace;
+  }
+
+  /** The cache and hashing for outputs of DVC 2 (`legacy`) or DVC 3. */
+  space(legacy: boolean | undefined): HashSpace {
+    return legacy ? this.legacy : this;
+  }
+
   /** True when workspace files are links to the cache (hardlink/symlink first in cache.type). */
   get linksShareCache(): boolean {
     return this.linkTypes[0] === 'hardlink' || this.linkTypes[0] === 'symlink';
   }
 
   async close(): Promise<void> {
+    const legacy = this.legacySpace;
     try {
       this.state.close();
+      legacy?.state.close();
     } finally {
       await this.pool?.close();
+      await legacy?.pool?.close();
     }
   }
 }

@@ -106,17 +106,34 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-/** A filter for outputs by targets (paths, or glob patterns with --glob), relative to the root. */
-function targetFilter(repo: Repo, targets: string[], glob: boolean): ((rel: string, dvcRel: string) => boolean) | undefined {
+/**
+ * A filter for outputs by targets (paths, or glob patterns with --glob), relative to the root:
+ * false (not selected), true (the whole output), or the paths inside a folder output that
+ * targets name (`data/sub` for output `data` selects `sub` only).
+ */
+function targetFilter(repo: Repo, targets: string[], glob: boolean): ((rel: string, dvcRel: string) => boolean | string[]) | undefined {
   if (!targets.length) return undefined;
   const rels = targets.map((t) => posixRel(repo, repoPath(repo, t)));
   const res = glob ? rels.map(globToRegExp) : [];
-  return (rel, dvcRel) =>
-    rels.some((t, i) =>
-      glob
-        ? res[i]!.test(rel) || res[i]!.test(dvcRel)
-        : rel === t || rel.startsWith(t + '/') || t.startsWith(rel + '/') || dvcRel === t || t === '.' || t === '',
-    );
+  return (rel, dvcRel) => {
+    const inside: string[] = [];
+    for (let i = 0; i < rels.length; i++) {
+      const t = rels[i]!;
+      if (glob) {
+        if (res[i]!.test(rel) || res[i]!.test(dvcRel)) return true;
+      } else if (rel === t || rel.startsWith(t + '/') || dvcRel === t || t === '.' || t === '') return true;
+      else if (t.startsWith(rel + '/')) inside.push(t.slice(rel.length + 1));
+    }
+    return inside.length ? inside : false;
+  };
+}
+
+/** Applies a target filter's answer to an output: false drops it. */
+function select(o: UsedOut, sel: boolean | string[] | undefined): boolean {
+  if (sel === undefined || sel === true) return true;
+  if (sel === false) return false;
+  o.prefixes = sel;
+  return true;
 }
 
 /** Outputs used in the workspace (optionally limited to targets). */
@@ -127,7 +144,7 @@ export function workspaceOuts(repo: Repo, targets: string[] = [], glob = false):
   const matchedTargets = new Set<string>();
   for (const f of files) {
     for (const o of outsOfDvcFiles([f])) {
-      if (filter && !filter(o.rel, f.rel)) continue;
+      if (!select(o, filter?.(o.rel, f.rel))) continue;
       outs.push(o);
       matchedTargets.add(o.rel);
     }
@@ -135,7 +152,7 @@ export function workspaceOuts(repo: Repo, targets: string[] = [], glob = false):
   const lock = join(repo.root, 'dvc.lock');
   if (existsSync(lock)) {
     for (const o of outsOfLockFile(readFileSync(lock, 'utf8'), 'dvc.lock')) {
-      if (filter && !filter(o.rel, 'dvc.lock')) continue;
+      if (!select(o, filter?.(o.rel, 'dvc.lock'))) continue;
       outs.push(o);
     }
   }
@@ -173,9 +190,9 @@ export async function revisionOuts(repo: Repo, rev: string, targets: string[] = 
     try {
       if (isDvc) {
         const f = DvcFile.parse(repo.root, join(repo.root, rel), text, `${rev.slice(0, 7)}:${rel}`);
-        for (const o of outsOfDvcFiles([f])) if (!filter || filter(o.rel, rel)) outs.push(o);
+        for (const o of outsOfDvcFiles([f])) if (select(o, filter?.(o.rel, rel))) outs.push(o);
       } else {
-        for (const o of outsOfLockFile(text, rel)) if (!filter || filter(o.rel, rel)) outs.push(o);
+        for (const o of outsOfLockFile(text, rel)) if (select(o, filter?.(o.rel, rel))) outs.push(o);
       }
     } catch (e) {
       // A broken file in an old commit must not stop gc/push of the rest; DVC skips it too.

@@ -31,7 +31,7 @@ function addOutFromManifest(side: Side, d: DataContext, o: UsedOut): void {
   side.set(o.rel + '/', o.oid);
   let entries;
   try {
-    entries = d.store.readManifest(o.oid);
+    entries = d.space(o.legacy).store.readManifest(o.oid);
   } catch {
     entries = undefined;
   }
@@ -47,7 +47,8 @@ async function revisionSide(repo: Repo, d: DataContext, rev: string): Promise<Si
 async function workspaceSide(repo: Repo, d: DataContext): Promise<Side> {
   const side: Side = new Map();
   for (const o of workspaceOuts(repo)) {
-    const ws = await hashWorkspace(d.hash, join(repo.root, o.rel));
+    // A DVC 2 output is compared by its md5-dos2unix hashes.
+    const ws = await hashWorkspace(d.space(o.legacy).hash, join(repo.root, o.rel));
     if (ws.kind === 'missing') continue;
     if (ws.kind === 'file') side.set(o.rel, ws.md5);
     else {

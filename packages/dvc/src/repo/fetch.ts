@@ -4,7 +4,8 @@
  */
 import { DvcError } from '../errors.js';
 import { download, type TransferFailure } from '../index/transfer.js';
-import { cacheManifests, expandOuts, type UsedObject, type UsedOut } from '../index/used.js';
+import { downloadLegacy, legacyRemoteFs } from '../index/legacy-transfer.js';
+import { cacheManifests, expandOuts, byHashName, type UsedObject, type UsedOut } from '../index/used.js';
 import { withData, type DataContext } from './context.js';
 import { byRemote, jobsOf, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import type { Repo } from './repo.js';
@@ -29,20 +30,34 @@ export class DownloadError extends DvcError {
 
 /** Fetches for outputs already collected (pull uses it with the same data context). */
 export async function fetchOuts(repo: Repo, d: DataContext, outs: UsedOut[], opts: SyncOptions = {}): Promise<FetchResult> {
+  const result: FetchResult = { fetched: 0, missing: [], failed: [] };
+  // DVC 2 outputs come from the remote's old layout into the cache's old layout.
+  for (const part of byHashName(outs)) {
+    const r = await fetchGroup(repo, d, part.outs, part.legacy, opts);
+    result.fetched += r.fetched;
+    result.missing.push(...r.missing);
+    result.failed.push(...r.failed);
+  }
+  return result;
+}
+
+async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy: boolean, opts: SyncOptions): Promise<FetchResult> {
   const jobs = jobsOf(opts.jobs);
   const result: FetchResult = { fetched: 0, missing: [], failed: [] };
+  const store = d.space(isLegacy).store;
   for (const { rc, outs: group } of byRemote(repo, outs, opts.remote).values()) {
-    const manifests = cacheManifests(d.store);
+    const manifests = cacheManifests(store);
     // Which manifests must come first.
     const dirOids = [...new Set(group.filter((o) => o.oid.endsWith('.dir') && !manifests(o.oid)).map((o) => o.oid))];
     const needFiles = () => {
       const { objects } = expandOuts(group, manifests);
       const files = objects.filter((o) => !o.oid.endsWith('.dir'));
-      const absent = new Set(d.store.missing(files.map((o) => o.oid)));
+      const absent = new Set(store.missing(files.map((o) => o.oid)));
       return files.filter((o) => absent.has(o.oid));
     };
     if (!dirOids.length && !needFiles().length) continue;
-    const fs = await openRemoteFs(rc);
+    const remoteFs = await openRemoteFs(rc);
+    const fs = isLegacy ? legacyRemoteFs(remoteFs) : remoteFs;
     try {
       let total = 0;
       const progress = {
@@ -54,17 +69,18 @@ export async function fetchOuts(repo: Repo, d: DataContext, outs: UsedOut[], opt
           opts.onTotal?.({ files: total });
         },
       };
+      const get = (objects: UsedObject[]) => (isLegacy ? downloadLegacy(store, fs, objects, progress) : download(store, fs, objects, progress));
       if (dirOids.length) {
         const named = dirOids.map((oid) => ({ oid, name: group.find((o) => o.oid === oid)!.rel }));
         // A corrupt manifest in the cache is replaced.
-        for (const o of named) if (d.store.exists(o.oid)) d.store.remove(o.oid);
-        const r = await download(d.store, fs, named, progress);
+        for (const o of named) if (store.exists(o.oid)) store.remove(o.oid);
+        const r = await get(named);
         result.fetched += r.transferred.length;
         result.missing.push(...r.missing);
         result.failed.push(...r.failed);
       }
       const files = needFiles();
-      const r = await download(d.store, fs, files, progress);
+      const r = await get(files);
       result.fetched += r.transferred.length;
       result.missing.push(...r.missing);
       result.failed.push(...r.failed);

@@ -3,12 +3,13 @@
  * version uses: the workspace (-w), every branch (-a), tag (-T) or commit (-A). Manifests of
  * kept folders keep their files. Temporary files left by an interrupted transfer go too.
  */
-import { readdir, stat, unlink } from 'node:fs/promises';
+import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DvcError } from '../errors.js';
 import { OID_RE } from '../hash/md5.js';
 import { listRemote, parallel } from '../index/transfer.js';
-import { cacheManifests, expandOuts } from '../index/used.js';
+import { legacyRemoteFs } from '../index/legacy-transfer.js';
+import { byHashName, cacheManifests, expandOuts } from '../index/used.js';
 import { FILES_PREFIX, oidToPath } from '../odb/layout.js';
 import { withData } from './context.js';
 import { jobsOf, onRemote, openRemoteFs, remoteConfig, usedOuts, type RevisionOptions } from './data-sync.js';
@@ -27,8 +28,12 @@ export interface GcOptions extends RevisionOptions {
 export interface GcResult {
   /** Objects removed (or that would be, with dry) from the local cache. */
   removedLocal: number;
+  /** Objects of DVC 2's layout (`.dvc/cache/<2>/<30>`) removed from the local cache. */
+  removedLegacy: number;
   /** Objects removed from the remote, when cloud; undefined otherwise. */
   removedRemote?: number;
+  /** Objects of DVC 2's layout (`<remote>/<2>/<30>`) removed from the remote, when cloud. */
+  removedRemoteLegacy?: number;
   remoteName?: string;
 }
 
@@ -63,40 +68,37 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
   return repo.withLock(() =>
     withData(repo, async (d) => {
       const outs = await usedOuts(repo, [], opts);
-      const { objects, unreadable } = expandOuts(outs, cacheManifests(d.store));
-      if (unreadable.length && opts.cloud) {
-        // Without the manifest we cannot tell which remote files the folder needs.
-        throw new DvcError(
-          `cannot collect the files of '${unreadable[0]!.name}': its manifest ${unreadable[0]!.oid} is not in the cache (run dvc fetch first)`,
-        );
+      // DVC 3 objects and DVC 2 (md5-dos2unix) objects are kept apart, as DVC does: an object of
+      // one layout is kept only when an output of that kind uses it.
+      const keep = { modern: new Set<string>(), legacy: new Set<string>() };
+      for (const part of byHashName(outs)) {
+        const { objects, unreadable } = expandOuts(part.outs, cacheManifests(d.space(part.legacy).store));
+        if (unreadable.length && opts.cloud) {
+          // Without the manifest we cannot tell which remote files the folder needs.
+          throw new DvcError(
+            `cannot collect the files of '${unreadable[0]!.name}': its manifest ${unreadable[0]!.oid} is not in the cache (run dvc fetch first)`,
+          );
+        }
+        const set = part.legacy ? keep.legacy : keep.modern;
+        for (const o of objects) set.add(o.oid);
       }
-      const keep = new Set(objects.map((o) => o.oid));
-      const result: GcResult = { removedLocal: 0 };
+      const result: GcResult = { removedLocal: 0, removedLegacy: 0 };
 
       // Local cache: every object not kept, plus leftover temp files.
       const filesDir = join(repo.cacheDir, FILES_PREFIX);
-      let prefixes: string[] = [];
-      try {
-        prefixes = await readdir(filesDir);
-      } catch {
-        /* no cache yet */
-      }
-      const doomed: string[] = [];
-      for (const p of prefixes) {
-        if (!/^[0-9a-f]{2}$/.test(p)) continue;
-        for (const name of await readdir(join(filesDir, p))) {
-          const oid = p + name;
-          if (OID_RE.test(oid)) {
-            if (!keep.has(oid)) {
-              result.removedLocal++;
-              doomed.push(join(filesDir, p, name));
-            }
-          }
-        }
-      }
+      const doomed = await unusedIn(filesDir, keep.modern);
+      result.removedLocal = doomed.length;
+      // DVC 2's objects right under the cache folder (`<2>/<30>`; `files/` and `runs/` are not
+      // of that shape).
+      const doomedLegacy = await unusedIn(repo.cacheDir, keep.legacy);
+      result.removedLegacy = doomedLegacy.length;
       // Temp files of interrupted transfers, once old (a fresh one may belong to a running process).
-      doomed.push(...(await staleTemps(filesDir)));
-      if (!opts.dry) await parallel(doomed, 16, async (f) => unlink(f).catch(() => undefined));
+      doomed.push(...(await staleTemps(filesDir)), ...(await staleTemps(repo.cacheDir)));
+      if (!opts.dry) {
+        await parallel([...doomed, ...doomedLegacy], 16, async (f) => unlink(f).catch(() => undefined));
+        // DVC 2 unpacked some folders beside their manifest (`<oid>.dir.unpacked`).
+        for (const f of doomedLegacy) if (f.endsWith('.dir')) await rm(f + '.unpacked', { recursive: true, force: true });
+      }
 
       if (opts.cloud) {
         const rc = remoteConfig(repo, opts.remote);
@@ -107,19 +109,24 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
           try {
             remoteOids = await onRemote(rc, fs, () => listRemote(fs));
           } catch (e) {
-            // onRemote wraps the backend's error: its code is on the cause.
-            if ([e, (e as { cause?: unknown }).cause].some((x) => (x as { code?: string } | undefined)?.code === 'ENOTSUP')) {
+            if ((e as { code?: string }).code === 'ENOTSUP') {
               throw new DvcError(`gc -c needs a remote that can list its objects; the ${fs.protocol} remote '${rc.name}' cannot`);
             }
             throw e;
           }
-          const gone = [...remoteOids].filter((oid) => !keep.has(oid));
+          const gone = [...remoteOids].filter((oid) => !keep.modern.has(oid));
           result.removedRemote = gone.length;
           if (!opts.dry) await parallel(gone, jobs, async (oid) => fs.delete(oidToPath(oid)));
+          // The remote's DVC 2 area (`<remote>/<2>/<30>`), as DVC sweeps it too.
+          const legacyFs = legacyRemoteFs(fs);
+          const legacyOids = await onRemote(rc, fs, () => listRemote(legacyFs));
+          const goneLegacy = [...legacyOids].filter((oid) => !keep.legacy.has(oid));
+          result.removedRemoteLegacy = goneLegacy.length;
+          if (!opts.dry) await parallel(goneLegacy, jobs, async (oid) => legacyFs.delete(oidToPath(oid)));
           // A local remote also sheds the temp files of interrupted pushes.
           const root = (fs as { root?: unknown }).root;
           if (fs.protocol === 'local' && typeof root === 'string' && !opts.dry) {
-            const stale = await staleTemps(join(root, FILES_PREFIX));
+            const stale = [...(await staleTemps(join(root, FILES_PREFIX))), ...(await staleTemps(root))];
             await parallel(stale, 16, async (f) => unlink(f).catch(() => undefined));
           }
         } finally {
@@ -129,6 +136,31 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
       return result;
     }),
   );
+}
+
+/** The objects (absolute paths) below a `<2 hex>/<30 hex>` layout folder that `keep` lacks. */
+async function unusedIn(dir: string, keep: Set<string>): Promise<string[]> {
+  let prefixes: string[] = [];
+  try {
+    prefixes = await readdir(dir);
+  } catch {
+    return []; // no cache yet
+  }
+  const out: string[] = [];
+  for (const p of prefixes) {
+    if (!/^[0-9a-f]{2}$/.test(p)) continue;
+    let names: string[];
+    try {
+      names = await readdir(join(dir, p));
+    } catch {
+      continue; // not a folder
+    }
+    for (const name of names) {
+      const oid = p + name;
+      if (OID_RE.test(oid) && !keep.has(oid)) out.push(join(dir, p, name));
+    }
+  }
+  return out;
 }
 
 /** Temp files (`<name>.<16 hex>.tmp`) older than an hour below a `files/md5` folder. */

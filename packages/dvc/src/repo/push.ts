@@ -3,7 +3,8 @@
  * branch, tag or commit) to the remote, skipping what it has. Outputs with `push: false` stay.
  */
 import { DvcError } from '../errors.js';
-import { expandOuts, cacheManifests, type UsedObject } from '../index/used.js';
+import { legacyRemoteFs } from '../index/legacy-transfer.js';
+import { byHashName, expandOuts, cacheManifests, type UsedObject } from '../index/used.js';
 import { remoteHas, upload } from '../index/transfer.js';
 import { byRemote, jobsOf, onRemote, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import { withData } from './context.js';
@@ -35,28 +36,34 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
     const result: PushResult = { pushed: 0, missing: [] };
     let failed = 0;
     let firstError: unknown;
-    for (const { rc, outs: group } of byRemote(repo, outs, opts.remote).values()) {
-      const { objects, unreadable } = expandOuts(group, cacheManifests(d.store));
-      const absent = new Set(d.store.missing(objects.map((o) => o.oid)));
-      const inCache = objects.filter((o) => !absent.has(o.oid));
-      const notInCache = objects.filter((o) => absent.has(o.oid));
-      if (!inCache.length && !notInCache.length) continue;
-      const fs = await openRemoteFs(rc);
-      try {
-        const have = await onRemote(rc, fs, () => remoteHas(fs, objects.map((o) => o.oid), jobs));
-        // Missing locally but on the remote already: nothing to warn about.
-        for (const o of notInCache) if (!have.has(o.oid)) result.missing.push(o);
-        for (const o of unreadable) if (!have.has(o.oid) && !result.missing.includes(o)) result.missing.push(o);
-        // A manifest goes up only with all its files, so the remote never names what it lacks.
-        const incomplete = new Set(result.missing.map((o) => o.parent).filter((p): p is string => !!p));
-        const todo = inCache.filter((o) => !have.has(o.oid) && !incomplete.has(o.oid));
-        if (!todo.length) continue;
-        const r = await upload(d.store, fs, todo, { jobs, onProgress: opts.onProgress, onTotal: opts.onTotal, writer: poolWriter(d) });
-        result.pushed += r.transferred.length;
-        failed += r.failed.length;
-        firstError ??= r.failed[0]?.error;
-      } finally {
-        await fs.close();
+    // DVC 2 outputs go from the cache's old layout to the remote's old layout.
+    for (const part of byHashName(outs)) {
+      const store = d.space(part.legacy).store;
+      for (const { rc, outs: group } of byRemote(repo, part.outs, opts.remote).values()) {
+        const { objects, unreadable } = expandOuts(group, cacheManifests(store));
+        const absent = new Set(store.missing(objects.map((o) => o.oid)));
+        const inCache = objects.filter((o) => !absent.has(o.oid));
+        const notInCache = objects.filter((o) => absent.has(o.oid));
+        if (!inCache.length && !notInCache.length) continue;
+        const remoteFs = await openRemoteFs(rc);
+        const fs = part.legacy ? legacyRemoteFs(remoteFs) : remoteFs;
+        try {
+          const have = await onRemote(rc, fs, () => remoteHas(fs, objects.map((o) => o.oid), jobs));
+          // Missing locally but on the remote already: nothing to warn about.
+          for (const o of notInCache) if (!have.has(o.oid)) result.missing.push(o);
+          for (const o of unreadable) if (!have.has(o.oid) && !result.missing.includes(o)) result.missing.push(o);
+          // A manifest goes up only when none of the files pushed with it is missing (all its
+          // files, unless targets inside the folder chose some of them, as DVC does).
+          const incomplete = new Set(result.missing.map((o) => o.parent).filter((p): p is string => !!p));
+          const todo = inCache.filter((o) => !have.has(o.oid) && !incomplete.has(o.oid));
+          if (!todo.length) continue;
+          const r = await upload(store, fs, todo, { jobs, onProgress: opts.onProgress, onTotal: opts.onTotal, writer: poolWriter(d) });
+          result.pushed += r.transferred.length;
+          failed += r.failed.length;
+          firstError ??= r.failed[0]?.error;
+        } finally {
+          await fs.close();
+        }
       }
     }
     if (failed) {

@@ -5,6 +5,7 @@
  */
 import { rmSync, unlinkSync } from 'node:fs';
 import { DvcError, WorkspaceChangedError } from '../errors.js';
+import { isLegacyOut } from '../formats/dvcfile.js';
 import { hashWorkspace } from '../index/workspace.js';
 import { resolveTargets, shownPath } from './collect.js';
 import { withData } from './context.js';
@@ -20,11 +21,12 @@ export async function remove(repo: Repo, targets: string[], opts: { outs?: boole
         // Check every output before deleting any.
         for (const file of files) {
           for (const out of file.outs) {
-            const ws = await hashWorkspace(d.hash, out.abs);
+            const { hash, store } = d.space(isLegacyOut(out));
+            const ws = await hashWorkspace(hash, out.abs);
             if (ws.kind === 'missing') continue;
             const cur = ws.kind === 'dir' ? ws.oid : ws.md5;
             if (cur === out.md5) continue;
-            const saved = ws.kind === 'dir' ? d.store.missing(new Set(ws.md5List())).length === 0 : d.store.exists(ws.md5);
+            const saved = ws.kind === 'dir' ? store.missing(new Set(ws.md5List())).length === 0 : store.exists(ws.md5);
             if (!saved) {
               throw new WorkspaceChangedError(
                 `'${shownPath(out.abs)}' has changes that are not in the cache; run \`dvc commit\` first or delete it yourself`,

@@ -2,6 +2,7 @@
  * `dvc status` (workspace vs .dvc files vs cache), in DVC's shape:
  * `{ "data.dvc": [{ "changed outs": { "data": "modified" } }] }` (paths relative to the cwd).
  */
+import { isLegacyOut } from '../formats/dvcfile.js';
 import { outStatus, type OutStatus } from '../index/status.js';
 import { resolveTargets, shownPath } from './collect.js';
 import { withData } from './context.js';
@@ -23,7 +24,9 @@ export async function status(repo: Repo, targets: string[] = []): Promise<Status
       const changed: Record<string, OutStatus> = {};
       for (const i of outs) {
         const out = file.outs[i]!;
-        const s = await outStatus(d.hash, d.store, out);
+        // A DVC 2 output is compared by its md5-dos2unix hash, against the old cache layout.
+        const sp = d.space(isLegacyOut(out));
+        const s = await outStatus(sp.hash, sp.store, out);
         if (s) changed[shownPath(out.abs)] = s;
       }
       if (Object.keys(changed).length) {

@@ -182,5 +182,10 @@ export function diffTrees(oldEntries: TreeEntry[], newEntries: TreeEntry[]): Tre
   return d;
 }
 
+/** True when `relpath` is `prefix` or inside it (both '/'-separated, relative to one folder). */
+export function underPrefix(relpath: string, prefix: string): boolean {
+  return relpath === prefix || (relpath.length > prefix.length && relpath.startsWith(prefix) && relpath[prefix.length] === '/');
+}
+
 /** md5 of the empty manifest `[]`. */
 export const EMPTY_DIR_OID = 'd751713988987e9331980363e24189ce.dir';

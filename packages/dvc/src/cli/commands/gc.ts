@@ -72,9 +72,10 @@ export function register(program: Command): void {
       const verb = opts.dry ? 'Would remove' : 'Removed';
       out.info(r.removedLocal ? `${verb} ${r.removedLocal} objects from repo cache.` : "No unused 'repo' cache to remove.");
       out.info("No unused 'local' cache to remove.");
-      out.info("No unused 'legacy' cache to remove.");
-      if (r.removedRemote !== undefined) {
-        out.info(r.removedRemote ? `${verb} ${r.removedRemote} objects from remote.` : 'No unused cache to remove from remote.');
+      out.info(r.removedLegacy ? `${verb} ${r.removedLegacy} objects from legacy cache.` : "No unused 'legacy' cache to remove.");
+      // DVC sweeps the remote's DVC 3 area, then its DVC 2 area, with one line each.
+      for (const n of [r.removedRemote, r.removedRemoteLegacy]) {
+        if (n !== undefined) out.info(n ? `${verb} ${n} objects from remote.` : 'No unused cache to remove from remote.');
       }
     });
 }
