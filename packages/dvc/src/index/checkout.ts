@@ -130,7 +130,9 @@ async function planPart(
   const wsFiles = new Map<string, WsFile>();
   const blockers = new Set<string>();
   for (const p of parts) {
-    // A file standing where a folder of the path must be: it goes (if its data is saved).
+    // A file standing where a folder of the path must be goes (if its data is saved), when the
+    // manifest has something to put there.
+    const needed = entries.some((e) => underPrefix(e.relpath, p));
     const names = p.split('/');
     let blocked = false;
     for (let i = 0; i < names.length; i++) {
@@ -138,7 +140,7 @@ async function planPart(
       const k = pathKind(cur);
       if (k === 'dir') continue;
       blocked = true;
-      if (k === 'file' && !blockers.has(cur)) {
+      if (k === 'file' && needed && !blockers.has(cur)) {
         blockers.add(cur);
         const w = await hashWorkspace(ctx, cur);
         if (w.kind === 'file' && !store.exists(w.md5)) plan.unsaved.push(cur);

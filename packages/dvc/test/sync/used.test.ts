@@ -80,7 +80,8 @@ describe('used objects and transfers', () => {
     const outs = outsOfLockFile(text, 'sub/dvc.lock');
     assert.deepEqual(outs, [
       { rel: 'sub/model.pt', oid: '11111111111111111111111111111111', push: true },
-      { rel: 'sub/out', oid: '33333333333333333333333333333333.dir', push: false },
+      // no `hash: md5`: a DVC 2 lock entry, md5-dos2unix in the old layout (as DVC 3 reads it)
+      { rel: 'sub/out', oid: '33333333333333333333333333333333.dir', push: false, legacy: true },
     ]);
     assert.throws(
       () => outsOfLockFile("stages:\n  s:\n    outs:\n    - path: ../../etc/x\n      md5: 11111111111111111111111111111111\n", 'dvc.lock'),
