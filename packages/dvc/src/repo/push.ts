@@ -9,6 +9,7 @@ import { remoteHas, upload } from '../index/transfer.js';
 import { byRemote, jobsOf, onRemote, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import { withData } from './context.js';
 import type { Repo } from './repo.js';
+import { trace } from '../trace.js';
 
 export interface PushResult {
   /** Objects uploaded. */
@@ -45,10 +46,12 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
         const inCache = objects.filter((o) => !absent.has(o.oid));
         const notInCache = objects.filter((o) => absent.has(o.oid));
         if (!inCache.length && !notInCache.length) continue;
+        trace(`push: ${objects.length} objects collected`);
         const remoteFs = await openRemoteFs(rc);
         const fs = part.legacy ? legacyRemoteFs(remoteFs) : remoteFs;
         try {
           const have = await onRemote(rc, fs, () => remoteHas(fs, objects.map((o) => o.oid), jobs));
+          trace(`push: the remote has ${have.size}`);
           // Missing locally but on the remote already: nothing to warn about.
           for (const o of notInCache) if (!have.has(o.oid)) result.missing.push(o);
           for (const o of unreadable) if (!have.has(o.oid) && !result.missing.includes(o)) result.missing.push(o);
@@ -58,6 +61,7 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
           const todo = inCache.filter((o) => !have.has(o.oid) && !incomplete.has(o.oid));
           if (!todo.length) continue;
           const r = await upload(store, fs, todo, { jobs, onProgress: opts.onProgress, onTotal: opts.onTotal, writer: poolWriter(d) });
+          trace('push: uploaded');
           result.pushed += r.transferred.length;
           failed += r.failed.length;
           firstError ??= r.failed[0]?.error;

@@ -110,16 +110,11 @@ export function hashManifest(entries: TreeEntry[]): { oid: string; text: string 
 
 /** Throws UnsafePathError unless `rel` is a clean relative POSIX path inside its folder. */
 export function checkRelpath(rel: string, source: string): void {
-  if (
-    !rel ||
-    rel.startsWith('/') ||
-    /^[A-Za-z]:/.test(rel) ||
-    rel.includes('\0') ||
-    rel.split('/').some((p) => p === '..' || p === '.' || p === '')
-  ) {
-    throw new UnsafePathError(`unsafe path '${rel}' in ${source}`);
-  }
+  if (UNSAFE_REL.test(rel)) throw new UnsafePathError(`unsafe path '${rel}' in ${source}`);
 }
+
+/** Empty, absolute, a drive letter, a NUL, a `.` or `..` segment, or an empty segment. */
+const UNSAFE_REL = /^$|^\/|^[A-Za-z]:|\0|(?:^|\/)\.\.?(?:\/|$)|\/\/|\/$/;
 
 /**
  * Parses manifest text; validates every entry (md5, safe relpath, no duplicates, no file that is
