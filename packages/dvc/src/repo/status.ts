@@ -6,9 +6,10 @@ import { isLegacyOut } from '../formats/dvcfile.js';
 import { outStatus, type OutStatus } from '../index/status.js';
 import { resolveTargets, shownPath } from './collect.js';
 import { withData } from './context.js';
+import { formatEntry, pipelineStatus } from './pipeline-status.js';
 import type { Repo } from './repo.js';
 
-export type StatusReport = Record<string, Array<{ 'changed outs': Record<string, OutStatus> }>>;
+export type StatusReport = Record<string, Array<{ 'changed outs': Record<string, OutStatus> } | Record<string, unknown> | string>>;
 
 export interface StatusResult {
   report: StatusReport;
@@ -18,7 +19,9 @@ export interface StatusResult {
 
 export async function status(repo: Repo, targets: string[] = []): Promise<StatusResult> {
   return withData(repo, async (d) => {
-    const resolved = resolveTargets(repo, targets, undefined);
+    // dvc.yaml stages first take the targets that name them (pipeline-status.ts)
+    const ps = await pipelineStatus(repo, d, targets);
+    const resolved = targets.length && !ps.rest.length ? [] : resolveTargets(repo, ps.rest, undefined);
     const report: StatusReport = {};
     for (const { file, outs } of resolved) {
       const changed: Record<string, OutStatus> = {};
@@ -34,7 +37,8 @@ export async function status(repo: Repo, targets: string[] = []): Promise<Status
         (report[key] ??= []).push({ 'changed outs': changed });
       }
     }
-    return { report, tracked: resolved.length };
+    Object.assign(report, ps.report);
+    return { report, tracked: resolved.length + ps.stages };
   });
 }
 
@@ -47,12 +51,7 @@ export function formatStatus(r: StatusResult): string {
   const lines: string[] = [];
   for (const k of keys) {
     lines.push(`${k}:`);
-    for (const group of r.report[k]!) {
-      for (const [title, changes] of Object.entries(group)) {
-        lines.push(`\t${title}:`);
-        for (const [path, s] of Object.entries(changes)) lines.push(`\t\t${(s + ':').padEnd(20)}${path}`);
-      }
-    }
+    for (const group of r.report[k]!) lines.push(...formatEntry(group));
   }
   return lines.join('\n');
 }

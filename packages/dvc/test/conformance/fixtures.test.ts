@@ -22,6 +22,9 @@ const REQUIRED = new Set([
   '04-add-empty-dir',
   '06-status-states',
   '07-config',
+  // pipelines (dvc stage add, repro, status, dag, params diff, metrics show, plots show)
+  '08-pipeline',
+  '09-metrics-plots',
   '12-remove-move',
   '13-errors',
 ]);

@@ -23,6 +23,12 @@ import { register as root } from './root.js';
 import { register as status } from './status.js';
 import { register as unprotect } from './unprotect.js';
 import { register as version } from './version.js';
+import { register as stage } from './stage.js';
+import { register as repro } from './repro.js';
+import { register as dag } from './dag.js';
+import { register as params } from './params.js';
+import { register as metrics } from './metrics.js';
+import { register as plots } from './plots.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
@@ -44,4 +50,10 @@ export const commands: Array<(program: Command) => void> = [
   cache,
   root,
   version,
+  stage,
+  repro,
+  dag,
+  params,
+  metrics,
+  plots,
 ];

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { outputFor } from '../output.js';
+
+export function register(program: Command): void {
+  const metrics = program.command('metrics').description('Commands to display and compare metrics.');
+  metrics
+    .command('show')
+    .description('Print metrics, with optional formatting.')
+    .argument('[targets...]', 'Limit command scope to these metrics files.')
+    .option('--json', 'Show output in JSON format.')
+    .option('--md', 'Show tabulated output in the Markdown format (GFM).')
+    .action(async (targets: string[], o: { json?: boolean }, cmd: Command) => {
+      const out = outputFor(cmd);
+      const { Repo } = await import('../../repo/repo.js');
+      const m = await import('../../repo/metrics.js');
+      const res = m.metricsShow(Repo.open(), targets);
+      if (o.json) out.print(m.metricsShowJson(res));
+      else if (res.size) out.print(m.metricsShowTable(res));
+      else out.info('No metrics found.');
+      if ([...res.values()].some((r) => r.error)) process.stderr.write("DVC failed to load some metrics for following revisions: ''.\n");
+    });
+  metrics
+    .command('diff')
+    .description('Show changes in metrics between commits in the DVC repository, or between a commit and the workspace.')
+    .argument('[a_rev]', 'Old Git commit to compare (defaults to HEAD)', 'HEAD')
+    .argument('[b_rev]', 'New Git commit to compare (defaults to the current workspace)')
+    .option('--all', 'Show unchanged metrics as well.')
+    .option('--json', 'Show output in JSON format.')
+    .option('--md', 'Show tabulated output in the Markdown format (GFM).')
+    .action(async (aRev: string, bRev: string | undefined, o: { all?: boolean; json?: boolean }, cmd: Command) => {
+      const out = outputFor(cmd);
+      const { Repo } = await import('../../repo/repo.js');
+      const { DvcError } = await import('../../errors.js');
+      if (bRev !== undefined) throw new DvcError('comparing two revisions is not supported yet (compare a revision with the workspace)');
+      const m = await import('../../repo/metrics.js');
+      const rows = await m.diffFiles(Repo.open(), 'metrics', aRev, !!o.all);
+      if (o.json) out.print(m.diffJson(rows));
+      else {
+        const t = m.metricsDiffTable(rows, aRev);
+        if (t) out.print(t);
+      }
+    });
+}

@@ -1,0 +1,28 @@
+import type { Command } from 'commander';
+import { outputFor } from '../output.js';
+
+export function register(program: Command): void {
+  program
+    .command('repro')
+    .description('Reproduce complete or partial pipelines by executing their stages.')
+    .argument('[targets...]', 'Stages to reproduce. \'dvc.yaml\' by default.')
+    .option('-f, --force', 'Reproduce even if dependencies were not changed.')
+    .option('-s, --single-item', 'Reproduce only single data item without recursive dependencies check.')
+    .option('--dry', 'Only print the commands that would be executed without actually executing.')
+    .option('--pull', 'Try automatically pulling missing data.')
+    .action(async (targets: string[], o: { force?: boolean; singleItem?: boolean; dry?: boolean; pull?: boolean }, cmd: Command) => {
+      const out = outputFor(cmd);
+      const { Repo } = await import('../../repo/repo.js');
+      const { repro } = await import('../../repo/repro.js');
+      const repo = Repo.open();
+      let r;
+      try {
+        r = await repro(repo, targets, { force: o.force, single: o.singleItem, dry: o.dry, pull: o.pull, info: (l) => out.info(l) });
+      } finally {
+        const hint = await repo.scmContext.finish({ quiet: out.quiet });
+        if (hint) out.info(hint);
+      }
+      if (!r.ran.length && !r.restored.length) out.info('Data and pipelines are up to date.');
+      else out.info('Use `dvc push` to send your updates to remote storage.');
+    });
+}

@@ -1,0 +1,288 @@
+/**
+ * `dvc metrics show|diff`, `dvc params diff` and `dvc plots show`: metrics files are the stages'
+ * `metrics` outputs (and dvc.yaml's top-level `metrics:`), read from the workspace or a git
+ * revision; tables are printed as DVC's tabulate "plain" tables (two spaces between columns,
+ * each line right-stripped, missing values `-`). A metrics file that cannot be read is reported
+ * as DVC does ("DVC failed to load some metrics for following revisions: ''." on stderr, exit 0).
+ */
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { DEFAULT_PARAMS_FILE } from '../formats/dvcyaml.js';
+import type { YamlValue } from '../formats/ruamel.js';
+import { pyJsonString } from '../formats/dvcyaml.js';
+import { flattenParams, parseParamsText, showValue } from './params.js';
+import { loadPipeline, type Pipeline } from './pipeline.js';
+import type { Repo } from './repo.js';
+
+/** tabulate(..., tablefmt="plain", disable_numparse=True, missingval="-"). */
+export function plainTable(headers: string[], rows: string[][]): string {
+  const all = [headers, ...rows];
+  const n = Math.max(...all.map((r) => r.length));
+  const widths = Array.from({ length: n }, (_, i) => Math.max(...all.map((r) => (r[i] ?? '-').length)));
+  return all.map((r) => widths.map((w, i) => (r[i] ?? '-').padEnd(w)).join('  ').trimEnd()).join('\n');
+}
+
+export interface FileResult {
+  data?: YamlValue;
+  error?: { type: string; msg: string };
+}
+
+/** Metrics files of the pipeline (paths relative to the root). */
+export function metricsFiles(p: Pipeline): string[] {
+  const files: string[] = [];
+  for (const s of p.stages) for (const o of s.outs) if (o.kind === 'metrics' && !files.includes(o.rel)) files.push(o.rel);
+  const top = p.project?.data.metrics;
+  if (Array.isArray(top)) for (const m of top) if (typeof m === 'string' && !files.includes(m)) files.push(m);
+  return files;
+}
+
+export function plotsFiles(p: Pipeline): string[] {
+  const files: string[] = [];
+  for (const s of p.stages) for (const o of s.outs) if (o.kind === 'plots' && !files.includes(o.rel)) files.push(o.rel);
+  return files;
+}
+
+function readWs(repo: Repo, rel: string): FileResult {
+  let text: string;
+  try {
+    text = readFileSync(join(repo.root, rel), 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { error: { type: 'FileNotFoundError', msg: `[Errno 2] No such file or directory: '${rel}'` } };
+    if (code === 'EISDIR') return { error: { type: 'IsADirectoryError', msg: `[Errno 21] Is a directory: '${rel}'` } };
+    return { error: { type: 'OSError', msg: String((e as Error).message) } };
+  }
+  return parseResult(text, rel);
+}
+
+function parseResult(text: string, rel: string): FileResult {
+  try {
+    return { data: parseParamsText(text, rel) };
+  } catch (e) {
+    return { error: { type: 'YAMLFileCorruptedError', msg: (e as Error).message } };
+  }
+}
+
+async function readRev(repo: Repo, rev: string, rel: string): Promise<FileResult | undefined> {
+  if (!repo.scm) return undefined;
+  const buf = await repo.scm.show(rev, join(repo.root, rel));
+  if (!buf) return undefined;
+  return parseResult(buf.toString('utf8'), rel);
+}
+
+/** DVC's _format_field: floats with up to 5 significant digits. */
+export function formatMetric(v: YamlValue | undefined): string {
+  if (v === undefined) return '-';
+  if (typeof v === 'number') {
+    if (Number.isInteger(v)) return String(v);
+    const s = v.toPrecision(5);
+    if (s.includes('e')) {
+      const [m, e] = s.split('e') as [string, string];
+      const mm = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
+      const exp = Number(e);
+      return `${mm}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+    }
+    return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
+  }
+  return showValue(v);
+}
+
+export interface MetricsShow {
+  /** rev ('' for the workspace) -> file -> result */
+  revs: Map<string, Map<string, FileResult>>;
+}
+
+export function metricsShow(repo: Repo, targets: string[] = []): Map<string, FileResult> {
+  const p = loadPipeline(repo);
+  const files = targets.length ? targets.map((t) => relative(repo.root, resolve(t)).split('\\').join('/')) : metricsFiles(p);
+  const res = new Map<string, FileResult>();
+  for (const f of files) res.set(f, readWs(repo, f));
+  return res;
+}
+
+function pyJson(v: YamlValue | undefined | FileResult | Record<string, unknown>): string {
+  if (v === undefined || v === null) return 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'number') return Number.isInteger(v) ? v.toFixed(1) : String(v);
+  if (typeof v === 'string') return pyJsonString(v);
+  if (Array.isArray(v)) return '[' + v.map((x) => pyJson(x)).join(', ') + ']';
+  return '{' + Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => `${pyJsonString(k)}: ${pyJson(x as YamlValue)}`).join(', ') + '}';
+}
+
+export function metricsShowJson(res: Map<string, FileResult>): string {
+  const data: Record<string, unknown> = {};
+  for (const [f, r] of res) data[f] = r.error ? { error: r.error } : { data: r.data };
+  return pyJson({ '': { data } } as Record<string, unknown>);
+}
+
+export function metricsShowTable(res: Map<string, FileResult>): string {
+  const cols: string[] = [];
+  const flat = new Map<string, Map<string, YamlValue>>();
+  for (const [f, r] of res) {
+    const m = r.data !== undefined ? flattenParams(r.data) : new Map<string, YamlValue>();
+    flat.set(f, m);
+    for (const k of m.keys()) if (!cols.includes(k)) cols.push(k);
+  }
+  const rows = [...flat].map(([f, m]) => [f, ...cols.map((c) => formatMetric(m.get(c)))]);
+  return plainTable(['Path', ...cols], rows);
+}
+
+export interface DiffRow {
+  path: string;
+  key: string;
+  old?: YamlValue;
+  new?: YamlValue;
+}
+
+function diffMaps(path: string, a: Map<string, YamlValue>, b: Map<string, YamlValue>, all: boolean): DiffRow[] {
+  const keys = [...new Set([...a.keys(), ...b.keys()])].sort();
+  const rows: DiffRow[] = [];
+  for (const k of keys) {
+    const o = a.get(k);
+    const n = b.get(k);
+    const same = JSON.stringify(showValue(o)) === JSON.stringify(showValue(n)) && (o === undefined) === (n === undefined);
+    if (same && !all) continue;
+    rows.push({ path, key: k, ...(o !== undefined ? { old: o } : {}), ...(n !== undefined ? { new: n } : {}) });
+  }
+  return rows;
+}
+
+/** Params files the stages use (params.yaml always, when it exists). */
+export function paramsFiles(p: Pipeline): string[] {
+  const files: string[] = [DEFAULT_PARAMS_FILE];
+  for (const s of p.stages) for (const x of s.params) if (!files.includes(x.rel)) files.push(x.rel);
+  return files;
+}
+
+async function noCommits(repo: Repo): Promise<boolean> {
+  return !repo.scm || !(await repo.scm.hasCommits());
+}
+
+/** `dvc params diff` / `dvc metrics diff` rows: a_rev (HEAD) vs the workspace. */
+export async function diffFiles(repo: Repo, kind: 'params' | 'metrics', aRev = 'HEAD', all = false): Promise<DiffRow[]> {
+  if (await noCommits(repo)) return [];
+  const p = loadPipeline(repo);
+  const files = kind === 'params' ? paramsFiles(p) : metricsFiles(p);
+  const rows: DiffRow[] = [];
+  for (const f of files) {
+    const old = await readRev(repo, aRev, f);
+    const cur = readWs(repo, f);
+    const a = old?.data !== undefined ? flattenParams(old.data) : new Map<string, YamlValue>();
+    const b = cur.data !== undefined ? flattenParams(cur.data) : new Map<string, YamlValue>();
+    rows.push(...diffMaps(f, a, b, all));
+  }
+  return rows;
+}
+
+export function paramsDiffTable(rows: DiffRow[], aRev = 'HEAD'): string {
+  if (!rows.length) return '';
+  return plainTable(['Path', 'Param', aRev, 'workspace'], rows.map((r) => [r.path, r.key, r.old === undefined ? '-' : showValue(r.old), r.new === undefined ? '-' : showValue(r.new)]));
+}
+
+export function metricsDiffTable(rows: DiffRow[], aRev = 'HEAD'): string {
+  if (!rows.length) return '';
+  return plainTable(
+    ['Path', 'Metric', aRev, 'workspace', 'Change'],
+    rows.map((r) => {
+      const num = (v: YamlValue | undefined) => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : undefined);
+      const o = num(r.old);
+      const n = num(r.new);
+      const change = o !== undefined && n !== undefined ? formatMetric(n - o) : '-';
+      return [r.path, r.key, formatMetric(r.old), formatMetric(r.new), change];
+    }),
+  );
+}
+
+export function diffJson(rows: DiffRow[]): string {
+  const out: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const r of rows) {
+    const e: Record<string, unknown> = { old: r.old ?? null, new: r.new ?? null };
+    const o = r.old;
+    const n = r.new;
+    if ((typeof o === 'number' || typeof o === 'bigint') && (typeof n === 'number' || typeof n === 'bigint')) {
+      e.diff = typeof o === 'bigint' && typeof n === 'bigint' ? n - o : Number(n) - Number(o);
+    }
+    (out[r.path] ??= {})[r.key] = e;
+  }
+  return pyJson(out as Record<string, unknown>);
+}
+
+const PAGE_HEAD =
+  '<!DOCTYPE html>\n<html>\n<head>\n    \n    <title>DVC Plot</title>\n    \n\n' +
+  '    <script src="https://cdn.jsdelivr.net/npm/vega@5.20.2"></script>\n' +
+  '    <script src="https://cdn.jsdelivr.net/npm/vega-lite@5.2.0"></script>\n' +
+  '    <script src="https://cdn.jsdelivr.net/npm/vega-embed@6.18.2"></script>\n' +
+  '    \n    <style>\n        table {\n            border-spacing: 15px;\n        }\n    </style>\n</head>\n<body>\n    ';
+const PAGE_TAIL = '\n</body>\n</html>';
+
+function plotDiv(id: string, spec: string): string {
+  return (
+    `\n    <div id = "${id}">\n        <script type = "text/javascript">\n            var spec = ${spec};\n` +
+    `            vegaEmbed('#${id}', spec);\n        </script>\n    </div>\n    `
+  );
+}
+
+/** CSV/TSV/JSON/YAML plot data as a list of records, or undefined when it cannot be read. */
+function plotData(repo: Repo, rel: string): Array<Record<string, unknown>> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(join(repo.root, rel), 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (/\.(csv|tsv)$/i.test(rel)) {
+    const sep = rel.toLowerCase().endsWith('.tsv') ? '\t' : ',';
+    const lines = text.split(/\r?\n/).filter((l) => l !== '');
+    const head = lines.shift()?.split(sep) ?? [];
+    return lines.map((l) => Object.fromEntries(l.split(sep).map((v, i) => [head[i] ?? String(i), v])));
+  }
+  try {
+    const v = parseParamsText(text, rel) as unknown;
+    if (Array.isArray(v)) return v as Array<Record<string, unknown>>;
+    if (v && typeof v === 'object') {
+      const first = Object.values(v).find(Array.isArray);
+      if (first) return first as Array<Record<string, unknown>>;
+    }
+  } catch {
+    /* unreadable */
+  }
+  return undefined;
+}
+
+/**
+ * `dvc plots show -o DIR`: writes DIR/index.html (DVC's page; a plot whose data cannot be read
+ * gets an empty spec, as DVC). Returns the page path and whether some plot failed to load.
+ */
+export function plotsShow(repo: Repo, outDir: string, targets: string[] = []): { page: string; failed: boolean } {
+  const p = loadPipeline(repo);
+  const files = targets.length ? targets.map((t) => relative(repo.root, resolve(t)).split('\\').join('/')) : plotsFiles(p);
+  let failed = false;
+  let divs = '';
+  for (const f of files) {
+    const data = plotData(repo, f);
+    let spec = '{}';
+    if (!data) failed = true;
+    else {
+      const keys = data.length ? Object.keys(data[0]!) : [];
+      const y = keys[keys.length - 1] ?? 'y';
+      const x = keys.length > 1 ? keys[0]! : 'step';
+      const values = data.map((r, i) => ({ ...r, step: i, rev: 'workspace' }));
+      spec = JSON.stringify({
+        $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+        data: { values },
+        title: f,
+        width: 300,
+        height: 300,
+        mark: { type: 'line' },
+        encoding: { x: { field: x, type: 'quantitative' }, y: { field: y, type: 'quantitative' }, color: { field: 'rev', type: 'nominal' } },
+      });
+    }
+    divs += plotDiv(f.replace(/[^A-Za-z0-9]/g, '_'), spec);
+  }
+  const dir = resolve(outDir);
+  mkdirSync(dir, { recursive: true });
+  const page = join(dir, 'index.html');
+  writeFileSync(page, PAGE_HEAD + divs + PAGE_TAIL);
+  return { page, failed };
+}

@@ -1,0 +1,46 @@
+/**
+ * The pipeline part of `dvc status`: each changed stage of dvc.yaml as DVC reports it,
+ * `{ "build": [{ "changed deps": { "in.txt": "modified", "params.yaml": { "lr": "modified" } } },
+ * { "changed outs": { "outdir": "deleted" } }, "always changed"] }`.
+ */
+import type { DataContext } from './context.js';
+import { loadPipeline, stageStatus, type StageStatus } from './pipeline.js';
+import type { Repo } from './repo.js';
+
+export interface PipelineStatus {
+  report: Record<string, StageStatus>;
+  /** Number of stages looked at. */
+  stages: number;
+  /** Targets that name no stage (left for the .dvc file status). */
+  rest: string[];
+}
+
+export async function pipelineStatus(repo: Repo, d: DataContext, targets: string[]): Promise<PipelineStatus> {
+  const p = loadPipeline(repo);
+  const names = new Set(p.stages.map((s) => s.name));
+  const stageTarget = (t: string) => names.has(t.replace(/^(?:\.\/)?dvc\.yaml:/, ''));
+  const chosen = targets.length ? p.stages.filter((s) => targets.some((t) => t.replace(/^(?:\.\/)?dvc\.yaml:/, '') === s.name)) : p.stages;
+  const report: Record<string, StageStatus> = {};
+  for (const s of chosen) {
+    const st = await stageStatus(d.hash, d.store, s);
+    if (st.length) report[s.name] = st;
+  }
+  return { report, stages: chosen.length, rest: targets.filter((t) => !stageTarget(t)) };
+}
+
+/** The lines of one status entry (a string or a titled mapping, nested for params). */
+export function formatEntry(group: string | Record<string, unknown>): string[] {
+  if (typeof group === 'string') return [`\t${group}`];
+  const lines: string[] = [];
+  for (const [title, changes] of Object.entries(group)) {
+    lines.push(`\t${title}:`);
+    for (const [path, s] of Object.entries(changes as Record<string, unknown>)) {
+      if (typeof s === 'string') lines.push(`\t\t${(s + ':').padEnd(20)}${path}`);
+      else {
+        lines.push(`\t\t${path}:`);
+        for (const [k, v] of Object.entries(s as Record<string, string>)) lines.push(`\t\t\t${(v + ':').padEnd(20)}${k}`);
+      }
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,278 @@
+/**
+ * Pipeline stages (`dvc.yaml` + `dvc.lock` at the repository root): loading them with absolute
+ * paths, the dependency graph (a stage depends on the stage whose output is, contains or lies
+ * inside one of its deps), checks (duplicated / overlapping outputs, cycles), and each stage's
+ * status as DVC computes it (`changed deps`, `changed outs`, `always changed`, `changed command`).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { DvcError, InvalidFileError, UnsafePathError } from '../errors.js';
+import type { DvcFile } from '../formats/dvcfile.js';
+import {
+  LOCK_FILE,
+  PROJECT_FILE,
+  parseLockFile,
+  parseProjectFile,
+  type LockFile,
+  type LockStage,
+  type OutDef,
+  type ProjectFile,
+  type StageDef,
+} from '../formats/dvcyaml.js';
+import type { YamlValue } from '../formats/ruamel.js';
+import { changedCache } from '../index/status.js';
+import { hashWorkspace, type HashContext } from '../index/workspace.js';
+import type { LocalObjectStore } from '../odb/local.js';
+import { readParams, lookupParam, paramsEqual } from './params.js';
+import type { Repo } from './repo.js';
+
+function posix(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/');
+}
+
+/** A pipeline-level error (exit 255 as DVC's DvcException). */
+export class PipelineError extends DvcError {
+  override readonly exitCode: number = 255;
+}
+
+export interface PathItem {
+  /** As written (relative to the stage's wdir). */
+  path: string;
+  abs: string;
+  /** Relative to the repository root, '/'-separated. */
+  rel: string;
+}
+
+export interface StageOut extends PathItem, Omit<OutDef, 'path'> {}
+
+export interface StageParams extends PathItem {
+  keys: string[] | null;
+}
+
+export interface Stage {
+  name: string;
+  def: StageDef;
+  /** dvc.yaml's absolute path. */
+  file: string;
+  wdir: string;
+  deps: PathItem[];
+  params: StageParams[];
+  outs: StageOut[];
+  lock?: LockStage;
+}
+
+export interface Pipeline {
+  repo: Repo;
+  projectPath: string;
+  lockPath: string;
+  project?: ProjectFile;
+  lock?: LockFile;
+  stages: Stage[];
+}
+
+/** Resolves a path of a stage (relative to its wdir) and checks it stays in the repository. */
+export function stagePath(repo: Repo, wdir: string, p: string, what: string): PathItem {
+  if (isAbsolute(p) || /^[a-z0-9+]+:\/\//i.test(p)) {
+    throw new UnsafePathError(`${what} '${p}' is absolute or external; only paths inside the repository are supported`);
+  }
+  const abs = resolve(wdir, p);
+  const rel = relative(repo.root, abs);
+  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) {
+    throw new UnsafePathError(`${what} '${p}' is outside of the repository`);
+  }
+  const first = rel.split(sep)[0];
+  if (first === '.dvc' || first === '.git') throw new UnsafePathError(`${what} '${p}' is inside '${first}'`);
+  return { path: p, abs, rel: posix(rel) };
+}
+
+export function buildStage(repo: Repo, file: string, def: StageDef, lock?: LockStage): Stage {
+  const dir = dirname(file);
+  const wdir = def.wdir ? resolve(dir, def.wdir) : dir;
+  const wrel = relative(repo.root, wdir);
+  if (wrel === '..' || wrel.startsWith('..' + sep) || isAbsolute(wrel)) {
+    throw new UnsafePathError(`wdir '${def.wdir}' of stage '${def.name}' is outside of the repository`);
+  }
+  const deps = def.deps.map((p) => stagePath(repo, wdir, p, 'dependency'));
+  const params = def.params.map((p) => ({ ...stagePath(repo, wdir, p.file, 'params file'), keys: p.keys }));
+  const outs = def.outs.map((o) => ({ ...o, ...stagePath(repo, wdir, o.path, 'output') }));
+  return { name: def.name, def, file, wdir, deps, params, outs, ...(lock ? { lock } : {}) };
+}
+
+/** Loads dvc.yaml and dvc.lock at the repository root (no dvc.yaml: no stages). */
+export function loadPipeline(repo: Repo): Pipeline {
+  const projectPath = join(repo.root, PROJECT_FILE);
+  const lockPath = join(repo.root, LOCK_FILE);
+  const p: Pipeline = { repo, projectPath, lockPath, stages: [] };
+  if (existsSync(projectPath)) p.project = parseProjectFile(readFileSync(projectPath, 'utf8'), PROJECT_FILE);
+  if (existsSync(lockPath)) p.lock = parseLockFile(readFileSync(lockPath, 'utf8'), LOCK_FILE);
+  for (const def of p.project?.stages ?? []) {
+    p.stages.push(buildStage(repo, projectPath, def, p.lock?.stages.get(def.name)));
+  }
+  return p;
+}
+
+function isin(child: string, parent: string): boolean {
+  return child.startsWith(parent + '/');
+}
+
+function overlaps(a: string, b: string): boolean {
+  return a === b || isin(a, b) || isin(b, a);
+}
+
+/**
+ * Checks outputs of stages and `.dvc` files do not overlap (DVC's OutputDuplicationError /
+ * OverlappingOutputPathsError), and that no stage uses its own output.
+ */
+export function checkOutputs(stages: Stage[], dvcFiles: DvcFile[] = []): void {
+  const all: Array<{ rel: string; owner: string }> = [];
+  for (const s of stages) for (const o of s.outs) all.push({ rel: o.rel, owner: `stage: '${s.name}'` });
+  for (const f of dvcFiles) for (const o of f.outs) all.push({ rel: o.rel, owner: f.rel });
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length; j++) {
+      const a = all[i]!;
+      const b = all[j]!;
+      if (a.rel === b.rel) {
+        throw new PipelineError(`output '${a.rel}' is already specified in ${a.owner === b.owner ? a.owner : `${a.owner} and ${b.owner}`}.`);
+      }
+      if (overlaps(a.rel, b.rel)) {
+        throw new PipelineError(
+          `Paths for outs: '${a.rel}'(${a.owner}) and '${b.rel}'(${b.owner}) overlap. To avoid unpredictable behaviour, rerun command with non overlapping outs paths.`,
+        );
+      }
+    }
+  }
+  for (const s of stages) {
+    for (const d of [...s.deps, ...s.params]) {
+      if (s.outs.some((o) => o.rel === d.rel)) {
+        throw new PipelineError(`Same item(s) are defined as both a dependency and an output in stage: '${s.name}' ('${d.path}').`);
+      }
+    }
+  }
+}
+
+/** For each stage, the stages it depends on (in dep order). Throws on a cycle. */
+export function buildGraph(stages: Stage[]): Map<Stage, Stage[]> {
+  const g = new Map<Stage, Stage[]>();
+  for (const s of stages) {
+    const ups: Stage[] = [];
+    for (const d of [...s.deps, ...s.params]) {
+      for (const t of stages) {
+        if (t.outs.some((o) => overlaps(d.rel, o.rel)) && !ups.includes(t)) ups.push(t);
+      }
+    }
+    g.set(s, ups);
+  }
+  // cycle check (iterative DFS colouring)
+  const color = new Map<Stage, number>();
+  const visit = (s: Stage, path: Stage[]): void => {
+    color.set(s, 1);
+    for (const u of g.get(s)!) {
+      if (color.get(u) === 1) {
+        const cyc = [...path.slice(path.indexOf(u)), s].map((x) => `'${x.name}'`);
+        throw new PipelineError(`Pipeline has a cycle involving: ${[...new Set(cyc)].join(', ')}.`);
+      }
+      if (!color.get(u)) visit(u, [...path, s]);
+    }
+    color.set(s, 2);
+  };
+  for (const s of stages) if (!color.get(s)) visit(s, []);
+  return g;
+}
+
+/** networkx's dfs_postorder_nodes from `sources` (dependencies before their dependents). */
+export function postorder(g: Map<Stage, Stage[]>, sources: Stage[]): Stage[] {
+  const seen = new Set<Stage>();
+  const out: Stage[] = [];
+  const visit = (s: Stage) => {
+    seen.add(s);
+    for (const u of g.get(s) ?? []) if (!seen.has(u)) visit(u);
+    out.push(s);
+  };
+  for (const s of sources) if (!seen.has(s)) visit(s);
+  return out;
+}
+
+/** The stage named by a target (`name`, `dvc.yaml:name`). */
+export function findStage(p: Pipeline, target: string): Stage {
+  let name = target;
+  const m = /^(.*):([^\\/:]*)$/.exec(target);
+  if (m) {
+    const file = resolve(m[1]!);
+    if (file !== p.projectPath) throw new PipelineError(`'${m[1]}' does not exist`);
+    name = m[2]!;
+  }
+  const s = p.stages.find((x) => x.name === name);
+  if (!s) {
+    if (!p.project) throw new PipelineError(`'${PROJECT_FILE}' does not exist`);
+    throw new PipelineError(`Stage '${name}' not found inside '${PROJECT_FILE}' file`);
+  }
+  return s;
+}
+
+export type EntryStatus = 'deleted' | 'modified' | 'new' | 'not in cache';
+export type StageStatus = Array<string | Record<string, Record<string, EntryStatus | Record<string, EntryStatus>>>>;
+
+async function pathStatus(
+  ctx: HashContext,
+  store: LocalObjectStore | undefined,
+  abs: string,
+  md5: string | undefined,
+): Promise<EntryStatus | null> {
+  if (md5 && store && changedCache(store, md5)) return 'not in cache';
+  const ws = await hashWorkspace(ctx, abs);
+  if (ws.kind === 'missing') return 'deleted';
+  const cur = ws.kind === 'dir' ? ws.oid : ws.md5;
+  if (cur !== md5) return 'modified';
+  return null;
+}
+
+/** ParamsDependency.workspace_status. */
+export function paramsStatus(s: Stage, p: StageParams): EntryStatus | Record<string, EntryStatus> | null {
+  if (!existsSync(p.abs)) return 'deleted';
+  const info = s.lock?.params[p.path];
+  if (!info) return 'new';
+  const actual = readParams(p.abs, p.rel);
+  const keys = p.keys ?? [...new Set([...Object.keys(actual as object), ...Object.keys(info)])];
+  const r: Record<string, EntryStatus> = {};
+  for (const k of keys) {
+    const a = lookupParam(actual, k);
+    if (a === undefined) r[k] = 'deleted';
+    else if (!(k in info)) r[k] = 'new';
+    else if (!paramsEqual(a, info[k] as YamlValue)) r[k] = 'modified';
+  }
+  return Object.keys(r).length ? r : null;
+}
+
+/** Stage.status() of DVC: an empty list when the stage is up to date. */
+export async function stageStatus(ctx: HashContext, store: LocalObjectStore, s: Stage): Promise<StageStatus> {
+  const ret: StageStatus = [];
+  const lockOf = (list: LockStage['deps'] | undefined, path: string) => list?.find((e) => e.path === path)?.md5;
+  if (!s.def.frozen) {
+    const deps: Record<string, EntryStatus | Record<string, EntryStatus>> = {};
+    for (const d of s.deps) {
+      const st = await pathStatus(ctx, undefined, d.abs, lockOf(s.lock?.deps, d.path));
+      if (st) deps[d.path] = st;
+    }
+    for (const p of s.params) {
+      const st = paramsStatus(s, p);
+      if (st) deps[p.path] = st;
+    }
+    if (Object.keys(deps).length) ret.push({ 'changed deps': deps });
+  }
+  const outs: Record<string, EntryStatus> = {};
+  for (const o of s.outs) {
+    const st = await pathStatus(ctx, o.cache ? store : undefined, o.abs, lockOf(s.lock?.outs, o.path));
+    if (st) outs[o.path] = st;
+  }
+  if (Object.keys(outs).length) ret.push({ 'changed outs': outs });
+  const callback = !s.deps.length && !s.params.length && !s.outs.length;
+  if (callback || s.def.alwaysChanged) ret.push('always changed');
+  if (s.lock && JSON.stringify(s.lock.cmd) !== JSON.stringify(s.def.cmd)) ret.push('changed command');
+  return ret;
+}
+
+export function lockedPaths(s: Stage): string[] {
+  return s.outs.map((o) => o.rel);
+}
+
+export { InvalidFileError };

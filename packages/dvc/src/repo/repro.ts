@@ -1,0 +1,343 @@
+/**
+ * `dvc repro`: runs the stages whose deps, params, outs or command changed, dependencies first
+ * (networkx dfs_postorder over the stage graph, as DVC), each command through $SHELL (or /bin/sh)
+ * in the stage's wdir with DVC_ROOT / DVC_STAGE set. Before a run the stage's outputs are removed
+ * (unless persist); after it, outputs are hashed and cached like `dvc add`, `dvc.lock` is updated
+ * (only when the stage's entry changed, written atomically) and the run cache entry
+ * `.dvc/cache/runs/<k[:2]>/<k>/<v>` is written. A stage that fails leaves dvc.lock as it was.
+ * A changed stage whose deps/params match a run cache entry whose outputs are all in the cache is
+ * restored from it instead of being run ("is cached - skipping run").
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { applyCheckout, planCheckout } from '../index/checkout.js';
+import { hashWorkspace } from '../index/workspace.js';
+import { DvcFile } from '../formats/dvcfile.js';
+import {
+  LOCK_FILE,
+  lockStageToYaml,
+  lockWithStages,
+  parseLockFile,
+  parseYamlText,
+  pyJsonSorted,
+  writeAtomic,
+  type LockEntry,
+  type LockStage,
+} from '../formats/dvcyaml.js';
+import { dumpYaml, type YamlValue } from '../formats/ruamel.js';
+import { createHash } from 'node:crypto';
+import { saveOutput } from './add.js';
+import { collectDvcFiles } from './collect.js';
+import { withData, type DataContext } from './context.js';
+import { lookupParam, readParams } from './params.js';
+import {
+  buildGraph,
+  checkOutputs,
+  findStage,
+  loadPipeline,
+  PipelineError,
+  postorder,
+  stageStatus,
+  type Pipeline,
+  type Stage,
+  type StageStatus,
+} from './pipeline.js';
+import type { Repo } from './repo.js';
+
+export interface ReproOptions {
+  force?: boolean;
+  single?: boolean;
+  dry?: boolean;
+  pull?: boolean;
+  /** Lines for the user (stdout). */
+  info?: (line: string) => void;
+}
+
+export interface ReproResult {
+  /** Names of stages run (or, dry, that would run). */
+  ran: string[];
+  /** Names of stages restored from the run cache. */
+  restored: string[];
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** dict_filter(exclude=[size, nfiles]) of DVC's run cache hashing. */
+function withoutSizes(v: YamlValue): YamlValue {
+  if (Array.isArray(v)) return v.map(withoutSizes);
+  if (v && typeof v === 'object' && !(v instanceof Map)) {
+    const r: Record<string, YamlValue> = {};
+    for (const [k, x] of Object.entries(v)) if (k !== 'size' && k !== 'nfiles') r[k] = withoutSizes(x);
+    return r;
+  }
+  return v;
+}
+
+/** The run cache key and value of a lock entry (DVC's _get_cache_hash). */
+export function runCacheHashes(entry: LockStage): { key: string; value: string } {
+  const v = lockStageToYaml(entry);
+  const keyed: Record<string, YamlValue> = { ...v };
+  if (v.outs) keyed.outs = entry.outs.map((o) => o.path).sort();
+  return { key: sha256(pyJsonSorted(withoutSizes(keyed))), value: sha256(pyJsonSorted(withoutSizes(v))) };
+}
+
+/** DVC's _can_hash. */
+function canRunCache(s: Stage): boolean {
+  if (s.def.alwaysChanged) return false;
+  if (!(s.deps.length + s.params.length) || !s.outs.length) return false;
+  return !s.outs.some((o) => o.persist);
+}
+
+function cmdList(cmd: string | string[]): string[] {
+  return Array.isArray(cmd) ? cmd : cmd.split(/\r?\n/).filter((c) => c !== '');
+}
+
+/** Hashes the stage's deps and reads its params (for the lock entry). */
+async function depsEntries(d: DataContext, s: Stage): Promise<Pick<LockStage, 'deps' | 'params'>> {
+  const deps: LockEntry[] = [];
+  for (const dep of s.deps) {
+    const ws = await hashWorkspace(d.hash, dep.abs);
+    if (ws.kind === 'missing') throw new PipelineError(`failed to reproduce '${s.name}': missing data 'source': ${dep.path}`);
+    deps.push(
+      ws.kind === 'dir'
+        ? { path: dep.path, hash: 'md5', md5: ws.oid, size: ws.size, nfiles: ws.nfiles }
+        : { path: dep.path, hash: 'md5', md5: ws.md5, size: ws.size },
+    );
+  }
+  const params: LockStage['params'] = {};
+  for (const p of s.params) {
+    if (!existsSync(p.abs)) throw new PipelineError(`failed to reproduce '${s.name}': missing data 'source': ${p.path}`);
+    const data = readParams(p.abs, p.rel);
+    const kv: Record<string, YamlValue> = {};
+    if (p.keys) {
+      for (const k of p.keys) {
+        const v = lookupParam(data, k);
+        if (v === undefined) throw new PipelineError(`failed to reproduce '${s.name}': Parameters '${k}' are missing from '${p.path}'.`);
+        kv[k] = v;
+      }
+    } else if (data && typeof data === 'object' && !Array.isArray(data)) {
+      Object.assign(kv, data);
+    }
+    params[p.path] = kv;
+  }
+  return { deps, params };
+}
+
+/** Hashes (and, for cached outputs, stores) the stage's outputs. */
+async function saveOuts(d: DataContext, s: Stage, commit: boolean): Promise<LockEntry[]> {
+  const outs: LockEntry[] = [];
+  for (const o of s.outs) {
+    if (!existsSync(o.abs)) throw new PipelineError(`failed to reproduce '${s.name}': output '${o.path}' does not exist`);
+  }
+  for (const o of s.outs) {
+    const ws = await saveOutput(d, o.abs, commit && o.cache);
+    if (ws.kind === 'missing') throw new PipelineError(`failed to reproduce '${s.name}': output '${o.path}' does not exist`);
+    outs.push(
+      ws.kind === 'dir'
+        ? { path: o.path, hash: 'md5', md5: ws.oid, size: ws.size, nfiles: ws.nfiles }
+        : { path: o.path, hash: 'md5', md5: ws.md5, size: ws.size },
+    );
+  }
+  return outs;
+}
+
+function runsDir(repo: Repo): string {
+  return join(repo.cacheDir, 'runs');
+}
+
+function writeRunCache(repo: Repo, s: Stage, entry: LockStage): void {
+  if (!canRunCache(s)) return;
+  if (s.outs.some((o) => !o.cache && o.kind === 'outs')) return;
+  const { key, value } = runCacheHashes(entry);
+  const dir = join(runsDir(repo), key.slice(0, 2), key);
+  const path = join(dir, value);
+  if (existsSync(path)) return;
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(path, dumpYaml(lockStageToYaml(entry)));
+}
+
+/** A run cache entry for the stage's current deps whose cached outputs are all in the cache. */
+async function findRunCache(d: DataContext, s: Stage, deps: Pick<LockStage, 'deps' | 'params'>): Promise<LockStage | undefined> {
+  if (!canRunCache(s)) return undefined;
+  const probe: LockStage = { cmd: s.def.cmd, ...deps, outs: s.outs.map((o) => ({ path: o.path })) };
+  const { key } = runCacheHashes(probe);
+  const dir = join(runsDir(d.repo), key.slice(0, 2), key);
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  } catch {
+    return undefined;
+  }
+  for (const n of names) {
+    let entry: LockStage | undefined;
+    try {
+      const text = readFileSync(join(dir, n), 'utf8');
+      const lf = parseLockFile(dumpYaml({ stages: { [s.name]: parseYamlText(text, n) as YamlValue } }));
+      entry = lf.stages.get(s.name);
+    } catch {
+      continue;
+    }
+    if (!entry) continue;
+    const paths = new Set(entry.outs.map((o) => o.path));
+    if (paths.size !== s.outs.length || !s.outs.every((o) => paths.has(o.path))) continue;
+    const usable = entry.outs.every((o) => {
+      const def = s.outs.find((x) => x.path === o.path)!;
+      if (!def.cache) return false;
+      return !!o.md5 && d.store.exists(o.md5);
+    });
+    if (usable) return entry;
+  }
+  return undefined;
+}
+
+async function restoreOuts(d: DataContext, s: Stage, entry: LockStage): Promise<void> {
+  for (const o of s.outs) {
+    const e = entry.outs.find((x) => x.path === o.path)!;
+    const f = DvcFile.create(d.repo.root, o.abs + '.dvc', [{ abs: o.abs, md5: e.md5!, size: e.size ?? 0, ...(e.nfiles !== undefined ? { nfiles: e.nfiles } : {}) }]);
+    const plan = await planCheckout(d.hash, d.store, f.outs[0]!);
+    if (plan.missing.length) throw new PipelineError(`failed to reproduce '${s.name}': run cache of '${o.path}' is not in the cache`);
+    await applyCheckout(d.hash, d.store, plan, d.linkTypes);
+  }
+}
+
+/** Removes a stage's outputs before it runs (persist ones are kept). */
+function removeOuts(s: Stage): void {
+  for (const o of s.outs) {
+    if (o.persist) continue;
+    rmSync(o.abs, { recursive: true, force: true });
+  }
+}
+
+function runCommand(repo: Repo, s: Stage, info: (l: string) => void): void {
+  const shell = process.env.SHELL || '/bin/sh';
+  const name = basename(shell).toLowerCase();
+  const opts = name === 'bash' ? ['--noprofile', '--norc'] : name === 'zsh' ? ['--no-rcs'] : [];
+  info(`Running stage '${s.name}':`);
+  for (const cmd of cmdList(s.def.cmd)) {
+    info(`> ${cmd}`);
+    const env: NodeJS.ProcessEnv = { ...process.env, DVC_STAGE: s.name };
+    if (!env.DVC_ROOT) env.DVC_ROOT = repo.root;
+    const r = spawnSync(shell, [...opts, '-c', cmd], { cwd: s.wdir, stdio: 'inherit', env });
+    if (r.error) throw new PipelineError(`failed to reproduce '${s.name}': failed to run: ${cmd}: ${r.error.message}`);
+    if (r.status !== 0) {
+      const code = r.status ?? (r.signal ? -(({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[r.signal] ?? 1) : 1);
+      throw new PipelineError(`failed to reproduce '${s.name}': failed to run: ${cmd}, exited with ${code}`);
+    }
+  }
+}
+
+/** Plans the stages to reproduce for `targets` (all stages of dvc.yaml when none). */
+export function planRepro(p: Pipeline, targets: string[], single = false): Stage[] {
+  checkOutputs(p.stages, collectDvcFiles(p.repo));
+  const g = buildGraph(p.stages);
+  const sources = targets.length ? targets.map((t) => findStage(p, t)) : p.stages;
+  if (!targets.length && !p.stages.length) {
+    if (!p.project) throw new PipelineError(`'dvc.yaml' does not exist`);
+  }
+  return single ? [...new Set(sources)] : postorder(g, sources);
+}
+
+export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptions = {}): Promise<ReproResult> {
+  const info = opts.info ?? (() => {});
+  return repo.withLock(() =>
+    withData(repo, async (d) => {
+      let p = loadPipeline(repo);
+      const plan = planRepro(p, targets, opts.single);
+      const res: ReproResult = { ran: [], restored: [] };
+      let prev = false;
+      for (const planned of plan) {
+        // DVC prints an empty line after each stage that ran
+        if (prev) info('');
+        prev = false;
+        // Reload: an upstream stage may have rewritten dvc.lock.
+        p = loadPipeline(repo);
+        const s = p.stages.find((x) => x.name === planned.name)!;
+        let status = opts.force ? ['forced'] : await stageStatus(d.hash, d.store, s);
+        if (!status.length) {
+          info(`Stage '${s.name}' didn't change, skipping`);
+          continue;
+        }
+        if (opts.pull && !opts.dry && !opts.force && onlyMissingOuts(status)) {
+          // Unchanged but for outputs missing here: pull them instead of running (DVC's --pull)
+          info(`Pulling data for stage: '${s.name}'`);
+          if (await pullOuts(repo, s)) {
+            status = await stageStatus(d.hash, d.store, s);
+            if (!status.length) continue;
+          }
+          info(`Unable to pull data for stage: '${s.name}'`);
+        }
+        if (s.def.frozen && !opts.force) {
+          info(`Verifying outputs in frozen stage: '${s.name}'`);
+          for (const o of s.outs) if (!existsSync(o.abs)) throw new PipelineError(`failed to reproduce '${s.name}': output '${o.path}' does not exist`);
+          continue;
+        }
+        if (opts.dry) {
+          info(`Running stage '${s.name}':`);
+          for (const c of cmdList(s.def.cmd)) info(`> ${c}`);
+          res.ran.push(s.name);
+          continue;
+        }
+        let entry: LockStage | undefined;
+        if (!opts.force) {
+          const deps = await depsEntries(d, s);
+          const cached = await findRunCache(d, s, deps);
+          if (cached) {
+            info(`Stage '${s.name}' is cached - skipping run, checking out outputs`);
+            removeOuts(s);
+            await restoreOuts(d, s, cached);
+            entry = { cmd: s.def.cmd, ...deps, outs: await saveOuts(d, s, true) };
+            res.restored.push(s.name);
+          }
+        }
+        if (!entry) {
+          removeOuts(s);
+          runCommand(repo, s, info);
+          const deps = await depsEntries(d, s);
+          const outs = await saveOuts(d, s, true);
+          entry = { cmd: s.def.cmd, ...deps, outs };
+          writeRunCache(repo, s, entry);
+          res.ran.push(s.name);
+        }
+        writeLock(repo, p, s.name, entry, info);
+        prev = true;
+      }
+      return res;
+    }),
+  );
+}
+
+/** Writes the stage's entry into dvc.lock when it changed (DVC's Lockfile.dump). */
+export function writeLock(repo: Repo, p: Pipeline, name: string, entry: LockStage, info: (l: string) => void): void {
+  const exists = existsSync(p.lockPath);
+  if (!exists) info(`Generating lock file '${LOCK_FILE}'`);
+  const before = p.lock?.raw[name];
+  const after = lockStageToYaml(entry);
+  const modified = !before || dumpYaml({ s: before }) !== dumpYaml({ s: after });
+  if (!modified && exists) return;
+  if (modified) info(`Updating lock file '${LOCK_FILE}'`);
+  writeAtomic(p.lockPath, lockWithStages(p.lock, new Map([[name, entry]])));
+  repo.scmContext.track(p.lockPath);
+}
+
+/** True when a stage's only changes are outputs missing from the workspace or the cache. */
+function onlyMissingOuts(status: StageStatus): boolean {
+  return status.every(
+    (e) => typeof e === 'object' && Object.keys(e).length === 1 && 'changed outs' in e && Object.values(e['changed outs']!).every((v) => v === 'deleted' || v === 'not in cache'),
+  );
+}
+
+/** --pull: fetches and checks out the cached outputs dvc.lock records for the stage. */
+async function pullOuts(repo: Repo, s: Stage): Promise<boolean> {
+  const targets = s.outs.filter((o) => o.cache && s.lock?.outs.some((e) => e.path === o.path && e.md5)).map((o) => o.abs);
+  if (!targets.length) return false;
+  const { pull } = await import('./pull.js');
+  try {
+    await pull(repo, targets);
+    return true;
+  } catch {
+    return false; // DVC goes on and runs the stage
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * Pipelines end to end with the built CLI: real files, real git, real shell commands.
+ * stage add / repro / status / dag / params diff / metrics show on 2-3 stage pipelines.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { dumpYaml } from '../../src/formats/ruamel.js';
+import { isOneLineError, sandbox, type Sandbox } from '../cli/helpers.js';
+
+function write(sb: Sandbox, rel: string, text: string): void {
+  writeFileSync(join(sb.repo, rel), text);
+}
+function read(sb: Sandbox, rel: string): string {
+  return readFileSync(join(sb.repo, rel), 'utf8');
+}
+function ok(r: { code: number; stdout: string; stderr: string }): string {
+  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+function ran(stdout: string): string[] {
+  return [...stdout.matchAll(/^Running stage '([^']+)':$/gm)].map((m) => m[1]!);
+}
+
+/** prepare -> train -> evaluate, each appending to a log so runs can be counted. */
+function threeStages(): Sandbox {
+  const sb = sandbox();
+  ok(sb.dvc(['init', '-q']));
+  write(sb, 'raw.txt', 'raw\n');
+  write(sb, 'params.yaml', 'train:\n  lr: 0.1\n  epochs: 3\nseed: 1\n');
+  ok(sb.dvc(['stage', 'add', '-n', 'prepare', '-d', 'raw.txt', '-o', 'prepared', 'mkdir -p prepared && cp raw.txt prepared/a.txt && echo prepare >> runs.log']));
+  ok(sb.dvc(['stage', 'add', '-n', 'train', '-d', 'prepared', '-p', 'train.lr,seed', '-o', 'model.bin', 'cat prepared/a.txt params.yaml > model.bin && echo train >> runs.log']));
+  ok(sb.dvc(['stage', 'add', '-n', 'evaluate', '-d', 'model.bin', '-M', 'metrics.json', 'echo \'{"acc": 0.5, "n": 2}\' > metrics.json && echo evaluate >> runs.log']));
+  return sb;
+}
+
+describe('dvc stage add', () => {
+  test('writes dvc.yaml as DVC does and ignores cached outputs only', () => {
+    const sb = threeStages();
+    assert.equal(
+      read(sb, 'dvc.yaml'),
+      'stages:\n' +
+        '  prepare:\n    cmd: mkdir -p prepared && cp raw.txt prepared/a.txt && echo prepare >> runs.log\n    deps:\n    - raw.txt\n    outs:\n    - prepared\n' +
+        '  train:\n    cmd: cat prepared/a.txt params.yaml > model.bin && echo train >> runs.log\n    deps:\n    - prepared\n    params:\n    - seed\n    - train.lr\n    outs:\n    - model.bin\n' +
+        '  evaluate:\n    cmd: \'echo \'\'{"acc": 0.5, "n": 2}\'\' > metrics.json && echo evaluate >> runs.log\'\n    deps:\n    - model.bin\n    metrics:\n    - metrics.json:\n        cache: false\n',
+    );
+    assert.equal(read(sb, '.gitignore'), '/prepared\n/model.bin\n');
+  });
+
+  test('a duplicate name needs --force; a bad name, an overlapping or outside output are one ERROR line', () => {
+    const sb = threeStages();
+    const before = read(sb, 'dvc.yaml');
+    let r = sb.dvc(['stage', 'add', '-n', 'train', '-o', 'x', 'true']);
+    assert.notEqual(r.code, 0);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.match(r.stderr, /already exists/);
+    r = sb.dvc(['stage', 'add', '-n', 'other', '-o', 'prepared/sub', 'true']);
+    assert.notEqual(r.code, 0);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.match(r.stderr, /overlap/);
+    r = sb.dvc(['stage', 'add', '-n', 'dup', '-o', 'model.bin', 'true']);
+    assert.notEqual(r.code, 0);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    r = sb.dvc(['stage', 'add', '-n', 'out', '-o', '../escape', 'true']);
+    assert.notEqual(r.code, 0);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    r = sb.dvc(['stage', 'add', '-n', 'bad.name', 'true']);
+    assert.notEqual(r.code, 0);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.equal(read(sb, 'dvc.yaml'), before);
+    ok(sb.dvc(['stage', 'add', '-f', '-n', 'train', '-d', 'prepared', '-o', 'model.bin', 'cp prepared/a.txt model.bin']));
+    assert.match(read(sb, 'dvc.yaml'), /train:\n    cmd: cp prepared\/a.txt model.bin\n/);
+  });
+});
+
+describe('dvc repro', () => {
+  test('runs stages in order, then only what changed; -f reruns all; --dry runs nothing', () => {
+    const sb = threeStages();
+    let out = ok(sb.dvc(['repro']));
+    assert.deepEqual(ran(out), ['prepare', 'train', 'evaluate']);
+    assert.equal(read(sb, 'runs.log'), 'prepare\ntrain\nevaluate\n');
+    const lock = read(sb, 'dvc.lock');
+    assert.match(lock, /^schema: '2\.0'\nstages:\n  prepare:\n/);
+    assert.match(lock, /    params:\n      params.yaml:\n        seed: 1\n        train.lr: 0.1\n/);
+    assert.match(lock, /    - path: prepared\n      hash: md5\n      md5: [0-9a-f]{32}\.dir\n      size: 4\n      nfiles: 1\n/);
+    // cached like dvc add: the model's bytes are in the cache
+    const md5 = /path: model.bin\n      hash: md5\n      md5: ([0-9a-f]{32})/.exec(lock)![1]!;
+    assert.ok(existsSync(join(sb.repo, '.dvc/cache/files/md5', md5.slice(0, 2), md5.slice(2))));
+    assert.ok(readdirSync(join(sb.repo, '.dvc/cache/runs')).length >= 2, 'run cache entries written');
+
+    out = ok(sb.dvc(['repro']));
+    assert.deepEqual(ran(out), []);
+    assert.match(out, /Data and pipelines are up to date\./);
+    assert.equal(ok(sb.dvc(['status'])).trim(), 'Data and pipelines are up to date.');
+
+    // a change in the middle reruns it and what follows, not what precedes
+    write(sb, 'params.yaml', 'train:\n  lr: 0.2\n  epochs: 3\nseed: 1\n');
+    const st = ok(sb.dvc(['status']));
+    assert.equal(st.trim(), 'train:\n\tchanged deps:\n\t\tparams.yaml:\n\t\t\tmodified:           train.lr');
+    assert.equal(ok(sb.dvc(['status', '--json'])).trim(), '{"train": [{"changed deps": {"params.yaml": {"train.lr": "modified"}}}]}');
+    // an unused param does not count
+    write(sb, 'params.yaml', 'train:\n  lr: 0.2\n  epochs: 30\nseed: 1\n');
+    out = ok(sb.dvc(['repro']));
+    assert.deepEqual(ran(out), ['train', 'evaluate']);
+    assert.match(read(sb, 'dvc.lock'), /train.lr: 0.2\n/);
+
+    // --dry prints but runs nothing and writes nothing
+    write(sb, 'raw.txt', 'raw v2\n');
+    const lockBefore = read(sb, 'dvc.lock');
+    const logBefore = read(sb, 'runs.log');
+    out = ok(sb.dvc(['repro', '--dry']));
+    // as DVC: downstream stages are judged on the workspace, which --dry does not change
+    assert.deepEqual(ran(out), ['prepare']);
+    assert.equal(read(sb, 'dvc.lock'), lockBefore);
+    assert.equal(read(sb, 'runs.log'), logBefore);
+
+    // -s: only the target
+    out = ok(sb.dvc(['repro', '-s', 'prepare']));
+    assert.deepEqual(ran(out), ['prepare']);
+    // -f: everything, even unchanged
+    ok(sb.dvc(['repro']));
+    out = ok(sb.dvc(['repro', '-f']));
+    assert.deepEqual(ran(out), ['prepare', 'train', 'evaluate']);
+    // a target: it and its upstream
+    write(sb, 'raw.txt', 'raw v3\n');
+    out = ok(sb.dvc(['repro', 'train']));
+    assert.deepEqual(ran(out), ['prepare', 'train']);
+  });
+
+  test('a failing command exits non-zero with one ERROR line and leaves dvc.lock unchanged', () => {
+    const sb = threeStages();
+    ok(sb.dvc(['repro']));
+    const lock = read(sb, 'dvc.lock');
+    ok(sb.dvc(['stage', 'add', '-f', '-n', 'train', '-d', 'prepared', '-p', 'seed', '-o', 'model.bin', 'echo boom && exit 3']));
+    const r = sb.dvc(['repro']);
+    assert.equal(r.code, 255);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.match(r.stderr, /failed to reproduce 'train': failed to run: echo boom && exit 3, exited with 3/);
+    assert.match(r.stdout, /^boom$/m, 'the command\'s own output goes through');
+    assert.equal(read(sb, 'dvc.lock'), lock);
+  });
+
+  test('a missing output is an error; a missing dvc.yaml, unknown stage or bad dvc.yaml is one ERROR line', () => {
+    const sb = sandbox();
+    ok(sb.dvc(['init', '-q']));
+    let r = sb.dvc(['repro']);
+    assert.notEqual(r.code, 0);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    ok(sb.dvc(['stage', 'add', '-n', 's', '-o', 'never.txt', 'true']));
+    r = sb.dvc(['repro']);
+    assert.equal(r.code, 255);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.match(r.stderr, /output 'never.txt' does not exist/);
+    assert.ok(!existsSync(join(sb.repo, 'dvc.lock')));
+    r = sb.dvc(['repro', 'nope']);
+    assert.notEqual(r.code, 0);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    write(sb, 'dvc.yaml', 'stages:\n  s:\n    cmd: [unclosed\n');
+    for (const args of [['repro'], ['status'], ['dag']]) {
+      r = sb.dvc(args);
+      assert.notEqual(r.code, 0, args.join(' '));
+      assert.ok(isOneLineError(r.stderr), r.stderr);
+    }
+    write(sb, 'dvc.yaml', 'stages:\n  a:\n    cmd: cp b.txt a.txt\n    deps: [b.txt]\n    outs: [a.txt]\n  b:\n    cmd: cp a.txt b.txt\n    deps: [a.txt]\n    outs: [b.txt]\n');
+    r = sb.dvc(['repro']);
+    assert.notEqual(r.code, 0);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.match(r.stderr, /cycle/);
+  });
+
+  test('a stage restored from the run cache does not run again; wdir runs the command there', () => {
+    const sb = sandbox();
+    ok(sb.dvc(['init', '-q']));
+    write(sb, 'params.yaml', 'lr: 1\n');
+    write(sb, 'in.txt', 'x\n');
+    ok(sb.dvc(['stage', 'add', '-n', 's', '-d', 'in.txt', '-p', 'lr', '-o', 'out.txt', 'cat in.txt params.yaml > out.txt && echo run >> log.txt']));
+    ok(sb.dvc(['repro']));
+    write(sb, 'params.yaml', 'lr: 2\n');
+    ok(sb.dvc(['repro']));
+    write(sb, 'params.yaml', 'lr: 1\n');
+    const out = ok(sb.dvc(['repro']));
+    assert.match(out, /Stage 's' is cached - skipping run, checking out outputs/);
+    assert.equal(read(sb, 'log.txt'), 'run\nrun\n');
+    assert.equal(read(sb, 'out.txt'), 'x\nlr: 1\n');
+    assert.match(read(sb, 'dvc.lock'), /lr: 1\n/);
+
+    const sub = join(sb.repo, 'sub');
+    ok(sb.dvc(['stage', 'add', '-n', 'w', '-w', 'sub', '-o', 'here.txt', 'pwd > here.txt']));
+    assert.match(read(sb, 'dvc.yaml'), /  w:\n    cmd: pwd > here.txt\n    wdir: sub\n    outs:\n    - here.txt\n/);
+    ok(sb.dvc(['repro', 'w']));
+    assert.ok(statSync(sub).isDirectory());
+    assert.equal(read(sb, 'sub/here.txt').trim().endsWith('/sub'), true);
+    assert.equal(read(sb, 'sub/.gitignore'), '/here.txt\n');
+  });
+});
+
+describe('dvc dag, params diff, metrics', () => {
+  test('dag draws a chain and prints --dot', () => {
+    const sb = sandbox();
+    ok(sb.dvc(['init', '-q']));
+    ok(sb.dvc(['stage', 'add', '-n', 'a', '-o', 'a.txt', 'echo a > a.txt']));
+    ok(sb.dvc(['stage', 'add', '-n', 'bb', '-d', 'a.txt', '-o', 'b.txt', 'cp a.txt b.txt']));
+    assert.equal(ok(sb.dvc(['dag'])), '+---+  \n| a |  \n+---+  \n   *   \n   *   \n   *   \n+----+ \n| bb | \n+----+ \n');
+    assert.equal(ok(sb.dvc(['dag', '--dot'])), 'strict digraph  {\n"a";\n"bb";\n"a" -> "bb";\n}\n');
+  });
+
+  test('params diff and metrics show/diff against HEAD', () => {
+    const sb = threeStages();
+    assert.equal(ok(sb.dvc(['params', 'diff'])), '', 'no commits: nothing to compare');
+    ok(sb.dvc(['repro']));
+    assert.equal(ok(sb.dvc(['metrics', 'show'])), 'Path          acc  n\nmetrics.json  0.5  2\n');
+    assert.equal(ok(sb.dvc(['metrics', 'show', '--json'])), '{"": {"data": {"metrics.json": {"data": {"acc": 0.5, "n": 2}}}}}\n');
+    ok(sb.git(['add', '-A']));
+    ok(sb.git(['commit', '-qm', 'v1']));
+    write(sb, 'params.yaml', 'train:\n  lr: 0.2\n  epochs: 3\nseed: 1\n');
+    assert.equal(ok(sb.dvc(['params', 'diff'])), 'Path         Param     HEAD  workspace\nparams.yaml  train.lr  0.1   0.2\n');
+    write(sb, 'metrics.json', '{"acc": 0.75, "n": 2}');
+    assert.equal(ok(sb.dvc(['metrics', 'diff'])), 'Path          Metric  HEAD  workspace  Change\nmetrics.json  acc     0.5   0.75       0.25\n');
+  });
+});
+
+test('the YAML writer folds long commands as ruamel does and quotes what YAML would misread', () => {
+  const cmd = 'python train.py --input data/prepared --output models/model.pkl --epochs 10 --learning-rate 0.001';
+  assert.equal(
+    dumpYaml({ stages: { s: { cmd } } }),
+    'stages:\n  s:\n    cmd: python train.py --input data/prepared --output models/model.pkl --epochs\n      10 --learning-rate 0.001\n',
+  );
+  assert.equal(dumpYaml({ a: 'true', b: '1.5', c: 'x: y', d: '#c', e: '', f: 'it\'s a: b' }), "a: 'true'\nb: '1.5'\nc: 'x: y'\nd: '#c'\ne: ''\nf: 'it''s a: b'\n");
+  assert.equal(dumpYaml({ n: 3n, f: 0.1, g: 1, h: 1e-7 }), 'n: 3\nf: 0.1\ng: 1.0\nh: 1.0e-07\n');
+});
