@@ -5,7 +5,8 @@
  */
 import { DvcError, WorkspaceChangedError } from '../errors.js';
 import { applyCheckout, planCheckout, type CheckoutPlan } from '../index/checkout.js';
-import { resolveTargets, shownPath } from './collect.js';
+import { collectDvcFiles, resolveTargets, shownPath } from './collect.js';
+import { lockDvcFiles } from './pipeline.js';
 import { isLegacyOut, type DvcOut } from '../formats/dvcfile.js';
 import { withData, type HashSpace, type ProgressSink } from './context.js';
 import type { Repo } from './repo.js';
@@ -51,10 +52,13 @@ export async function checkout(repo: Repo, targets: string[] = [], opts: Checkou
     withData(
       repo,
       async (d) => {
+        // Stage outputs recorded in dvc.lock are checked out too (pipeline.ts lockDvcFiles).
+        const stageFiles = lockDvcFiles(repo);
         const resolved = resolveTargets(
           repo,
           targets,
           (t, abs) => new CheckoutTargetError(`Did you mean \`git checkout ${t}\`?: '${abs}' does not exist`),
+          stageFiles.length ? [...collectDvcFiles(repo), ...stageFiles] : undefined,
         );
         // One plan per output: the whole of it, or (targets inside a tracked folder) only the
         // paths named inside it.

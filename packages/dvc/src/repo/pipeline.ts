@@ -7,7 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DvcError, InvalidFileError, UnsafePathError } from '../errors.js';
-import type { DvcFile } from '../formats/dvcfile.js';
+import { DvcFile as DvcFileClass, type DvcFile } from '../formats/dvcfile.js';
+type DvcFileT = DvcFile;
 import {
   LOCK_FILE,
   PROJECT_FILE,
@@ -276,3 +277,23 @@ export function lockedPaths(s: Stage): string[] {
 }
 
 export { InvalidFileError };
+
+/**
+ * The cached outputs `dvc.lock` records for the stages of dvc.yaml, as in-memory `.dvc` files (one
+ * per stage, never written) so checkout and pull treat them as DVC does. Empty without dvc.lock.
+ */
+export function lockDvcFiles(repo: Repo): DvcFileT[] {
+  if (!existsSync(join(repo.root, LOCK_FILE))) return [];
+  const p = loadPipeline(repo);
+  const files: DvcFileT[] = [];
+  for (const s of p.stages) {
+    const outs = [];
+    for (const o of s.outs) {
+      const e = s.lock?.outs.find((x) => x.path === o.path);
+      if (!o.cache || !e?.md5 || e.hash !== 'md5') continue;
+      outs.push({ abs: o.abs, md5: e.md5, size: e.size ?? 0, ...(e.nfiles !== undefined ? { nfiles: e.nfiles } : {}) });
+    }
+    if (outs.length) files.push(DvcFileClass.create(repo.root, p.lockPath, outs));
+  }
+  return files;
+}

@@ -3,7 +3,7 @@
  * stage add / repro / status / dag / params diff / metrics show on 2-3 stage pipelines.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { dumpYaml } from '../../src/formats/ruamel.js';
@@ -192,6 +192,29 @@ describe('dvc repro', () => {
     assert.ok(statSync(sub).isDirectory());
     assert.equal(read(sb, 'sub/here.txt').trim().endsWith('/sub'), true);
     assert.equal(read(sb, 'sub/.gitignore'), '/here.txt\n');
+  });
+});
+
+describe('stage outputs and the cache', () => {
+  test('checkout restores them from dvc.lock; push and pull carry them to a clone', () => {
+    const sb = sandbox();
+    ok(sb.dvc(['init', '-q']));
+    write(sb, 'raw.txt', 'raw\n');
+    ok(sb.dvc(['stage', 'add', '-n', 's', '-d', 'raw.txt', '-o', 'out', 'mkdir -p out && cp raw.txt out/a.txt && echo b > out/b.txt']));
+    ok(sb.dvc(['repro']));
+    ok(sb.dvc(['remote', 'add', '-d', 'loc', join(sb.tmp, 'remote')]));
+    assert.match(ok(sb.dvc(['push'])), /3 files pushed/);
+    ok(sb.git(['add', '-A']));
+    ok(sb.git(['commit', '-qm', 'v1']));
+    rmSync(join(sb.repo, 'out'), { recursive: true });
+    assert.match(ok(sb.dvc(['status'])), /changed outs:\n\t\tdeleted:            out/);
+    assert.match(ok(sb.dvc(['checkout'])), /^A       out\/$/m);
+    assert.equal(read(sb, 'out/b.txt'), 'b\n');
+    const clone = join(sb.tmp, 'clone');
+    ok(sb.git(['clone', '-q', sb.repo, clone], { cwd: sb.tmp }));
+    assert.match(ok(sb.dvc(['pull'], { cwd: clone })), /3 files fetched and 2 files added/);
+    assert.equal(readFileSync(join(clone, 'out/a.txt'), 'utf8'), 'raw\n');
+    assert.equal(ok(sb.dvc(['status'], { cwd: clone })).trim(), 'Data and pipelines are up to date.');
   });
 });
 
