@@ -234,14 +234,44 @@ export function stageToYaml(s: StageDef): Record<string, YamlValue> {
   return r;
 }
 
-/** The dvc.yaml text with `stage` added (or replaced in place). */
-export function projectWithStage(pf: ProjectFile | undefined, stage: StageDef): string {
+/**
+ * The dvc.yaml text with `stage` added (or replaced in place). `text` is the current file: when
+ * it is not in the canonical dump (comments, flow lists, other quoting) and the stage is new, the
+ * stage is appended under `stages:` as text, so the rest stays as written (as ruamel's round trip
+ * keeps it); otherwise the whole file is dumped again.
+ */
+export function projectWithStage(pf: ProjectFile | undefined, stage: StageDef, text?: string): string {
+  if (pf && text !== undefined && !pf.stages.some((s) => s.name === stage.name)) {
+    const appended = appendStageText(text, pf, stage);
+    if (appended !== undefined) return appended;
+  }
   const data: Record<string, YamlValue> = { ...(pf?.data ?? {}) };
   const stages: Record<string, YamlValue> = { ...((data.stages as Record<string, YamlValue> | undefined) ?? {}) };
   stages[stage.name] = stageToYaml(stage);
   if (!('stages' in data)) return dumpYaml({ stages, ...data });
   data.stages = stages;
   return dumpYaml(data);
+}
+
+function appendStageText(text: string, pf: ProjectFile, stage: StageDef): string | undefined {
+  if (dumpYaml(pf.data) === text) return undefined; // canonical: a full dump is the same thing
+  const { parseDocument, isMap } = Y();
+  const doc = parseDocument(text, { intAsBigInt: true });
+  const top = doc.contents;
+  if (!isMap(top) || !top.items.length) return undefined;
+  const last = top.items[top.items.length - 1]!;
+  const key = (last.key as { value?: unknown })?.value;
+  const stages = last.value;
+  if (key !== 'stages' || !isMap(stages) || stages.flow || !stages.items.length) return undefined;
+  // the stages' indentation, from the first stage's line
+  const first = stages.items[0]!.key as { range?: [number, number, number] };
+  const start = first.range?.[0];
+  if (start === undefined) return undefined;
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const indent = start - lineStart;
+  if (indent !== 2 || text.slice(lineStart, start).trim() !== '') return undefined;
+  const block = dumpYaml({ stages: { [stage.name]: stageToYaml(stage) } }).slice('stages:\n'.length);
+  return (text.endsWith('\n') ? text : text + '\n') + block;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { DvcFile, isLegacyOut } from '../formats/dvcfile.js';
 import { hashWorkspace, type HashContext, type WsObject } from '../index/workspace.js';
 import { checkLink } from '../tree/walk.js';
 import { collectDvcFiles, repoPath } from './collect.js';
+import { loadPipeline } from './pipeline.js';
 import { withData, type DataContext, type HashSpace, type ProgressSink } from './context.js';
 import type { Repo } from './repo.js';
 import { trace } from '../trace.js';
@@ -91,6 +92,17 @@ export async function add(repo: Repo, targets: string[], opts: AddOptions = {}):
                 throw new DvcError(
                   `cannot add '${targets[i]}', because it is overlapping with other DVC tracked output: '${o.rel}' (${f.rel})`,
                 );
+              }
+            }
+          }
+        }
+        // ... and with outputs of dvc.yaml stages (pipeline.ts)
+        for (const s of loadPipeline(repo).stages) {
+          for (const o of s.outs) {
+            for (let i = 0; i < abss.length; i++) {
+              const abs = abss[i]!;
+              if (o.abs === abs || abs.startsWith(o.abs + sep) || o.abs.startsWith(abs + sep)) {
+                throw new DvcError(`cannot add '${targets[i]}': output '${o.rel}' is already specified in stage: '${s.name}'`);
               }
             }
           }

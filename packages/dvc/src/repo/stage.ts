@@ -3,7 +3,7 @@
  * its outputs do not overlap other stages' or `.dvc` files' outputs and that the graph stays
  * acyclic; cached outputs are added to `.gitignore` (as DVC's stage.ignore_outs()).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { DEFAULT_PARAMS_FILE, projectWithStage, writeAtomic, type OutDef, type OutKind, type ParamsDef, type StageDef } from '../formats/dvcyaml.js';
 import { collectDvcFiles } from './collect.js';
@@ -105,7 +105,7 @@ export async function stageAdd(repo: Repo, o: StageAddOptions, cwd = process.cwd
     const others = p.stages.filter((s) => s.name !== o.name);
     checkOutputs([...others, stage], collectDvcFiles(repo));
     buildGraph([...others, stage]);
-    writeAtomic(p.projectPath, projectWithStage(p.project, def));
+    writeAtomic(p.projectPath, projectWithStage(p.project, def, p.project ? readFileSync(p.projectPath, 'utf8') : undefined));
     const tracked: string[] = [p.projectPath];
     if (repo.scm) {
       for (const out of stage.outs) {

@@ -74,6 +74,24 @@ describe('dvc stage add', () => {
   });
 });
 
+describe('dvc.yaml written by hand', () => {
+  test('stage add keeps comments and flow lists of an existing dvc.yaml; dvc add of a stage output is refused', () => {
+    const sb = sandbox();
+    ok(sb.dvc(['init', '-q']));
+    const mine = '# my pipeline\nstages:\n  a:  # first\n    cmd: echo a > a.txt\n    outs: [a.txt]\n';
+    write(sb, 'dvc.yaml', mine);
+    ok(sb.dvc(['stage', 'add', '-n', 'b', '-d', 'a.txt', '-o', 'b.txt', 'cp a.txt b.txt']));
+    assert.equal(read(sb, 'dvc.yaml'), mine + '  b:\n    cmd: cp a.txt b.txt\n    deps:\n    - a.txt\n    outs:\n    - b.txt\n');
+    ok(sb.dvc(['repro']));
+    assert.equal(read(sb, 'b.txt'), 'a\n');
+    const r = sb.dvc(['add', 'b.txt']);
+    assert.notEqual(r.code, 0);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.match(r.stderr, /stage: 'b'/);
+    assert.ok(!existsSync(join(sb.repo, 'b.txt.dvc')));
+  });
+});
+
 describe('dvc repro', () => {
   test('runs stages in order, then only what changed; -f reruns all; --dry runs nothing', () => {
     const sb = threeStages();
