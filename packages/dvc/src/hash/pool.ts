@@ -147,7 +147,8 @@ export class HashPool {
     // Under tsx (tests run the TypeScript sources) the worker must register tsx itself.
     const w = import.meta.url.endsWith('.ts')
       ? new Worker(
-          `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); });`,
+          // tsx resolved from here, not from the worker's working folder (a test may chdir away).
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}); });`,
           { eval: true },
         )
       : new Worker(new URL('./worker.js', import.meta.url));

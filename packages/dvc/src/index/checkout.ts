@@ -9,7 +9,9 @@ import { DvcError } from '../errors.js';
 import type { DvcOut } from '../formats/dvcfile.js';
 import type { LinkType } from '../fs/local.js';
 import type { LocalObjectStore } from '../odb/local.js';
-import { checkRelpath, underPrefix, type TreeEntry } from '../tree/manifest.js';
+import { checkRelpath, serializeChunks, underPrefix, type TreeEntry } from '../tree/manifest.js';
+import { isRacy } from '../hash/state.js';
+import { trace } from '../trace.js';
 import { hashWorkspace, WsFile, type HashContext } from './workspace.js';
 
 /** Temp files this tool creates beside a destination (see fs/local.ts tmpPath). */
@@ -29,10 +31,14 @@ export interface CheckoutPlan {
   unsaved: string[];
   /** Cache objects that are needed but missing. */
   missing: string[];
-  /** md5 per linked destination (for the hash state). */
-  md5s: Map<string, string>;
   /** Workspace folders (absolute) that exist now; a link destination among them is cleared first. */
   wsDirs: Set<string>;
+  /**
+   * For a whole folder output: its manifest, the workspace files kept as they are, and for each
+   * `link` pair the index of its entry, so that the folder's snapshot can be saved after the
+   * checkout (the next status then needs no hashing and no per-file state rows).
+   */
+  whole?: { entries: TreeEntry[]; kept: Map<string, WsFile>; linkEntry: number[] };
 }
 
 export interface CheckoutOptions {
@@ -46,7 +52,7 @@ export interface CheckoutOptions {
 }
 
 function emptyPlan(out: DvcOut): CheckoutPlan {
-  return { out, change: null, remove: [], link: [], unsaved: [], missing: [], md5s: new Map(), wsDirs: new Set() };
+  return { out, change: null, remove: [], link: [], unsaved: [], missing: [], wsDirs: new Set() };
 }
 
 export async function planCheckout(
@@ -66,7 +72,6 @@ export async function planCheckout(
       if (opts.relink) {
         if (!store.exists(out.md5)) plan.missing.push(out.md5);
         else plan.link.push([out.md5, out.abs]);
-        plan.md5s.set(out.abs, out.md5);
       }
       return plan;
     }
@@ -83,7 +88,6 @@ export async function planCheckout(
       plan.change = 'modified';
     } else plan.change = 'added';
     plan.link.push([out.md5, out.abs]);
-    plan.md5s.set(out.abs, out.md5);
     return plan;
   }
 
@@ -100,8 +104,11 @@ export async function planCheckout(
   } else if (ws.kind === 'dir') {
     for (const f of ws.files) wsFiles.set(f.relpath, f);
   }
+  trace(`checkout: manifest read (${entries.length} entries)`);
+  plan.whole = { entries, kept: wsFiles, linkEntry: [] };
   const changed = planEntries(store, plan, entries, wsFiles, opts);
   if (changed || ws.kind !== 'dir') plan.change = ws.kind === 'missing' ? 'added' : 'modified';
+  trace(`checkout: planned (${plan.link.length} to link)`);
   return plan;
 }
 
@@ -199,13 +206,15 @@ function planEntries(
       i = rel.lastIndexOf('/', i - 1);
     }
   }
-  const wanted = new Set<string>();
+  // Only needed to find workspace files the manifest does not list.
+  const wanted = wsFiles.size ? new Set<string>() : undefined;
   let changed = false;
   const missingOids = new Set(store.missing(new Set(entries.map((e) => e.md5))));
-  for (const e of entries) {
+  const linkEntry = plan.whole?.linkEntry;
+  for (let k = 0; k < entries.length; k++) {
+    const e = entries[k]!;
     checkRelpath(e.relpath, `'${out.md5}'`);
-    wanted.add(e.relpath);
-    const dest = out.abs + sep + (sep === '/' ? e.relpath : e.relpath.split('/').join(sep));
+    wanted?.add(e.relpath);
     const cur = wsFiles.get(e.relpath);
     if (cur && cur.md5 === e.md5 && !opts.relink) continue;
     if (missingOids.has(e.md5)) {
@@ -216,12 +225,12 @@ function planEntries(
       if (!store.exists(cur.md5)) plan.unsaved.push(cur.abs);
       changed = true;
     } else if (!cur) changed = true;
-    plan.link.push([e.md5, dest]);
-    plan.md5s.set(dest, e.md5);
+    plan.link.push([e.md5, `${out.abs}${sep}${sep === '/' ? e.relpath : e.relpath.split('/').join(sep)}`]);
+    linkEntry?.push(k);
   }
   // Workspace files the manifest does not list.
   for (const f of wsFiles.values()) {
-    if (wanted.has(f.relpath)) continue;
+    if (wanted!.has(f.relpath)) continue;
     // A temp file of an interrupted checkout (`name.<16 hex>.tmp`) is ours to clean up.
     if (!store.exists(f.md5) && !LEFTOVER_RE.test(f.relpath)) plan.unsaved.push(f.abs);
     plan.remove.push(f.abs);
@@ -245,23 +254,70 @@ export async function applyCheckout(
   const dirs = new Set<string>();
   for (const [, dest] of plan.link) dirs.add(dirname(dest));
   for (const d of [...dirs].sort((a, b) => a.length - b.length)) ensureDir(d);
-  const pairs: Array<[string, string]> = [];
-  for (const [oid, dest] of plan.link) {
-    if (plan.wsDirs.has(dest)) clearFolderAt(dest);
-    pairs.push([store.path(oid), dest]);
+  // In chunks, so a million-file checkout never holds a million cache paths and results at once.
+  const whole = plan.whole && !plan.missing.length ? plan.whole : undefined;
+  const stamps = whole ? new Float64Array(whole.entries.length * 3).fill(NaN) : undefined;
+  const CHUNK = 8192;
+  for (let start = 0; start < plan.link.length; start += CHUNK) {
+    const chunk = plan.link.slice(start, start + CHUNK);
+    const pairs: Array<[string, string]> = chunk.map(([oid, dest]) => {
+      if (plan.wsDirs.has(dest)) clearFolderAt(dest);
+      return [store.path(oid), dest];
+    });
+    const results = await ctx.pool().link(pairs, types, {
+      onProgress: ctx.onProgress ? (n) => ctx.onProgress!(n, 0) : undefined,
+    });
+    const now = Date.now();
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i]!;
+      const dest = pairs[i]![1];
+      if ('error' in r) throw new DvcError(`failed to check out '${ctx.root ? dest.slice(ctx.root.length + 1) : dest}': ${r.error}`);
+      ctx.state.set(relKey(ctx.root, dest), r, chunk[i]![0], now);
+      if (stamps && !isRacy(r.mtimeMs, now)) {
+        const k = whole!.linkEntry[start + i]!;
+        stamps[k * 3] = r.ino;
+        stamps[k * 3 + 1] = r.size;
+        stamps[k * 3 + 2] = r.mtimeMs;
+      }
+    }
   }
-  const results = await ctx.pool().link(pairs, types, {
-    onProgress: ctx.onProgress ? (n) => ctx.onProgress!(n, 0) : undefined,
-  });
-  const now = Date.now();
-  for (let i = 0; i < results.length; i++) {
-    const r = results[i]!;
-    const dest = pairs[i]![1];
-    if ('error' in r) throw new DvcError(`failed to check out '${ctx.root ? dest.slice(ctx.root.length + 1) : dest}': ${r.error}`);
-    const md5 = plan.md5s.get(dest);
-    if (md5) ctx.state.set(relKey(ctx.root, dest), r, md5, now);
+  trace('checkout: linked');
+  if (whole && stamps) saveSnapshot(ctx, plan.out, whole, stamps);
+  trace('checkout: snapshot saved');
+  return plan.link.length;
+}
+
+/**
+ * After a whole folder was checked out, the workspace holds exactly its manifest: remembered as
+ * the folder's snapshot (files kept as they were keep their walked stamps; racy ones are left
+ * unknown and hashed again next time).
+ */
+function saveSnapshot(ctx: HashContext, out: DvcOut, whole: NonNullable<CheckoutPlan['whole']>, stamps: Float64Array): void {
+  const { entries, kept } = whole;
+  const n = entries.length;
+  const md5s = Buffer.allocUnsafe(n * 16);
+  const hex: string[] = new Array(n);
+  const order = new Uint32Array(n);
+  const rels: string[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    const e = entries[k]!;
+    rels[k] = e.relpath;
+    hex[k] = e.md5;
+    order[k] = k;
+    md5s.write(e.md5, k * 16, 'hex');
+    if (Number.isNaN(stamps[k * 3 + 2]!)) {
+      const f = kept.get(e.relpath);
+      if (f && f.md5 === e.md5) {
+        stamps[k * 3] = f.ino;
+        stamps[k * 3 + 1] = f.size;
+        stamps[k * 3 + 2] = f.mtimeMs;
+      }
+    }
   }
-  return pairs.length;
+  // The hash these files give as a folder: the recorded one unless its manifest was written
+  // another way (extra keys, other spacing: DVC 2), then the hash we would compute.
+  const { md5 } = serializeChunks(rels, hex, order);
+  ctx.state.putDir(relKey(ctx.root, out.abs), { md5, rels, stamps, md5s, order });
 }
 
 function relKey(root: string, abs: string): string {

@@ -37,6 +37,8 @@ export class WsFile {
     private readonly base: string,
     /** Inode of the file (after following a symlink). */
     readonly ino = 0,
+    /** mtime (ms) when walked; NaN when not known. */
+    readonly mtimeMs = NaN,
   ) {}
   get abs(): string {
     return this.base + sep + (sep === '/' ? this.relpath : this.relpath.split('/').join(sep));
@@ -116,12 +118,22 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
   let order: Uint32Array | undefined;
   let sameNames = false;
   let fromPrev = 0;
+  let matched = 0;
+  /** The snapshot entry of each file with the same name (-1: none). */
+  const prevOf = new Int32Array(n).fill(-1);
+  /** 1 where the md5 was taken from the snapshot. */
+  const fromSnap = new Uint8Array(n);
+  let prevHex: (j: number) => string = () => '';
   if (prev) {
     const st = prev.stamps;
     const raw = Buffer.from(prev.md5s.buffer, prev.md5s.byteOffset, prev.md5s.byteLength);
+    prevHex = (j) => raw.toString('hex', j * 16, j * 16 + 16);
     const take = (i: number, j: number) => {
+      prevOf[i] = j;
+      matched++;
       if (st[j * 3 + 2] === w.mtime[i] && st[j * 3 + 1] === w.size[i] && st[j * 3] === w.ino[i]) {
-        md5s[i] = raw.toString('hex', j * 16, j * 16 + 16);
+        md5s[i] = prevHex(j);
+        fromSnap[i] = 1;
         fromPrev++;
       }
     };
@@ -140,27 +152,30 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
         walkOf[j] = i;
         take(i, j);
       }
-      if (fromPrev === n && prev.rels.length === n) {
+      if (matched === n && prev.rels.length === n) {
         // The same files, listed in another order: the manifest order follows from the old one.
         order = new Uint32Array(n);
         for (let k = 0; k < n; k++) order[k] = walkOf[prev.order[k]!]!;
       }
     }
   }
+  /** The snapshot lists exactly these files (by name). */
+  const sameSet = prev !== undefined && matched === n && prev.rels.length === n;
   // Every file is one the snapshot lists, with the same stamp, and nothing else is there.
-  const unchanged = prev !== undefined && fromPrev === n && prev.rels.length === n;
-  if (unchanged && (!store || (store.exists(prev.md5 + '.dir') && store.missing(new Set(md5s)).length === 0))) {
+  const unchanged = sameSet && fromPrev === n;
+  if (unchanged && (!store || (store.exists(prev!.md5 + '.dir') && store.missing(new Set(md5s)).length === 0))) {
     trace('hashDir: unchanged since the last snapshot');
     // Saved again in this walk's order, so the next comparison is the cheap one.
-    if (!sameNames) ctx.state.putDir(rootRel, snapshotOf(prev.md5, w, md5s, order!, new Set()));
-    return dirObject(abs, w, md5s, prev.md5, order);
+    if (!sameNames) ctx.state.putDir(rootRel, snapshotOf(prev!.md5, w, md5s, order!, new Set()));
+    return dirObject(abs, w, md5s, prev!.md5, order);
   }
   // Files in manifest (code-point) order.
   order ??= sortedOrder(rels);
   // Files the snapshot does not vouch for may still be known from the per-file rows (written by
-  // checkout and by earlier hashing): a few are looked up one by one, many in one sorted pass.
+  // checkout and by earlier hashing): a few (up to 1 in 16) are looked up one by one, many in
+  // one sorted pass over all the rows below the folder.
   const unknown = n - fromPrev;
-  if (unknown > 0 && unknown <= 512) {
+  if (unknown > 0 && (unknown <= 512 || unknown * 16 <= n)) {
     for (let i = 0; i < n; i++) {
       if (md5s[i] !== undefined) continue;
       const m = ctx.state.get(`${rootRel}/${rels[i]}`, { ino: w.ino[i]!, size: w.size[i]!, mtimeMs: w.mtime[i]! });
@@ -221,10 +236,14 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
     }
   }
   trace('hashDir: hashed');
-  // Objects that were only missing from the store keep the folder's hash as it was.
-  const same = unchanged && untrusted.size === 0;
-  const ws = dirObject(abs, w, md5s, same ? prev!.md5 : undefined, order);
-  if (!same || !sameNames) ctx.state.putDir(rootRel, snapshotOf(ws.oid.slice(0, 32), w, md5s, order, untrusted));
+  // The same names with the same contents (files only missing from the store, racy files hashed
+  // again, files touched without a change): the folder's hash is the snapshot's.
+  let sameManifest = sameSet;
+  for (let i = 0; sameManifest && i < n; i++) if (!fromSnap[i] && md5s[i] !== prevHex(prevOf[i]!)) sameManifest = false;
+  const ws = dirObject(abs, w, md5s, sameManifest ? prev!.md5 : undefined, order);
+  if (!(unchanged && sameNames && untrusted.size === 0)) {
+    ctx.state.putDir(rootRel, snapshotOf(ws.oid.slice(0, 32), w, md5s, order, untrusted));
+  }
   trace('hashDir: manifest and snapshot');
   return ws;
 }
@@ -284,7 +303,7 @@ function dirObject(abs: string, w: WalkResult, md5s: string[], knownMd5?: string
         files = new Array(n);
         for (let k = 0; k < n; k++) {
           const i = o[k]!;
-          files[k] = new WsFile(w.rels[i]!, md5s[i]!, w.size[i]!, abs, w.ino[i]!);
+          files[k] = new WsFile(w.rels[i]!, md5s[i]!, w.size[i]!, abs, w.ino[i]!, w.mtime[i]!);
         }
       }
       return files;

@@ -140,7 +140,9 @@ export function parseManifest(text: string, source: string): TreeEntry[] {
     checkRelpath(relpath, source);
     if (seen.has(relpath)) throw new InvalidFileError(`${source}: duplicate entry '${relpath}'`);
     seen.add(relpath);
-    out.push({ relpath, md5 });
+    // The parsed object itself (a million-entry manifest is not copied), unless it carries a
+    // key of ours.
+    out.push('size' in item ? { relpath, md5 } : (item as TreeEntry));
   }
   for (const e of out) {
     let i = e.relpath.lastIndexOf('/');

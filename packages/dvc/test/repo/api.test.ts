@@ -1,9 +1,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeRepo, writeFiles } from './helpers.js';
 import { Repo, add, status, checkout, dataVersion, CheckoutUnsavedError } from '../../src/index.js';
+import { StateDb } from '../../src/hash/state.js';
 
 describe('library API', () => {
   test('open, add, status, checkout, dataVersion', async () => {
@@ -29,6 +30,42 @@ describe('library API', () => {
       rmSync(join(dir, 'data'), { recursive: true });
       assert.deepEqual((await checkout(Repo.open(dir))).added, ['data/']);
       assert.throws(() => dataVersion('nothing', { cwd: dir }), /not tracked/);
+    } finally {
+      process.chdir(cwd);
+      cleanup();
+    }
+  });
+});
+
+describe('checkout and the hash state', () => {
+  test('a folder checkout leaves a snapshot, so the next status trusts the files it wrote', async () => {
+    const { dir, cleanup } = makeRepo();
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 300; i++) files[`data/${i % 3}/f${i}.txt`] = `file ${i}\n`;
+      writeFiles(dir, files);
+      const [added] = await add(Repo.open(dir), ['data']);
+      rmSync(join(dir, 'data'), { recursive: true });
+      assert.deepEqual((await checkout(Repo.open(dir))).added, ['data/']);
+      const state = StateDb.open(join(dir, '.dvc', 'tmp'));
+      const snap = state.getDir('data');
+      state.close();
+      assert.ok(snap, 'checkout saved the folder snapshot');
+      assert.equal(snap.md5 + '.dir', added!.md5);
+      assert.equal(snap.rels.length, 300);
+      // Files written in the last few ms are racy and left unknown; the rest carry their stamps.
+      const known = [...snap.rels.keys()].filter((i) => !Number.isNaN(snap.stamps[i * 3 + 2]!));
+      assert.ok(known.length > 0);
+      for (const i of known.slice(0, 20)) {
+        const st = statSync(join(dir, 'data', snap.rels[i]!));
+        assert.deepEqual([...snap.stamps.subarray(i * 3, i * 3 + 3)], [st.ino, st.size, st.mtimeMs], snap.rels[i]);
+      }
+      assert.deepEqual((await status(Repo.open(dir))).report, {});
+      // and a real change is still seen
+      writeFileSync(join(dir, 'data/0/f0.txt'), 'changed\n');
+      assert.deepEqual((await status(Repo.open(dir))).report, { 'data.dvc': [{ 'changed outs': { data: 'modified' } }] });
     } finally {
       process.chdir(cwd);
       cleanup();
