@@ -48,6 +48,14 @@ import type { Repo } from './repo.js';
 export interface ReproOptions {
   force?: boolean;
   single?: boolean;
+  /** --downstream: the targets and the stages that depend on them. */
+  downstream?: boolean;
+  /** -P: every pipeline (all stages), whatever the targets. */
+  allPipelines?: boolean;
+  /** --no-commit: outputs are hashed but not put in the cache (no run cache entry either). */
+  noCommit?: boolean;
+  /** --no-run-cache: always run changed stages (no restore from the run cache). */
+  noRunCache?: boolean;
   dry?: boolean;
   pull?: boolean;
   /** Lines for the user (stdout). */
@@ -100,7 +108,7 @@ async function depsEntries(d: DataContext, s: Stage): Promise<Pick<LockStage, 'd
   const deps: LockEntry[] = [];
   for (const dep of s.deps) {
     const ws = await hashWorkspace(d.hash, dep.abs);
-    if (ws.kind === 'missing') throw new PipelineError(`failed to reproduce '${s.name}': missing data 'source': ${dep.path}`);
+    if (ws.kind === 'missing') throw new PipelineError(`failed to reproduce '${s.name}': dependency '${dep.path}' does not exist`);
     deps.push(
       ws.kind === 'dir'
         ? { path: dep.path, hash: 'md5', md5: ws.oid, size: ws.size, nfiles: ws.nfiles }
@@ -109,7 +117,7 @@ async function depsEntries(d: DataContext, s: Stage): Promise<Pick<LockStage, 'd
   }
   const params: LockStage['params'] = {};
   for (const p of s.params) {
-    if (!existsSync(p.abs)) throw new PipelineError(`failed to reproduce '${s.name}': missing data 'source': ${p.path}`);
+    if (!existsSync(p.abs)) throw new PipelineError(`failed to reproduce '${s.name}': Parameters file '${p.path}' does not exist`);
     const data = readParams(p.abs, p.rel);
     const kv: Record<string, YamlValue> = {};
     if (p.keys) {
@@ -229,15 +237,27 @@ function runCommand(repo: Repo, s: Stage, info: (l: string) => void): void {
   }
 }
 
-/** Plans the stages to reproduce for `targets` (all stages of dvc.yaml when none). */
-export function planRepro(p: Pipeline, targets: string[], single = false): Stage[] {
+/**
+ * Plans the stages to reproduce for `targets` (all stages of dvc.yaml when none), as DVC's
+ * plan_repro: a frozen stage is cut from its dependencies; `downstream` takes the targets and
+ * every stage that depends on them, dependencies first.
+ */
+export function planRepro(p: Pipeline, targets: string[], opts: { single?: boolean; downstream?: boolean; allPipelines?: boolean } = {}): Stage[] {
   checkOutputs(p.stages, collectDvcFiles(p.repo));
-  const g = buildGraph(p.stages);
-  const sources = targets.length ? targets.map((t) => findStage(p, t)) : p.stages;
-  if (!targets.length && !p.stages.length) {
-    if (!p.project) throw new PipelineError(`'dvc.yaml' does not exist`);
+  const full = buildGraph(p.stages);
+  const g = new Map([...full].map(([s, ups]) => [s, s.def.frozen ? [] : ups]));
+  if (!p.project) throw new PipelineError(`'dvc.yaml' does not exist`);
+  const all = opts.allPipelines || !targets.length;
+  const sources = all ? p.stages : targets.map((t) => findStage(p, t));
+  if (opts.single && !opts.allPipelines) return [...new Set(sources)];
+  if (opts.downstream && !all) {
+    const rev = new Map<Stage, Stage[]>(p.stages.map((s) => [s, [] as Stage[]]));
+    for (const [s, ups] of g) for (const u of ups) rev.get(u)!.push(s);
+    const keep = new Set(postorder(rev, sources));
+    const sub = new Map([...g].filter(([x]) => keep.has(x)).map(([x, ups]) => [x, ups.filter((u) => keep.has(u))]));
+    return postorder(sub, p.stages.filter((x) => keep.has(x)));
   }
-  return single ? [...new Set(sources)] : postorder(g, sources);
+  return postorder(g, sources);
 }
 
 export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptions = {}): Promise<ReproResult> {
@@ -245,7 +265,7 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
   return repo.withLock(() =>
     withData(repo, async (d) => {
       let p = loadPipeline(repo);
-      const plan = planRepro(p, targets, opts.single);
+      const plan = planRepro(p, targets, opts);
       const res: ReproResult = { ran: [], restored: [] };
       let prev = false;
       for (const planned of plan) {
@@ -278,17 +298,18 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
           info(`Running stage '${s.name}':`);
           for (const c of cmdList(s.def.cmd)) info(`> ${c}`);
           res.ran.push(s.name);
+          prev = true;
           continue;
         }
         let entry: LockStage | undefined;
-        if (!opts.force) {
+        if (!opts.force && !opts.noRunCache) {
           const deps = await depsEntries(d, s);
           const cached = await findRunCache(d, s, deps);
           if (cached) {
             info(`Stage '${s.name}' is cached - skipping run, checking out outputs`);
             removeOuts(s);
             await restoreOuts(d, s, cached);
-            entry = { cmd: s.def.cmd, ...deps, outs: await saveOuts(d, s, true) };
+            entry = { cmd: s.def.cmd, ...deps, outs: await saveOuts(d, s, !opts.noCommit) };
             res.restored.push(s.name);
           }
         }
@@ -296,9 +317,9 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
           removeOuts(s);
           runCommand(repo, s, info);
           const deps = await depsEntries(d, s);
-          const outs = await saveOuts(d, s, true);
+          const outs = await saveOuts(d, s, !opts.noCommit);
           entry = { cmd: s.def.cmd, ...deps, outs };
-          writeRunCache(repo, s, entry);
+          if (!opts.noCommit) writeRunCache(repo, s, entry);
           res.ran.push(s.name);
         }
         writeLock(repo, p, s.name, entry, info);

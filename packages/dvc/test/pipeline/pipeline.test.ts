@@ -144,6 +144,19 @@ describe('dvc repro', () => {
     write(sb, 'raw.txt', 'raw v3\n');
     out = ok(sb.dvc(['repro', 'train']));
     assert.deepEqual(ran(out), ['prepare', 'train']);
+    // --downstream: the target and what depends on it
+    write(sb, 'params.yaml', 'train:\n  lr: 0.3\n  epochs: 3\nseed: 1\n');
+    write(sb, 'raw.txt', 'raw v3b\n');
+    out = ok(sb.dvc(['repro', '--downstream', 'train']));
+    assert.deepEqual(ran(out), ['train', 'evaluate']);
+    assert.match(ok(sb.dvc(['status'])), /^prepare:\n\tchanged deps:\n\t\tmodified:           raw.txt\n$/);
+    ok(sb.dvc(['repro']));
+    // --no-commit: the output is hashed into dvc.lock but not cached
+    write(sb, 'raw.txt', 'raw v4 not cached\n');
+    ok(sb.dvc(['repro', '--no-commit', '-s', 'prepare']));
+    const m = /path: prepared\n      hash: md5\n      md5: ([0-9a-f]{32})\.dir/.exec(read(sb, 'dvc.lock'))!;
+    assert.ok(!existsSync(join(sb.repo, '.dvc/cache/files/md5', m[1]!.slice(0, 2), m[1]!.slice(2) + '.dir')));
+    assert.match(ok(sb.dvc(['status', 'prepare'])), /not in cache:\s+prepared/);
   });
 
   test('a failing command exits non-zero with one ERROR line and leaves dvc.lock unchanged', () => {

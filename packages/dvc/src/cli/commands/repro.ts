@@ -10,14 +10,28 @@ export function register(program: Command): void {
     .option('-s, --single-item', 'Reproduce only single data item without recursive dependencies check.')
     .option('--dry', 'Only print the commands that would be executed without actually executing.')
     .option('--pull', 'Try automatically pulling missing data.')
-    .action(async (targets: string[], o: { force?: boolean; singleItem?: boolean; dry?: boolean; pull?: boolean }, cmd: Command) => {
+    .option('--downstream', 'Start from the specified stages when reproducing pipelines.')
+    .option('-P, --all-pipelines', 'Reproduce all pipelines in the repo.')
+    .option('--no-commit', "Don't put files/directories into cache.")
+    .option('--no-run-cache', 'Execute stage commands even if they have already been run with the same command/dependencies/outputs/etc before.')
+    .action(async (targets: string[], o: { force?: boolean; singleItem?: boolean; dry?: boolean; pull?: boolean; downstream?: boolean; allPipelines?: boolean; commit: boolean; runCache: boolean }, cmd: Command) => {
       const out = outputFor(cmd);
       const { Repo } = await import('../../repo/repo.js');
       const { repro } = await import('../../repo/repro.js');
       const repo = Repo.open();
       let r;
       try {
-        r = await repro(repo, targets, { force: o.force, single: o.singleItem, dry: o.dry, pull: o.pull, info: (l) => out.info(l) });
+        r = await repro(repo, targets, {
+          force: o.force,
+          single: o.singleItem,
+          dry: o.dry,
+          pull: o.pull,
+          downstream: o.downstream,
+          allPipelines: o.allPipelines,
+          noCommit: !o.commit,
+          noRunCache: !o.runCache,
+          info: (l) => out.info(l),
+        });
       } finally {
         const hint = await repo.scmContext.finish({ quiet: out.quiet });
         if (hint) out.info(hint);
