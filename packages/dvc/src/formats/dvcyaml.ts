@@ -24,6 +24,7 @@
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { InvalidFileError } from '../errors.js';
+import { expandStage, globalContext, hasInterpolation } from './interpolate.js';
 import { dumpYaml, type YamlValue } from './ruamel.js';
 
 export const PROJECT_FILE = 'dvc.yaml';
@@ -166,7 +167,12 @@ export interface ProjectFile {
   stages: StageDef[];
 }
 
-export function parseProjectFile(text: string, shown = PROJECT_FILE): ProjectFile {
+/**
+ * Parses dvc.yaml. `dir` (its folder) lets templated stages (`${...}`, `foreach`, `matrix`, `vars`)
+ * be resolved against params.yaml and the vars files (./interpolate.ts); without it they are an
+ * error.
+ */
+export function parseProjectFile(text: string, shown = PROJECT_FILE, dir?: string): ProjectFile {
   const raw = parseYamlText(text, shown);
   if (raw === null || raw === undefined) return { data: {}, stages: [] };
   if (!isObj(raw)) throw new InvalidFileError(`'${shown}' is invalid: expected a mapping`);
@@ -174,16 +180,25 @@ export function parseProjectFile(text: string, shown = PROJECT_FILE): ProjectFil
   const stagesRaw = raw.stages ?? {};
   if (!isObj(stagesRaw)) throw new InvalidFileError(`'${shown}' is invalid: 'stages' must be a mapping`);
   const stages: StageDef[] = [];
-  for (const [name, s] of Object.entries(stagesRaw)) {
+  const templated = hasInterpolation(stagesRaw) || Object.values(stagesRaw).some((s) => isObj(s) && ('foreach' in s || 'matrix' in s || 'vars' in s));
+  let pairs: Array<[string, unknown]> = Object.entries(stagesRaw);
+  if (templated) {
+    if (dir === undefined) throw new InvalidFileError(`'${shown}': templated stages need the file's folder to be resolved`);
+    const ctx = globalContext(raw, dir, shown);
+    pairs = [];
+    for (const [name, s] of Object.entries(stagesRaw)) {
+      if (!isObj(s)) throw new InvalidFileError(`'${shown}' is invalid: stage '${name}' must be a mapping`);
+      pairs.push(...expandStage(name, s as Record<string, YamlValue>, ctx, dir, shown));
+    }
+  }
+  for (const [name, s] of pairs) {
     const label = `'${shown}' is invalid: stage '${name}'`;
     if (!isObj(s)) throw new InvalidFileError(`${label} must be a mapping`);
-    if ('foreach' in s || 'matrix' in s || 'do' in s) throw new InvalidFileError(`${label}: 'foreach'/'matrix' stages are not supported`);
     for (const k of Object.keys(s)) if (!STAGE_KEYS.has(k)) throw new InvalidFileError(`${label}: extra key '${k}' not allowed`);
     const cmd = s.cmd;
     if (!(typeof cmd === 'string' && cmd !== '') && !(Array.isArray(cmd) && cmd.length && cmd.every((c) => typeof c === 'string'))) {
       throw new InvalidFileError(`${label}: 'cmd' is required (a string or a list of strings)`);
     }
-    if (JSON.stringify(s).includes('${')) throw new InvalidFileError(`${label}: '\${...}' interpolation is not supported`);
     if (s.wdir !== undefined && typeof s.wdir !== 'string') throw new InvalidFileError(`${label}: 'wdir' must be a path`);
     stages.push({
       name,

@@ -104,7 +104,7 @@ export function loadPipeline(repo: Repo): Pipeline {
   const projectPath = join(repo.root, PROJECT_FILE);
   const lockPath = join(repo.root, LOCK_FILE);
   const p: Pipeline = { repo, projectPath, lockPath, stages: [] };
-  if (existsSync(projectPath)) p.project = parseProjectFile(readFileSync(projectPath, 'utf8'), PROJECT_FILE);
+  if (existsSync(projectPath)) p.project = parseProjectFile(readFileSync(projectPath, 'utf8'), PROJECT_FILE, repo.root);
   if (existsSync(lockPath)) p.lock = parseLockFile(readFileSync(lockPath, 'utf8'), LOCK_FILE);
   for (const def of p.project?.stages ?? []) {
     p.stages.push(buildStage(repo, projectPath, def, p.lock?.stages.get(def.name)));

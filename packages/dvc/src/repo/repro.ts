@@ -140,6 +140,14 @@ async function saveOuts(d: DataContext, s: Stage, commit: boolean): Promise<Lock
   for (const o of s.outs) {
     if (!existsSync(o.abs)) throw new PipelineError(`failed to reproduce '${s.name}': output '${o.path}' does not exist`);
   }
+  const scm = d.repo.scm;
+  for (const o of s.outs) {
+    if (!o.cache || !scm) continue;
+    // DVC's Output.save(): a cached output git tracks is refused; otherwise git ignores it
+    if (await scm.isTracked(o.abs)) throw new PipelineError(`failed to reproduce '${s.name}': output '${o.path}' is already tracked by SCM (e.g. Git)`);
+    const g = scm.ignore(o.abs);
+    if (g) d.repo.scmContext.track(g);
+  }
   for (const o of s.outs) {
     const ws = await saveOutput(d, o.abs, commit && o.cache);
     if (ws.kind === 'missing') throw new PipelineError(`failed to reproduce '${s.name}': output '${o.path}' does not exist`);

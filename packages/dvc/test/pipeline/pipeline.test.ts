@@ -92,6 +92,48 @@ describe('dvc.yaml written by hand', () => {
   });
 });
 
+describe('templated dvc.yaml', () => {
+  test('${...} from params.yaml and vars, foreach and matrix stages; repro ignores outputs in git', () => {
+    const sb = sandbox();
+    ok(sb.dvc(['init', '-q']));
+    write(sb, 'params.yaml', 'train:\n  lr: 0.1\n  flag: true\nmodels: [a, b]\n');
+    write(sb, 'other.yaml', 'extra: 7\n');
+    write(
+      sb,
+      'dvc.yaml',
+      'vars:\n  - other.yaml\n  - name: world\nstages:\n' +
+        '  hello:\n    cmd: echo ${name} ${train.lr} ${train.flag} ${extra} > hello.txt\n    outs:\n    - hello.txt\n' +
+        '  per_model:\n    foreach: ${models}\n    do:\n      cmd: echo ${item} > model-${item}.txt\n      outs:\n      - model-${item}.txt\n' +
+        '  grid:\n    matrix:\n      m: [x, y]\n      n: [1, 2]\n    cmd: echo ${item.m}${item.n} > grid-${item.m}-${item.n}.txt\n    outs:\n    - grid-${item.m}-${item.n}.txt\n' +
+        '  kv:\n    foreach:\n      p: 1\n      q: 2\n    do:\n      cmd: echo ${key}=${item} > d-${key}.txt\n      outs:\n      - d-${key}.txt\n',
+    );
+    const yaml = read(sb, 'dvc.yaml');
+    ok(sb.dvc(['repro']));
+    assert.equal(read(sb, 'hello.txt'), 'world 0.1 true 7\n');
+    assert.equal(read(sb, 'model-b.txt'), 'b\n');
+    assert.equal(read(sb, 'grid-y-2.txt'), 'y2\n');
+    assert.equal(read(sb, 'd-q.txt'), 'q=2\n');
+    assert.equal(read(sb, 'dvc.yaml'), yaml, 'dvc.yaml is not rewritten');
+    const lock = read(sb, 'dvc.lock');
+    assert.match(lock, /  hello:\n    cmd: echo world 0.1 true 7 > hello.txt\n/);
+    assert.match(lock, /  per_model@a:\n/);
+    assert.match(lock, /  grid@y-2:\n/);
+    assert.match(lock, /  kv@p:\n/);
+    assert.equal(read(sb, '.gitignore').split('\n').filter(Boolean).length, 9);
+    assert.match(ok(sb.dvc(['stage', 'list', '--name-only'])), /^hello\nper_model@a\nper_model@b\ngrid@x-1\n/);
+    // a value used in a command changes the command
+    write(sb, 'params.yaml', 'train:\n  lr: 0.5\n  flag: true\nmodels: [a, b]\n');
+    assert.equal(ok(sb.dvc(['status'])).trim(), 'hello:\n\tchanged command');
+    assert.deepEqual(ran(ok(sb.dvc(['repro', 'per_model@b', 'hello']))), ['hello']);
+    // an unknown name is one ERROR line
+    write(sb, 'dvc.yaml', yaml.replace('${name}', '${nope}'));
+    const r = sb.dvc(['status']);
+    assert.notEqual(r.code, 0);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.match(r.stderr, /Could not find 'nope'/);
+  });
+});
+
 describe('dvc repro', () => {
   test('runs stages in order, then only what changed; -f reruns all; --dry runs nothing', () => {
     const sb = threeStages();
