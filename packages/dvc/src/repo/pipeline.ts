@@ -297,3 +297,17 @@ export function lockDvcFiles(repo: Repo): DvcFileT[] {
   }
   return files;
 }
+
+/**
+ * Runs a pipeline command the way DVC's CLI ends it: a DvcException that the command does not
+ * catch exits 255 (repro, stage add, dag, params, metrics, plots), so library errors that
+ * default to exit 1 (a malformed dvc.yaml, an output outside the repository) become 255 here.
+ */
+export async function withDvcExit<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof DvcError && e.exitCode === 1) throw new PipelineError(e.message, { cause: e });
+    throw e;
+  }
+}

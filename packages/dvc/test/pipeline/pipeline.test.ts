@@ -230,9 +230,10 @@ describe('dvc repro', () => {
     assert.notEqual(r.code, 0);
     assert.ok(isOneLineError(r.stderr), r.stderr);
     write(sb, 'dvc.yaml', 'stages:\n  s:\n    cmd: [unclosed\n');
-    for (const args of [['repro'], ['status'], ['dag']]) {
-      r = sb.dvc(args);
-      assert.notEqual(r.code, 0, args.join(' '));
+    // DVC: status catches the error (exit 1), repro / dag / stage add do not (exit 255)
+    for (const [args, code] of [[['repro'], 255], [['status'], 1], [['dag'], 255], [['stage', 'add', '-n', 'x', 'true'], 255]] as const) {
+      r = sb.dvc([...args]);
+      assert.equal(r.code, code, args.join(' '));
       assert.ok(isOneLineError(r.stderr), r.stderr);
     }
     write(sb, 'dvc.yaml', 'stages:\n  a:\n    cmd: cp b.txt a.txt\n    deps: [b.txt]\n    outs: [a.txt]\n  b:\n    cmd: cp a.txt b.txt\n    deps: [a.txt]\n    outs: [b.txt]\n');

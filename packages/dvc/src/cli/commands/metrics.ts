@@ -10,14 +10,17 @@ export function register(program: Command): void {
     .option('--json', 'Show output in JSON format.')
     .option('--md', 'Show tabulated output in the Markdown format (GFM).')
     .action(async (targets: string[], o: { json?: boolean }, cmd: Command) => {
-      const out = outputFor(cmd);
-      const { Repo } = await import('../../repo/repo.js');
-      const m = await import('../../repo/metrics.js');
-      const res = m.metricsShow(Repo.open(), targets);
-      if (o.json) out.print(m.metricsShowJson(res));
-      else if (res.size) out.print(m.metricsShowTable(res));
-      else out.info('No metrics found.');
-      if ([...res.values()].some((r) => r.error)) process.stderr.write("DVC failed to load some metrics for following revisions: ''.\n");
+      const { withDvcExit } = await import('../../repo/pipeline.js');
+      return withDvcExit(async () => {
+        const out = outputFor(cmd);
+        const { Repo } = await import('../../repo/repo.js');
+        const m = await import('../../repo/metrics.js');
+        const res = m.metricsShow(Repo.open(), targets);
+        if (o.json) out.print(m.metricsShowJson(res));
+        else if (res.size) out.print(m.metricsShowTable(res));
+        else out.info('No metrics found.');
+        if ([...res.values()].some((r) => r.error)) process.stderr.write("DVC failed to load some metrics for following revisions: ''.\n");
+      });
     });
   metrics
     .command('diff')
@@ -28,16 +31,19 @@ export function register(program: Command): void {
     .option('--json', 'Show output in JSON format.')
     .option('--md', 'Show tabulated output in the Markdown format (GFM).')
     .action(async (aRev: string, bRev: string | undefined, o: { all?: boolean; json?: boolean }, cmd: Command) => {
-      const out = outputFor(cmd);
-      const { Repo } = await import('../../repo/repo.js');
-      const { DvcError } = await import('../../errors.js');
-      if (bRev !== undefined) throw new DvcError('comparing two revisions is not supported yet (compare a revision with the workspace)');
-      const m = await import('../../repo/metrics.js');
-      const rows = await m.diffFiles(Repo.open(), 'metrics', aRev, !!o.all);
-      if (o.json) out.print(m.diffJson(rows));
-      else {
-        const t = m.metricsDiffTable(rows, aRev);
-        if (t) out.print(t);
-      }
+      const { withDvcExit } = await import('../../repo/pipeline.js');
+      return withDvcExit(async () => {
+        const out = outputFor(cmd);
+        const { Repo } = await import('../../repo/repo.js');
+        const { DvcError } = await import('../../errors.js');
+        if (bRev !== undefined) throw new DvcError('comparing two revisions is not supported yet (compare a revision with the workspace)');
+        const m = await import('../../repo/metrics.js');
+        const rows = await m.diffFiles(Repo.open(), 'metrics', aRev, !!o.all);
+        if (o.json) out.print(m.diffJson(rows));
+        else {
+          const t = m.metricsDiffTable(rows, aRev);
+          if (t) out.print(t);
+        }
+      });
     });
 }

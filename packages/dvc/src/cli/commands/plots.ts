@@ -10,12 +10,15 @@ export function register(program: Command): void {
     .option('-o, --out <path>', 'Directory to save plots to.', 'dvc_plots')
     .option('--json', 'Show output in JSON format.')
     .action(async (targets: string[], o: { out: string }, cmd: Command) => {
-      const out = outputFor(cmd);
-      const { Repo } = await import('../../repo/repo.js');
-      const m = await import('../../repo/metrics.js');
-      const { pathToFileURL } = await import('node:url');
-      const r = m.plotsShow(Repo.open(), o.out, targets);
-      out.print(pathToFileURL(r.page).href);
-      if (r.failed) process.stderr.write("DVC failed to load some plots for following revisions: 'workspace'.\n");
+      const { withDvcExit } = await import('../../repo/pipeline.js');
+      return withDvcExit(async () => {
+        const out = outputFor(cmd);
+        const { Repo } = await import('../../repo/repo.js');
+        const m = await import('../../repo/metrics.js');
+        const { pathToFileURL } = await import('node:url');
+        const r = m.plotsShow(Repo.open(), o.out, targets);
+        out.print(pathToFileURL(r.page).href);
+        if (r.failed) process.stderr.write("DVC failed to load some plots for following revisions: 'workspace'.\n");
+      });
     });
 }

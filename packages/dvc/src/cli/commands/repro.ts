@@ -15,28 +15,31 @@ export function register(program: Command): void {
     .option('--no-commit', "Don't put files/directories into cache.")
     .option('--no-run-cache', 'Execute stage commands even if they have already been run with the same command/dependencies/outputs/etc before.')
     .action(async (targets: string[], o: { force?: boolean; singleItem?: boolean; dry?: boolean; pull?: boolean; downstream?: boolean; allPipelines?: boolean; commit: boolean; runCache: boolean }, cmd: Command) => {
-      const out = outputFor(cmd);
-      const { Repo } = await import('../../repo/repo.js');
-      const { repro } = await import('../../repo/repro.js');
-      const repo = Repo.open();
-      let r;
-      try {
-        r = await repro(repo, targets, {
-          force: o.force,
-          single: o.singleItem,
-          dry: o.dry,
-          pull: o.pull,
-          downstream: o.downstream,
-          allPipelines: o.allPipelines,
-          noCommit: !o.commit,
-          noRunCache: !o.runCache,
-          info: (l) => out.info(l),
-        });
-      } finally {
-        const hint = await repo.scmContext.finish({ quiet: out.quiet });
-        if (hint) out.info(hint);
-      }
-      if (!r.ran.length && !r.restored.length) out.info('Data and pipelines are up to date.');
-      else out.info('Use `dvc push` to send your updates to remote storage.');
+      const { withDvcExit } = await import('../../repo/pipeline.js');
+      return withDvcExit(async () => {
+        const out = outputFor(cmd);
+        const { Repo } = await import('../../repo/repo.js');
+        const { repro } = await import('../../repo/repro.js');
+        const repo = Repo.open();
+        let r;
+        try {
+          r = await repro(repo, targets, {
+            force: o.force,
+            single: o.singleItem,
+            dry: o.dry,
+            pull: o.pull,
+            downstream: o.downstream,
+            allPipelines: o.allPipelines,
+            noCommit: !o.commit,
+            noRunCache: !o.runCache,
+            info: (l) => out.info(l),
+          });
+        } finally {
+          const hint = await repo.scmContext.finish({ quiet: out.quiet });
+          if (hint) out.info(hint);
+        }
+        if (!r.ran.length && !r.restored.length) out.info('Data and pipelines are up to date.');
+        else out.info('Use `dvc push` to send your updates to remote storage.');
+      });
     });
 }

@@ -32,51 +32,57 @@ export function register(program: Command): void {
     .argument('<command...>', 'Command to execute.')
     .passThroughOptions()
     .action(async (words: string[], o: Record<string, string[] | string | boolean | undefined>, cmd: Command) => {
-      const out = outputFor(cmd);
-      const { Repo } = await import('../../repo/repo.js');
-      const { stageAdd } = await import('../../repo/stage.js');
-      const repo = Repo.open();
-      const list = (k: string) => o[k] as string[] | undefined;
-      const def = await stageAdd(repo, {
-        name: o.name as string,
-        cmd: parseCmd(words),
-        deps: list('deps'),
-        params: list('params'),
-        outs: list('outs'),
-        outsNoCache: list('outsNoCache'),
-        outsPersist: list('outsPersist'),
-        outsPersistNoCache: list('outsPersistNoCache'),
-        metrics: list('metrics'),
-        metricsNoCache: list('metricsNoCache'),
-        plots: list('plots'),
-        plotsNoCache: list('plotsNoCache'),
-        wdir: o.wdir as string | undefined,
-        force: !!o.force,
-        alwaysChanged: !!o.alwaysChanged,
-        desc: o.desc as string | undefined,
+      const { withDvcExit } = await import('../../repo/pipeline.js');
+      return withDvcExit(async () => {
+        const out = outputFor(cmd);
+        const { Repo } = await import('../../repo/repo.js');
+        const { stageAdd } = await import('../../repo/stage.js');
+        const repo = Repo.open();
+        const list = (k: string) => o[k] as string[] | undefined;
+        const def = await stageAdd(repo, {
+          name: o.name as string,
+          cmd: parseCmd(words),
+          deps: list('deps'),
+          params: list('params'),
+          outs: list('outs'),
+          outsNoCache: list('outsNoCache'),
+          outsPersist: list('outsPersist'),
+          outsPersistNoCache: list('outsPersistNoCache'),
+          metrics: list('metrics'),
+          metricsNoCache: list('metricsNoCache'),
+          plots: list('plots'),
+          plotsNoCache: list('plotsNoCache'),
+          wdir: o.wdir as string | undefined,
+          force: !!o.force,
+          alwaysChanged: !!o.alwaysChanged,
+          desc: o.desc as string | undefined,
+        });
+        out.info(`Added stage '${def.name}' in 'dvc.yaml'`);
+        const hint = await repo.scmContext.finish({ quiet: out.quiet });
+        if (hint) out.info(hint);
       });
-      out.info(`Added stage '${def.name}' in 'dvc.yaml'`);
-      const hint = await repo.scmContext.finish({ quiet: out.quiet });
-      if (hint) out.info(hint);
     });
   stage
     .command('list')
     .description('List stages.')
     .option('--name-only', 'List only stage names.')
     .action(async (o: { nameOnly?: boolean }, cmd: Command) => {
-      const out = outputFor(cmd);
-      const { Repo } = await import('../../repo/repo.js');
-      const { loadPipeline } = await import('../../repo/pipeline.js');
-      const p = loadPipeline(Repo.open());
-      if (!p.stages.length) return;
-      const width = Math.max(...p.stages.map((s) => s.name.length));
-      for (const s of p.stages) {
-        if (o.nameOnly) out.info(s.name);
-        else {
-          const outs = s.outs.map((x) => x.path);
-          const desc = s.def.desc ?? (outs.length ? `Outputs ${outs.join(', ')}` : '');
-          out.info(desc ? `${s.name.padEnd(width)}  ${desc}` : s.name);
+      const { withDvcExit } = await import('../../repo/pipeline.js');
+      return withDvcExit(async () => {
+        const out = outputFor(cmd);
+        const { Repo } = await import('../../repo/repo.js');
+        const { loadPipeline } = await import('../../repo/pipeline.js');
+        const p = loadPipeline(Repo.open());
+        if (!p.stages.length) return;
+        const width = Math.max(...p.stages.map((s) => s.name.length));
+        for (const s of p.stages) {
+          if (o.nameOnly) out.info(s.name);
+          else {
+            const outs = s.outs.map((x) => x.path);
+            const desc = s.def.desc ?? (outs.length ? `Outputs ${outs.join(', ')}` : '');
+            out.info(desc ? `${s.name.padEnd(width)}  ${desc}` : s.name);
+          }
         }
-      }
+      });
     });
 }
