@@ -114,6 +114,30 @@ export function decodeDirSnapshot(buf: Uint8Array): DirSnapshot | undefined {
   return { md5: b.toString('hex', 16, 32), rels, stamps, md5s, order };
 }
 
+/** The entries of `snap` below `prefix` ('sub/dir/'), relative to it, in the same orders. */
+function partOf(snap: DirSnapshot, prefix: string): DirSnapshot {
+  const idx: number[] = [];
+  snap.rels.forEach((r, i) => {
+    if (r.startsWith(prefix)) idx.push(i);
+  });
+  const n = idx.length;
+  const newIndex = new Int32Array(snap.rels.length).fill(-1);
+  const rels: string[] = new Array(n);
+  const stamps = new Float64Array(n * 3);
+  const md5s = new Uint8Array(n * 16);
+  idx.forEach((i, k) => {
+    newIndex[i] = k;
+    rels[k] = snap.rels[i]!.slice(prefix.length);
+    stamps.set(snap.stamps.subarray(i * 3, i * 3 + 3), k * 3);
+    md5s.set(snap.md5s.subarray(i * 16, i * 16 + 16), k * 16);
+  });
+  // Manifest order of the part: the outer order, filtered (a common prefix keeps the order).
+  const order = new Uint32Array(n);
+  let k = 0;
+  for (const i of snap.order) if (newIndex[i]! >= 0) order[k++] = newIndex[i]!;
+  return { md5: '', rels, stamps, md5s, order };
+}
+
 export class StateDb {
   private db: BetterSqlite3.Database;
   private getStmt: BetterSqlite3.Statement;
@@ -209,6 +233,20 @@ export class StateDb {
   getDir(path: string): DirSnapshot | undefined {
     const row = this.db.prepare('SELECT data FROM dirs WHERE path = ?').raw().get(path) as [Buffer] | undefined;
     return row ? decodeDirSnapshot(row[0]) : undefined;
+  }
+
+  /**
+   * The snapshot of folder `path`, or else the part of an enclosing folder's snapshot below it
+   * (a target inside a tracked folder); a part has `md5: ''` (its own hash is not known).
+   */
+  getDirOrPart(path: string): DirSnapshot | undefined {
+    const own = this.getDir(path);
+    if (own || !path) return own;
+    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+      const outer = this.getDir(path.slice(0, cut));
+      if (outer) return partOf(outer, path.slice(cut + 1) + '/');
+    }
+    return undefined;
   }
 
   /** Saves the snapshot of tracked folder `path` (replacing the previous one). */

@@ -272,8 +272,9 @@ export async function applyCheckout(
       const r = results[i]!;
       const dest = pairs[i]![1];
       if ('error' in r) throw new DvcError(`failed to check out '${ctx.root ? dest.slice(ctx.root.length + 1) : dest}': ${r.error}`);
-      ctx.state.set(relKey(ctx.root, dest), r, chunk[i]![0], now);
-      if (stamps && !isRacy(r.mtimeMs, now)) {
+      // A whole folder is remembered by its snapshot below; other links file by file.
+      if (!stamps) ctx.state.set(relKey(ctx.root, dest), r, chunk[i]![0], now);
+      else if (!isRacy(r.mtimeMs, now)) {
         const k = whole!.linkEntry[start + i]!;
         stamps[k * 3] = r.ino;
         stamps[k * 3 + 1] = r.size;

@@ -112,7 +112,7 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
   const n = w.rels.length;
   trace(`hashDir: walked (${n} files)`);
   // What the folder's last snapshot vouches for: files with the same name and the same stamp.
-  const prev = ctx.state.getDir(rootRel);
+  const prev = ctx.state.getDirOrPart(rootRel);
   const rels = w.rels;
   const md5s: string[] = new Array(n);
   let order: Uint32Array | undefined;
@@ -160,7 +160,7 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
     }
   }
   /** The snapshot lists exactly these files (by name). */
-  const sameSet = prev !== undefined && matched === n && prev.rels.length === n;
+  const sameSet = prev !== undefined && prev.md5 !== '' && matched === n && prev.rels.length === n;
   // Every file is one the snapshot lists, with the same stamp, and nothing else is there.
   const unchanged = sameSet && fromPrev === n;
   if (unchanged && (!store || (store.exists(prev!.md5 + '.dir') && store.missing(new Set(md5s)).length === 0))) {
@@ -227,7 +227,6 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
       md5s[i] = r.md5;
       // A file that changed while we read it (size differs from its stat) is not remembered.
       if (r.size === w.size[i]) {
-        ctx.state.set(`${rootRel}/${w.rels[i]}`, { ino: w.ino[i]!, size: w.size[i]!, mtimeMs: w.mtime[i]! }, r.md5, now);
         if (isRacy(w.mtime[i]!, now)) untrusted.add(i);
       } else {
         w.size[i] = r.size;

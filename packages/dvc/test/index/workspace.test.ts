@@ -170,6 +170,29 @@ describe('workspace hashing with the state', () => {
     state.close();
   });
 
+  test('a folder inside a hashed folder is known from the enclosing snapshot (no per-file rows needed)', async () => {
+    const state = StateDb.open(join(root, 'tmp6'));
+    const t = join(root, 't');
+    mkdirSync(join(t, 'sub/deep'), { recursive: true });
+    const past = new Date(Date.now() - 60_000);
+    for (const rel of ['top', 'sub/a', 'sub/b', 'sub/deep/c', 'subway']) {
+      writeFileSync(join(t, rel), `content of ${rel}`);
+      utimesSync(join(t, rel), past, past);
+    }
+    await hashWorkspace(ctx(state), t);
+    const alone = await hashWorkspace(ctx(StateDb.memory()), join(t, 'sub'));
+    // new content under an unchanged stamp: only a trusted snapshot can make us miss it
+    const { mtime } = statSync(join(t, 'sub/a'));
+    writeFileSync(join(t, 'sub/a'), 'CONTENT OF sub/a');
+    utimesSync(join(t, 'sub/a'), mtime, mtime);
+    const part = await hashWorkspace(ctx(state), join(t, 'sub'));
+    assert.ok(part.kind === 'dir' && alone.kind === 'dir');
+    assert.equal(part.nfiles, 3, "'subway' is not inside 'sub'");
+    assert.equal(part.oid, alone.oid, 'hashes taken from the enclosing snapshot');
+    assert.equal(part.text, alone.text);
+    state.close();
+  });
+
   test('a racy file in a folder is hashed again next time even though the folder snapshot lists it', async () => {
     const state = StateDb.open(join(root, 'tmp4'));
     const q = join(root, 'q');
