@@ -53,7 +53,7 @@ export async function checkout(repo: Repo, targets: string[] = [], opts: Checkou
       repo,
       async (d) => {
         // Stage outputs recorded in dvc.lock are checked out too (pipeline.ts lockDvcFiles).
-        const stageFiles = lockDvcFiles(repo);
+        const stageFiles = !targets.length || targets.some((t) => !t.endsWith('.dvc')) ? lockDvcFiles(repo) : [];
         const resolved = resolveTargets(
           repo,
           targets,

@@ -14,8 +14,8 @@ export interface DagGraph {
 
 export function dagOf(stages: Stage[], g: Map<Stage, Stage[]>): DagGraph {
   const edges: Array<[string, string]> = [];
-  for (const s of stages) for (const u of g.get(s) ?? []) edges.push([s.name, u.name]);
-  return { nodes: stages.map((s) => s.name), edges };
+  for (const s of stages) for (const u of g.get(s) ?? []) edges.push([s.addressing, u.addressing]);
+  return { nodes: stages.map((s) => s.addressing), edges };
 }
 
 /** networkx weakly_connected_components, in node order. */

@@ -5,12 +5,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ConfigError, DvcError, RemoteError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
 import type { FileSystem } from '../fs/types.js';
 import { outsOfDvcFiles, outsOfLockFile, type UsedOut } from '../index/used.js';
 import { collectDvcFiles, repoPath } from './collect.js';
+import { collectProjectFiles } from './pipeline.js';
 import type { Repo } from './repo.js';
 import type { RemoteConfig } from '../config/config.js';
 import type { ObjectWriter } from '../index/transfer.js';
@@ -149,10 +150,13 @@ export function workspaceOuts(repo: Repo, targets: string[] = [], glob = false):
       matchedTargets.add(o.rel);
     }
   }
-  const lock = join(repo.root, 'dvc.lock');
-  if (existsSync(lock)) {
-    for (const o of outsOfLockFile(readFileSync(lock, 'utf8'), 'dvc.lock')) {
-      if (!select(o, filter?.(o.rel, 'dvc.lock'))) continue;
+  // the dvc.lock beside every dvc.yaml (pipeline.ts), the root one included
+  const locks = new Set([join(repo.root, 'dvc.lock'), ...collectProjectFiles(repo).map((p) => join(dirname(p), 'dvc.lock'))]);
+  for (const lock of locks) {
+    if (!existsSync(lock)) continue;
+    const lockRel = relative(repo.root, lock).split(sep).join('/');
+    for (const o of outsOfLockFile(readFileSync(lock, 'utf8'), lockRel)) {
+      if (!select(o, filter?.(o.rel, lockRel))) continue;
       outs.push(o);
     }
   }

@@ -6,7 +6,7 @@
  * as DVC does ("DVC failed to load some metrics for following revisions: ''." on stderr, exit 0).
  */
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { DEFAULT_PARAMS_FILE } from '../formats/dvcyaml.js';
 import type { YamlValue } from '../formats/ruamel.js';
 import { pyJsonString } from '../formats/dvcyaml.js';
@@ -31,8 +31,15 @@ export interface FileResult {
 export function metricsFiles(p: Pipeline): string[] {
   const files: string[] = [];
   for (const s of p.stages) for (const o of s.outs) if (o.kind === 'metrics' && !files.includes(o.rel)) files.push(o.rel);
-  const top = p.project?.data.metrics;
-  if (Array.isArray(top)) for (const m of top) if (typeof m === 'string' && !files.includes(m)) files.push(m);
+  for (const f of p.files) {
+    const top = f.project.data.metrics;
+    if (!Array.isArray(top)) continue;
+    for (const m of top) {
+      if (typeof m !== 'string') continue;
+      const rel = relative(p.repo.root, join(dirname(f.path), m)).split('\\').join('/');
+      if (!files.includes(rel)) files.push(rel);
+    }
+  }
   return files;
 }
 

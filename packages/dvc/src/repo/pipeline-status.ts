@@ -4,7 +4,7 @@
  * { "changed outs": { "outdir": "deleted" } }, "always changed"] }`.
  */
 import type { DataContext } from './context.js';
-import { loadPipeline, stageStatus, type StageStatus } from './pipeline.js';
+import { findStages, loadPipeline, stageStatus, type Stage, type StageStatus } from './pipeline.js';
 import type { Repo } from './repo.js';
 
 export interface PipelineStatus {
@@ -17,15 +17,25 @@ export interface PipelineStatus {
 
 export async function pipelineStatus(repo: Repo, d: DataContext, targets: string[]): Promise<PipelineStatus> {
   const p = loadPipeline(repo);
-  const names = new Set(p.stages.map((s) => s.name));
-  const stageTarget = (t: string) => names.has(t.replace(/^(?:\.\/)?dvc\.yaml:/, ''));
-  const chosen = targets.length ? p.stages.filter((s) => targets.some((t) => t.replace(/^(?:\.\/)?dvc\.yaml:/, '') === s.name)) : p.stages;
+  const rest: string[] = [];
+  let chosen: Stage[] = targets.length ? [] : p.stages;
+  for (const t of targets) {
+    let hit: Stage[] = [];
+    try {
+      hit = p.files.length ? findStages(p, t) : [];
+    } catch {
+      /* not a stage: a .dvc file or a tracked path */
+    }
+    if (hit.length) chosen.push(...hit.filter((s) => !chosen.includes(s)));
+    else rest.push(t);
+  }
   const report: Record<string, StageStatus> = {};
   for (const s of chosen) {
     const st = await stageStatus(d.hash, d.store, s);
-    if (st.length) report[s.name] = st;
+    if (st.length) report[s.addressing] = st;
   }
-  return { report, stages: chosen.length, rest: targets.filter((t) => !stageTarget(t)) };
+  chosen = [...chosen];
+  return { report, stages: chosen.length, rest };
 }
 
 /** The lines of one status entry (a string or a titled mapping, nested for params). */

@@ -1,11 +1,12 @@
 /**
- * Pipeline stages (`dvc.yaml` + `dvc.lock` at the repository root): loading them with absolute
+ * Pipeline stages (every `dvc.yaml` + the `dvc.lock` beside it): loading them with absolute
  * paths, the dependency graph (a stage depends on the stage whose output is, contains or lies
  * inside one of its deps), checks (duplicated / overlapping outputs, cycles), and each stage's
  * status as DVC computes it (`changed deps`, `changed outs`, `always changed`, `changed command`).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { DvcIgnore } from '../formats/dvcignore.js';
 import { DvcError, InvalidFileError, UnsafePathError } from '../errors.js';
 import { DvcFile as DvcFileClass, type DvcFile } from '../formats/dvcfile.js';
 type DvcFileT = DvcFile;
@@ -55,6 +56,10 @@ export interface Stage {
   def: StageDef;
   /** dvc.yaml's absolute path. */
   file: string;
+  /** The dvc.lock beside it. */
+  lockPath: string;
+  /** DVC's addressing: `name` for the current folder's dvc.yaml, else `sub/dvc.yaml:name`. */
+  addressing: string;
   wdir: string;
   deps: PathItem[];
   params: StageParams[];
@@ -62,12 +67,23 @@ export interface Stage {
   lock?: LockStage;
 }
 
+export interface ProjectEntry {
+  path: string;
+  lockPath: string;
+  project: ProjectFile;
+  lock?: LockFile;
+}
+
 export interface Pipeline {
   repo: Repo;
+  /** The current folder's dvc.yaml (DVC's default target and where `stage add` writes). */
   projectPath: string;
   lockPath: string;
   project?: ProjectFile;
   lock?: LockFile;
+  /** Every dvc.yaml of the repository. */
+  files: ProjectEntry[];
+  /** Stages of every dvc.yaml, file by file. */
   stages: Stage[];
 }
 
@@ -86,6 +102,12 @@ export function stagePath(repo: Repo, wdir: string, p: string, what: string): Pa
   return { path: p, abs, rel: posix(rel) };
 }
 
+/** DVC's stage addressing, relative to the current folder. */
+export function addressingOf(file: string, name: string, cwd = process.cwd()): string {
+  const rel = posix(relative(cwd, file));
+  return rel === PROJECT_FILE ? name : `${rel}:${name}`;
+}
+
 export function buildStage(repo: Repo, file: string, def: StageDef, lock?: LockStage): Stage {
   const dir = dirname(file);
   const wdir = def.wdir ? resolve(dir, def.wdir) : dir;
@@ -96,18 +118,76 @@ export function buildStage(repo: Repo, file: string, def: StageDef, lock?: LockS
   const deps = def.deps.map((p) => stagePath(repo, wdir, p, 'dependency'));
   const params = def.params.map((p) => ({ ...stagePath(repo, wdir, p.file, 'params file'), keys: p.keys }));
   const outs = def.outs.map((o) => ({ ...o, ...stagePath(repo, wdir, o.path, 'output') }));
-  return { name: def.name, def, file, wdir, deps, params, outs, ...(lock ? { lock } : {}) };
+  const lockPath = join(dir, LOCK_FILE);
+  return { name: def.name, def, file, lockPath, addressing: addressingOf(file, def.name), wdir, deps, params, outs, ...(lock ? { lock } : {}) };
 }
 
-/** Loads dvc.yaml and dvc.lock at the repository root (no dvc.yaml: no stages). */
-export function loadPipeline(repo: Repo): Pipeline {
-  const projectPath = join(repo.root, PROJECT_FILE);
-  const lockPath = join(repo.root, LOCK_FILE);
-  const p: Pipeline = { repo, projectPath, lockPath, stages: [] };
-  if (existsSync(projectPath)) p.project = parseProjectFile(readFileSync(projectPath, 'utf8'), PROJECT_FILE, repo.root);
-  if (existsSync(lockPath)) p.lock = parseLockFile(readFileSync(lockPath, 'utf8'), LOCK_FILE);
-  for (const def of p.project?.stages ?? []) {
-    p.stages.push(buildStage(repo, projectPath, def, p.lock?.stages.get(def.name)));
+/**
+ * Every dvc.yaml of the repository (absolute paths, root first, then depth-first by name). The
+ * walk honours .dvcignore and skips `.git`, `.dvc`, folders tracked by a `.dvc` file beside them
+ * and the outputs of stages found above.
+ */
+export function collectProjectFiles(repo: Repo, ignore = new DvcIgnore(repo.root)): string[] {
+  const found: string[] = [];
+  const stack = [''];
+  while (stack.length) {
+    const rel = stack.pop()!;
+    const abs = rel ? join(repo.root, rel) : repo.root;
+    let ents;
+    try {
+      ents = readdirSync(abs, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    const names = new Set(ents.map((d) => d.name));
+    const skip = new Set<string>();
+    if (names.has(PROJECT_FILE) && !ignore.isIgnored(rel ? `${rel}/${PROJECT_FILE}` : PROJECT_FILE, false)) {
+      const file = join(abs, PROJECT_FILE);
+      found.push(file);
+      try {
+        const pf = parseProjectFile(readFileSync(file, 'utf8'), posix(relative(repo.root, file)), abs);
+        for (const st of pf.stages) {
+          for (const o of st.outs) {
+            const oAbs = resolve(st.wdir ? resolve(abs, st.wdir) : abs, o.path);
+            if (dirname(oAbs) === abs) skip.add(basename(oAbs));
+          }
+        }
+      } catch {
+        /* reported when the file is loaded */
+      }
+    }
+    const children: string[] = [];
+    for (const d of ents) {
+      if (!d.isDirectory()) continue;
+      const name = d.name;
+      if (name === '.git' || name === '.dvc' || name === '.hg' || (name === 'node_modules' && names.has('package.json'))) continue;
+      if (skip.has(name) || names.has(`${name}.dvc`)) continue;
+      const childRel = rel ? `${rel}/${name}` : name;
+      if (ignore.isIgnored(childRel, true)) continue;
+      children.push(childRel);
+    }
+    stack.push(...children.sort().reverse());
+  }
+  return found;
+}
+
+/** Loads every dvc.yaml and the dvc.lock beside it (no dvc.yaml: no stages). */
+export function loadPipeline(repo: Repo, cwd = process.cwd()): Pipeline {
+  const here = relative(repo.root, cwd);
+  const inRepo = !(here === '..' || here.startsWith('..' + sep) || isAbsolute(here));
+  const projectPath = join(inRepo ? cwd : repo.root, PROJECT_FILE);
+  const p: Pipeline = { repo, projectPath, lockPath: join(dirname(projectPath), LOCK_FILE), files: [], stages: [] };
+  for (const path of collectProjectFiles(repo)) {
+    const shown = posix(relative(repo.root, path));
+    const lockPath = join(dirname(path), LOCK_FILE);
+    const entry: ProjectEntry = { path, lockPath, project: parseProjectFile(readFileSync(path, 'utf8'), shown, dirname(path)) };
+    if (existsSync(lockPath)) entry.lock = parseLockFile(readFileSync(lockPath, 'utf8'), posix(relative(repo.root, lockPath)));
+    p.files.push(entry);
+    if (path === projectPath) {
+      p.project = entry.project;
+      if (entry.lock) p.lock = entry.lock;
+    }
+    for (const def of entry.project.stages) p.stages.push(buildStage(repo, path, def, entry.lock?.stages.get(def.name)));
   }
   return p;
 }
@@ -126,7 +206,7 @@ function overlaps(a: string, b: string): boolean {
  */
 export function checkOutputs(stages: Stage[], dvcFiles: DvcFile[] = []): void {
   const all: Array<{ rel: string; owner: string }> = [];
-  for (const s of stages) for (const o of s.outs) all.push({ rel: o.rel, owner: `stage: '${s.name}'` });
+  for (const s of stages) for (const o of s.outs) all.push({ rel: o.rel, owner: `stage: '${s.addressing}'` });
   for (const f of dvcFiles) for (const o of f.outs) all.push({ rel: o.rel, owner: f.rel });
   for (let i = 0; i < all.length; i++) {
     for (let j = i + 1; j < all.length; j++) {
@@ -145,7 +225,7 @@ export function checkOutputs(stages: Stage[], dvcFiles: DvcFile[] = []): void {
   for (const s of stages) {
     for (const d of [...s.deps, ...s.params]) {
       if (s.outs.some((o) => o.rel === d.rel)) {
-        throw new PipelineError(`Same item(s) are defined as both a dependency and an output in stage: '${s.name}' ('${d.path}').`);
+        throw new PipelineError(`Same item(s) are defined as both a dependency and an output in stage: '${s.addressing}' ('${d.path}').`);
       }
     }
   }
@@ -193,21 +273,34 @@ export function postorder(g: Map<Stage, Stage[]>, sources: Stage[]): Stage[] {
   return out;
 }
 
-/** The stage named by a target (`name`, `dvc.yaml:name`). */
-export function findStage(p: Pipeline, target: string): Stage {
-  let name = target;
+/**
+ * The stages a target names (DVC's parse_target): `name` (in the current folder's dvc.yaml),
+ * `path/dvc.yaml:name`, `path:name`, or `path/dvc.yaml` (all its stages).
+ */
+export function findStages(p: Pipeline, target: string): Stage[] {
   const m = /^(.*):([^\\/:]*)$/.exec(target);
+  let file = p.projectPath;
+  let name: string | undefined = target;
   if (m) {
-    const file = resolve(m[1]!);
-    if (file !== p.projectPath) throw new PipelineError(`'${m[1]}' does not exist`);
+    file = resolve(m[1]!);
+    if (!file.endsWith(sep + PROJECT_FILE)) file = join(file, PROJECT_FILE);
     name = m[2]!;
+  } else if (target === PROJECT_FILE || target.endsWith('/' + PROJECT_FILE) || target.endsWith(sep + PROJECT_FILE)) {
+    file = resolve(target);
+    name = undefined;
   }
-  const s = p.stages.find((x) => x.name === name);
-  if (!s) {
-    if (!p.project) throw new PipelineError(`'${PROJECT_FILE}' does not exist`);
-    throw new PipelineError(`Stage '${name}' not found inside '${PROJECT_FILE}' file`);
-  }
-  return s;
+  const shown = posix(relative(process.cwd(), file));
+  if (!p.files.some((f) => f.path === file)) throw new PipelineError(`'${shown}' does not exist`);
+  const stages = p.stages.filter((x) => x.file === file && (name === undefined || x.name === name));
+  if (!stages.length && name !== undefined) throw new PipelineError(`Stage '${name}' not found inside '${shown}' file`);
+  return stages;
+}
+
+/** The one stage a target names (see findStages). */
+export function findStage(p: Pipeline, target: string): Stage {
+  const s = findStages(p, target);
+  if (s.length !== 1) throw new PipelineError(`'${target}' does not name one stage`);
+  return s[0]!;
 }
 
 export type EntryStatus = 'deleted' | 'modified' | 'new' | 'not in cache';
@@ -283,7 +376,6 @@ export { InvalidFileError };
  * per stage, never written) so checkout and pull treat them as DVC does. Empty without dvc.lock.
  */
 export function lockDvcFiles(repo: Repo): DvcFileT[] {
-  if (!existsSync(join(repo.root, LOCK_FILE))) return [];
   const p = loadPipeline(repo);
   const files: DvcFileT[] = [];
   for (const s of p.stages) {
@@ -293,7 +385,7 @@ export function lockDvcFiles(repo: Repo): DvcFileT[] {
       if (!o.cache || !e?.md5 || e.hash !== 'md5') continue;
       outs.push({ abs: o.abs, md5: e.md5, size: e.size ?? 0, ...(e.nfiles !== undefined ? { nfiles: e.nfiles } : {}) });
     }
-    if (outs.length) files.push(DvcFileClass.create(repo.root, p.lockPath, outs));
+    if (outs.length) files.push(DvcFileClass.create(repo.root, s.lockPath, outs));
   }
   return files;
 }

@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { applyCheckout, planCheckout } from '../index/checkout.js';
 import { hashWorkspace } from '../index/workspace.js';
 import { DvcFile } from '../formats/dvcfile.js';
@@ -34,7 +34,7 @@ import { lookupParam, readParams } from './params.js';
 import {
   buildGraph,
   checkOutputs,
-  findStage,
+  findStages,
   loadPipeline,
   PipelineError,
   postorder,
@@ -108,7 +108,7 @@ async function depsEntries(d: DataContext, s: Stage): Promise<Pick<LockStage, 'd
   const deps: LockEntry[] = [];
   for (const dep of s.deps) {
     const ws = await hashWorkspace(d.hash, dep.abs);
-    if (ws.kind === 'missing') throw new PipelineError(`failed to reproduce '${s.name}': dependency '${dep.path}' does not exist`);
+    if (ws.kind === 'missing') throw new PipelineError(`failed to reproduce '${s.addressing}': dependency '${dep.path}' does not exist`);
     deps.push(
       ws.kind === 'dir'
         ? { path: dep.path, hash: 'md5', md5: ws.oid, size: ws.size, nfiles: ws.nfiles }
@@ -117,13 +117,13 @@ async function depsEntries(d: DataContext, s: Stage): Promise<Pick<LockStage, 'd
   }
   const params: LockStage['params'] = {};
   for (const p of s.params) {
-    if (!existsSync(p.abs)) throw new PipelineError(`failed to reproduce '${s.name}': Parameters file '${p.path}' does not exist`);
+    if (!existsSync(p.abs)) throw new PipelineError(`failed to reproduce '${s.addressing}': Parameters file '${p.path}' does not exist`);
     const data = readParams(p.abs, p.rel);
     const kv: Record<string, YamlValue> = {};
     if (p.keys) {
       for (const k of p.keys) {
         const v = lookupParam(data, k);
-        if (v === undefined) throw new PipelineError(`failed to reproduce '${s.name}': Parameters '${k}' are missing from '${p.path}'.`);
+        if (v === undefined) throw new PipelineError(`failed to reproduce '${s.addressing}': Parameters '${k}' are missing from '${p.path}'.`);
         kv[k] = v;
       }
     } else if (data && typeof data === 'object' && !Array.isArray(data)) {
@@ -138,19 +138,19 @@ async function depsEntries(d: DataContext, s: Stage): Promise<Pick<LockStage, 'd
 async function saveOuts(d: DataContext, s: Stage, commit: boolean): Promise<LockEntry[]> {
   const outs: LockEntry[] = [];
   for (const o of s.outs) {
-    if (!existsSync(o.abs)) throw new PipelineError(`failed to reproduce '${s.name}': output '${o.path}' does not exist`);
+    if (!existsSync(o.abs)) throw new PipelineError(`failed to reproduce '${s.addressing}': output '${o.path}' does not exist`);
   }
   const scm = d.repo.scm;
   for (const o of s.outs) {
     if (!o.cache || !scm) continue;
     // DVC's Output.save(): a cached output git tracks is refused; otherwise git ignores it
-    if (await scm.isTracked(o.abs)) throw new PipelineError(`failed to reproduce '${s.name}': output '${o.path}' is already tracked by SCM (e.g. Git)`);
+    if (await scm.isTracked(o.abs)) throw new PipelineError(`failed to reproduce '${s.addressing}': output '${o.path}' is already tracked by SCM (e.g. Git)`);
     const g = scm.ignore(o.abs);
     if (g) d.repo.scmContext.track(g);
   }
   for (const o of s.outs) {
     const ws = await saveOutput(d, o.abs, commit && o.cache);
-    if (ws.kind === 'missing') throw new PipelineError(`failed to reproduce '${s.name}': output '${o.path}' does not exist`);
+    if (ws.kind === 'missing') throw new PipelineError(`failed to reproduce '${s.addressing}': output '${o.path}' does not exist`);
     outs.push(
       ws.kind === 'dir'
         ? { path: o.path, hash: 'md5', md5: ws.oid, size: ws.size, nfiles: ws.nfiles }
@@ -214,7 +214,7 @@ async function restoreOuts(d: DataContext, s: Stage, entry: LockStage): Promise<
     const e = entry.outs.find((x) => x.path === o.path)!;
     const f = DvcFile.create(d.repo.root, o.abs + '.dvc', [{ abs: o.abs, md5: e.md5!, size: e.size ?? 0, ...(e.nfiles !== undefined ? { nfiles: e.nfiles } : {}) }]);
     const plan = await planCheckout(d.hash, d.store, f.outs[0]!);
-    if (plan.missing.length) throw new PipelineError(`failed to reproduce '${s.name}': run cache of '${o.path}' is not in the cache`);
+    if (plan.missing.length) throw new PipelineError(`failed to reproduce '${s.addressing}': run cache of '${o.path}' is not in the cache`);
     await applyCheckout(d.hash, d.store, plan, d.linkTypes);
   }
 }
@@ -231,16 +231,16 @@ function runCommand(repo: Repo, s: Stage, info: (l: string) => void): void {
   const shell = process.env.SHELL || '/bin/sh';
   const name = basename(shell).toLowerCase();
   const opts = name === 'bash' ? ['--noprofile', '--norc'] : name === 'zsh' ? ['--no-rcs'] : [];
-  info(`Running stage '${s.name}':`);
+  info(`Running stage '${s.addressing}':`);
   for (const cmd of cmdList(s.def.cmd)) {
     info(`> ${cmd}`);
-    const env: NodeJS.ProcessEnv = { ...process.env, DVC_STAGE: s.name };
+    const env: NodeJS.ProcessEnv = { ...process.env, DVC_STAGE: s.addressing };
     if (!env.DVC_ROOT) env.DVC_ROOT = repo.root;
     const r = spawnSync(shell, [...opts, '-c', cmd], { cwd: s.wdir, stdio: 'inherit', env });
-    if (r.error) throw new PipelineError(`failed to reproduce '${s.name}': failed to run: ${cmd}: ${r.error.message}`);
+    if (r.error) throw new PipelineError(`failed to reproduce '${s.addressing}': failed to run: ${cmd}: ${r.error.message}`);
     if (r.status !== 0) {
       const code = r.status ?? (r.signal ? -(({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[r.signal] ?? 1) : 1);
-      throw new PipelineError(`failed to reproduce '${s.name}': failed to run: ${cmd}, exited with ${code}`);
+      throw new PipelineError(`failed to reproduce '${s.addressing}': failed to run: ${cmd}, exited with ${code}`);
     }
   }
 }
@@ -254,9 +254,15 @@ export function planRepro(p: Pipeline, targets: string[], opts: { single?: boole
   checkOutputs(p.stages, collectDvcFiles(p.repo));
   const full = buildGraph(p.stages);
   const g = new Map([...full].map(([s, ups]) => [s, s.def.frozen ? [] : ups]));
-  if (!p.project) throw new PipelineError(`'dvc.yaml' does not exist`);
-  const all = opts.allPipelines || !targets.length;
-  const sources = all ? p.stages : targets.map((t) => findStage(p, t));
+  let sources: Stage[];
+  if (opts.allPipelines) sources = p.stages;
+  else if (targets.length) sources = [...new Set(targets.flatMap((t) => findStages(p, t)))];
+  else {
+    // DVC's default target: the current folder's dvc.yaml
+    if (!p.project) throw new PipelineError(`'${relative(process.cwd(), p.projectPath).split(sep).join('/')}' does not exist`);
+    sources = p.stages.filter((s) => s.file === p.projectPath);
+  }
+  const all = opts.allPipelines;
   if (opts.single && !opts.allPipelines) return [...new Set(sources)];
   if (opts.downstream && !all) {
     const rev = new Map<Stage, Stage[]>(p.stages.map((s) => [s, [] as Stage[]]));
@@ -282,30 +288,30 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
         prev = false;
         // Reload: an upstream stage may have rewritten dvc.lock.
         p = loadPipeline(repo);
-        const s = p.stages.find((x) => x.name === planned.name)!;
+        const s = p.stages.find((x) => x.file === planned.file && x.name === planned.name)!;
         let status = opts.force ? ['forced'] : await stageStatus(d.hash, d.store, s);
         if (!status.length) {
-          info(`Stage '${s.name}' didn't change, skipping`);
+          info(`Stage '${s.addressing}' didn't change, skipping`);
           continue;
         }
         if (opts.pull && !opts.dry && !opts.force && onlyMissingOuts(status)) {
           // Unchanged but for outputs missing here: pull them instead of running (DVC's --pull)
-          info(`Pulling data for stage: '${s.name}'`);
+          info(`Pulling data for stage: '${s.addressing}'`);
           if (await pullOuts(repo, s)) {
             status = await stageStatus(d.hash, d.store, s);
             if (!status.length) continue;
           }
-          info(`Unable to pull data for stage: '${s.name}'`);
+          info(`Unable to pull data for stage: '${s.addressing}'`);
         }
         if (s.def.frozen && !opts.force) {
-          info(`Verifying outputs in frozen stage: '${s.name}'`);
-          for (const o of s.outs) if (!existsSync(o.abs)) throw new PipelineError(`failed to reproduce '${s.name}': output '${o.path}' does not exist`);
+          info(`Verifying outputs in frozen stage: '${s.addressing}'`);
+          for (const o of s.outs) if (!existsSync(o.abs)) throw new PipelineError(`failed to reproduce '${s.addressing}': output '${o.path}' does not exist`);
           continue;
         }
         if (opts.dry) {
-          info(`Running stage '${s.name}':`);
+          info(`Running stage '${s.addressing}':`);
           for (const c of cmdList(s.def.cmd)) info(`> ${c}`);
-          res.ran.push(s.name);
+          res.ran.push(s.addressing);
           prev = true;
           continue;
         }
@@ -314,11 +320,11 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
           const deps = await depsEntries(d, s);
           const cached = await findRunCache(d, s, deps);
           if (cached) {
-            info(`Stage '${s.name}' is cached - skipping run, checking out outputs`);
+            info(`Stage '${s.addressing}' is cached - skipping run, checking out outputs`);
             removeOuts(s);
             await restoreOuts(d, s, cached);
             entry = { cmd: s.def.cmd, ...deps, outs: await saveOuts(d, s, !opts.noCommit) };
-            res.restored.push(s.name);
+            res.restored.push(s.addressing);
           }
         }
         if (!entry) {
@@ -328,9 +334,9 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
           const outs = await saveOuts(d, s, !opts.noCommit);
           entry = { cmd: s.def.cmd, ...deps, outs };
           if (!opts.noCommit) writeRunCache(repo, s, entry);
-          res.ran.push(s.name);
+          res.ran.push(s.addressing);
         }
-        writeLock(repo, p, s.name, entry, info);
+        writeLock(repo, p, s, entry, info);
         prev = true;
       }
       return res;
@@ -339,16 +345,19 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
 }
 
 /** Writes the stage's entry into dvc.lock when it changed (DVC's Lockfile.dump). */
-export function writeLock(repo: Repo, p: Pipeline, name: string, entry: LockStage, info: (l: string) => void): void {
-  const exists = existsSync(p.lockPath);
-  if (!exists) info(`Generating lock file '${LOCK_FILE}'`);
-  const before = p.lock?.raw[name];
+export function writeLock(repo: Repo, p: Pipeline, s: Stage, entry: LockStage, info: (l: string) => void): void {
+  const name = s.name;
+  const lock = p.files.find((f) => f.path === s.file)?.lock;
+  const shown = relative(process.cwd(), s.lockPath).split(sep).join('/');
+  const exists = existsSync(s.lockPath);
+  if (!exists) info(`Generating lock file '${shown}'`);
+  const before = lock?.raw[name];
   const after = lockStageToYaml(entry);
   const modified = !before || dumpYaml({ s: before }) !== dumpYaml({ s: after });
   if (!modified && exists) return;
-  if (modified) info(`Updating lock file '${LOCK_FILE}'`);
-  writeAtomic(p.lockPath, lockWithStages(p.lock, new Map([[name, entry]])));
-  repo.scmContext.track(p.lockPath);
+  if (modified) info(`Updating lock file '${shown}'`);
+  writeAtomic(s.lockPath, lockWithStages(lock, new Map([[name, entry]])));
+  repo.scmContext.track(s.lockPath);
 }
 
 /** True when a stage's only changes are outputs missing from the workspace or the cache. */

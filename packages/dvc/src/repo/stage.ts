@@ -57,9 +57,12 @@ export async function stageAdd(repo: Repo, o: StageAddOptions, cwd = process.cwd
   if (!o.name || INVALID_NAME.test(o.name)) throw new PipelineError('Stage name cannot contain punctuation characters.');
   if (!o.cmd.trim()) throw new PipelineError('command is not specified');
   return repo.withLock(async () => {
+    const p = loadPipeline(repo, cwd);
     const wdirAbs = resolve(cwd, o.wdir ?? '.');
-    const wrel = posix(relative(repo.root, wdirAbs));
-    if (wrel === '..' || wrel.startsWith('../') || wrel.startsWith('/')) throw new PipelineError(`wdir '${o.wdir}' is outside of the repository`);
+    const inRepo = posix(relative(repo.root, wdirAbs));
+    if (inRepo === '..' || inRepo.startsWith('../') || inRepo.startsWith('/')) throw new PipelineError(`wdir '${o.wdir}' is outside of the repository`);
+    // wdir is written relative to the dvc.yaml (the current folder's)
+    const wrel = posix(relative(dirname(p.projectPath), wdirAbs));
     const outs: OutDef[] = [];
     const addOuts = (list: string[] | undefined, kind: OutKind, cache: boolean, persist = false) => {
       for (const path of list ?? []) {
@@ -98,11 +101,10 @@ export async function stageAdd(repo: Repo, o: StageAddOptions, cwd = process.cwd
       alwaysChanged: !!o.alwaysChanged,
       ...(o.desc ? { desc: o.desc } : {}),
     };
-    const p = loadPipeline(repo);
-    const existing = p.stages.find((s) => s.name === o.name);
+    const existing = p.stages.find((s) => s.file === p.projectPath && s.name === o.name);
     if (existing && !o.force) throw new PipelineError(`Stage '${o.name}' already exists in 'dvc.yaml'. Use '--force' to overwrite.`);
     const stage = buildStage(repo, p.projectPath, def);
-    const others = p.stages.filter((s) => s.name !== o.name);
+    const others = p.stages.filter((s) => s !== existing);
     checkOutputs([...others, stage], collectDvcFiles(repo));
     buildGraph([...others, stage]);
     writeAtomic(p.projectPath, projectWithStage(p.project, def, p.project ? readFileSync(p.projectPath, 'utf8') : undefined));

@@ -3,7 +3,7 @@
  * stage add / repro / status / dag / params diff / metrics show on 2-3 stage pipelines.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { dumpYaml } from '../../src/formats/ruamel.js';
@@ -89,6 +89,37 @@ describe('dvc.yaml written by hand', () => {
     assert.ok(isOneLineError(r.stderr), r.stderr);
     assert.match(r.stderr, /stage: 'b'/);
     assert.ok(!existsSync(join(sb.repo, 'b.txt.dvc')));
+  });
+});
+
+describe('dvc.yaml in a subfolder', () => {
+  test('stage add writes the current folder\'s dvc.yaml; repro, status, push and checkout see every dvc.yaml', () => {
+    const sb = sandbox();
+    ok(sb.dvc(['init', '-q']));
+    write(sb, 'root.txt', 'r\n');
+    mkdirSync(join(sb.repo, 'sub'));
+    const sub = join(sb.repo, 'sub');
+    ok(sb.dvc(['stage', 'add', '-n', 't', '-d', '../root.txt', '-o', 'out.txt', 'cp ../root.txt out.txt'], { cwd: sub }));
+    assert.equal(read(sb, 'sub/dvc.yaml'), 'stages:\n  t:\n    cmd: cp ../root.txt out.txt\n    deps:\n    - ../root.txt\n    outs:\n    - out.txt\n');
+    assert.equal(read(sb, 'sub/.gitignore'), '/out.txt\n');
+    ok(sb.dvc(['stage', 'add', '-n', 'r', '-d', 'sub/out.txt', '-o', 'final.txt', 'cat sub/out.txt sub/out.txt > final.txt']));
+    let out = ok(sb.dvc(['repro']));
+    assert.deepEqual(ran(out), ['sub/dvc.yaml:t', 'r']);
+    assert.equal(read(sb, 'final.txt'), 'r\nr\n');
+    assert.match(read(sb, 'sub/dvc.lock'), /^schema: '2\.0'\nstages:\n  t:\n    cmd: cp \.\.\/root.txt out.txt\n    deps:\n    - path: \.\.\/root.txt\n/);
+    assert.match(read(sb, 'dvc.lock'), /^schema: '2\.0'\nstages:\n  r:\n/);
+    write(sb, 'root.txt', 'r2\n');
+    assert.equal(ok(sb.dvc(['status'])).trim(), 'sub/dvc.yaml:t:\n\tchanged deps:\n\t\tmodified:           ../root.txt');
+    assert.equal(ok(sb.dvc(['status'], { cwd: sub })).trim(), 't:\n\tchanged deps:\n\t\tmodified:           ../root.txt');
+    out = ok(sb.dvc(['repro', 'sub/dvc.yaml:t']));
+    assert.deepEqual(ran(out), ['sub/dvc.yaml:t']);
+    assert.deepEqual(ran(ok(sb.dvc(['repro'], { cwd: sub }))), []);
+    ok(sb.dvc(['repro']));
+    ok(sb.dvc(['remote', 'add', '-d', 'loc', join(sb.tmp, 'remote')]));
+    assert.match(ok(sb.dvc(['push'])), /2 files pushed/);
+    rmSync(join(sub, 'out.txt'));
+    assert.match(ok(sb.dvc(['checkout'])), /^A       sub\/out.txt$/m);
+    assert.equal(read(sb, 'sub/out.txt'), 'r2\n');
   });
 });
 

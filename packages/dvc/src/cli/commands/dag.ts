@@ -25,8 +25,8 @@ export function register(program: Command): void {
           const t = findStage(p, target);
           const keep = new Set(postorder(g, [t]));
           if (o.full) {
-            const comp = dag.pipelines(dag.dagOf(p.stages, g)).find((c) => c.nodes.includes(t.name))!;
-            stages = p.stages.filter((s) => comp.nodes.includes(s.name));
+            const comp = dag.pipelines(dag.dagOf(p.stages, g)).find((c) => c.nodes.includes(t.addressing))!;
+            stages = p.stages.filter((s) => comp.nodes.includes(s.addressing));
           } else stages = p.stages.filter((s) => keep.has(s));
         }
         const sub = new Map([...g].filter(([s]) => stages.includes(s)).map(([s, u]) => [s, u.filter((x) => stages.includes(x))]));

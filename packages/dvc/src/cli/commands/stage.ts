@@ -74,13 +74,13 @@ export function register(program: Command): void {
         const { loadPipeline } = await import('../../repo/pipeline.js');
         const p = loadPipeline(Repo.open());
         if (!p.stages.length) return;
-        const width = Math.max(...p.stages.map((s) => s.name.length));
+        const width = Math.max(...p.stages.map((s) => s.addressing.length));
         for (const s of p.stages) {
-          if (o.nameOnly) out.info(s.name);
+          if (o.nameOnly) out.info(s.addressing);
           else {
             const outs = s.outs.map((x) => x.path);
             const desc = s.def.desc ?? (outs.length ? `Outputs ${outs.join(', ')}` : '');
-            out.info(desc ? `${s.name.padEnd(width)}  ${desc}` : s.name);
+            out.info(desc ? `${s.addressing.padEnd(width)}  ${desc}` : s.addressing);
           }
         }
       });
