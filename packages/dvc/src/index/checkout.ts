@@ -258,15 +258,24 @@ export async function applyCheckout(
   const whole = plan.whole && !plan.missing.length ? plan.whole : undefined;
   const stamps = whole ? new Float64Array(whole.entries.length * 3).fill(NaN) : undefined;
   const CHUNK = 8192;
-  for (let start = 0; start < plan.link.length; start += CHUNK) {
+  const total = plan.link.length;
+  // Two chunks in flight: the pool never waits while this thread handles a chunk's results.
+  const submit = (start: number) => {
     const chunk = plan.link.slice(start, start + CHUNK);
     const pairs: Array<[string, string]> = chunk.map(([oid, dest]) => {
       if (plan.wsDirs.has(dest)) clearFolderAt(dest);
       return [store.path(oid), dest];
     });
-    const results = await ctx.pool().link(pairs, types, {
-      onProgress: ctx.onProgress ? (n) => ctx.onProgress!(n, 0) : undefined,
-    });
+    const done = ctx.pool().link(pairs, types, { onProgress: ctx.onProgress ? (n) => ctx.onProgress!(n, 0) : undefined });
+    // Awaited in order below; a failure there ends the checkout (no unhandled rejection meanwhile).
+    done.catch(() => undefined);
+    return { start, chunk, pairs, done };
+  };
+  let next = total ? submit(0) : undefined;
+  while (next) {
+    const { start, chunk, pairs, done } = next;
+    next = start + CHUNK < total ? submit(start + CHUNK) : undefined;
+    const results = await done;
     const now = Date.now();
     for (let i = 0; i < results.length; i++) {
       const r = results[i]!;
