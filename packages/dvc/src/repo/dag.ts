@@ -165,7 +165,8 @@ export function showAscii(dag: DagGraph): string {
 export function showDot(dag: DagGraph): string {
   let s = 'strict digraph  {\n';
   for (const n of dag.nodes) s += `"${n}";\n`;
-  for (const [a, b] of dag.edges) s += `"${b}" -> "${a}";\n`;
+  // networkx's reversed graph lists its edges source by source, in node order
+  for (const n of dag.nodes) for (const [a, b] of dag.edges) if (b === n) s += `"${b}" -> "${a}";\n`;
   return s + '}\n';
 }
 

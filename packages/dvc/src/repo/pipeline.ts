@@ -206,14 +206,15 @@ function overlaps(a: string, b: string): boolean {
  */
 export function checkOutputs(stages: Stage[], dvcFiles: DvcFile[] = []): void {
   const all: Array<{ rel: string; owner: string }> = [];
+  // .dvc files first, then stages in order: a new stage (last) is named second
+  for (const f of dvcFiles) for (const o of f.outs) all.push({ rel: o.rel, owner: `'${f.rel}'` });
   for (const s of stages) for (const o of s.outs) all.push({ rel: o.rel, owner: `stage: '${s.addressing}'` });
-  for (const f of dvcFiles) for (const o of f.outs) all.push({ rel: o.rel, owner: f.rel });
   for (let i = 0; i < all.length; i++) {
     for (let j = i + 1; j < all.length; j++) {
       const a = all[i]!;
       const b = all[j]!;
       if (a.rel === b.rel) {
-        throw new PipelineError(`output '${a.rel}' is already specified in ${a.owner === b.owner ? a.owner : `${a.owner} and ${b.owner}`}.`);
+        throw new PipelineError(`output '${a.rel}' is already specified in ${a.owner}.`);
       }
       if (overlaps(a.rel, b.rel)) {
         throw new PipelineError(
