@@ -9,8 +9,9 @@
  * restored from it instead of being run ("is cached - skipping run").
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, join, relative, sep } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { changedCache } from '../index/status.js';
 import { applyCheckout, planCheckout } from '../index/checkout.js';
 import { hashWorkspace } from '../index/workspace.js';
 import { DvcFile } from '../formats/dvcfile.js';
@@ -164,9 +165,16 @@ function runsDir(repo: Repo): string {
   return join(repo.cacheDir, 'runs');
 }
 
-function writeRunCache(repo: Repo, s: Stage, entry: LockStage): void {
+async function writeRunCache(d: DataContext, s: Stage, entry: LockStage): Promise<void> {
+  const repo = d.repo;
   if (!canRunCache(s)) return;
   if (s.outs.some((o) => !o.cache && o.kind === 'outs')) return;
+  // DVC commits the uncached outputs (metrics, plots) too, so the entry can be restored
+  for (const o of s.outs) {
+    if (o.cache) continue;
+    const ws = await hashWorkspace(d.hash, o.abs, d.store);
+    if (ws.kind === 'dir') d.store.addBytes(ws.oid, ws.text);
+  }
   const { key, value } = runCacheHashes(entry);
   const dir = join(runsDir(repo), key.slice(0, 2), key);
   const path = join(dir, value);
@@ -175,47 +183,50 @@ function writeRunCache(repo: Repo, s: Stage, entry: LockStage): void {
   writeAtomic(path, dumpYaml(lockStageToYaml(entry)));
 }
 
-/** A run cache entry for the stage's current deps whose cached outputs are all in the cache. */
-async function findRunCache(d: DataContext, s: Stage, deps: Pick<LockStage, 'deps' | 'params'>): Promise<LockStage | undefined> {
-  if (!canRunCache(s)) return undefined;
+/**
+ * The newest run cache entry (by mtime, as DVC's StageCache._load) for the stage's current deps,
+ * params and command, or undefined.
+ */
+function findRunCache(d: DataContext, s: Stage, deps: Pick<LockStage, 'deps' | 'params'>): LockStage | undefined {
   const probe: LockStage = { cmd: s.def.cmd, ...deps, outs: s.outs.map((o) => ({ path: o.path })) };
   const { key } = runCacheHashes(probe);
   const dir = join(runsDir(d.repo), key.slice(0, 2), key);
-  let names: string[];
+  let newest: { name: string; mtime: number } | undefined;
   try {
-    names = readdirSync(dir).filter((n) => /^[0-9a-f]{64}$/.test(n));
+    for (const n of readdirSync(dir)) {
+      const mtime = statSync(join(dir, n)).mtimeMs;
+      if (!newest || mtime > newest.mtime) newest = { name: n, mtime };
+    }
   } catch {
     return undefined;
   }
-  for (const n of names) {
-    let entry: LockStage | undefined;
-    try {
-      const text = readFileSync(join(dir, n), 'utf8');
-      const lf = parseLockFile(dumpYaml({ stages: { [s.name]: parseYamlText(text, n) as YamlValue } }));
-      entry = lf.stages.get(s.name);
-    } catch {
-      continue;
-    }
-    if (!entry) continue;
+  if (!newest) return undefined;
+  try {
+    const text = readFileSync(join(dir, newest.name), 'utf8');
+    const entry = parseLockFile(dumpYaml({ stages: { [s.name]: parseYamlText(text, newest.name) as YamlValue } })).stages.get(s.name);
+    if (!entry) return undefined;
     const paths = new Set(entry.outs.map((o) => o.path));
-    if (paths.size !== s.outs.length || !s.outs.every((o) => paths.has(o.path))) continue;
-    const usable = entry.outs.every((o) => {
-      const def = s.outs.find((x) => x.path === o.path)!;
-      if (!def.cache) return false;
-      return !!o.md5 && d.store.exists(o.md5);
-    });
-    if (usable) return entry;
+    if (paths.size !== s.outs.length || !s.outs.every((o) => paths.has(o.path))) return undefined;
+    return entry;
+  } catch {
+    return undefined; // DVC: "corrupted cache file"
   }
-  return undefined;
 }
 
+/** Every output of the entry has its objects in the cache (DVC's outs_cached on the cached stage). */
+function outsCached(d: DataContext, entry: LockStage): boolean {
+  return entry.outs.every((o) => !!o.md5 && !changedCache(d.store, o.md5));
+}
+
+/** Checks the entry's outputs out of the cache (uncached outputs as copies, as DVC). */
 async function restoreOuts(d: DataContext, s: Stage, entry: LockStage): Promise<void> {
   for (const o of s.outs) {
     const e = entry.outs.find((x) => x.path === o.path)!;
     const f = DvcFile.create(d.repo.root, o.abs + '.dvc', [{ abs: o.abs, md5: e.md5!, size: e.size ?? 0, ...(e.nfiles !== undefined ? { nfiles: e.nfiles } : {}) }]);
     const plan = await planCheckout(d.hash, d.store, f.outs[0]!);
-    if (plan.missing.length) throw new PipelineError(`failed to reproduce '${s.addressing}': run cache of '${o.path}' is not in the cache`);
-    await applyCheckout(d.hash, d.store, plan, d.linkTypes);
+    if (plan.missing.length) throw new PipelineError(`failed to reproduce '${s.addressing}': '${o.path}' is not in the cache`);
+    mkdirSync(dirname(o.abs), { recursive: true });
+    await applyCheckout(d.hash, d.store, plan, o.cache ? d.linkTypes : ['copy']);
   }
 }
 
@@ -316,14 +327,18 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
           continue;
         }
         let entry: LockStage | undefined;
-        if (!opts.force && !opts.noRunCache) {
+        if (!opts.force && canRunCache(s)) {
+          // DVC's StageCache.restore: the lock itself when only outputs changed, else the run cache
+          const depsChanged = status.some((e) => typeof e === 'object' && 'changed deps' in e);
+          const lockUsable = !!s.lock && !status.includes('changed command') && !depsChanged && s.outs.every((o) => s.lock!.outs.some((e) => e.path === o.path && e.md5));
           const deps = await depsEntries(d, s);
-          const cached = await findRunCache(d, s, deps);
-          if (cached) {
+          const cached = lockUsable ? s.lock : opts.noRunCache ? undefined : findRunCache(d, s, deps);
+          if (cached && outsCached(d, cached)) {
             info(`Stage '${s.addressing}' is cached - skipping run, checking out outputs`);
             removeOuts(s);
             await restoreOuts(d, s, cached);
             entry = { cmd: s.def.cmd, ...deps, outs: await saveOuts(d, s, !opts.noCommit) };
+            if (!opts.noCommit) await writeRunCache(d, s, entry);
             res.restored.push(s.addressing);
           }
         }
@@ -333,7 +348,7 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
           const deps = await depsEntries(d, s);
           const outs = await saveOuts(d, s, !opts.noCommit);
           entry = { cmd: s.def.cmd, ...deps, outs };
-          if (!opts.noCommit) writeRunCache(repo, s, entry);
+          if (!opts.noCommit) await writeRunCache(d, s, entry);
           res.ran.push(s.addressing);
         }
         writeLock(repo, p, s, entry, info);

@@ -183,6 +183,17 @@ describe('dvc repro', () => {
     out = ok(sb.dvc(['repro']));
     assert.deepEqual(ran(out), []);
     assert.match(out, /Data and pipelines are up to date\./);
+    // a deleted output is checked out again from the cache, not rebuilt (DVC's restore from the lock)
+    rmSync(join(sb.repo, 'model.bin'));
+    const logNow = read(sb, 'runs.log');
+    out = ok(sb.dvc(['repro']));
+    assert.match(out, /Stage 'train' is cached - skipping run, checking out outputs/);
+    assert.deepEqual(ran(out), []);
+    assert.equal(read(sb, 'runs.log'), logNow);
+    assert.ok(existsSync(join(sb.repo, 'model.bin')));
+    // the uncached metrics file went into the cache with the run cache entry, as DVC does
+    const metricsMd5 = /path: metrics.json\n      hash: md5\n      md5: ([0-9a-f]{32})/.exec(read(sb, 'dvc.lock'))![1]!;
+    assert.ok(existsSync(join(sb.repo, '.dvc/cache/files/md5', metricsMd5.slice(0, 2), metricsMd5.slice(2))));
     assert.equal(ok(sb.dvc(['status'])).trim(), 'Data and pipelines are up to date.');
 
     // a change in the middle reruns it and what follows, not what precedes
