@@ -33,10 +33,21 @@ export function stampOf(st: FileStamp): string {
   return `${st.ino}:${st.size}:${st.mtimeMs}`;
 }
 
-/** True if a file with this mtime, hashed at `nowMs`, may still change without its mtime changing. */
-export function isRacy(mtimeMs: number, nowMs: number = Date.now()): boolean {
-  const window = mtimeMs % 1000 === 0 ? RACY_WINDOW_COARSE_MS : RACY_WINDOW_MS;
+/**
+ * True if a file with this mtime, hashed at `nowMs`, may still change without its mtime changing.
+ * A whole-second mtime hints at a coarse-clock file system (2 s window) unless `fineClock` says
+ * the file system is known to keep sub-second times (one in a few hundred files on ext4 lands on
+ * a whole second by chance).
+ */
+export function isRacy(mtimeMs: number, nowMs: number = Date.now(), fineClock = false): boolean {
+  const window = fineClock || mtimeMs % 1000 !== 0 ? RACY_WINDOW_MS : RACY_WINDOW_COARSE_MS;
   return nowMs - mtimeMs < window;
+}
+
+/** True when some of these mtimes have a sub-second part (the file system keeps fine times). */
+export function hasFineClock(mtimes: ArrayLike<number>, limit = 64): boolean {
+  for (let i = 0; i < mtimes.length && i < limit; i++) if (mtimes[i]! % 1000 !== 0) return true;
+  return false;
 }
 
 /**
@@ -255,8 +266,8 @@ export class StateDb {
   }
 
   /** Remembers `md5` for `path` unless the file is racy. Written on `flush()`. */
-  set(path: string, st: FileStamp, md5: string, nowMs?: number): void {
-    if (isRacy(st.mtimeMs, nowMs)) return;
+  set(path: string, st: FileStamp, md5: string, nowMs?: number, fineClock = false): void {
+    if (isRacy(st.mtimeMs, nowMs, fineClock)) return;
     this.pending.push([path, st.ino, st.size, st.mtimeMs, md5]);
     if (this.pending.length >= 50_000) this.flush();
   }

@@ -10,7 +10,7 @@ import type { DvcOut } from '../formats/dvcfile.js';
 import type { LinkType } from '../fs/local.js';
 import type { LocalObjectStore } from '../odb/local.js';
 import { checkRelpath, serializeChunks, underPrefix, type TreeEntry } from '../tree/manifest.js';
-import { isRacy } from '../hash/state.js';
+import { isRacy, RACY_WINDOW_MS } from '../hash/state.js';
 import { trace } from '../trace.js';
 import { hashWorkspace, WsFile, type HashContext } from './workspace.js';
 
@@ -271,6 +271,17 @@ export async function applyCheckout(
     done.catch(() => undefined);
     return { start, chunk, pairs, done };
   };
+  /** Files written within the clock's granularity of being recorded: recorded at the end. */
+  const recent: Array<{ rel: string; oid: string; k: number; r: { ino: number; size: number; mtimeMs: number } }> = [];
+  const record = (rel: string, oid: string, k: number, r: { ino: number; size: number; mtimeMs: number }, now: number) => {
+    if (stamps) {
+      stamps[k * 3] = r.ino;
+      stamps[k * 3 + 1] = r.size;
+      stamps[k * 3 + 2] = r.mtimeMs;
+    } else ctx.state.set(rel, r, oid, now, fine);
+  };
+  /** Whether this file system keeps sub-second mtimes (then a whole second is chance). */
+  let fine = false;
   let next = total ? submit(0) : undefined;
   while (next) {
     const { start, chunk, pairs, done } = next;
@@ -282,14 +293,20 @@ export async function applyCheckout(
       const dest = pairs[i]![1];
       if ('error' in r) throw new DvcError(`failed to check out '${ctx.root ? dest.slice(ctx.root.length + 1) : dest}': ${r.error}`);
       // A whole folder is remembered by its snapshot below; other links file by file.
-      if (!stamps) ctx.state.set(relKey(ctx.root, dest), r, chunk[i]![0], now);
-      else if (!isRacy(r.mtimeMs, now)) {
-        const k = whole!.linkEntry[start + i]!;
-        stamps[k * 3] = r.ino;
-        stamps[k * 3 + 1] = r.size;
-        stamps[k * 3 + 2] = r.mtimeMs;
-      }
+      const k = stamps ? whole!.linkEntry[start + i]! : -1;
+      fine ||= r.mtimeMs % 1000 !== 0;
+      if (isRacy(r.mtimeMs, now, fine)) recent.push({ rel: relKey(ctx.root, dest), oid: chunk[i]![0], k, r });
+      else record(relKey(ctx.root, dest), chunk[i]![0], k, r, now);
     }
+  }
+  if (recent.length) {
+    // Past the clock's granularity, a later change gets a new mtime: the files just written are
+    // then as safe to remember as the others (waits a few ms, not for coarse-clock file systems).
+    const newest = Math.max(...recent.map((x) => x.r.mtimeMs));
+    const wait = RACY_WINDOW_MS + 1 - (Date.now() - newest);
+    if (wait > 0 && wait <= RACY_WINDOW_MS + 1) await new Promise((ok) => setTimeout(ok, wait));
+    const now = Date.now();
+    for (const x of recent) if (!isRacy(x.r.mtimeMs, now, fine)) record(x.rel, x.oid, x.k, x.r, now);
   }
   trace('checkout: linked');
   if (whole && stamps) saveSnapshot(ctx, plan.out, whole, stamps);

@@ -9,7 +9,7 @@ import { relative, sep } from 'node:path';
 import { DvcError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
 import type { HashPool, HashResult } from '../hash/pool.js';
-import { isRacy, type DirSnapshot, type StateDb } from '../hash/state.js';
+import { hasFineClock, isRacy, type DirSnapshot, type StateDb } from '../hash/state.js';
 import type { LocalObjectStore } from '../odb/local.js';
 import { compareCodePoints, serializeChunks } from '../tree/manifest.js';
 import { checkLink, walkFiles, type WalkResult } from '../tree/walk.js';
@@ -220,6 +220,7 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
     const opts = { sizes, onProgress: ctx.onProgress };
     const results = store ? await pool.store(store.filesDir, paths, opts) : await pool.hash(paths, opts);
     const now = Date.now();
+    const fine = hasFineClock(w.mtime);
     for (let k = 0; k < todo.length; k++) {
       const i = todo[k]!;
       const r = results[k]!;
@@ -227,7 +228,7 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
       md5s[i] = r.md5;
       // A file that changed while we read it (size differs from its stat) is not remembered.
       if (r.size === w.size[i]) {
-        if (isRacy(w.mtime[i]!, now)) untrusted.add(i);
+        if (isRacy(w.mtime[i]!, now, fine)) untrusted.add(i);
       } else {
         w.size[i] = r.size;
         untrusted.add(i);

@@ -55,10 +55,8 @@ describe('checkout and the hash state', () => {
       assert.ok(snap, 'checkout saved the folder snapshot');
       assert.equal(snap.md5 + '.dir', added!.md5);
       assert.equal(snap.rels.length, 300);
-      // Files written in the last few ms are racy and left unknown; the rest carry their stamps.
-      const known = [...snap.rels.keys()].filter((i) => !Number.isNaN(snap.stamps[i * 3 + 2]!));
-      assert.ok(known.length > 0);
-      for (const i of known.slice(0, 20)) {
+      // Every file carries its stamp (checkout waits out the clock's granularity for the last ones).
+      for (let i = 0; i < snap.rels.length; i++) {
         const st = statSync(join(dir, 'data', snap.rels[i]!));
         assert.deepEqual([...snap.stamps.subarray(i * 3, i * 3 + 3)], [st.ino, st.size, st.mtimeMs], snap.rels[i]);
       }
