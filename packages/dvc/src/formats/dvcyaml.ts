@@ -424,7 +424,8 @@ export function pyJsonSorted(v: YamlValue | undefined): string {
   return '{' + e.map(([k, x]) => `${pyJsonString(k)}: ${pyJsonSorted(x)}`).join(', ') + '}';
 }
 
-function pyJsonFloatRepr(n: number): string {
+/** Python's repr() of a float (json.dumps writes floats the same way). */
+export function pyJsonFloatRepr(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
   if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
   if (Number.isInteger(n) && Math.abs(n) < 1e16) return n.toFixed(1);

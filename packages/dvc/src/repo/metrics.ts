@@ -9,7 +9,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { DEFAULT_PARAMS_FILE } from '../formats/dvcyaml.js';
 import type { YamlValue } from '../formats/ruamel.js';
-import { pyJsonString } from '../formats/dvcyaml.js';
+import { pyJsonFloatRepr, pyJsonString } from '../formats/dvcyaml.js';
 import { flattenParams, parseParamsText, showValue } from './params.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
 import type { Repo } from './repo.js';
@@ -77,20 +77,10 @@ async function readRev(repo: Repo, rev: string, rel: string): Promise<FileResult
   return parseResult(buf.toString('utf8'), rel);
 }
 
-/** DVC's _format_field: floats with up to 5 significant digits. */
-export function formatMetric(v: YamlValue | undefined): string {
+/** DVC's _format_field(val, precision=5, round_digits=True): floats are round(v, 5), then str(). */
+export function formatMetric(v: YamlValue | undefined, precision = 5): string {
   if (v === undefined) return '-';
-  if (typeof v === 'number') {
-    if (Number.isInteger(v)) return String(v);
-    const s = v.toPrecision(5);
-    if (s.includes('e')) {
-      const [m, e] = s.split('e') as [string, string];
-      const mm = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
-      const exp = Number(e);
-      return `${mm}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-    }
-    return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
-  }
+  if (typeof v === 'number' && Number.isFinite(v)) return showValue(Number(v.toFixed(precision)));
   return showValue(v);
 }
 
@@ -111,7 +101,7 @@ function pyJson(v: YamlValue | undefined | FileResult | Record<string, unknown>)
   if (v === undefined || v === null) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') return Number.isInteger(v) ? v.toFixed(1) : String(v);
+  if (typeof v === 'number') return pyJsonFloatRepr(v);
   if (typeof v === 'string') return pyJsonString(v);
   if (Array.isArray(v)) return '[' + v.map((x) => pyJson(x)).join(', ') + ']';
   return '{' + Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => `${pyJsonString(k)}: ${pyJson(x as YamlValue)}`).join(', ') + '}';
@@ -131,6 +121,7 @@ export function metricsShowTable(res: Map<string, FileResult>): string {
     flat.set(f, m);
     for (const k of m.keys()) if (!cols.includes(k)) cols.push(k);
   }
+  cols.sort(); // DVC: td.project(rev, path, *sorted(metrics_headers))
   const rows = [...flat].map(([f, m]) => [f, ...cols.map((c) => formatMetric(m.get(c)))]);
   return plainTable(['Path', ...cols], rows);
 }

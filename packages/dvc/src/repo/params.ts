@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { InvalidFileError } from '../errors.js';
-import { parseYamlText } from '../formats/dvcyaml.js';
+import { parseYamlText, pyJsonFloatRepr } from '../formats/dvcyaml.js';
 import type { YamlValue } from '../formats/ruamel.js';
 
 export function parseParamsText(text: string, shown: string): YamlValue {
@@ -73,10 +73,7 @@ export function showValue(v: YamlValue | undefined): string {
   if (v === null) return 'None';
   if (typeof v === 'boolean') return v ? 'True' : 'False';
   if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number') {
-    if (Number.isInteger(v) && Math.abs(v) < 1e16) return v.toFixed(1);
-    return String(v);
-  }
+  if (typeof v === 'number') return pyJsonFloatRepr(v).replace(/^NaN$/, 'nan').replace(/^(-?)Infinity$/, '$1inf');
   if (typeof v === 'string') return v;
   if (Array.isArray(v)) return '[' + v.map((x) => (typeof x === 'string' ? `'${x}'` : showValue(x))).join(', ') + ']';
   return '{' + Object.entries(v).map(([k, x]) => `'${k}': ${typeof x === 'string' ? `'${x}'` : showValue(x)}`).join(', ') + '}';

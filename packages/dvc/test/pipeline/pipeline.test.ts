@@ -359,6 +359,18 @@ describe('dvc dag, params diff, metrics', () => {
   });
 });
 
+test('metrics show formats values as DVC (round(v, 5), Python str, sorted columns) and --json as json.dumps', () => {
+  const sb = sandbox();
+  ok(sb.dvc(['init', '-q']));
+  write(sb, 'm.json', '{"loss": 1.0, "acc": 0.123456789, "n": 3, "tiny": 1e-7, "nested": {"b": true}}');
+  ok(sb.dvc(['stage', 'add', '-n', 's', '-M', 'm.json', 'true']));
+  assert.equal(ok(sb.dvc(['metrics', 'show'])), 'Path    acc      loss  n  nested.b  tiny\nm.json  0.12346  1.0   3  True      0.0\n');
+  assert.equal(
+    ok(sb.dvc(['metrics', 'show', '--json'])),
+    '{"": {"data": {"m.json": {"data": {"loss": 1.0, "acc": 0.123456789, "n": 3, "tiny": 1e-07, "nested": {"b": true}}}}}}\n',
+  );
+});
+
 test('the YAML writer folds long commands as ruamel does and quotes what YAML would misread', () => {
   const cmd = 'python train.py --input data/prepared --output models/model.pkl --epochs 10 --learning-rate 0.001';
   assert.equal(
