@@ -230,11 +230,19 @@ async function restoreOuts(d: DataContext, s: Stage, entry: LockStage): Promise<
   }
 }
 
-/** Removes a stage's outputs before it runs (persist ones are kept). */
-function removeOuts(s: Stage): void {
+/**
+ * Removes a stage's outputs before it runs; persist ones are kept, made writable copies when
+ * they are links to the cache (DVC's out.unprotect()).
+ */
+async function removeOuts(repo: Repo, s: Stage): Promise<void> {
   for (const o of s.outs) {
-    if (o.persist) continue;
-    rmSync(o.abs, { recursive: true, force: true });
+    if (!o.persist) {
+      rmSync(o.abs, { recursive: true, force: true });
+      continue;
+    }
+    if (!existsSync(o.abs)) continue;
+    const { unprotect } = await import('./unprotect.js');
+    await unprotect(repo, [o.abs]);
   }
 }
 
@@ -335,7 +343,7 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
           const cached = lockUsable ? s.lock : opts.noRunCache ? undefined : findRunCache(d, s, deps);
           if (cached && outsCached(d, cached)) {
             info(`Stage '${s.addressing}' is cached - skipping run, checking out outputs`);
-            removeOuts(s);
+            await removeOuts(repo, s);
             await restoreOuts(d, s, cached);
             entry = { cmd: s.def.cmd, ...deps, outs: await saveOuts(d, s, !opts.noCommit) };
             if (!opts.noCommit) await writeRunCache(d, s, entry);
@@ -343,7 +351,7 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
           }
         }
         if (!entry) {
-          removeOuts(s);
+          await removeOuts(repo, s);
           runCommand(repo, s, info);
           const deps = await depsEntries(d, s);
           const outs = await saveOuts(d, s, !opts.noCommit);

@@ -3,7 +3,7 @@
  * stage add / repro / status / dag / params diff / metrics show on 2-3 stage pipelines.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { dumpYaml } from '../../src/formats/ruamel.js';
@@ -331,6 +331,23 @@ describe('stage outputs and the cache', () => {
     assert.match(ok(sb.dvc(['pull'], { cwd: clone })), /3 files fetched and 2 files added/);
     assert.equal(readFileSync(join(clone, 'out/a.txt'), 'utf8'), 'raw\n');
     assert.equal(ok(sb.dvc(['status'], { cwd: clone })).trim(), 'Data and pipelines are up to date.');
+  });
+});
+
+describe('link cache types', () => {
+  test('with cache.type symlink, a persist output is made a writable copy before its stage runs again', () => {
+    const sb = sandbox();
+    ok(sb.dvc(['init', '-q']));
+    ok(sb.dvc(['config', 'cache.type', 'symlink']));
+    write(sb, 'in.txt', '1\n');
+    ok(sb.dvc(['stage', 'add', '-n', 'acc', '-d', 'in.txt', '--outs-persist', 'log.txt', '-o', 'copy.txt', 'cat in.txt >> log.txt && cp in.txt copy.txt']));
+    assert.match(read(sb, 'dvc.yaml'), /    outs:\n    - copy.txt\n    - log.txt:\n        persist: true\n/);
+    ok(sb.dvc(['repro']));
+    assert.ok(lstatSync(join(sb.repo, 'log.txt')).isSymbolicLink(), 'saved outputs link to the cache');
+    write(sb, 'in.txt', '2\n');
+    ok(sb.dvc(['repro']));
+    assert.equal(read(sb, 'log.txt'), '1\n2\n');
+    assert.equal(read(sb, 'copy.txt'), '2\n');
   });
 });
 
