@@ -20,10 +20,10 @@
  * the next step. "Pull into an empty cache and workspace" therefore starts with both moved away.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makePets, type Dataset } from './run.js';
+import { makePets, trashFolder, type Dataset } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'cli', 'main.js');
@@ -48,13 +48,8 @@ function dvc(cwd: string, args: string[]): { rc: number; out: string; err: strin
   return { rc: r.status ?? -1, out: r.stdout.trim(), err: r.stderr.trim(), seconds };
 }
 
-const TRASH = join(BENCH_DIR, '.trash-remote');
-let trashed = 0;
-function trash(path: string): void {
-  if (!existsSync(path)) return;
-  mkdirSync(TRASH, { recursive: true });
-  renameSync(path, join(TRASH, `${Date.now()}-${trashed++}`));
-}
+const bin = trashFolder(join(BENCH_DIR, '.trash-remote'));
+const trash = bin.put;
 
 function must(cwd: string, args: string[]): void {
   const r = dvc(cwd, args);
@@ -179,7 +174,7 @@ async function main(): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
   if (process.env.BENCH_KEEP !== '1') trash(base);
   else trash(join(base, 'remote'));
-  rmSync(TRASH, { recursive: true, force: true });
+  bin.empty();
 }
 
 await main();

@@ -132,13 +132,20 @@ function timeCmd(cwd: string, step: string, args: string[]): Timing {
 }
 
 /** Scratch copies go here and are deleted at the very end (see the note at the top). */
-const TRASH = join(BENCH_DIR, '.trash');
-let trashed = 0;
-function trash(path: string): void {
-  if (!existsSync(path)) return;
-  mkdirSync(TRASH, { recursive: true });
-  renameSync(path, join(TRASH, `${Date.now()}-${trashed++}`));
+/** A trash folder: `put(path)` moves a path into it, `empty()` deletes it all (at the end). */
+export function trashFolder(dir: string): { put(path: string): void; empty(): void } {
+  let n = 0;
+  return {
+    put(path) {
+      if (!existsSync(path)) return;
+      mkdirSync(dir, { recursive: true });
+      renameSync(path, join(dir, `${Date.now()}-${n++}`));
+    },
+    empty: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
+const bin = trashFolder(join(BENCH_DIR, '.trash'));
+const trash = bin.put;
 
 /** Times a shell command (the first part only when `split`: `A && cleanup`). */
 function timeShell(cwd: string, step: string, cmd: string, split = false): Timing {
@@ -225,7 +232,7 @@ function main(): void {
     }
   }
   process.stdout.write(`copper dvc bench (node ${process.version}, ${process.env.BENCH_SETS ?? 'pets,tiny100k'})` + rows.join('\n') + '\n');
-  rmSync(TRASH, { recursive: true, force: true });
+  bin.empty();
 }
 
 // Run only as a script (bench/remote.ts imports the dataset generator).
