@@ -334,6 +334,30 @@ describe('stage outputs and the cache', () => {
   });
 });
 
+describe('dvc remove of stages', () => {
+  test('drops the stage from dvc.yaml and dvc.lock and its .gitignore lines; --outs deletes the outputs', () => {
+    const sb = threeStages();
+    ok(sb.dvc(['repro']));
+    write(sb, 'data.txt', 'd\n');
+    ok(sb.dvc(['add', 'data.txt']));
+    ok(sb.dvc(['remove', 'train', 'data.txt.dvc']));
+    assert.ok(!existsSync(join(sb.repo, 'data.txt.dvc')));
+    assert.doesNotMatch(read(sb, 'dvc.yaml'), /train/);
+    assert.match(read(sb, 'dvc.yaml'), /^stages:\n  prepare:\n[\s\S]*  evaluate:\n/);
+    assert.doesNotMatch(read(sb, 'dvc.lock'), /  train:/);
+    assert.equal(read(sb, '.gitignore'), '/prepared\n');
+    assert.ok(existsSync(join(sb.repo, 'model.bin')), 'outputs stay without --outs');
+    ok(sb.dvc(['remove', '--outs', 'prepare', 'evaluate']));
+    assert.ok(!existsSync(join(sb.repo, 'dvc.yaml')));
+    assert.ok(!existsSync(join(sb.repo, 'dvc.lock')));
+    assert.ok(!existsSync(join(sb.repo, 'prepared')));
+    assert.ok(!existsSync(join(sb.repo, 'metrics.json')));
+    const r = sb.dvc(['remove', 'nothing']);
+    assert.notEqual(r.code, 0);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+  });
+});
+
 describe('link cache types', () => {
   test('with cache.type symlink, a persist output is made a writable copy before its stage runs again', () => {
     const sb = sandbox();

@@ -12,7 +12,10 @@ export function register(program: Command): void {
       const { Repo } = await import('../../repo/repo.js');
       const { remove } = await import('../../repo/remove.js');
       const repo = Repo.open();
-      await remove(repo, targets, { outs: opts.outs });
+      // dvc.yaml stages first (repo/stage.ts), then .dvc files
+      const { removeStages } = await import('../../repo/stage.js');
+      const rest = await removeStages(repo, targets, { outs: opts.outs });
+      if (rest.length) await remove(repo, rest, { outs: opts.outs });
       const hint = await repo.scmContext.finish({ quiet: true });
       if (hint) out.info(hint);
     });
