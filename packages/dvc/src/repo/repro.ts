@@ -402,3 +402,47 @@ async function pullOuts(repo: Repo, s: Stage): Promise<boolean> {
     return false; // DVC goes on and runs the stage
   }
 }
+
+/**
+ * `dvc commit` for stages: records the workspace state of each stage's deps, params and outputs in
+ * dvc.lock and puts the outputs in the cache (and a run cache entry), without running anything.
+ * A stage whose deps, outputs or command changed needs `force` (DVC asks, and refuses when it
+ * cannot ask). No targets: every stage. Returns the targets that name no stage.
+ */
+export async function commitStages(repo: Repo, targets: string[], opts: { force?: boolean; info?: (l: string) => void } = {}): Promise<string[]> {
+  const info = opts.info ?? (() => {});
+  if (targets.length && !targets.some((t) => !t.endsWith('.dvc'))) return targets;
+  return repo.withLock(() =>
+    withData(repo, async (d) => {
+      let p = loadPipeline(repo);
+      const rest: string[] = [];
+      let chosen: Stage[] = targets.length ? [] : p.stages;
+      for (const t of targets) {
+        let hit: Stage[] = [];
+        if (!t.endsWith('.dvc') && p.files.length) {
+          try {
+            hit = findStages(p, t);
+          } catch {
+            /* not a stage */
+          }
+        }
+        if (hit.length) chosen.push(...hit.filter((s) => !chosen.includes(s)));
+        else rest.push(t);
+      }
+      chosen = [...chosen];
+      for (const planned of chosen) {
+        p = loadPipeline(repo);
+        const s = p.stages.find((x) => x.file === planned.file && x.name === planned.name)!;
+        const status = (await stageStatus(d.hash, d.store, s)).filter((e) => e !== 'always changed');
+        if (status.length && !opts.force) {
+          throw new PipelineError(`unable to commit changed stage: '${s.addressing}'. Use \`-f|--force\` to force.`);
+        }
+        const deps = await depsEntries(d, s);
+        const entry: LockStage = { cmd: s.def.cmd, ...deps, outs: await saveOuts(d, s, true) };
+        await writeRunCache(d, s, entry);
+        writeLock(repo, p, s, entry, info);
+      }
+      return rest;
+    }),
+  );
+}

@@ -334,6 +334,27 @@ describe('stage outputs and the cache', () => {
   });
 });
 
+describe('dvc commit of stages', () => {
+  test('records a stage run by hand in dvc.lock and the cache; a changed stage needs -f', () => {
+    const sb = sandbox();
+    ok(sb.dvc(['init', '-q']));
+    write(sb, 'in.txt', 'a\n');
+    ok(sb.dvc(['stage', 'add', '-n', 's', '-d', 'in.txt', '-o', 'out.txt', 'cp in.txt out.txt']));
+    write(sb, 'out.txt', 'a\n'); // run by hand
+    let r = sb.dvc(['commit']);
+    assert.equal(r.code, 1);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.match(r.stderr, /unable to commit changed stage: 's'\. Use `-f\|--force` to force\./);
+    assert.ok(!existsSync(join(sb.repo, 'dvc.lock')));
+    ok(sb.dvc(['commit', '-f', 's']));
+    assert.match(read(sb, 'dvc.lock'), /  s:\n    cmd: cp in.txt out.txt\n    deps:\n    - path: in.txt\n/);
+    assert.ok(existsSync(join(sb.repo, '.dvc/cache/files/md5/60/b725f10c9c85c70d97880dfe8191b3')));
+    assert.equal(ok(sb.dvc(['status'])).trim(), 'Data and pipelines are up to date.');
+    assert.deepEqual(ran(ok(sb.dvc(['repro']))), []);
+    ok(sb.dvc(['commit']), 'an unchanged stage commits without -f');
+  });
+});
+
 describe('dvc remove of stages', () => {
   test('drops the stage from dvc.yaml and dvc.lock and its .gitignore lines; --outs deletes the outputs', () => {
     const sb = threeStages();

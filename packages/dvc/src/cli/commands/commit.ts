@@ -14,7 +14,18 @@ export function register(program: Command): void {
       const { Repo } = await import('../../repo/repo.js');
       const { commit } = await import('../../repo/commit.js');
       const repo = Repo.open();
-      await commit(repo, targets, { force: opts.force });
+      // dvc.yaml stages (repo/repro.ts commitStages), then .dvc files
+      const { commitStages } = await import('../../repo/repro.js');
+      const { DvcError } = await import('../../errors.js');
+      let rest: string[];
+      try {
+        rest = await commitStages(repo, targets, { force: opts.force, info: (l) => out.info(l) });
+      } catch (e) {
+        // DVC's commit command reports a failure and exits 1
+        if (e instanceof DvcError && e.exitCode === 255) throw new DvcError(`failed to commit - ${e.message}`, { cause: e });
+        throw e;
+      }
+      if (!targets.length || rest.length) await commit(repo, rest, { force: opts.force });
       const hint = await repo.scmContext.finish({ quiet: out.quiet });
       if (hint) out.info(hint);
     });
