@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DvcIgnore } from '../formats/dvcignore.js';
-import { DvcError, InvalidFileError, UnsafePathError } from '../errors.js';
+import { DvcError, UnsafePathError } from '../errors.js';
 import { DvcFile as DvcFileClass, type DvcFile } from '../formats/dvcfile.js';
 type DvcFileT = DvcFile;
 import {
@@ -365,12 +365,6 @@ export async function stageStatus(ctx: HashContext, store: LocalObjectStore, s: 
   if (s.lock && JSON.stringify(s.lock.cmd) !== JSON.stringify(s.def.cmd)) ret.push('changed command');
   return ret;
 }
-
-export function lockedPaths(s: Stage): string[] {
-  return s.outs.map((o) => o.rel);
-}
-
-export { InvalidFileError };
 
 /**
  * The cached outputs `dvc.lock` records for the stages of dvc.yaml, as in-memory `.dvc` files (one
