@@ -256,7 +256,7 @@ export function plotsShow(repo: Repo, outDir: string, targets: string[] = []): {
   const p = loadPipeline(repo);
   const files = targets.length ? targets.map((t) => relative(repo.root, resolve(t)).split('\\').join('/')) : plotsFiles(p);
   let failed = false;
-  let divs = '';
+  const divs: string[] = [];
   for (const f of files) {
     const data = plotData(repo, f);
     let spec = '{}';
@@ -276,11 +276,12 @@ export function plotsShow(repo: Repo, outDir: string, targets: string[] = []): {
         encoding: { x: { field: x, type: 'quantitative' }, y: { field: y, type: 'quantitative' }, color: { field: 'rev', type: 'nominal' } },
       });
     }
-    divs += plotDiv(f.replace(/[^A-Za-z0-9]/g, '_'), spec);
+    // dvc-render's remove_special_chars; elements joined with a newline
+    divs.push(plotDiv(f.replace(/[!@#$%^&*()[\]{};,<>?\\/:.|`~=_+ ]/g, '_'), spec));
   }
   const dir = resolve(outDir);
   mkdirSync(dir, { recursive: true });
   const page = join(dir, 'index.html');
-  writeFileSync(page, PAGE_HEAD + divs + PAGE_TAIL);
+  writeFileSync(page, PAGE_HEAD + divs.join('\n') + PAGE_TAIL);
   return { page, failed };
 }
