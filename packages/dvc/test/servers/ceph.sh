@@ -91,7 +91,7 @@ osd_objectstore = memstore
 memstore_device_bytes = 4294967296
 osd_memory_target = 1073741824
 [client.rgw.a]
-rgw_frontends = beast endpoint=127.0.0.1:$PORT
+rgw_frontends = beast endpoint=127.0.0.1:$PORT tcp_nodelay=1
 rgw_dns_name = 127.0.0.1
 CONF
   export CEPH_CONF="$RUN/ceph.conf"
