@@ -66,7 +66,10 @@ export async function syncData(dataDir: string, log: (m: string) => void = () =>
   let action = 'in sync';
   try {
     const { report } = await dvc.status(repo, [dvcFile]);
-    const states = Object.values(report).flatMap((groups) => groups.flatMap((g) => Object.values(g['changed outs'])));
+    // Entries of a .dvc file are `{ 'changed outs': {path: state} }` (pipeline stages add others).
+    const states = Object.values(report).flatMap((groups) =>
+      groups.flatMap((g) => (typeof g === 'object' && g['changed outs'] && typeof g['changed outs'] === 'object' ? Object.values(g['changed outs'] as Record<string, string>) : [])),
+    );
     const present = existsSync(dataDir) && existsSync(tracked);
     if (states.includes('not in cache')) {
       const pulled = await tryPull(repo, dvcFile, log);
