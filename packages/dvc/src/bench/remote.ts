@@ -8,6 +8,8 @@
  * before the remote steps so that figures taken on a loaded machine can be read against it.
  * Remotes: a local folder, and S3 on Ceph RADOS Gateway when its test server runs
  * (packages/dvc/test/servers/ceph.sh start; endpoint read from $COPPER_SERVERS_DIR/ceph.json).
+ * Each step also shows the CPU seconds our `dvc` used and, for S3 on this machine, those the
+ * Ceph daemons used: which side limits the transfer.
  *
  *   BENCH_DIR          where data and repos go (default <repo root>/.bench, git-ignored)
  *   BENCH_PETS         number of files (default 24999, ~850 MB)
@@ -39,13 +41,41 @@ interface Row {
   objects: number;
   rc: number;
   out: string;
+  /** CPU seconds (user + system) of our dvc process, and of the S3 test server's daemons. */
+  clientCpu?: number;
+  serverCpu?: number;
 }
 
-function dvc(cwd: string, args: string[]): { rc: number; out: string; err: string; seconds: number } {
+function dvc(cwd: string, args: string[]): { rc: number; out: string; err: string; seconds: number; cpu: number } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { rc: r.status ?? -1, out: r.stdout.trim(), err: r.stderr.trim(), seconds };
+  const err = r.stderr.trim().split('\n');
+  const [u, sy] = (err.pop() ?? '').split(' ').map(Number);
+  return { rc: r.status ?? -1, out: r.stdout.trim(), err: err.join('\n'), seconds, cpu: (u ?? 0) + (sy ?? 0) };
+}
+
+/**
+ * CPU seconds used so far by the local Ceph test server (radosgw + OSD + monitor), read from
+ * /proc; undefined when it does not run here. Shows whether a transfer is limited by the server
+ * or by the client.
+ */
+function serverCpu(): number | undefined {
+  let total = 0;
+  let found = false;
+  for (const name of ['radosgw', 'ceph-osd', 'ceph-mon']) {
+    const r = spawnSync('pgrep', ['-x', name], { encoding: 'utf8' });
+    for (const pid of r.stdout.split('\n').filter(Boolean)) {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        total += (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks
+        found = true;
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return found ? total : undefined;
 }
 
 const bin = trashFolder(join(BENCH_DIR, '.trash-remote'));
@@ -107,9 +137,21 @@ function cycle(repo: string, remote: string, ds: Dataset, target: string): Row[]
   const rows: Row[] = [];
   const objects = ds.files + 1;
   const step = (name: string, args: string[], bytes: number, n: number) => {
+    const s0 = remote === 's3' ? serverCpu() : undefined;
     const r = dvc(repo, args);
+    const s1 = s0 === undefined ? undefined : serverCpu();
     if (r.rc !== 0) process.stderr.write(`${remote} ${name} failed (rc ${r.rc}): ${r.err}\n`);
-    rows.push({ remote, step: name, seconds: r.seconds, bytes, objects: n, rc: r.rc, out: r.out.split('\n').pop() ?? '' });
+    rows.push({
+      remote,
+      step: name,
+      seconds: r.seconds,
+      bytes,
+      objects: n,
+      rc: r.rc,
+      out: r.out.split('\n').pop() ?? '',
+      clientCpu: r.cpu,
+      ...(s0 !== undefined && s1 !== undefined ? { serverCpu: s1 - s0 } : {}),
+    });
   };
   step('push', ['push', '-r', remote], ds.bytes, objects);
   step('no-op push', ['push', '-r', remote], 0, 0);
@@ -162,13 +204,13 @@ async function main(): Promise<void> {
   }
   const lines = [
     `copper dvc remote bench (node ${process.version}): pets, ${ds.files} files, ${(ds.bytes / 1e6).toFixed(0)} MB`,
-    `  ${'remote'.padEnd(7)} ${'step'.padEnd(34)} ${'seconds'.padStart(8)} ${'MB/s'.padStart(8)} ${'objects/s'.padStart(10)}  output`,
+    `  ${'remote'.padEnd(7)} ${'step'.padEnd(34)} ${'seconds'.padStart(8)} ${'MB/s'.padStart(8)} ${'objects/s'.padStart(10)} ${'cpu:dvc'.padStart(8)} ${'server'.padStart(7)}  output`,
   ];
   for (const r of rows) {
     const mbs = r.bytes ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
     const ops = r.objects ? (r.objects / r.seconds).toFixed(0) : '-';
     lines.push(
-      `  ${r.remote.padEnd(7)} ${r.step.padEnd(34)} ${r.seconds.toFixed(2).padStart(8)} ${mbs.padStart(8)} ${ops.padStart(10)}  ${r.rc ? `(failed rc ${r.rc}) ` : ''}${r.out}`,
+      `  ${r.remote.padEnd(7)} ${r.step.padEnd(34)} ${r.seconds.toFixed(2).padStart(8)} ${mbs.padStart(8)} ${ops.padStart(10)} ${(r.clientCpu?.toFixed(2) ?? '-').padStart(8)} ${(r.serverCpu?.toFixed(2) ?? '-').padStart(7)}  ${r.rc ? `(failed rc ${r.rc}) ` : ''}${r.out}`,
     );
   }
   process.stdout.write(lines.join('\n') + '\n');
