@@ -102,6 +102,23 @@ export function serializeChunks(rels: string[], md5s: string[], order: ArrayLike
   return { chunks, md5: h.digest('hex') };
 }
 
+/**
+ * The md5 of the manifest of `n` entries given in code-point order (`relAt(k)`, `md5At(k)`),
+ * hashed as it is serialized, a few thousand entries at a time (no text of the whole manifest).
+ */
+export function manifestMd5(n: number, relAt: (k: number) => string, md5At: (k: number) => string): string {
+  const h = createHash('md5');
+  const CHUNK = 4096;
+  if (n === 0) h.update('[]');
+  for (let start = 0; start < n; start += CHUNK) {
+    const end = Math.min(n, start + CHUNK);
+    const parts: string[] = new Array(end - start);
+    for (let k = start; k < end; k++) parts[k - start] = `{"md5": ${pyJsonString(md5At(k))}, "relpath": ${pyJsonString(relAt(k))}}`;
+    h.update((start === 0 ? '[' : ', ') + parts.join(', ') + (end === n ? ']' : ''), 'utf8');
+  }
+  return h.digest('hex');
+}
+
 /** Serializes and hashes a manifest: `{ oid: '<md5>.dir', text }`. */
 export function hashManifest(entries: TreeEntry[]): { oid: string; text: string } {
   const text = serializeManifest(entries);
