@@ -59,10 +59,14 @@ export class HashPool {
     return this.run('store', paths, opts, { filesDir });
   }
 
-  /** Links each `[cacheObject, dest]` pair with the first link type that works (atomic). */
-  async link(pairs: Array<[string, string]>, types: LinkType[], opts: HashJobOptions = {}): Promise<LinkResult[]> {
+  /**
+   * Links each `[cacheObject, dest]` pair with the first link type that works (atomic); with
+   * `opts.filesDir` the pairs are `[oid, dest]` of objects in that folder.
+   */
+  async link(pairs: Array<[string, string]>, types: LinkType[], opts: HashJobOptions & { filesDir?: string } = {}): Promise<LinkResult[]> {
+    const filesDir = opts.filesDir;
     if (pairs.length <= INLINE_MAX_FILES) {
-      const r = linkFiles(pairs, types);
+      const r = linkFiles(pairs, types, filesDir);
       opts.onProgress?.(pairs.length, 0);
       return r;
     }
@@ -71,7 +75,7 @@ export class HashPool {
     for (let start = 0; start < pairs.length; start += BATCH_FILES) {
       const end = Math.min(pairs.length, start + BATCH_FILES);
       jobs.push(
-        (this.submit({ op: 'link', pairs: pairs.slice(start, end), types }) as Promise<unknown> as Promise<LinkResult[]>).then((r) => {
+        (this.submit({ op: 'link', pairs: pairs.slice(start, end), types, filesDir }) as Promise<unknown> as Promise<LinkResult[]>).then((r) => {
           for (let i = 0; i < r.length; i++) results[start + i] = r[i]!;
           opts.onProgress?.(end - start, 0);
         }),

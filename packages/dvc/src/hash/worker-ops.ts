@@ -206,11 +206,19 @@ export function writeObject(filesDir: string, md5: string, data: Uint8Array, suf
 
 export type LinkResult = { type: LinkType; ino: number; size: number; mtimeMs: number } | { error: string; code?: string };
 
-/** Links each `[src, dest]` pair (see linkFileSync); parent folders must exist. */
-export function linkFiles(pairs: Array<[string, string]>, types: LinkType[]): LinkResult[] {
+const OBJECT_ID = /^[0-9a-f]{32}$/;
+
+/**
+ * Links each `[src, dest]` pair (see linkFileSync); parent folders must exist. With `filesDir`,
+ * each pair is `[oid, dest]` and the source is that object in `filesDir` (`<2 hex>/<30 hex>`):
+ * the caller need not build a million cache paths.
+ */
+export function linkFiles(pairs: Array<[string, string]>, types: LinkType[], filesDir?: string): LinkResult[] {
   const out: LinkResult[] = [];
-  for (const [src, dest] of pairs) {
+  for (const [from, dest] of pairs) {
     try {
+      if (filesDir !== undefined && !OBJECT_ID.test(from)) throw new Error(`invalid object id '${from}'`);
+      const src = filesDir === undefined ? from : `${filesDir}/${from.slice(0, 2)}/${from.slice(2)}`;
       out.push(linkFileStamped(src, dest, types));
     } catch (e) {
       const err = e as NodeJS.ErrnoException;

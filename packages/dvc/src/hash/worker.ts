@@ -9,7 +9,7 @@ import { hashFiles, linkFiles, storeFiles } from './worker-ops.js';
 export type Job =
   | { id: number; op: 'hash'; paths: string[]; hashName?: HashName }
   | { id: number; op: 'store'; filesDir: string; paths: string[]; hashName?: HashName }
-  | { id: number; op: 'link'; pairs: Array<[string, string]>; types: LinkType[] };
+  | { id: number; op: 'link'; pairs: Array<[string, string]>; types: LinkType[]; filesDir?: string };
 
 parentPort!.on('message', (job: Job) => {
   const results =
@@ -17,6 +17,6 @@ parentPort!.on('message', (job: Job) => {
       ? hashFiles(job.paths, job.hashName)
       : job.op === 'store'
         ? storeFiles(job.filesDir, job.paths, job.hashName)
-        : linkFiles(job.pairs, job.types);
+        : linkFiles(job.pairs, job.types, job.filesDir);
   parentPort!.postMessage({ id: job.id, results });
 });

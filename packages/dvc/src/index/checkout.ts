@@ -261,12 +261,14 @@ export async function applyCheckout(
   const total = plan.link.length;
   // Two chunks in flight: the pool never waits while this thread handles a chunk's results.
   const submit = (start: number) => {
+    // [oid, dest] pairs as planned: the workers find each object in the cache themselves.
     const chunk = plan.link.slice(start, start + CHUNK);
-    const pairs: Array<[string, string]> = chunk.map(([oid, dest]) => {
-      if (plan.wsDirs.has(dest)) clearFolderAt(dest);
-      return [store.path(oid), dest];
+    if (plan.wsDirs.size) for (const [, dest] of chunk) if (plan.wsDirs.has(dest)) clearFolderAt(dest);
+    const pairs = chunk;
+    const done = ctx.pool().link(pairs, types, {
+      filesDir: store.filesDir,
+      onProgress: ctx.onProgress ? (n) => ctx.onProgress!(n, 0) : undefined,
     });
-    const done = ctx.pool().link(pairs, types, { onProgress: ctx.onProgress ? (n) => ctx.onProgress!(n, 0) : undefined });
     // Awaited in order below; a failure there ends the checkout (no unhandled rejection meanwhile).
     done.catch(() => undefined);
     return { start, chunk, pairs, done };
