@@ -21,7 +21,7 @@
  *
  * Values read from these files keep YAML's int/float distinction: ints are bigints.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { InvalidFileError } from '../errors.js';
 import { expandStage, globalContext, hasInterpolation } from './interpolate.js';
@@ -393,22 +393,6 @@ export function lockWithStages(lock: LockFile | undefined, stages: Map<string, L
   }
   for (const [name, s] of stages) if (!(name in all)) all[name] = lockStageToYaml(s);
   return dumpYaml({ schema: '2.0', stages: all });
-}
-
-/** Writes a file atomically (temp file + rename). */
-export function writeAtomic(abs: string, text: string): void {
-  const tmp = `${abs}.${process.pid}.${Math.random().toString(16).slice(2)}.tmp`;
-  try {
-    writeFileSync(tmp, text, { flag: 'wx', mode: 0o666 });
-    renameSync(tmp, abs);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* not created */
-    }
-    throw e;
-  }
 }
 
 /** Python's json.dumps(v, sort_keys=True) (ints are bigints, floats numbers). */

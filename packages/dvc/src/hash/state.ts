@@ -51,25 +51,6 @@ export function hasFineClock(mtimes: ArrayLike<number>, limit = 64): boolean {
 }
 
 /**
- * The remembered entries below a folder, in flat arrays (no object per file: a million entries
- * stay cheap): `index` maps a path relative to the folder to a slot.
- */
-export interface StateSnapshot {
-  index: Map<string, number>;
-  ino: number[];
-  size: number[];
-  mtime: number[];
-  md5: string[];
-}
-
-/** The md5 remembered for `rel` if inode, size and mtime all still match. */
-export function lookup(snap: StateSnapshot, rel: string, ino: number, size: number, mtimeMs: number): string | undefined {
-  const i = snap.index.get(rel);
-  if (i === undefined) return undefined;
-  return snap.ino[i] === ino && snap.size[i] === size && snap.mtime[i] === mtimeMs ? snap.md5[i] : undefined;
-}
-
-/**
  * What a tracked folder held when it was last hashed: every file in walk order with its stamp
  * and md5, and the folder's manifest md5. When a new walk gives the same names in the same order
  * with the same stamps, the folder is unchanged and its hash is known without a per-file lookup
@@ -196,17 +177,6 @@ export class StateDb {
   get(path: string, st: FileStamp): string | undefined {
     const row = this.getStmt.get(path) as [number, number, number, string] | undefined;
     return row && row[0] === st.ino && row[1] === st.size && row[2] === st.mtimeMs ? row[3] : undefined;
-  }
-
-  /**
-   * Every entry strictly below folder `prefix` (a root-relative path; '' for everything), keyed
-   * by the path relative to `prefix`.
-   */
-  loadPrefix(prefix: string): StateSnapshot {
-    const { rels, ino, size, mtime, md5 } = this.loadPrefixSorted(prefix);
-    const index = new Map<string, number>();
-    rels.forEach((rel, i) => index.set(rel, i));
-    return { index, ino, size, mtime, md5 };
   }
 
   /**

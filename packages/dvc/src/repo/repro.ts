@@ -22,12 +22,13 @@ import {
   parseLockFile,
   parseYamlText,
   pyJsonSorted,
-  writeAtomic,
+ 
   type LockEntry,
   type LockStage,
 } from '../formats/dvcyaml.js';
 import { dumpYaml, type YamlValue } from '../formats/ruamel.js';
 import { createHash } from 'node:crypto';
+import { writeFileAtomic } from '../fs/local.js';
 import { saveOutput } from './add.js';
 import { collectDvcFiles } from './collect.js';
 import { withData, type DataContext } from './context.js';
@@ -180,7 +181,7 @@ async function writeRunCache(d: DataContext, s: Stage, entry: LockStage): Promis
   const path = join(dir, value);
   if (existsSync(path)) return;
   mkdirSync(dir, { recursive: true });
-  writeAtomic(path, dumpYaml(lockStageToYaml(entry)));
+  writeFileAtomic(path, dumpYaml(lockStageToYaml(entry)));
 }
 
 /**
@@ -379,7 +380,7 @@ export function writeLock(repo: Repo, p: Pipeline, s: Stage, entry: LockStage, i
   const modified = !before || dumpYaml({ s: before }) !== dumpYaml({ s: after });
   if (!modified && exists) return;
   if (modified) info(`Updating lock file '${shown}'`);
-  writeAtomic(s.lockPath, lockWithStages(lock, new Map([[name, entry]])));
+  writeFileAtomic(s.lockPath, lockWithStages(lock, new Map([[name, entry]])));
   repo.scmContext.track(s.lockPath);
 }
 

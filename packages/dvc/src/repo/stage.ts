@@ -5,7 +5,8 @@
  */
 import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
-import { DEFAULT_PARAMS_FILE, lockWithStages, projectWithStage, writeAtomic, type OutDef, type OutKind, type ParamsDef, type StageDef } from '../formats/dvcyaml.js';
+import { writeFileAtomic } from '../fs/local.js';
+import { DEFAULT_PARAMS_FILE, lockWithStages, projectWithStage, type OutDef, type OutKind, type ParamsDef, type StageDef } from '../formats/dvcyaml.js';
 import { dumpYaml, type YamlValue } from '../formats/ruamel.js';
 import { collectDvcFiles } from './collect.js';
 import { buildGraph, buildStage, checkOutputs, findStages, loadPipeline, PipelineError, type Stage } from './pipeline.js';
@@ -108,7 +109,7 @@ export async function stageAdd(repo: Repo, o: StageAddOptions, cwd = process.cwd
     const others = p.stages.filter((s) => s !== existing);
     checkOutputs([...others, stage], collectDvcFiles(repo));
     buildGraph([...others, stage]);
-    writeAtomic(p.projectPath, projectWithStage(p.project, def, p.project ? readFileSync(p.projectPath, 'utf8') : undefined));
+    writeFileAtomic(p.projectPath, projectWithStage(p.project, def, p.project ? readFileSync(p.projectPath, 'utf8') : undefined));
     const tracked: string[] = [p.projectPath];
     if (repo.scm) {
       for (const out of stage.outs) {
@@ -165,13 +166,13 @@ export async function removeStages(repo: Repo, targets: string[], opts: { outs?:
           if (opts.outs) rmSync(o.abs, { recursive: true, force: true });
         }
       }
-      if (Object.keys(stages).length) writeAtomic(file, dumpYaml({ ...entry.project.data, stages }));
+      if (Object.keys(stages).length) writeFileAtomic(file, dumpYaml({ ...entry.project.data, stages }));
       else unlinkSync(file);
       repo.scmContext.track(file);
       if (entry.lock) {
         const left = [...entry.lock.stages.keys()].filter((k) => !names.includes(k));
         if (left.length === entry.lock.stages.size) continue;
-        if (left.length) writeAtomic(entry.lockPath, lockWithStages(entry.lock, new Map(), names));
+        if (left.length) writeFileAtomic(entry.lockPath, lockWithStages(entry.lock, new Map(), names));
         else unlinkSync(entry.lockPath);
         repo.scmContext.track(entry.lockPath);
       }
