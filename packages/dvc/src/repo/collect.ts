@@ -3,7 +3,7 @@
  * The walk honours .dvcignore and never enters tracked output folders (a folder `X` beside an
  * `X.dvc` that tracks it), so it costs little even next to a million data files.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DvcError, UnsafePathError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
@@ -14,9 +14,16 @@ function posix(p: string): string {
   return sep === '/' ? p : p.split(sep).join('/');
 }
 
-/** Every .dvc file in the repository, parsed (throws on an invalid one). Sorted by path. */
-export function collectDvcFiles(repo: Repo, ignore = new DvcIgnore(repo.root)): DvcFile[] {
-  const found: DvcFile[] = [];
+/**
+ * Walks the repository's folders, root first, then depth first by name: never `.git`, `.dvc`,
+ * `.hg`, a `node_modules` beside a `package.json`, or a folder .dvcignore excludes. `visit` sees
+ * each folder's entries and returns the names of child folders not to enter (outputs).
+ */
+export function walkRepoFolders(
+  repo: Repo,
+  ignore: DvcIgnore,
+  visit: (rel: string, abs: string, ents: Dirent[], names: Set<string>) => Set<string> | undefined,
+): void {
   const stack = [''];
   while (stack.length) {
     const rel = stack.pop()!;
@@ -28,6 +35,25 @@ export function collectDvcFiles(repo: Repo, ignore = new DvcIgnore(repo.root)): 
       continue;
     }
     const names = new Set(ents.map((d) => d.name));
+    const skip = visit(rel, abs, ents, names);
+    const children: string[] = [];
+    for (const d of ents) {
+      if (!d.isDirectory()) continue;
+      const name = d.name;
+      if (name === '.git' || name === '.dvc' || name === '.hg' || (name === 'node_modules' && names.has('package.json'))) continue;
+      if (skip?.has(name)) continue;
+      const childRel = rel ? `${rel}/${name}` : name;
+      if (ignore.isIgnored(childRel, true)) continue;
+      children.push(childRel);
+    }
+    stack.push(...children.sort().reverse());
+  }
+}
+
+/** Every .dvc file in the repository, parsed (throws on an invalid one). Sorted by path. */
+export function collectDvcFiles(repo: Repo, ignore = new DvcIgnore(repo.root)): DvcFile[] {
+  const found: DvcFile[] = [];
+  walkRepoFolders(repo, ignore, (rel, abs, ents) => {
     const skip = new Set<string>();
     for (const d of ents) {
       const name = d.name;
@@ -42,16 +68,8 @@ export function collectDvcFiles(repo: Repo, ignore = new DvcIgnore(repo.root)): 
         if (o.rel === (rel ? `${rel}/${base}` : base)) skip.add(base);
       }
     }
-    for (const d of ents) {
-      if (!d.isDirectory()) continue;
-      const name = d.name;
-      if (name === '.git' || name === '.dvc' || name === '.hg' || name === 'node_modules' && names.has('package.json')) continue;
-      if (skip.has(name)) continue;
-      const childRel = rel ? `${rel}/${name}` : name;
-      if (ignore.isIgnored(childRel, true)) continue;
-      stack.push(childRel);
-    }
-  }
+    return skip;
+  });
   return found.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 

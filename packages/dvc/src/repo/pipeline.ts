@@ -4,7 +4,7 @@
  * inside one of its deps), checks (duplicated / overlapping outputs, cycles), and each stage's
  * status as DVC computes it (`changed deps`, `changed outs`, `always changed`, `changed command`).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DvcIgnore } from '../formats/dvcignore.js';
 import { DvcError, UnsafePathError } from '../errors.js';
@@ -26,6 +26,7 @@ import { changedCache } from '../index/status.js';
 import { hashWorkspace, type HashContext } from '../index/workspace.js';
 import type { LocalObjectStore } from '../odb/local.js';
 import { readParams, lookupParam, paramsEqual } from './params.js';
+import { walkRepoFolders } from './collect.js';
 import type { Repo } from './repo.js';
 
 function posix(p: string): string {
@@ -129,18 +130,9 @@ export function buildStage(repo: Repo, file: string, def: StageDef, lock?: LockS
  */
 export function collectProjectFiles(repo: Repo, ignore = new DvcIgnore(repo.root)): string[] {
   const found: string[] = [];
-  const stack = [''];
-  while (stack.length) {
-    const rel = stack.pop()!;
-    const abs = rel ? join(repo.root, rel) : repo.root;
-    let ents;
-    try {
-      ents = readdirSync(abs, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    const names = new Set(ents.map((d) => d.name));
-    const skip = new Set<string>();
+  walkRepoFolders(repo, ignore, (rel, abs, ents, names) => {
+    // folders tracked by a `.dvc` file beside them
+    const skip = new Set(ents.filter((d) => d.isDirectory() && names.has(`${d.name}.dvc`)).map((d) => d.name));
     if (names.has(PROJECT_FILE) && !ignore.isIgnored(rel ? `${rel}/${PROJECT_FILE}` : PROJECT_FILE, false)) {
       const file = join(abs, PROJECT_FILE);
       found.push(file);
@@ -156,18 +148,8 @@ export function collectProjectFiles(repo: Repo, ignore = new DvcIgnore(repo.root
         /* reported when the file is loaded */
       }
     }
-    const children: string[] = [];
-    for (const d of ents) {
-      if (!d.isDirectory()) continue;
-      const name = d.name;
-      if (name === '.git' || name === '.dvc' || name === '.hg' || (name === 'node_modules' && names.has('package.json'))) continue;
-      if (skip.has(name) || names.has(`${name}.dvc`)) continue;
-      const childRel = rel ? `${rel}/${name}` : name;
-      if (ignore.isIgnored(childRel, true)) continue;
-      children.push(childRel);
-    }
-    stack.push(...children.sort().reverse());
-  }
+    return skip;
+  });
   return found;
 }
 
