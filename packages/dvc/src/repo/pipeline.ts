@@ -257,6 +257,28 @@ export function postorder(g: Map<Stage, Stage[]>, sources: Stage[]): Stage[] {
 }
 
 /**
+ * Splits command-line targets into the stages they name (each once, in order) and the rest
+ * (`.dvc` files, output paths) for the `.dvc`-file side of a command.
+ */
+export function splitStageTargets(p: Pipeline, targets: string[]): { stages: Stage[]; rest: string[] } {
+  const stages: Stage[] = [];
+  const rest: string[] = [];
+  for (const t of targets) {
+    let hit: Stage[] = [];
+    if (!t.endsWith('.dvc') && p.files.length) {
+      try {
+        hit = findStages(p, t);
+      } catch {
+        /* not a stage */
+      }
+    }
+    if (hit.length) stages.push(...hit.filter((s) => !stages.includes(s)));
+    else rest.push(t);
+  }
+  return { stages, rest };
+}
+
+/**
  * The stages a target names (DVC's parse_target): `name` (in the current folder's dvc.yaml),
  * `path/dvc.yaml:name`, `path:name`, or `path/dvc.yaml` (all its stages).
  */

@@ -37,6 +37,7 @@ import {
   buildGraph,
   checkOutputs,
   findStages,
+  splitStageTargets,
   loadPipeline,
   PipelineError,
   postorder,
@@ -416,20 +417,9 @@ export async function commitStages(repo: Repo, targets: string[], opts: { force?
   return repo.withLock(() =>
     withData(repo, async (d) => {
       let p = loadPipeline(repo);
-      const rest: string[] = [];
-      let chosen: Stage[] = targets.length ? [] : p.stages;
-      for (const t of targets) {
-        let hit: Stage[] = [];
-        if (!t.endsWith('.dvc') && p.files.length) {
-          try {
-            hit = findStages(p, t);
-          } catch {
-            /* not a stage */
-          }
-        }
-        if (hit.length) chosen.push(...hit.filter((s) => !chosen.includes(s)));
-        else rest.push(t);
-      }
+      const split = splitStageTargets(p, targets);
+      const rest = split.rest;
+      let chosen: Stage[] = targets.length ? split.stages : p.stages;
       chosen = [...chosen];
       for (const planned of chosen) {
         p = loadPipeline(repo);

@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../fs/local.js';
 import { DEFAULT_PARAMS_FILE, lockWithStages, projectWithStage, type OutDef, type OutKind, type ParamsDef, type StageDef } from '../formats/dvcyaml.js';
 import { dumpYaml, type YamlValue } from '../formats/ruamel.js';
 import { collectDvcFiles } from './collect.js';
-import { buildGraph, buildStage, checkOutputs, findStages, loadPipeline, PipelineError, type Stage } from './pipeline.js';
+import { buildGraph, buildStage, checkOutputs, loadPipeline, PipelineError, splitStageTargets, type Stage } from './pipeline.js';
 import type { Repo } from './repo.js';
 
 export interface StageAddOptions {
@@ -134,20 +134,7 @@ export async function removeStages(repo: Repo, targets: string[], opts: { outs?:
   if (!targets.some((t) => !t.endsWith('.dvc'))) return targets;
   return repo.withLock(async () => {
     const p = loadPipeline(repo);
-    const rest: string[] = [];
-    const chosen: Stage[] = [];
-    for (const t of targets) {
-      let hit: Stage[] = [];
-      if (!t.endsWith('.dvc') && p.files.length) {
-        try {
-          hit = findStages(p, t);
-        } catch {
-          /* not a stage */
-        }
-      }
-      if (hit.length) chosen.push(...hit.filter((s) => !chosen.includes(s)));
-      else rest.push(t);
-    }
+    const { stages: chosen, rest } = splitStageTargets(p, targets);
     for (const file of new Set(chosen.map((s) => s.file))) {
       const entry = p.files.find((f) => f.path === file)!;
       const names = chosen.filter((s) => s.file === file).map((s) => s.name);

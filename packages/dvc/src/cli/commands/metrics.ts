@@ -22,12 +22,17 @@ export function register(program: Command): void {
         if ([...res.values()].some((r) => r.error)) process.stderr.write("DVC failed to load some metrics for following revisions: ''.\n");
       });
     });
-  metrics
+  addDiffCommand(metrics, 'metrics');
+}
+
+/** `dvc metrics diff` / `dvc params diff`: the same command over metrics or params files. */
+export function addDiffCommand(group: Command, kind: 'metrics' | 'params'): void {
+  group
     .command('diff')
-    .description('Show changes in metrics between commits in the DVC repository, or between a commit and the workspace.')
+    .description(`Show changes in ${kind} between commits in the DVC repository, or between a commit and the workspace.`)
     .argument('[a_rev]', 'Old Git commit to compare (defaults to HEAD)', 'HEAD')
     .argument('[b_rev]', 'New Git commit to compare (defaults to the current workspace)')
-    .option('--all', 'Show unchanged metrics as well.')
+    .option('--all', `Show unchanged ${kind} as well.`)
     .option('--json', 'Show output in JSON format.')
     .option('--md', 'Show tabulated output in the Markdown format (GFM).')
     .action(async (aRev: string, bRev: string | undefined, o: { all?: boolean; json?: boolean }, cmd: Command) => {
@@ -38,10 +43,10 @@ export function register(program: Command): void {
         const { DvcError } = await import('../../errors.js');
         if (bRev !== undefined) throw new DvcError('comparing two revisions is not supported yet (compare a revision with the workspace)');
         const m = await import('../../repo/metrics.js');
-        const rows = await m.diffFiles(Repo.open(), 'metrics', aRev, !!o.all);
+        const rows = await m.diffFiles(Repo.open(), kind, aRev, !!o.all);
         if (o.json) out.print(m.diffJson(rows));
         else {
-          const t = m.metricsDiffTable(rows, aRev);
+          const t = kind === 'metrics' ? m.metricsDiffTable(rows, aRev) : m.paramsDiffTable(rows, aRev);
           if (t) out.print(t);
         }
       });
