@@ -264,15 +264,16 @@ export async function applyCheckout(
     // [oid, dest] pairs as planned: the workers find each object in the cache themselves.
     const chunk = plan.link.slice(start, start + CHUNK);
     if (plan.wsDirs.size) for (const [, dest] of chunk) if (plan.wsDirs.has(dest)) clearFolderAt(dest);
-    const pairs = chunk;
-    const done = ctx.pool().link(pairs, types, {
+    const done = ctx.pool().link(chunk, types, {
       filesDir: store.filesDir,
       onProgress: ctx.onProgress ? (n) => ctx.onProgress!(n, 0) : undefined,
     });
     // Awaited in order below; a failure there ends the checkout (no unhandled rejection meanwhile).
     done.catch(() => undefined);
-    return { start, chunk, pairs, done };
+    return { start, chunk, done };
   };
+  /** Whether this file system keeps sub-second mtimes (then a whole second is chance). */
+  let fine = false;
   /** Files written within the clock's granularity of being recorded: recorded at the end. */
   const recent: Array<{ rel: string; oid: string; k: number; r: { ino: number; size: number; mtimeMs: number } }> = [];
   const record = (rel: string, oid: string, k: number, r: { ino: number; size: number; mtimeMs: number }, now: number) => {
@@ -282,23 +283,21 @@ export async function applyCheckout(
       stamps[k * 3 + 2] = r.mtimeMs;
     } else ctx.state.set(rel, r, oid, now, fine);
   };
-  /** Whether this file system keeps sub-second mtimes (then a whole second is chance). */
-  let fine = false;
   let next = total ? submit(0) : undefined;
   while (next) {
-    const { start, chunk, pairs, done } = next;
+    const { start, chunk, done } = next;
     next = start + CHUNK < total ? submit(start + CHUNK) : undefined;
     const results = await done;
     const now = Date.now();
     for (let i = 0; i < results.length; i++) {
       const r = results[i]!;
-      const dest = pairs[i]![1];
+      const [oid, dest] = chunk[i]!;
       if ('error' in r) throw new DvcError(`failed to check out '${ctx.root ? dest.slice(ctx.root.length + 1) : dest}': ${r.error}`);
       // A whole folder is remembered by its snapshot below; other links file by file.
       const k = stamps ? whole!.linkEntry[start + i]! : -1;
       fine ||= r.mtimeMs % 1000 !== 0;
-      if (isRacy(r.mtimeMs, now, fine)) recent.push({ rel: relKey(ctx.root, dest), oid: chunk[i]![0], k, r });
-      else record(relKey(ctx.root, dest), chunk[i]![0], k, r, now);
+      if (isRacy(r.mtimeMs, now, fine)) recent.push({ rel: relKey(ctx.root, dest), oid, k, r });
+      else record(relKey(ctx.root, dest), oid, k, r, now);
     }
   }
   if (recent.length) {
