@@ -169,19 +169,32 @@ export interface Native {
   pickleLoad(data: Uint8Array): unknown;
 }
 
+/**
+ * The addon cannot be used: libtorch is missing, or the addon was not built against it. Its `code`
+ * (ERR_COPPER_TORCH_NATIVE) lets command-line tools print the one-line message without a trace.
+ */
+export class TorchNativeUnavailableError extends Error {
+  readonly code = 'ERR_COPPER_TORCH_NATIVE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TorchNativeUnavailableError';
+  }
+}
+
+const HOW_TO_INSTALL =
+  'install libtorch (Debian/Ubuntu: `npm run setup` in the copper folder, or `sudo apt-get install libtorch-dev`; elsewhere set LIBTORCH to a libtorch folder from pytorch.org or to a pip-installed torch package\'s folder), then rebuild the addon with `npm run build:native -w packages/torch` (or `npm rebuild @copper/torch`)';
+
 function load(): Native {
   const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
   const file = join(pkg, 'build', 'Release', 'copper_torch.node');
   if (!existsSync(file)) {
-    throw new Error(
-      '@copper/torch: the native addon is not built; install libtorch (Debian/Ubuntu: apt-get install libtorch-dev, or set LIBTORCH=/path/to/libtorch) and run `npm run build:native -w packages/torch`',
-    );
+    throw new TorchNativeUnavailableError(`@copper/torch needs libtorch, and its native addon is not built: ${HOW_TO_INSTALL}`);
   }
   try {
     return createRequire(import.meta.url)(file) as Native;
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
-    throw new Error(`@copper/torch: cannot load the native addon (${msg}); reinstall libtorch or rebuild with \`npm run build:native -w packages/torch\``);
+    throw new TorchNativeUnavailableError(`@copper/torch: cannot load the native addon (${msg}): ${HOW_TO_INSTALL}`);
   }
 }
 

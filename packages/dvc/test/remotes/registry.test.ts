@@ -77,7 +77,7 @@ describe('openRemoteFs', () => {
 
 describe('cloud SDKs load only when a remote of their kind is used', () => {
   const ceph = testServer('ceph');
-  const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+  const cli = fileURLToPath(new URL('../../bin/dvc.js', import.meta.url));
   const hook = fileURLToPath(new URL('./fixtures/register-trace.mjs', import.meta.url));
 
   test('dvc status loads no SDK; dvc push to s3 loads only the AWS SDK', { skip: ceph.skip || (!existsSync(cli) && 'dvc is not built') }, () => {
@@ -102,7 +102,7 @@ describe('cloud SDKs load only when a remote of their kind is used', () => {
       };
       const st = trace(['status']);
       assert.equal(st.r.status, 0, st.r.stderr);
-      assert.ok(st.loaded.includes('/dist/cli/'), 'the trace hook saw nothing: the test would prove nothing');
+      assert.ok(st.loaded.includes('/dist/bundle/'), 'the trace hook saw nothing: the test would prove nothing');
       for (const sdk of ['@aws-sdk', '@azure', '@google-cloud', 'ssh2']) assert.ok(!st.loaded.includes(`node_modules/${sdk}`), `dvc status loaded ${sdk}`);
       const push = trace(['push']);
       // The bucket does not exist: push fails cleanly, but only after loading the S3 SDK.
