@@ -5,6 +5,12 @@
 import { existsSync } from 'node:fs';
 
 export async function launch(name) {
+  // Warnings from dependencies (Node's multi-line process warnings) stay off the user's terminal;
+  // HYDRA_FULL_ERROR=1 shows them, one line each.
+  process.removeAllListeners('warning');
+  process.on('warning', (w) => {
+    if (process.env.HYDRA_FULL_ERROR === '1') process.stderr.write(`Warning: ${w.name}: ${String(w.message).split('\n')[0]}\n`);
+  });
   const file = new URL(`../dist/cli/${name}.js`, import.meta.url);
   if (!existsSync(file)) {
     process.stderr.write(`Error: copper_${name} is not built yet: run \`npm run build\` (or \`npm install\`) in the copper folder\n`);
