@@ -1,6 +1,6 @@
 /** Shared by the train/eval tasks: seeding, instantiating the config's objects, metric output. */
 import * as torch from '@copper/torch';
-import { instantiate, toContainer, toYaml, getLogger, type Logger } from '@copper/hydra';
+import { instantiate, toContainer, toYaml, getLogger, UnexpectedKeywordError, type Logger } from '@copper/hydra';
 import { ImageFolderDataModule } from '../data/datamodule.js';
 import { LightningModule } from '../models/lightning-module.js';
 import { Trainer } from '../trainer/trainer.js';
@@ -34,11 +34,18 @@ export function plainCfg(node: unknown): any {
   return toContainer(node as never, { resolve: true });
 }
 
+/** One line for a config key the target does not take (Python's unexpected keyword TypeError). */
+export function unexpectedKeyMessage(e: UnexpectedKeywordError, what: string): string {
+  const full = e.fullKey === e.key ? `${what}.${e.key}` : e.fullKey;
+  return `unexpected key '${e.key}' (${full}) for ${e.target}; it takes: ${e.accepted.join(', ')}`;
+}
+
 function build<T>(node: unknown, what: string): T {
   try {
     return instantiate<T>(node);
   } catch (e) {
     if (e instanceof CopperError) throw e;
+    if (e instanceof UnexpectedKeywordError) throw new CopperError(unexpectedKeyMessage(e, what));
     throw new CopperError(`cannot build ${what}: ${(e as Error).message}`);
   }
 }

@@ -51,14 +51,15 @@ export interface TrainerOptions {
 type Stage = 'train' | 'val' | 'test';
 
 // accepted Lightning options that change nothing here are listed too (detect_anomaly, benchmark, ...)
-const KNOWN_OPTIONS = new Set([
+export const TRAINER_KEYS: readonly string[] = [
   'default_root_dir', 'max_epochs', 'min_epochs', 'max_steps', 'limit_train_batches', 'limit_val_batches', 'limit_test_batches',
   'fast_dev_run', 'overfit_batches', 'val_check_interval', 'check_val_every_n_epoch', 'num_sanity_val_steps', 'gradient_clip_val',
   'gradient_clip_algorithm', 'accumulate_grad_batches', 'deterministic', 'log_every_n_steps', 'enable_progress_bar',
   'enable_checkpointing', 'enable_model_summary', 'accelerator', 'devices', 'precision', 'num_threads', 'callbacks', 'logger', 'info',
   'detect_anomaly', 'benchmark', 'num_nodes', 'strategy', 'profiler', 'inference_mode', 'use_distributed_sampler', 'barebones',
   'sync_batchnorm', 'reload_dataloaders_every_n_epochs', 'plugins', 'limit_predict_batches', 'max_time', 'min_steps',
-]);
+];
+const KNOWN_OPTIONS = new Set(TRAINER_KEYS);
 
 function asList<T>(v: T[] | Record<string, T> | T | null | undefined | boolean, isT: (x: unknown) => boolean): T[] {
   if (v === null || v === undefined || typeof v === 'boolean') return [];
