@@ -79,7 +79,7 @@ export class ImageFolderDataModule {
   /** DVC checkout if tracked (prepare_data). */
   async prepareData(): Promise<void> {
     if (this.prepared) return;
-    if (this.hparams.dvc_checkout) this.dataVersion = await syncData(this.hparams.data_dir, this.log);
+    if (this.hparams.dvc_checkout) this.dataVersion = await syncData(this.hparams.data_dir, this.log, { allowModified: this.hparams.allow_modified === true });
     this.prepared = true;
   }
   private prepared = false;
