@@ -125,7 +125,11 @@ export async function compareWithDvcFile(repo: dvc.Repo, dvcFile: string): Promi
   });
 }
 
-const shownPath = (p: string) => relative(process.cwd(), p) || '.';
+/** `p` relative to the current folder when inside it, else absolute. */
+function shownPath(p: string): string {
+  const r = relative(process.cwd(), p);
+  return r === '' ? '.' : r.startsWith('..') ? p : r;
+}
 
 /** One line: what differs, a few names, and the two ways forward (or the option to train anyway). */
 export function modifiedMessage(tracked: string, dvcFile: string, d: WorkspaceDiff): string {
