@@ -661,6 +661,7 @@ export class Trainer {
     this.model = model;
     this.datamodule = datamodule;
     this.state = { fn: stage === 'val' ? 'validate' : 'test', stage };
+    this.evalSamples = 0;
     this.profiler?.reset();
     await this.prepare(datamodule);
     const path = this.resolveCkpt(ckptPath);
