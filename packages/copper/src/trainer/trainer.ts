@@ -16,6 +16,7 @@ import { CopperError } from '../utils/errors.js';
 import { disposeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { ModelCheckpoint } from '../callbacks/model-checkpoint.js';
 import { Profiler, parseProfiler, type ProfilerKind } from './profiler.js';
+import { shortLoadError } from '../utils/load-error.js';
 
 export interface TrainerOptions {
   default_root_dir?: string;
@@ -109,14 +110,7 @@ function limitBatches(limit: number | null | undefined, total: number, what: str
   return Math.min(total, limit);
 }
 
-/** loadStateDict's error with long key lists cut short (one readable line). */
-export function shortLoadError(e: unknown): string {
-  const msg = String((e as Error).message ?? e).replace(/^loadStateDict: /, '');
-  return msg.replace(/(missing keys|unexpected keys): ([^;]+)/g, (_, what: string, list: string) => {
-    const keys = list.split(', ');
-    return keys.length > 4 ? `${what}: ${keys.slice(0, 4).join(', ')} and ${keys.length - 4} more` : `${what}: ${list}`;
-  });
-}
+export { shortLoadError };
 
 function formatSeconds(s: number): string {
   const d = Math.floor(s / 86400);
