@@ -64,6 +64,8 @@ try {
   // configs/infer.yaml: img_path defaults to data/PetImages/Cat/Cat_0000.jpg, ckpt_path to model.ckpt
   sh('copper_infer', []);
   sh('copper_infer', ['img_path=data/PetImages/Dog/Dog_0005.jpg']);
+  // a glob (or a folder): one block per image, the model loaded once
+  sh('copper_infer', ["img_path='data/PetImages/*/*_000[0-1].jpg'", 'top_k=1']);
 } finally {
   if (keep) console.log(`(kept ${work})`);
   else rmSync(work, { recursive: true, force: true });
