@@ -22,9 +22,22 @@ const gitEnv = {
   GIT_COMMITTER_EMAIL: 'newcomer@example.com',
 };
 
+/** The environment of a user's shell: none of npm's or the test runner's own variables. */
+function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^npm_/i.test(k) || k === 'NODE_TEST_CONTEXT' || k === 'INIT_CWD' || k === 'NODE_OPTIONS') continue;
+    env[k] = v;
+  }
+  return { ...env, ...gitEnv, ...extra };
+}
+
 function run(cmd: string, args: string[], opts: SpawnSyncOptions & { env?: NodeJS.ProcessEnv } = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: NPM_TIMEOUT, ...opts, env: { ...process.env, ...gitEnv, ...opts.env } });
-  return { code: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), all: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: NPM_TIMEOUT, maxBuffer: 64 << 20, ...opts, env: userEnv(opts.env) });
+  const all = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+  // What to show when a step fails: its output, or why there is none (a signal, a spawn error).
+  const why = `${cmd} ${args.join(' ')}: exit ${r.status}${r.signal ? `, signal ${r.signal}` : ''}${r.error ? `, ${r.error.message}` : ''}\n${all}`;
+  return { code: r.status, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), all: why };
 }
 
 const npmQuiet = ['--prefer-offline', '--no-audit', '--no-fund'];
