@@ -4,6 +4,7 @@
  * Values: Tensor, number, string, boolean, null, arrays and plain objects of them (a state dict, an
  * optimizer state dict, a checkpoint { model, optimizer, epoch }).
  */
+import { SerializationError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { types } from 'node:util';
@@ -15,7 +16,7 @@ export type Saveable = Tensor | number | string | boolean | null | readonly Save
 export type Loaded = Tensor | number | string | boolean | null | Loaded[] | { [k: string]: Loaded };
 
 function toNative(v: unknown, depth: number): unknown {
-  if (depth > 64) throw new Error('save: value is nested too deeply');
+  if (depth > 64) throw new SerializationError('save: value is nested too deeply');
   if (v instanceof Tensor) return v.handle;
   if (v === null || v === undefined || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v ?? null;
   if (Array.isArray(v)) return v.map((x) => toNative(x, depth + 1));
@@ -57,7 +58,7 @@ export function deserialize(data: Uint8Array): Loaded {
       try {
         return fromNative(native.pickleLoad(buf));
       } catch {
-        throw new Error(`it holds ${e.message}`);
+        throw new SerializationError(`it holds ${e.message}`);
       }
     }
   }
@@ -75,7 +76,7 @@ export function save(value: Saveable | object, path: string): void {
     try {
       unlinkSync(tmp);
     } catch {}
-    throw new Error(`save: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new SerializationError(`save: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 
@@ -85,11 +86,11 @@ export function load(path: string): Loaded {
   try {
     data = readFileSync(path);
   } catch (e) {
-    throw new Error(`load: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new SerializationError(`load: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   try {
     return deserialize(data);
   } catch (e) {
-    throw new Error(`load: ${path} is not a PyTorch file libtorch can read (${(e as Error).message.split('\n')[0]})`);
+    throw new SerializationError(`load: ${path} is not a PyTorch file libtorch can read (${(e as Error).message.split('\n')[0]})`);
   }
 }
