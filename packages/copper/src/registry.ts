@@ -9,6 +9,7 @@ import { registerTarget } from '@copper/hydra';
 import { ImageFolderDataModule } from './data/datamodule.js';
 import { ImageClassifier } from './models/classifier.js';
 import { SimpleCNN, TinyResNet } from './models/nets.js';
+import { builders as visionBuilders } from './models/torchvision.js';
 import { Trainer } from './trainer/trainer.js';
 import { ModelCheckpoint } from './callbacks/model-checkpoint.js';
 import { EarlyStopping } from './callbacks/early-stopping.js';
@@ -45,6 +46,11 @@ export function registerCopperTargets(): void {
     [['copper.loggers.TensorBoardLogger', 'lightning.pytorch.loggers.tensorboard.TensorBoardLogger', 'lightning.pytorch.loggers.TensorBoardLogger'], TensorBoardLogger],
   ];
   for (const [names, cls] of classes) for (const n of names) registerTarget(n, cls as never, { isClass: true });
+  // torchvision-compatible networks: copper.models.resnet18 or torchvision's own path
+  for (const [name, fn] of Object.entries(visionBuilders)) {
+    registerTarget(`copper.models.${name}`, fn as never);
+    registerTarget(`torchvision.models.${name}`, fn as never);
+  }
 
   registerTarget('torch.optim.Adam', (params: torch.Tensor[], o?: Record<string, unknown>) => new torch.optim.Adam(params, camelKeys(o)));
   registerTarget('torch.optim.AdamW', (params: torch.Tensor[], o?: Record<string, unknown>) => new torch.optim.AdamW(params, camelKeys(o)));
