@@ -152,6 +152,16 @@ export abstract class VisionNet extends nn.Module {
   }
 }
 
+/**
+ * A model config as recorded in a checkpoint: `net.weights` set to null, since the checkpoint's
+ * state_dict replaces those weights (eval/infer then rebuild the net without reading the file).
+ */
+export function withoutInitWeights<T>(modelCfg: T): T {
+  const net = (modelCfg as { net?: Record<string, unknown> } | null)?.net;
+  if (!net || typeof net !== 'object' || !('weights' in net) || net.weights == null) return modelCfg;
+  return { ...(modelCfg as object), net: { ...net, weights: null } } as T;
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
