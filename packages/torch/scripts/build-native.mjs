@@ -51,7 +51,8 @@ const makefile = join(pkg, 'build', 'Makefile');
 const gyp = join(pkg, 'binding.gyp');
 const mtime = (p) => statSync(p).mtimeMs;
 // The op tables and the Native interface come from scripts/native-spec.mjs (both sides at once).
-{
+// Only in a source checkout: a published package ships the generated files it was built with.
+if (existsSync(join(pkg, 'src', 'native.ts'))) {
   const r = spawnSync(process.execPath, [join(pkg, 'scripts', 'gen-native.mjs')], { cwd: pkg, stdio: 'inherit' });
   if (r.status !== 0) {
     console.error('@copper/torch: generating the native interface failed (scripts/gen-native.mjs)');
