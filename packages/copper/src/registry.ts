@@ -16,6 +16,7 @@ import { EarlyStopping } from './callbacks/early-stopping.js';
 import { ModelSummary } from './callbacks/model-summary.js';
 import { ProgressBar } from './callbacks/progress-bar.js';
 import { LearningRateMonitor } from './callbacks/lr-monitor.js';
+import { BackboneFinetuning } from './callbacks/backbone-finetuning.js';
 import { CSVLogger } from './loggers/csv.js';
 import { TensorBoardLogger } from './loggers/tensorboard.js';
 import { CopperError } from './utils/errors.js';
@@ -42,6 +43,7 @@ export function registerCopperTargets(): void {
     [['copper.callbacks.ModelSummary', 'lightning.pytorch.callbacks.RichModelSummary', 'lightning.pytorch.callbacks.ModelSummary'], ModelSummary],
     [['copper.callbacks.ProgressBar', 'lightning.pytorch.callbacks.RichProgressBar', 'lightning.pytorch.callbacks.TQDMProgressBar'], ProgressBar],
     [['copper.callbacks.LearningRateMonitor', 'lightning.pytorch.callbacks.LearningRateMonitor'], LearningRateMonitor],
+    [['copper.callbacks.BackboneFinetuning', 'lightning.pytorch.callbacks.BackboneFinetuning', 'pytorch_lightning.callbacks.BackboneFinetuning'], BackboneFinetuning],
     [['copper.loggers.CSVLogger', 'lightning.pytorch.loggers.csv_logs.CSVLogger', 'lightning.pytorch.loggers.CSVLogger'], CSVLogger],
     [['copper.loggers.TensorBoardLogger', 'lightning.pytorch.loggers.tensorboard.TensorBoardLogger', 'lightning.pytorch.loggers.TensorBoardLogger'], TensorBoardLogger],
   ];

@@ -13,7 +13,7 @@ import { hydraRun, makeData, scratch, smallRun } from './helpers.js';
 import { train } from '../src/tasks/train.js';
 import { evaluate } from '../src/tasks/eval.js';
 import { loadCheckpoint } from '../src/trainer/checkpoint.js';
-import { models } from '../src/index.js';
+import { models, BackboneFinetuning, Callback, ImageClassifier, ImageFolderDataModule, Trainer, type LightningModule } from '../src/index.js';
 
 const PY = '/usr/bin/python3';
 const REF = fileURLToPath(new URL('./fixtures/torchvision_ref.py', import.meta.url));
@@ -70,6 +70,45 @@ describe('fine-tuning experiments', () => {
   test('experiment=cat_dog_mobilenet_v3_small fine-tunes too', async () => {
     const weights = weightsFile(dir, 'mobilenet_v3_small');
     const r = await hydraRun('train', [...smallRun(dir), `hydra.run.dir=${join(dir, 'run-mnv3')}`, 'experiment=cat_dog_mobilenet_v3_small', `model.net.weights=${weights}`, 'trainer.max_epochs=1', 'data.batch_size=8'], (cfg) => train(cfg));
+    const res = r.jobs[0]!.returnValue as { metrics: Record<string, number> };
+    assert.ok(Number.isFinite(res.metrics['train/loss']));
+  });
+
+  test('BackboneFinetuning trains the head alone, then adds the backbone as a parameter group at 0.1x, growing 1.5x per epoch up to the head rate', async () => {
+    torch.manualSeed(0);
+    const net = models.resnet18({ num_classes: 2 });
+    const before = net.stateDict();
+    const start = { conv1: before['conv1.weight']!.clone(), bn1: before['bn1.weight']!.clone(), fc: before['fc.weight']!.clone() };
+    torch.dispose(before);
+    const model = new ImageClassifier({ net, optimizer: (p) => new torch.optim.SGD(p, { lr: 0.01 }) as never });
+    const seen: { epoch: number; groups: number; lrs: number[]; conv1Trains: boolean; conv1: torch.Tensor }[] = [];
+    class Probe extends Callback {
+      override onTrainEpochStart(trainer: Trainer, m: LightningModule): void {
+        void m;
+        const g = trainer.optimizerConfig!.optimizer.paramGroups;
+        seen.push({ epoch: trainer.currentEpoch, groups: g.length, lrs: g.map((x) => x.lr), conv1Trains: net.conv1.weight.requiresGrad, conv1: net.stateDict()['conv1.weight']!.clone() });
+      }
+    }
+    const dm = new ImageFolderDataModule({ data_dir: join(dir, 'data', 'PetImages'), image_size: 32, batch_size: 8, num_workers: 0, train_val_test_split: [0.7, 0.15, 0.15], seed: 1 });
+    const trainer = new Trainer({ max_epochs: 4, enable_checkpointing: false, logger: [], enable_progress_bar: false, num_sanity_val_steps: 0, callbacks: [new BackboneFinetuning({ unfreeze_backbone_at_epoch: 1, lambda_func: 4 }), new Probe()], info: () => {} } as never);
+    await trainer.fit(model, dm);
+    assert.deepEqual(seen.map((s) => [s.epoch, s.groups, s.conv1Trains]), [[0, 1, false], [1, 2, true], [2, 2, true], [3, 2, true]]);
+    // 0.1 x 0.01 at the unfreeze epoch, then x4 (lambda_func) but never above the head's 0.01
+    assert.ok(Math.abs(seen[1]!.lrs[1]! - 0.001) < 1e-12, String(seen[1]!.lrs));
+    assert.ok(Math.abs(seen[2]!.lrs[1]! - 0.004) < 1e-12, String(seen[2]!.lrs));
+    assert.ok(Math.abs(seen[3]!.lrs[1]! - 0.01) < 1e-12, String(seen[3]!.lrs));
+    // frozen during epoch 0 (BatchNorm kept training: train_bn), trained afterwards
+    assert.ok(seen[1]!.conv1.equal(start.conv1), 'conv1 unchanged while frozen');
+    const after = net.stateDict();
+    assert.ok(!after['conv1.weight']!.equal(start.conv1), 'conv1 trained after unfreezing');
+    assert.ok(!after['fc.weight']!.equal(start.fc), 'the head trained');
+  });
+
+  test('experiment=cat_dog_efficientnet_b0 composes with its BackboneFinetuning callback', async () => {
+    const weights = join(dir, 'efficientnet_b0-copper.pth');
+    torch.manualSeed(2);
+    torch.save(models.efficientnet_b0().stateDict(), weights);
+    const r = await hydraRun('train', [...smallRun(dir), `hydra.run.dir=${join(dir, 'run-eff')}`, 'experiment=cat_dog_efficientnet_b0', `model.net.weights=${weights}`, 'trainer.max_epochs=1', 'callbacks.backbone_finetuning.unfreeze_backbone_at_epoch=0', 'data.batch_size=8'], (cfg) => train(cfg));
     const res = r.jobs[0]!.returnValue as { metrics: Record<string, number> };
     assert.ok(Number.isFinite(res.metrics['train/loss']));
   });
