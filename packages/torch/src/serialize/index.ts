@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { types } from 'node:util';
 import { native, type Handle } from '../native.js';
-import { isZipArchive, loadTorchArchive, UnsupportedPickle } from './python-pickle.js';
+import { isLegacyTorchFile, isZipArchive, loadLegacyTorchFile, loadTorchArchive, UnsupportedPickle } from './python-pickle.js';
 import { Tensor } from '../tensor.js';
 
 export type Saveable = Tensor | number | string | boolean | null | readonly Saveable[] | { readonly [k: string]: Saveable };
@@ -46,7 +46,8 @@ export function serialize(value: Saveable | object): Buffer {
 
 /**
  * Reads bytes written by serialize()/save() or by Python's torch.save (zip format, including state
- * dicts saved as OrderedDict, which libtorch 1.13's own reader rejects).
+ * dicts saved as OrderedDict, which libtorch 1.13's own reader rejects, and the legacy format of
+ * files saved before PyTorch 1.6 or with _use_new_zipfile_serialization=False).
  */
 export function deserialize(data: Uint8Array): Loaded {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -60,6 +61,14 @@ export function deserialize(data: Uint8Array): Loaded {
       } catch {
         throw new SerializationError(`it holds ${e.message}`);
       }
+    }
+  }
+  if (isLegacyTorchFile(buf)) {
+    try {
+      return loadLegacyTorchFile(buf);
+    } catch (e) {
+      if (e instanceof UnsupportedPickle) throw new SerializationError(`it is in torch.save's legacy format and holds ${e.message}`);
+      throw e;
     }
   }
   return fromNative(native.pickleLoad(buf));
