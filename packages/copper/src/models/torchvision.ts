@@ -140,6 +140,7 @@ export abstract class VisionNet extends nn.Module {
       throw new CopperError(`${this.arch}: ${path} does not fit this network: ${(e as Error).message}`);
     } finally {
       torch.dispose([...own.values()]);
+      torch.dispose(loaded); // the file's tensors were copied into the parameters
     }
     this.weightsReport = { path, replacedHead, filledCounters };
     return this.weightsReport;
