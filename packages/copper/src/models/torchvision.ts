@@ -89,7 +89,8 @@ export abstract class VisionNet extends nn.Module {
       const m = n === '' ? null : this.moduleAt(n);
       if (!m) {
         const top = this.namedChildren().map(([k]) => k);
-        throw new CopperError(`${this.arch}: cannot freeze '${n}': no such submodule (top level: ${[...top, 'backbone'].join(', ')}; nested names like '${top[0]}.0' work too)`);
+        const nested = this.namedModules().find(([k]) => k.includes('.'))?.[0];
+        throw new CopperError(`${this.arch}: cannot freeze '${n}': no such submodule (top level: ${[...top, 'backbone'].join(', ')}${nested ? `; nested names such as '${nested}' work too` : ''})`);
       }
       for (const p of m.parameters()) p.requiresGrad = false;
     }
@@ -137,7 +138,7 @@ export abstract class VisionNet extends nn.Module {
     try {
       this.loadStateDict(sd);
     } catch (e) {
-      throw new CopperError(`${this.arch}: ${path} does not fit this network: ${(e as Error).message}`);
+      throw new CopperError(`${this.arch}: ${path} does not fit this network: ${describeMismatch(e)}`);
     } finally {
       torch.dispose([...own.values()]);
       torch.dispose(loaded); // the file's tensors were copied into the parameters
@@ -161,6 +162,14 @@ export function withoutInitWeights<T>(modelCfg: T): T {
   const net = (modelCfg as { net?: Record<string, unknown> } | null)?.net;
   if (!net || typeof net !== 'object' || !('weights' in net) || net.weights == null) return modelCfg;
   return { ...(modelCfg as object), net: { ...net, weights: null } } as T;
+}
+
+/** A state dict mismatch in a few words: key counts and the first keys of each kind. */
+function describeMismatch(e: unknown): string {
+  if (!(e instanceof torch.StateDictError)) return (e as Error).message;
+  const part = (what: string, keys: string[]) =>
+    keys.length ? `${keys.length} ${what} key${keys.length > 1 ? 's' : ''} (${keys.slice(0, 4).join(', ')}${keys.length > 4 ? ', ...' : ''})` : '';
+  return [part('missing', e.missingKeys), part('unexpected', e.unexpectedKeys)].filter(Boolean).join(', ') + ': is it a file of another architecture?';
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
