@@ -20,8 +20,8 @@ struct Holder {
 };
 
 // Builds the JS error object for a failure of `kind` ("index", "type", "value", "notImplemented",
-// "outOfMemory", "argument", "disposed", "torch") through the factory TS registered with setErrorFactory (src/errors.ts
-// picks the TorchError subclass); a plain Error when none is registered.
+// "outOfMemory", "argument", "disposed", "torch") through the factory TS registered with
+// setErrorFactory (src/errors.ts picks the TorchError subclass); a plain Error when none is.
 Napi::Error MakeError(Napi::Env env, const char* kind, const std::string& message);
 
 extern std::atomic<int64_t> g_live;  // handles whose tensor is still held (all threads)
