@@ -16,6 +16,15 @@ if (!existsSync(tsc)) {
   process.exit(0);
 }
 const r = spawnSync(process.execPath, [tsc, '--build', ...pkgs], { cwd: root, stdio: 'inherit' });
+// Packages with a post-compile step (packages/dvc bundles its CLI with esbuild for start-up speed).
+if (r.status === 0) {
+  for (const p of pkgs) {
+    const bundle = join(root, p, 'scripts', 'bundle.mjs');
+    if (!existsSync(bundle)) continue;
+    const b = spawnSync(process.execPath, [bundle], { cwd: join(root, p), stdio: 'inherit' });
+    if (b.status !== 0) process.exit(b.status ?? 1);
+  }
+}
 // tsc does not set the executable bit: make every package's bins runnable (npx dvc, copper_train).
 for (const p of pkgs) {
   const { bin } = JSON.parse(readFileSync(join(root, p, 'package.json'), 'utf8'));

@@ -4,18 +4,28 @@
 // -> copper_train (short real training) -> copper_infer on one image.
 // `--keep` leaves the folder; the coordinator's root `npm run demo` may call this script.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { delimiter, join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bins = {
-  dvc: join(pkg, '..', 'dvc', 'dist', 'cli', 'main.js'),
-  copper_data: join(pkg, 'dist', 'cli', 'data.js'),
-  copper_train: join(pkg, 'dist', 'cli', 'train.js'),
-  copper_infer: join(pkg, 'dist', 'cli', 'infer.js'),
-};
+// The commands run as a user types them: through the links npm makes in node_modules/.bin.
+const binDirs = [join(pkg, 'node_modules', '.bin'), join(pkg, '..', '..', 'node_modules', '.bin')].filter((d) => existsSync(d));
+const PATH = [...binDirs, process.env.PATH ?? ''].join(delimiter);
+for (const cmd of ['dvc', 'copper_data', 'copper_train', 'copper_infer']) {
+  if (!binDirs.some((d) => existsSync(join(d, cmd)))) {
+    console.error(`demo: \`${cmd}\` is not linked in node_modules/.bin: run \`npm install\` in the copper folder first`);
+    process.exit(1);
+  }
+}
+// Training needs libtorch: say so in one line before doing anything.
+try {
+  await import('@copper/torch');
+} catch (e) {
+  console.error(`demo: ${String(e?.message ?? e).split('\n')[0]}`);
+  process.exit(1);
+}
 const keep = process.argv.includes('--keep');
 const work = mkdtempSync(join(tmpdir(), 'copper-template-demo-'));
 const repo = join(work, 'project');
@@ -23,11 +33,10 @@ mkdirSync(repo);
 
 function sh(cmd, args, opts = {}) {
   console.log(`$ ${[cmd, ...args].join(' ')}`);
-  const bin = bins[cmd];
-  const r = spawnSync(bin ? process.execPath : cmd, bin ? [bin, ...args] : args, {
+  const r = spawnSync(cmd, args, {
     cwd: repo,
     stdio: 'inherit',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'demo', GIT_COMMITTER_EMAIL: 'demo@example.com' },
+    env: { ...process.env, PATH, GIT_AUTHOR_NAME: 'demo', GIT_AUTHOR_EMAIL: 'demo@example.com', GIT_COMMITTER_NAME: 'demo', GIT_COMMITTER_EMAIL: 'demo@example.com' },
   });
   if (r.status !== 0 && !opts.optional) {
     console.error(`demo: step failed (exit ${r.status}): ${cmd} ${args.join(' ')}`);
@@ -55,6 +64,8 @@ try {
   // configs/infer.yaml: img_path defaults to data/PetImages/Cat/Cat_0000.jpg, ckpt_path to model.ckpt
   sh('copper_infer', []);
   sh('copper_infer', ['img_path=data/PetImages/Dog/Dog_0005.jpg']);
+  // a glob (or a folder): one block per image, the model loaded once
+  sh('copper_infer', ["img_path='data/PetImages/*/*_000[0-1].jpg'", 'top_k=1']);
 } finally {
   if (keep) console.log(`(kept ${work})`);
   else rmSync(work, { recursive: true, force: true });

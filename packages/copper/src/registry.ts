@@ -4,81 +4,65 @@
  * snake_case options (`torch.optim.Adam` with `weight_decay`), and the Lightning class paths of
  * lightning-hydra-template configs (`lightning.pytorch.callbacks.ModelCheckpoint`, ...).
  */
-import * as torch from '@copper/torch';
 import { registerTarget } from '@copper/hydra';
-import { ImageFolderDataModule } from './data/datamodule.js';
-import { ImageClassifier } from './models/classifier.js';
-import { SimpleCNN, TinyResNet } from './models/nets.js';
-import { builders as visionBuilders } from './models/torchvision.js';
-import { Trainer } from './trainer/trainer.js';
-import { ModelCheckpoint } from './callbacks/model-checkpoint.js';
-import { EarlyStopping } from './callbacks/early-stopping.js';
+import { ImageFolderDataModule, type ImageFolderDataModuleOptions } from './data/datamodule.js';
+import { Trainer, TRAINER_KEYS } from './trainer/trainer.js';
+import { ModelCheckpoint, type ModelCheckpointOptions } from './callbacks/model-checkpoint.js';
+import { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stopping.js';
 import { ModelSummary } from './callbacks/model-summary.js';
-import { ProgressBar } from './callbacks/progress-bar.js';
+import { ProgressBar, type ProgressBarOptions } from './callbacks/progress-bar.js';
 import { LearningRateMonitor } from './callbacks/lr-monitor.js';
-import { BackboneFinetuning } from './callbacks/backbone-finetuning.js';
-import { CSVLogger } from './loggers/csv.js';
-import { TensorBoardLogger } from './loggers/tensorboard.js';
-import { CopperError } from './utils/errors.js';
+import { BackboneFinetuning, type BackboneFinetuningOptions } from './callbacks/backbone-finetuning.js';
+import { CSVLogger, type CSVLoggerOptions } from './loggers/csv.js';
+import { TensorBoardLogger, type TensorBoardLoggerOptions } from './loggers/tensorboard.js';
+import { keysOf, MODEL_TARGET_KEYS, registerModelTargets } from './registry-models.js';
 
-const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-function camelKeys(o: Record<string, unknown> = {}): Record<string, any> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) out[camel(k)] = v;
-  return out;
-}
+export { assertRegisteredTargets, registerModelTargets } from './registry-models.js';
+
+/** The keyword arguments each target takes (a config key outside them fails, as Python's TypeError). */
+export const TARGET_KEYS = {
+  data: keysOf<ImageFolderDataModuleOptions>({
+    data_dir: true, image_size: true, batch_size: true, num_workers: true, train_val_test_split: true, seed: true, hflip: true,
+    crop_scale: true, mean: true, std: true, dvc_checkout: true, allow_modified: true, classes: true,
+  }),
+  ...MODEL_TARGET_KEYS,
+  trainer: [...TRAINER_KEYS],
+  modelCheckpoint: keysOf<ModelCheckpointOptions>({
+    dirpath: true, filename: true, monitor: true, verbose: true, save_last: true, save_top_k: true, mode: true, auto_insert_metric_name: true,
+    save_weights_only: true, every_n_train_steps: true, train_time_interval: true, every_n_epochs: true, save_on_train_epoch_end: true,
+  }),
+  earlyStopping: keysOf<EarlyStoppingOptions>({
+    monitor: true, min_delta: true, patience: true, verbose: true, mode: true, strict: true, check_finite: true, stopping_threshold: true,
+    divergence_threshold: true, check_on_train_epoch_end: true, log_rank_zero_only: true,
+  }),
+  modelSummary: keysOf<NonNullable<ConstructorParameters<typeof ModelSummary>[0]>>({ max_depth: true }),
+  progressBar: keysOf<ProgressBarOptions>({ refresh_rate: true, force: true, stream: true, leave: true }),
+  lrMonitor: keysOf<NonNullable<ConstructorParameters<typeof LearningRateMonitor>[0]>>({ logging_interval: true, log_momentum: true }),
+  backboneFinetuning: keysOf<BackboneFinetuningOptions>({
+    unfreeze_backbone_at_epoch: true, lambda_func: true, backbone_initial_ratio_lr: true, backbone_initial_lr: true, should_align: true,
+    initial_denom_lr: true, train_bn: true, verbose: true, rounding: true,
+  }),
+  csv: keysOf<CSVLoggerOptions>({ save_dir: true, name: true, version: true, prefix: true, flush_logs_every_n_steps: true }),
+  tensorboard: keysOf<TensorBoardLoggerOptions>({ save_dir: true, name: true, version: true, log_graph: true, default_hp_metric: true, prefix: true }),
+} satisfies Record<string, string[]>;
 
 let done = false;
 export function registerCopperTargets(): void {
   if (done) return;
   done = true;
-  const classes: [string[], new (...a: any[]) => unknown][] = [
-    [['copper.data.ImageFolderDataModule'], ImageFolderDataModule],
-    [['copper.models.ImageClassifier'], ImageClassifier],
-    [['copper.models.SimpleCNN'], SimpleCNN],
-    [['copper.models.TinyResNet'], TinyResNet],
-    [['copper.trainer.Trainer', 'lightning.pytorch.trainer.Trainer', 'lightning.Trainer', 'pytorch_lightning.Trainer'], Trainer],
-    [['copper.callbacks.ModelCheckpoint', 'lightning.pytorch.callbacks.ModelCheckpoint'], ModelCheckpoint],
-    [['copper.callbacks.EarlyStopping', 'lightning.pytorch.callbacks.EarlyStopping'], EarlyStopping],
-    [['copper.callbacks.ModelSummary', 'lightning.pytorch.callbacks.RichModelSummary', 'lightning.pytorch.callbacks.ModelSummary'], ModelSummary],
-    [['copper.callbacks.ProgressBar', 'lightning.pytorch.callbacks.RichProgressBar', 'lightning.pytorch.callbacks.TQDMProgressBar'], ProgressBar],
-    [['copper.callbacks.LearningRateMonitor', 'lightning.pytorch.callbacks.LearningRateMonitor'], LearningRateMonitor],
-    [['copper.callbacks.BackboneFinetuning', 'lightning.pytorch.callbacks.BackboneFinetuning', 'pytorch_lightning.callbacks.BackboneFinetuning'], BackboneFinetuning],
-    [['copper.loggers.CSVLogger', 'lightning.pytorch.loggers.csv_logs.CSVLogger', 'lightning.pytorch.loggers.CSVLogger'], CSVLogger],
-    [['copper.loggers.TensorBoardLogger', 'lightning.pytorch.loggers.tensorboard.TensorBoardLogger', 'lightning.pytorch.loggers.TensorBoardLogger'], TensorBoardLogger],
+  registerModelTargets();
+  const K = TARGET_KEYS;
+  const classes: [string[], new (...a: any[]) => unknown, string[]][] = [
+    [['copper.data.ImageFolderDataModule'], ImageFolderDataModule, K.data],
+    [['copper.trainer.Trainer', 'lightning.pytorch.trainer.Trainer', 'lightning.Trainer', 'pytorch_lightning.Trainer'], Trainer, K.trainer],
+    [['copper.callbacks.ModelCheckpoint', 'lightning.pytorch.callbacks.ModelCheckpoint'], ModelCheckpoint, K.modelCheckpoint],
+    [['copper.callbacks.EarlyStopping', 'lightning.pytorch.callbacks.EarlyStopping'], EarlyStopping, K.earlyStopping],
+    [['copper.callbacks.ModelSummary', 'lightning.pytorch.callbacks.RichModelSummary', 'lightning.pytorch.callbacks.ModelSummary'], ModelSummary, K.modelSummary],
+    [['copper.callbacks.ProgressBar', 'lightning.pytorch.callbacks.RichProgressBar', 'lightning.pytorch.callbacks.TQDMProgressBar'], ProgressBar, K.progressBar],
+    [['copper.callbacks.LearningRateMonitor', 'lightning.pytorch.callbacks.LearningRateMonitor'], LearningRateMonitor, K.lrMonitor],
+    [['copper.callbacks.BackboneFinetuning', 'lightning.pytorch.callbacks.BackboneFinetuning', 'pytorch_lightning.callbacks.BackboneFinetuning'], BackboneFinetuning, K.backboneFinetuning],
+    [['copper.loggers.CSVLogger', 'lightning.pytorch.loggers.csv_logs.CSVLogger', 'lightning.pytorch.loggers.CSVLogger'], CSVLogger, K.csv],
+    [['copper.loggers.TensorBoardLogger', 'lightning.pytorch.loggers.tensorboard.TensorBoardLogger', 'lightning.pytorch.loggers.TensorBoardLogger'], TensorBoardLogger, K.tensorboard],
   ];
-  for (const [names, cls] of classes) for (const n of names) registerTarget(n, cls as never, { isClass: true });
-  // torchvision-compatible networks: copper.models.resnet18 or torchvision's own path
-  for (const [name, fn] of Object.entries(visionBuilders)) {
-    registerTarget(`copper.models.${name}`, fn as never);
-    registerTarget(`torchvision.models.${name}`, fn as never);
-  }
-
-  registerTarget('torch.optim.Adam', (params: torch.Tensor[], o?: Record<string, unknown>) => new torch.optim.Adam(params, camelKeys(o)));
-  registerTarget('torch.optim.AdamW', (params: torch.Tensor[], o?: Record<string, unknown>) => new torch.optim.AdamW(params, camelKeys(o)));
-  registerTarget('torch.optim.SGD', (params: torch.Tensor[], o?: Record<string, unknown>) => new torch.optim.SGD(params, camelKeys(o) as { lr: number }));
-  const S = torch.optim.lrScheduler;
-  registerTarget('torch.optim.lr_scheduler.ReduceLROnPlateau', (opt: never, o?: Record<string, unknown>) => new S.ReduceLROnPlateau(opt, camelKeys(o)));
-  registerTarget('torch.optim.lr_scheduler.StepLR', (opt: never, o: { step_size: number; gamma?: number }) => new S.StepLR(opt, o.step_size, o.gamma ?? 0.1));
-  registerTarget('torch.optim.lr_scheduler.ExponentialLR', (opt: never, o: { gamma: number }) => new S.ExponentialLR(opt, o.gamma));
-  registerTarget('torch.optim.lr_scheduler.CosineAnnealingLR', (opt: never, o: { T_max: number; eta_min?: number }) => new S.CosineAnnealingLR(opt, o.T_max, o.eta_min ?? 0));
-}
-
-/**
- * A model config read from a checkpoint file may only name registered targets (`copper.*`,
- * `torch.*`, ...): module paths such as './x.js#Net' would load code named by the file.
- */
-export function assertRegisteredTargets(cfg: unknown, source: string, path = ''): void {
-  if (Array.isArray(cfg)) {
-    cfg.forEach((v, i) => assertRegisteredTargets(v, source, `${path}[${i}]`));
-    return;
-  }
-  if (!cfg || typeof cfg !== 'object') return;
-  for (const [k, v] of Object.entries(cfg as Record<string, unknown>)) {
-    if (k === '_target_') {
-      if (typeof v !== 'string' || !/^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$/.test(v)) {
-        throw new CopperError(`${source}: refusing _target_ ${JSON.stringify(v)} at ${path || '<root>'} (only registered copper/torch targets may come from a checkpoint)`);
-      }
-    } else assertRegisteredTargets(v, source, path ? `${path}.${k}` : k);
-  }
+  for (const [names, cls, keys] of classes) for (const n of names) registerTarget(n, cls as never, { isClass: true, keys });
 }

@@ -138,7 +138,7 @@ describe('CLIs', { skip: !existsSync(DIST_CLI('train')) && 'build first (npm run
     writeFileSync(join(dir, 'text.jpg'), 'not really');
     assertOneLineError(await run('infer', inferTask, ['img_path=text.jpg', `ckpt_path=${ckpt}`]), /cannot decode image text\.jpg/);
     assertOneLineError(await run('infer', inferTask, ['nonsense=1']), /Could not override 'nonsense'/);
-    assertOneLineError(await run('infer', inferTask, ['topk=0', `ckpt_path=${ckpt}`]), /topk must be a positive integer/);
+    assertOneLineError(await run('infer', inferTask, ['top_k=0', `ckpt_path=${ckpt}`]), /top_k must be a positive integer/);
     // a checkpoint cannot make copper load code: only registered targets are accepted from it
     saveCheckpoint({ epoch: 0, global_step: 0, state_dict: {}, hyper_parameters: { model: { _target_: './evil.js#Net' } } }, join(dir, 'evil.ckpt'));
     assertOneLineError(await run('infer', inferTask, ['ckpt_path=evil.ckpt']), /refusing _target_ ".\/evil.js#Net"/);
@@ -148,7 +148,7 @@ describe('CLIs', { skip: !existsSync(DIST_CLI('train')) && 'build first (npm run
     assertOneLineError(await run('train', trainTask, ['trainer.max_epochs=1', 'data.image_size=16', 'export_ckpt=notes.txt']), /notes\.txt exists and is not a checkpoint: not overwriting it/);
     assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'mine');
     assertOneLineError(await run('train', trainTask, ['model.net.num_classes=3', 'trainer.max_epochs=1', 'data.image_size=16']), /outputs 3 classes but .* has 2/);
-    assertOneLineError(await run('train', trainTask, ['+trainer.max_epoch=1']), /trainer\.max_epoch is not a Trainer option/);
+    assertOneLineError(await run('train', trainTask, ['+trainer.max_epoch=1']), /unexpected key 'max_epoch' \(trainer\.max_epoch\) for copper\.trainer\.Trainer; it takes: max_epochs, /);
     assertOneLineError(await run('train', trainTask, ['trainer.max_epochs=1', 'data.train_val_test_split=[0.5,0.5,0.5]']), /fractions must sum to 1/);
     assertOneLineError(await run('eval', (cfg: any) => evaluate(cfg), ['ckpt_path=nope.ckpt']), /checkpoint nope\.ckpt does not exist/);
   });

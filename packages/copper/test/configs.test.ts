@@ -120,7 +120,7 @@ describe('configs', () => {
 
   test('infer.yaml has img_path, ckpt_path and top-2', async () => {
     await hydraRun('infer', [`paths.root_dir=${dir}`], (cfg) => {
-      assert.equal(cfg.topk, 2);
+      assert.equal(cfg.top_k, 2);
       assert.equal(cfg.img_path, `${dir}/data/PetImages/Cat/Cat_0000.jpg`);
       assert.equal(cfg.ckpt_path, `${dir}/model.ckpt`);
     });

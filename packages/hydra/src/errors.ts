@@ -80,3 +80,20 @@ export class ConfigLoadError extends HydraError {
 export class InstantiationError extends HydraError {
   override name = 'InstantiationError';
 }
+/**
+ * A config gives a target a keyword it does not take (Python's `TypeError: got an unexpected
+ * keyword argument`): `key` at `fullKey`, and the keys the target takes, closest match first.
+ */
+export class UnexpectedKeywordError extends InstantiationError {
+  override name = 'UnexpectedKeywordError';
+  constructor(
+    readonly target: string,
+    readonly key: string,
+    /** Dotted path of the key in the config ('' parts omitted when the config has no parent). */
+    readonly fullKey: string,
+    /** The keys the target takes, closest to `key` first. */
+    readonly accepted: string[],
+  ) {
+    super(`Error in call to target '${target}': TypeError: got an unexpected keyword argument '${key}'${fullKey && fullKey !== key ? ` (${fullKey})` : ''}; it takes: ${accepted.join(', ')}`);
+  }
+}

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InstantiationError, HydraError } from './errors.js';
+import { InstantiationError, HydraError, UnexpectedKeywordError } from './errors.js';
 import { DictNode, ListNode, Node, ValueNode, isContainer, isInterpolationNode } from './omegaconf/nodes.js';
 import { mergeInto, resolvedCopy, toContainer, toNode } from './omegaconf/omegaconf.js';
 import { resolveNode } from './omegaconf/resolve.js';
@@ -17,12 +17,54 @@ export type Target = (...args: any[]) => any;
 
 const registry = new Map<string, Target>();
 const classes = new WeakSet<Target>();
+/** The keyword arguments a registered target takes (absent: any). */
+const keywords = new Map<string, ReadonlySet<string>>();
+
+export interface RegisterOptions {
+  isClass?: boolean;
+  /**
+   * The keyword arguments the target takes. When given, a config key outside this list fails
+   * like Python's `TypeError: got an unexpected keyword argument` (UnexpectedKeywordError),
+   * when the config is instantiated (for `_partial_` targets too, before the call).
+   */
+  keys?: readonly string[];
+}
 
 /** Registers a constructor or function under a name usable as `_target_`. */
-export function registerTarget(name: string, target: Target, opts: { isClass?: boolean } = {}): void {
+export function registerTarget(name: string, target: Target, opts: RegisterOptions = {}): void {
   if (typeof target !== 'function') throw new HydraError(`registerTarget('${name}'): the target must be a class or a function`);
   registry.set(name, target);
   if (opts.isClass) classes.add(target);
+  if (opts.keys) keywords.set(name, new Set(opts.keys));
+  else keywords.delete(name);
+}
+
+/** Levenshtein distance (for "closest match first"). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** `keys` ordered by closeness to `key` (ties alphabetically). */
+export function closestKeys(key: string, keys: Iterable<string>): string[] {
+  const k = key.toLowerCase();
+  return [...keys]
+    .map((c) => ({ c, d: editDistance(k, c.toLowerCase()) - (c.toLowerCase().startsWith(k) || k.startsWith(c.toLowerCase()) ? 0.5 : 0) }))
+    .sort((x, y) => x.d - y.d || (x.c < y.c ? -1 : x.c > y.c ? 1 : 0))
+    .map((x) => x.c);
+}
+
+function checkKeywords(target: string, given: Iterable<string>, where: string): void {
+  const takes = keywords.get(target);
+  if (!takes) return;
+  for (const k of given) {
+    if (!takes.has(k)) throw new UnexpectedKeywordError(target, k, where ? `${where}.${k}` : k, closestKeys(k, takes));
+  }
 }
 /** Registers every export of a module object under `prefix.name`. */
 export function registerTargets(prefix: string, mod: Record<string, unknown>): void {
@@ -170,6 +212,8 @@ function build(n: Node, recursive: boolean, baseDir: string): unknown {
   const partialNode = n.get('_partial_');
   const partial = partialNode ? (value(partialNode) as ValueNode).value === true : false;
   const fn = typeof targetName === 'function' ? (targetName as Target) : locate(targetName, baseDir);
+  // keys are checked before nested targets are built (a typo fails before any work is done)
+  if (typeof targetName === 'string') checkKeywords(targetName, [...n.map.keys()].filter((k) => !SPECIAL.has(k)), n.fullKey());
   const argsNode = n.get('_args_');
   const args: unknown[] = [];
   if (argsNode) {
@@ -185,6 +229,7 @@ function build(n: Node, recursive: boolean, baseDir: string): unknown {
   }
   const name = typeof targetName === 'string' ? targetName : fn.name;
   const call = (extraArgs: unknown[], extraKw: Record<string, unknown>) => {
+    if (typeof targetName === 'string') checkKeywords(targetName, Object.keys(extraKw), n.fullKey());
     const allKw = { ...kw, ...extraKw };
     const allArgs = [...args, ...extraArgs];
     if (Object.keys(allKw).length) allArgs.push(allKw);

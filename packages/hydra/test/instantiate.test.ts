@@ -1,7 +1,7 @@
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { create, wrap, instantiate, instantiateAsync, registerTarget, InstantiationError } from '../src/index.js';
+import { create, wrap, instantiate, instantiateAsync, registerTarget, InstantiationError, UnexpectedKeywordError } from '../src/index.js';
 
 const baseDir = fileURLToPath(new URL('./fixtures/targets', import.meta.url));
 
@@ -77,5 +77,31 @@ describe('instantiate', () => {
       throw new Error('bad lr');
     });
     assert.throws(() => instantiate({ _target_: 'test.fails' }), /Error in call to target 'test.fails': Error: bad lr/);
+  });
+
+  test('a target that declares its keys refuses others, as Python raises TypeError for an unexpected keyword', () => {
+    class Data {
+      constructor(public o: { batch_size?: number; data_dir?: string; image_size?: number }) {}
+    }
+    registerTarget('test.Data', Data, { isClass: true, keys: ['data_dir', 'image_size', 'batch_size'] });
+    registerTarget('test.opt', (params: unknown, o: { lr: number }) => ({ params, ...o }), { keys: ['lr', 'momentum'] });
+    const cfg = wrap(create({ data: { _target_: 'test.Data', batchsize: 64 }, model: { net: { _target_: 'test.Data', batch_size: 1 }, optimizer: { _target_: 'test.opt', _partial_: true, lr: 1, foo: 2 } } }));
+    assert.throws(
+      () => instantiate((cfg as any).data),
+      (e: Error) =>
+        e instanceof UnexpectedKeywordError &&
+        e.key === 'batchsize' &&
+        e.fullKey === 'data.batchsize' &&
+        e.target === 'test.Data' &&
+        e.accepted[0] === 'batch_size' &&
+        e.message === "Error in call to target 'test.Data': TypeError: got an unexpected keyword argument 'batchsize' (data.batchsize); it takes: batch_size, image_size, data_dir",
+    );
+    // _partial_: checked when the config is instantiated, before the call
+    assert.throws(() => instantiate((cfg as any).model), (e: Error) => e instanceof UnexpectedKeywordError && e.fullKey === 'model.optimizer.foo' && e.accepted[0] === 'lr');
+    // and keyword arguments given to the partial later
+    const part = instantiate<(p: unknown, kw?: object) => unknown>({ _target_: 'test.opt', _partial_: true, lr: 1 });
+    assert.deepEqual(part([1], { momentum: 0.9 }), { params: [1], lr: 1, momentum: 0.9 });
+    assert.throws(() => part([1], { momentun: 0.9 }), /unexpected keyword argument 'momentun'; it takes: momentum, lr/);
+    assert.deepEqual((instantiate({ _target_: 'test.Data', batch_size: 2 }) as Data).o, { batch_size: 2 });
   });
 });

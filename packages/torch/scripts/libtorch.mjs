@@ -1,8 +1,10 @@
-// Locates libtorch for the native build: the folder named by $LIBTORCH (a pytorch.org download or a
-// CUDA build), else Debian/Ubuntu's libtorch-dev. Used by build-native.mjs and by binding.gyp
+// Locates libtorch for the native build: the folder named by $LIBTORCH (a pytorch.org download, a
+// CUDA build, or a pip-installed torch package's folder), else Debian/Ubuntu's libtorch-dev, else
+// the torch package python3 imports when it carries headers (pip wheels do; Debian's does not). Used by build-native.mjs and by binding.gyp
 // (`node scripts/libtorch.mjs include|libdir|libs|cflags`).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 export function findLibtorch() {
   const env = process.env.LIBTORCH;
@@ -25,8 +27,21 @@ export function findLibtorch() {
   const libs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
   const inc = incs.find((d) => existsSync(join(d, 'ATen', 'ATen.h')));
   const lib = libs.find((d) => existsSync(join(d, 'libtorch_cpu.so')) || existsSync(join(d, 'libtorch.so')));
-  if (!inc || !lib) return { error: 'libtorch not found' };
+  if (!inc || !lib) return pipTorch() ?? { error: 'libtorch not found' };
   return { include: [inc, join(inc, 'torch', 'csrc', 'api', 'include')], libdir: lib, abi: null, source: 'system libtorch-dev' };
+}
+
+/** A pip-installed torch (python3 -c 'import torch'): its folder holds include/ and lib/ as libtorch's does. */
+function pipTorch() {
+  const r = spawnSync('python3', ['-c', 'import os, torch; print(os.path.dirname(torch.__file__)); print(int(torch._C._GLIBCXX_USE_CXX11_ABI))'], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  if (r.status !== 0) return null;
+  const [dir, abi] = r.stdout.trim().split('\n');
+  if (!dir || !existsSync(join(dir, 'include', 'ATen', 'ATen.h')) || !existsSync(join(dir, 'lib', 'libtorch_cpu.so'))) return null;
+  const inc = join(dir, 'include');
+  return { include: [inc, join(inc, 'torch', 'csrc', 'api', 'include')], libdir: join(dir, 'lib'), abi: abi ?? null, source: `python3's torch package (${dir})` };
 }
 
 /** Libraries to link: the CPU core, plus the CUDA parts when this libtorch has them. */

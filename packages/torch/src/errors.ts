@@ -39,9 +39,14 @@ export class OutOfMemoryError extends TorchError {
   override name = 'OutOfMemoryError';
 }
 
-/** The native addon is missing, fails to load, or is older than this package's JavaScript. */
+/**
+ * The native addon is missing, fails to load, or is older than this package's JavaScript. Its
+ * `code` (ERR_COPPER_TORCH_NATIVE) lets command-line tools print the one-line message without a
+ * trace.
+ */
 export class NativeNotBuiltError extends TorchError {
   override name = 'NativeNotBuiltError';
+  readonly code = 'ERR_COPPER_TORCH_NATIVE';
 }
 
 /** loadStateDict(): keys missing from or unexpected in the state dict. */

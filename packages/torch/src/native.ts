@@ -10,22 +10,25 @@ import { NATIVE_FUNCTIONS, type Native } from './native.gen.js';
 
 export { type Handle, type Native, Unary, Binary, Reduce, NATIVE_FUNCTIONS } from './native.gen.js';
 
-const REBUILD = 'rebuild it with `npm run build:native -w packages/torch`';
+const REBUILD = 'rebuild it with `npm run build:native -w packages/torch` (or `npm rebuild @copper/torch`)';
+const HOW_TO_INSTALL =
+  'install libtorch (Debian/Ubuntu: `npm run setup` in the copper folder, or `sudo apt-get install libtorch-dev`; elsewhere set LIBTORCH to a libtorch folder from pytorch.org or to a pip-installed torch package\'s folder), then rebuild the addon with `npm run build:native -w packages/torch` (or `npm rebuild @copper/torch`)';
+
+/** The name main's CLI launcher and earlier code knew NativeNotBuiltError by. */
+export { NativeNotBuiltError as TorchNativeUnavailableError } from './errors.js';
 
 function load(): Native {
   const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
   const file = join(pkg, 'build', 'Release', 'copper_torch.node');
   if (!existsSync(file)) {
-    throw new NativeNotBuiltError(
-      '@copper/torch: the native addon is not built; install libtorch (Debian/Ubuntu: apt-get install libtorch-dev, or set LIBTORCH=/path/to/libtorch) and run `npm run build:native -w packages/torch`',
-    );
+    throw new NativeNotBuiltError(`@copper/torch needs libtorch, and its native addon is not built: ${HOW_TO_INSTALL}`);
   }
   let addon: Native;
   try {
     addon = createRequire(import.meta.url)(file) as Native;
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
-    throw new NativeNotBuiltError(`@copper/torch: cannot load the native addon (${msg}); reinstall libtorch or ${REBUILD}`);
+    throw new NativeNotBuiltError(`@copper/torch: cannot load the native addon (${msg}): ${HOW_TO_INSTALL}`);
   }
   const missing = NATIVE_FUNCTIONS.filter((f) => typeof (addon as unknown as Record<string, unknown>)[f] !== 'function');
   if (missing.length) {

@@ -65,9 +65,9 @@ describe('error classes', () => {
     try {
       cpSync(fileURLToPath(new URL('../dist', import.meta.url)), join(dir, 'dist'), { recursive: true });
       cpSync(fileURLToPath(new URL('../package.json', import.meta.url)), join(dir, 'package.json'));
-      const code = `import(${JSON.stringify(join(dir, 'dist', 'index.js'))}).then(() => console.log('loaded'), (e) => console.log(e.name + ' | ' + e.message))`;
+      const code = `import(${JSON.stringify(join(dir, 'dist', 'index.js'))}).then(() => console.log('loaded'), (e) => console.log(e.name + ' ' + e.code + ' | ' + e.message))`;
       const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
-      assert.match(r.stdout, /^NativeNotBuiltError \| @copper\/torch: the native addon is not built; install libtorch .*npm run build:native -w packages\/torch/);
+      assert.match(r.stdout, /^NativeNotBuiltError ERR_COPPER_TORCH_NATIVE \| @copper\/torch needs libtorch, and its native addon is not built: install libtorch .*npm run build:native -w packages\/torch/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -32,5 +32,5 @@ test('importing without the built addon throws one line saying how to install li
   assert.equal(r.status, 3, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.equal(lines.length, 1);
-  assert.match(lines[0]!, /^@copper\/torch: the native addon is not built; install libtorch \(Debian\/Ubuntu: apt-get install libtorch-dev, or set LIBTORCH=\/path\/to\/libtorch\)/);
+  assert.match(lines[0]!, /^@copper\/torch needs libtorch, and its native addon is not built: install libtorch \(Debian\/Ubuntu: `npm run setup` in the copper folder, or `sudo apt-get install libtorch-dev`; elsewhere set LIBTORCH to a libtorch folder from pytorch\.org or to a pip-installed torch package's folder\)/);
 });

@@ -103,6 +103,9 @@ try {
     const t0 = performance.now();
     for (const f of files) p.predict(f, 2);
     report('infer: copper_infer path, one image at a time', files.length, performance.now() - t0);
+    const t1 = performance.now();
+    p.predictMany(files, 2, 32);
+    report('infer: copper_infer on a folder (batches of 32)', files.length, performance.now() - t1);
   }
   const raw = rows.find((r) => r[0].startsWith('train: raw'))![1];
   for (const [name, rate] of rows.filter((r) => r[0].startsWith('train: Trainer'))) console.log(`${name}: ${((rate / raw) * 100).toFixed(0)}% of the raw loop`);

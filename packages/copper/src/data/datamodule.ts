@@ -23,8 +23,16 @@ export interface ImageFolderDataModuleOptions {
   crop_scale?: [number, number] | null;
   mean?: number[];
   std?: number[];
-  /** Check out `<data_dir>.dvc` when the folder is missing or stale (default true). */
+  /**
+   * When the folder is tracked by DVC (`<folder>.dvc`): fetch it when it is absent altogether, and
+   * check that it matches its .dvc file (default true). A folder that differs is never changed.
+   */
   dvc_checkout?: boolean;
+  /**
+   * Train on a DVC-tracked folder that differs from its .dvc file (default false: refuse). The
+   * run records that the data was not the committed version (its own hash and the .dvc hash).
+   */
+  allow_modified?: boolean;
   /** Classes in order (default: the sub-folder names, sorted). */
   classes?: string[] | null;
 }
@@ -51,6 +59,7 @@ export class ImageFolderDataModule {
       mean: [0.5, 0.5, 0.5],
       std: [0.5, 0.5, 0.5],
       dvc_checkout: true,
+      allow_modified: false,
       ...opts,
       classes: opts.classes ?? null,
       crop_scale: opts.crop_scale ?? null,
@@ -70,7 +79,7 @@ export class ImageFolderDataModule {
   /** DVC checkout if tracked (prepare_data). */
   async prepareData(): Promise<void> {
     if (this.prepared) return;
-    if (this.hparams.dvc_checkout) this.dataVersion = await syncData(this.hparams.data_dir, this.log);
+    if (this.hparams.dvc_checkout) this.dataVersion = await syncData(this.hparams.data_dir, this.log, { allowModified: this.hparams.allow_modified === true });
     this.prepared = true;
   }
   private prepared = false;

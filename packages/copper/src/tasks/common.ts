@@ -1,7 +1,7 @@
 /** Shared by the train/eval tasks: seeding, instantiating the config's objects, metric output. */
 import { withoutInitWeights } from '../models/torchvision.js';
 import * as torch from '@copper/torch';
-import { instantiate, toContainer, toYaml, getLogger, type Logger } from '@copper/hydra';
+import { instantiate, toYaml, getLogger, UnexpectedKeywordError, type Logger } from '@copper/hydra';
 import { ImageFolderDataModule } from '../data/datamodule.js';
 import { LightningModule } from '../models/lightning-module.js';
 import { Trainer } from '../trainer/trainer.js';
@@ -10,17 +10,8 @@ import type { ExperimentLogger } from '../loggers/logger.js';
 import { CopperError } from '../utils/errors.js';
 import { registerCopperTargets } from '../registry.js';
 
-export type Cfg = Record<string, any>;
-
-/** cfg[key] or undefined when the (struct) config has no such key. */
-export function opt(cfg: Cfg | null | undefined, key: string): any {
-  if (!cfg) return undefined;
-  try {
-    return key in cfg ? cfg[key] : undefined;
-  } catch {
-    return undefined;
-  }
-}
+import { opt, plainCfg, type Cfg } from './cfg.js';
+export { opt, plainCfg, type Cfg };
 
 /** Seeds libtorch (and so every torch random op) like Lightning's seed_everything. */
 export function seedEverything(seed: number): number {
@@ -29,10 +20,11 @@ export function seedEverything(seed: number): number {
   return seed;
 }
 
-export function plainCfg(node: unknown): any {
-  if (node === null || node === undefined) return node;
-  if (typeof node !== 'object') return node;
-  return toContainer(node as never, { resolve: true });
+
+/** One line for a config key the target does not take (Python's unexpected keyword TypeError). */
+export function unexpectedKeyMessage(e: UnexpectedKeywordError, what: string): string {
+  const full = e.fullKey === e.key ? `${what}.${e.key}` : e.fullKey;
+  return `unexpected key '${e.key}' (${full}) for ${e.target}; it takes: ${e.accepted.join(', ')}`;
 }
 
 function build<T>(node: unknown, what: string): T {
@@ -40,6 +32,7 @@ function build<T>(node: unknown, what: string): T {
     return instantiate<T>(node);
   } catch (e) {
     if (e instanceof CopperError) throw e;
+    if (e instanceof UnexpectedKeywordError) throw new CopperError(unexpectedKeyMessage(e, what));
     throw new CopperError(`cannot build ${what}: ${(e as Error).message}`);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * The eval task (the template's eval.py): test a checkpoint on the data module's test split.
+ * The eval task (the template's eval.py): test a checkpoint on a folder of images, all of it by
+ * default (`split=all`), or one split of it (`split=test`: the held-out part training made).
  * The network comes from the config saved in the checkpoint (as copper_infer), and so do the
  * input size and normalization, so `copper_eval ckpt_path=...` needs no other setting.
  */
@@ -12,10 +13,14 @@ import { assertRegisteredTargets } from '../registry.js';
 import { buildAll, checkModelFitsData, formatMetrics, opt, type Cfg } from './common.js';
 import type { TaskResult } from './train.js';
 
-export async function evaluate(cfg: Cfg): Promise<TaskResult> {
+const SPLITS = ['all', 'train', 'val', 'test'] as const;
+
+export async function evaluate(cfg: Cfg): Promise<TaskResult & { tested: number; split: string }> {
   const ckpt = opt(cfg, 'ckpt_path');
   if (!ckpt || ckpt === '???') throw new CopperError('ckpt_path is required: copper_eval ckpt_path=<path/to/checkpoint.ckpt>');
   if (!existsSync(String(ckpt))) throw new CopperError(`checkpoint ${ckpt} does not exist`);
+  const split = String(opt(cfg, 'split') ?? 'all');
+  if (!(SPLITS as readonly string[]).includes(split)) throw new CopperError(`split must be one of ${SPLITS.join(', ')}, got '${split}'`);
   const built = buildAll(cfg, 'eval');
   const { datamodule, trainer, log } = built;
   let model = built.model;
@@ -41,10 +46,22 @@ export async function evaluate(cfg: Cfg): Promise<TaskResult> {
       throw new CopperError(`the checkpoint was trained on classes [${hp.classes.join(', ')}] but ${datamodule.hparams.data_dir} has [${datamodule.classes.join(', ')}]`);
     }
     checkModelFitsData(model, datamodule);
+    const dir = datamodule.hparams.data_dir;
+    const total = datamodule.dataset!.length;
+    if (split === 'all') {
+      datamodule.test = [...datamodule.dataset!.samples];
+      log.info(`Testing all ${total} images of ${dir} (split=all)`);
+    } else {
+      datamodule.test = split === 'train' ? datamodule.train : split === 'val' ? datamodule.val : datamodule.test;
+      const h = datamodule.hparams;
+      log.info(`Testing the ${split} split of ${dir}: ${datamodule.test.length} of its ${total} images (data.train_val_test_split=[${h.train_val_test_split.join(', ')}], data.seed=${h.seed})`);
+    }
     log.info('Starting testing!');
     const metrics = (await trainer.test(model, datamodule, { ckptPath: String(ckpt) }))[0] ?? {};
+    const tested = trainer.evalSamples;
+    log.info(`Tested ${tested} images`);
     log.info(`Test: ${formatMetrics(metrics)}`);
-    return { metrics };
+    return { metrics, tested, split };
   } finally {
     await datamodule.teardown();
   }

@@ -1,18 +1,23 @@
 /**
- * The infer task: loads a checkpoint (the network is rebuilt from the config saved in it), reads
- * `img_path`, and returns the top-k classes with their probabilities; the CLI prints them as
- * `Class: Cat, Probability: 0.2012`.
+ * The infer task: loads a checkpoint once (the network is rebuilt from the config saved in it),
+ * reads `img_path` (an image, a folder of images, or a glob such as 'dir/*.jpg'), runs them in
+ * batches, and returns the top-k classes of each image with their probabilities; the CLI prints
+ * them as `Class: Cat, Probability: 0.2012` (under the image's path when there are several).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import * as torch from '@copper/torch';
 import { instantiate } from '@copper/hydra';
 import { decodeImage, resizeInto } from '../data/image.js';
 import { LightningModule } from '../models/lightning-module.js';
 import { disposeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
-import { shortLoadError } from '../trainer/trainer.js';
-import { assertRegisteredTargets, registerCopperTargets } from '../registry.js';
+import { shortLoadError } from '../utils/load-error.js';
+import { assertRegisteredTargets, registerModelTargets } from '../registry-models.js';
 import { CopperError } from '../utils/errors.js';
-import { opt, plainCfg, type Cfg } from './common.js';
+import { opt, plainCfg, type Cfg } from './cfg.js';
+
+/** The image files a folder holds (and inference reads). */
+export const INFER_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
 
 export interface Prediction {
   class: string;
@@ -20,14 +25,137 @@ export interface Prediction {
   probability: number;
 }
 
+/** The top-k of one image, or why it could not be read. */
+export interface ImagePredictions {
+  path: string;
+  predictions: Prediction[];
+  /** Set when the image could not be read or decoded (predictions is then empty). */
+  error?: string;
+}
+
 export interface Predictor {
   classes: string[];
   predict(imgPath: string, topk?: number): Prediction[];
+  /** Every image, `batchSize` at a time; an unreadable image gets `error` instead of failing the rest. */
+  predictMany(imgPaths: string[], topk?: number, batchSize?: number): ImagePredictions[];
+}
+
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const isImage = (name: string) => !name.startsWith('.') && INFER_EXTENSIONS.some((e) => name.toLowerCase().endsWith(e));
+
+/** Image files under `dir` (sub-folders too), in sorted order. */
+function imagesIn(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => byCodePoint(a.name, b.name))) {
+      if (e.name.startsWith('.')) continue;
+      const p = join(d, e.name);
+      if (e.isDirectory() || (e.isSymbolicLink() && statSafe(p)?.isDirectory())) walk(p);
+      else if (isImage(e.name)) out.push(p);
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+function statSafe(p: string) {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+const GLOB_CHARS = /[*?[]/;
+
+function segmentRegExp(seg: string): RegExp {
+  let re = '';
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = seg.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        const body = seg.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        re += `[${body}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Files matching a shell glob (`*`, `?`, `[...]`, `**` for any depth), in sorted order. */
+export function globFiles(pattern: string): string[] {
+  const abs = pattern.startsWith('/');
+  const segs = pattern.split('/').filter((s, i) => s !== '' || i === 0);
+  if (abs) segs.shift();
+  const out: string[] = [];
+  const step = (base: string, i: number) => {
+    if (i === segs.length) {
+      if (statSafe(base)?.isFile()) out.push(base);
+      return;
+    }
+    const seg = segs[i]!;
+    const join2 = (name: string) => (base === '.' && !abs ? name : join(base, name));
+    if (seg === '**') {
+      step(base, i + 1);
+      let entries;
+      try {
+        entries = readdirSync(base, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) if (!e.name.startsWith('.') && (e.isDirectory() || (e.isSymbolicLink() && statSafe(join2(e.name))?.isDirectory()))) step(join2(e.name), i);
+      return;
+    }
+    if (!GLOB_CHARS.test(seg)) {
+      step(join2(seg), i + 1);
+      return;
+    }
+    const re = segmentRegExp(seg);
+    let names: string[];
+    try {
+      names = readdirSync(base);
+    } catch {
+      return;
+    }
+    for (const n of names) if (re.test(n) && (!n.startsWith('.') || seg.startsWith('.'))) step(join2(n), i + 1);
+  };
+  step(abs ? '/' : '.', 0);
+  return [...new Set(out)].sort(byCodePoint);
+}
+
+/**
+ * The images `imgPath` names: itself (a file), the images in a folder (sorted, sub-folders too),
+ * or the files a glob matches. `single` is true for a plain file path.
+ */
+export function resolveImages(imgPath: string): { paths: string[]; single: boolean } {
+  if (GLOB_CHARS.test(imgPath) && !statSafe(imgPath)) {
+    const paths = globFiles(imgPath);
+    if (!paths.length) throw new CopperError(`img_path '${imgPath}' matches no file`);
+    return { paths, single: false };
+  }
+  const st = statSafe(imgPath);
+  if (!st) throw new CopperError(`image ${imgPath} does not exist`);
+  if (st.isDirectory()) {
+    let paths: string[];
+    try {
+      paths = imagesIn(imgPath);
+    } catch (e) {
+      throw new CopperError(`cannot read folder ${imgPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (!paths.length) throw new CopperError(`folder ${imgPath} has no ${INFER_EXTENSIONS.join('/')} images`);
+    return { paths, single: false };
+  }
+  return { paths: [imgPath], single: true };
 }
 
 /** A model ready for inference from a checkpoint written by copper_train. */
 export function loadPredictor(ckptPath: string, fallbackModelCfg?: unknown): Predictor {
-  registerCopperTargets();
+  registerModelTargets();
   const ck = loadCheckpoint(ckptPath);
   try {
     const hp = (ck.hyper_parameters ?? {}) as Record<string, any>;
@@ -50,42 +178,81 @@ export function loadPredictor(ckptPath: string, fallbackModelCfg?: unknown): Pre
     const size = Number(hp.image_size ?? 64);
     const mean: number[] = Array.isArray(hp.mean) ? hp.mean.map(Number) : [0.5, 0.5, 0.5];
     const std: number[] = Array.isArray(hp.std) ? hp.std.map(Number) : [0.5, 0.5, 0.5];
+    const pixels = size * size * 3;
+
+    /** The image's resized RGB bytes into `buf` at `offset` (throws a CopperError naming it). */
+    const load = (imgPath: string, buf: Uint8Array, offset: number): void => {
+      let bytes: Buffer;
+      try {
+        if (!statSync(imgPath).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+        bytes = readFileSync(imgPath);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new CopperError(code === 'ENOENT' ? `image ${imgPath} does not exist` : `cannot read image ${imgPath} (${code ?? (e as Error).message})`);
+      }
+      let img;
+      try {
+        img = decodeImage(bytes);
+      } catch (e) {
+        throw new CopperError(`cannot decode image ${imgPath}: ${(e as Error).message}`);
+      }
+      resizeInto(img, size, buf, offset, false);
+    };
+
+    /** Class probabilities of n images laid out in buf (NHWC bytes). */
+    const probabilities = (buf: Uint8Array, n: number): Float32Array[] => {
+      const flat = torch.noGrad(() =>
+        torch.tidy(() => {
+          const x = torch
+            .tensor(buf.subarray(0, n * pixels), { shape: [n, size, size, 3] })
+            .permute(0, 3, 1, 2)
+            .float()
+            .div(255)
+            .sub(torch.tensor(mean, { dtype: 'float32' }).reshape(1, 3, 1, 1))
+            .div(torch.tensor(std, { dtype: 'float32' }).reshape(1, 3, 1, 1));
+          return model.predictStep(x).reshape(-1).toArray() as Float32Array;
+        }),
+      );
+      const k = flat.length / n;
+      return Array.from({ length: n }, (_, i) => flat.subarray(i * k, (i + 1) * k));
+    };
+
+    const topOf = (probs: Float32Array, topk: number): Prediction[] => {
+      const k = Math.max(1, Math.min(topk, probs.length));
+      return Array.from(probs, (p, i) => ({ index: i, probability: p, class: classes[i] ?? String(i) }))
+        .sort((a, b) => b.probability - a.probability || a.index - b.index)
+        .slice(0, k);
+    };
+
     return {
       classes,
       predict(imgPath: string, topk = 2): Prediction[] {
-        let bytes: Buffer;
-        try {
-          if (!statSync(imgPath).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
-          bytes = readFileSync(imgPath);
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          throw new CopperError(code === 'ENOENT' ? `image ${imgPath} does not exist` : `cannot read image ${imgPath} (${code ?? (e as Error).message})`);
+        const buf = new Uint8Array(pixels);
+        load(imgPath, buf, 0);
+        return topOf(probabilities(buf, 1)[0]!, topk);
+      },
+      predictMany(imgPaths: string[], topk = 2, batchSize = 32): ImagePredictions[] {
+        const bs = Math.max(1, Math.floor(batchSize));
+        const out: ImagePredictions[] = [];
+        const buf = new Uint8Array(bs * pixels);
+        for (let start = 0; start < imgPaths.length; start += bs) {
+          const chunk = imgPaths.slice(start, start + bs);
+          const ok: ImagePredictions[] = [];
+          const results: ImagePredictions[] = [];
+          for (const p of chunk) {
+            const r: ImagePredictions = { path: p, predictions: [] };
+            try {
+              load(p, buf, ok.length * pixels);
+              ok.push(r);
+            } catch (e) {
+              r.error = (e as Error).message;
+            }
+            results.push(r);
+          }
+          if (ok.length) probabilities(buf, ok.length).forEach((probs, i) => (ok[i]!.predictions = topOf(probs, topk)));
+          out.push(...results);
         }
-        let img;
-        try {
-          img = decodeImage(bytes);
-        } catch (e) {
-          throw new CopperError(`cannot decode image ${imgPath}: ${(e as Error).message}`);
-        }
-        const buf = new Uint8Array(size * size * 3);
-        resizeInto(img, size, buf, 0, false);
-        const probs = torch.noGrad(() =>
-          torch.tidy(() => {
-            const x = torch
-              .tensor(buf, { shape: [1, size, size, 3] })
-              .permute(0, 3, 1, 2)
-              .float()
-              .div(255)
-              .sub(torch.tensor(mean, { dtype: 'float32' }).reshape(1, 3, 1, 1))
-              .div(torch.tensor(std, { dtype: 'float32' }).reshape(1, 3, 1, 1));
-            return Array.from(model.predictStep(x).reshape(-1).toArray() as Float32Array);
-          }),
-        );
-        const k = Math.max(1, Math.min(topk, probs.length));
-        return probs
-          .map((p, i) => ({ index: i, probability: p, class: classes[i] ?? String(i) }))
-          .sort((a, b) => b.probability - a.probability || a.index - b.index)
-          .slice(0, k);
+        return out;
       },
     };
   } finally {
@@ -97,13 +264,29 @@ export function formatPrediction(p: Prediction): string {
   return `Class: ${p.class}, Probability: ${p.probability.toFixed(4)}`;
 }
 
-export async function infer(cfg: Cfg): Promise<Prediction[]> {
+export interface InferResult {
+  /** One entry per image, in order. */
+  images: ImagePredictions[];
+  /** img_path named one image file (the CLI prints its block without a header). */
+  single: boolean;
+}
+
+function positiveInt(cfg: Cfg, key: string, dflt: number): number {
+  const v = opt(cfg, key);
+  const n = Number(v ?? dflt);
+  if (!Number.isInteger(n) || n < 1) throw new CopperError(`${key} must be a positive integer, got ${v}`);
+  return n;
+}
+
+export async function infer(cfg: Cfg): Promise<InferResult> {
   const ckpt = opt(cfg, 'ckpt_path');
   const img = opt(cfg, 'img_path');
-  if (!ckpt || ckpt === '???') throw new CopperError('ckpt_path is required: copper_infer ckpt_path=<checkpoint.ckpt> img_path=<image>');
-  if (!img || img === '???') throw new CopperError('img_path is required: copper_infer img_path=<image>');
-  const topk = Number(opt(cfg, 'topk') ?? 2);
-  if (!Number.isInteger(topk) || topk < 1) throw new CopperError(`topk must be a positive integer, got ${cfg.topk}`);
+  if (!ckpt || ckpt === '???') throw new CopperError('ckpt_path is required: copper_infer ckpt_path=<checkpoint.ckpt> img_path=<image, folder or glob>');
+  if (!img || img === '???') throw new CopperError('img_path is required: copper_infer img_path=<image, folder or glob>');
+  const topk = positiveInt(cfg, 'top_k', 2);
+  const batchSize = positiveInt(cfg, 'batch_size', 32);
+  const { paths, single } = resolveImages(String(img));
   const predictor = loadPredictor(String(ckpt), opt(cfg, 'model'));
-  return predictor.predict(String(img), topk);
+  if (single) return { images: [{ path: paths[0]!, predictions: predictor.predict(paths[0]!, topk) }], single };
+  return { images: predictor.predictMany(paths, topk, batchSize), single };
 }

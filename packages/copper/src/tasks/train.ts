@@ -27,7 +27,12 @@ export async function train(cfg: Cfg): Promise<TaskResult> {
     if (seed !== null && seed !== undefined && datamodule instanceof ImageFolderDataModule && opt(cfg.data, 'seed') === undefined) datamodule.hparams.seed = Number(seed);
     await datamodule.prepareData();
     datamodule.setup();
-    if (datamodule.dataVersion) log.info(`Data version: ${datamodule.dataVersion.md5} (${datamodule.dataVersion.nfiles ?? '?'} files, ${datamodule.dataVersion.action})`);
+    const dv = datamodule.dataVersion;
+    if (dv && dv.committed) log.info(`Data version: ${dv.md5} (${dv.nfiles ?? '?'} files, ${dv.action})`);
+    else if (dv) {
+      const c = dv.changes;
+      log.warning(`Data version: ${dv.workspace_md5}, NOT the committed ${dv.md5} of ${dv.dvc_file}${c ? ` (${c.modified} modified, ${c.added} added, ${c.deleted} deleted)` : ''}: training on it as it is (data.allow_modified=True); recorded in hparams.yaml and the checkpoints`);
+    }
     log.info(`Data: ${datamodule.dataset!.length} images, classes [${datamodule.classes.join(', ')}], split ${datamodule.train.length}/${datamodule.val.length}/${datamodule.test.length}`);
     checkModelFitsData(model, datamodule);
     recordHparams(model, datamodule, { seed: seed ?? null, task_name: opt(cfg, 'task_name') ?? 'train', tags: plainCfg(opt(cfg, 'tags')) ?? [] });

@@ -15,6 +15,8 @@ import { MeanMetric } from '../models/metrics.js';
 import { CopperError } from '../utils/errors.js';
 import { disposeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { ModelCheckpoint } from '../callbacks/model-checkpoint.js';
+import { Profiler, parseProfiler, type ProfilerKind } from './profiler.js';
+import { shortLoadError } from '../utils/load-error.js';
 
 export interface TrainerOptions {
   default_root_dir?: string;
@@ -40,6 +42,12 @@ export interface TrainerOptions {
   accelerator?: string;
   devices?: number | string;
   precision?: number | string;
+  /** Stop training after this long: Lightning's `DD:HH:MM:SS` string or {days, hours, minutes, seconds}. */
+  max_time?: string | Record<string, number> | null;
+  /** `simple` or `advanced`: a report of time per hook and data loading at the end of fit and test. */
+  profiler?: ProfilerKind | null;
+  /** `auto` or `single_device` (one process; no distributed strategies). */
+  strategy?: string | null;
   /** libtorch intra-op threads (default: libtorch's choice). */
   num_threads?: number | null;
   callbacks?: Callback[] | Record<string, Callback> | null;
@@ -51,14 +59,41 @@ export interface TrainerOptions {
 type Stage = 'train' | 'val' | 'test';
 
 // accepted Lightning options that change nothing here are listed too (detect_anomaly, benchmark, ...)
-const KNOWN_OPTIONS = new Set([
+export const TRAINER_KEYS: readonly string[] = [
   'default_root_dir', 'max_epochs', 'min_epochs', 'max_steps', 'limit_train_batches', 'limit_val_batches', 'limit_test_batches',
   'fast_dev_run', 'overfit_batches', 'val_check_interval', 'check_val_every_n_epoch', 'num_sanity_val_steps', 'gradient_clip_val',
   'gradient_clip_algorithm', 'accumulate_grad_batches', 'deterministic', 'log_every_n_steps', 'enable_progress_bar',
   'enable_checkpointing', 'enable_model_summary', 'accelerator', 'devices', 'precision', 'num_threads', 'callbacks', 'logger', 'info',
   'detect_anomaly', 'benchmark', 'num_nodes', 'strategy', 'profiler', 'inference_mode', 'use_distributed_sampler', 'barebones',
   'sync_batchnorm', 'reload_dataloaders_every_n_epochs', 'plugins', 'limit_predict_batches', 'max_time', 'min_steps',
-]);
+];
+const KNOWN_OPTIONS = new Set(TRAINER_KEYS);
+
+type HookName = 'onFitStart' | 'onFitEnd' | 'onTrainEpochStart' | 'onTrainBatchEnd' | 'onTrainEpochEnd' | 'onValidationStart' | 'onValidationBatchEnd' | 'onValidationEnd' | 'onTestStart' | 'onTestBatchEnd' | 'onTestEnd';
+
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+const TIME_UNITS: Record<string, number> = { weeks: 604800, days: 86400, hours: 3600, minutes: 60, seconds: 1, milliseconds: 1e-3, microseconds: 1e-6 };
+
+/** trainer.max_time in seconds (null: no limit): Lightning's `DD:HH:MM:SS` or a timedelta dict. */
+export function parseMaxTime(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const bad = () => new CopperError(`trainer.max_time must be "DD:HH:MM:SS" (e.g. "00:12:00:00") or a dict such as {hours: 12}, got ${JSON.stringify(v)}`);
+  let secs = 0;
+  if (typeof v === 'string') {
+    const parts = v.trim().split(':');
+    if (parts.length !== 4 || parts.some((x) => !/^\d+$/.test(x))) throw bad();
+    const [d, h, m, sec] = parts.map(Number) as [number, number, number, number];
+    secs = d * 86400 + h * 3600 + m * 60 + sec;
+  } else if (typeof v === 'object' && !Array.isArray(v)) {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (!(k in TIME_UNITS)) throw new CopperError(`trainer.max_time: unknown unit '${k}' (${Object.keys(TIME_UNITS).join(', ')})`);
+      if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw bad();
+      secs += x * TIME_UNITS[k]!;
+    }
+  } else throw bad();
+  return secs;
+}
 
 function asList<T>(v: T[] | Record<string, T> | T | null | undefined | boolean, isT: (x: unknown) => boolean): T[] {
   if (v === null || v === undefined || typeof v === 'boolean') return [];
@@ -75,13 +110,14 @@ function limitBatches(limit: number | null | undefined, total: number, what: str
   return Math.min(total, limit);
 }
 
-/** loadStateDict's error with long key lists cut short (one readable line). */
-export function shortLoadError(e: unknown): string {
-  const msg = String((e as Error).message ?? e).replace(/^loadStateDict: /, '');
-  return msg.replace(/(missing keys|unexpected keys): ([^;]+)/g, (_, what: string, list: string) => {
-    const keys = list.split(', ');
-    return keys.length > 4 ? `${what}: ${keys.slice(0, 4).join(', ')} and ${keys.length - 4} more` : `${what}: ${list}`;
-  });
+export { shortLoadError };
+
+function formatSeconds(s: number): string {
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return `${d ? `${d} day${d > 1 ? 's' : ''}, ` : ''}${h}:${String(m).padStart(2, '0')}:${sec.toFixed(3).padStart(6, '0')}`;
 }
 
 export class Trainer {
@@ -105,10 +141,15 @@ export class Trainer {
   numTrainBatches = 0;
   numValBatches = 0;
   numTestBatches = 0;
+  /** Images the last validation or test loop went through. */
+  evalSamples = 0;
   readonly fastDevRun: number;
   state: { fn: 'fit' | 'validate' | 'test' | null; stage: Stage | 'sanity_check' | null } = { fn: null, stage: null };
   private epochAgg = new Map<string, MeanMetric>();
   private readonly info: (msg: string) => void;
+  /** trainer.max_time in seconds (null: no limit). */
+  readonly maxTime: number | null;
+  readonly profiler: Profiler | null;
 
   constructor(opts: TrainerOptions = {}) {
     for (const k of Object.keys(opts ?? {})) {
@@ -129,6 +170,13 @@ export class Trainer {
     const prec = String(opts.precision ?? '32');
     if (!['32', '32-true', '64', '64-true'].includes(prec)) throw new CopperError(`trainer.precision ${prec} is not supported (32 or 64)`);
     this.info = opts.info ?? ((m) => process.stderr.write(`${m}\n`));
+    this.maxTime = parseMaxTime(opts.max_time);
+    const prof = parseProfiler(opts.profiler);
+    this.profiler = prof ? new Profiler(prof) : null;
+    const strategy = opts.strategy ?? 'auto';
+    if (strategy !== 'auto' && strategy !== 'single_device') {
+      throw new CopperError(`trainer.strategy ${JSON.stringify(strategy)} is not supported: copper trains in one process (auto or single_device)`);
+    }
     if (opts.num_threads) torch.setNumThreads(opts.num_threads);
     if ((opts.accumulate_grad_batches ?? 1) < 1 || !Number.isInteger(opts.accumulate_grad_batches ?? 1)) {
       throw new CopperError(`trainer.accumulate_grad_batches must be a positive integer, got ${opts.accumulate_grad_batches}`);
@@ -156,6 +204,47 @@ export class Trainer {
   }
   log(msg: string): void {
     this.info(msg);
+  }
+
+  // ---- hooks (timed by the profiler when there is one) ----------------------------------------
+
+  private hook(name: HookName, model: LightningModule, batchIdx?: number): void {
+    const p = this.profiler;
+    for (const c of this.callbacks) {
+      const stop = p?.start(`[Callback]${c.constructor.name}.${snake(name)}`);
+      try {
+        (c[name] as (t: Trainer, m: LightningModule, i?: number) => void)(this, model, batchIdx);
+      } finally {
+        stop?.();
+      }
+    }
+  }
+
+  private async hookAsync(name: 'onFitStart' | 'onFitEnd' | 'onTrainEpochEnd', model: LightningModule): Promise<void> {
+    const p = this.profiler;
+    for (const c of this.callbacks) {
+      const stop = p?.start(`[Callback]${c.constructor.name}.${snake(name)}`);
+      try {
+        await c[name](this, model);
+      } finally {
+        stop?.();
+      }
+    }
+  }
+
+  /** `fn` timed as `[LightningModule]<class>.<action>` when profiling. */
+  private step<T>(model: LightningModule, action: string, fn: () => T): T {
+    return this.profiler ? this.profiler.time(`[LightningModule]${model.constructor.name}.${action}`, fn) : fn();
+  }
+
+  private batchesOf<T>(loader: AsyncIterable<T>, action: string): AsyncIterable<T> {
+    return this.profiler ? this.profiler.batches(loader, action) : loader;
+  }
+
+  private printProfile(stage: string): void {
+    if (!this.profiler) return;
+    this.log(this.profiler.report(stage));
+    this.profiler.reset();
   }
 
   // ---- metric collection -------------------------------------------------------------------
@@ -206,19 +295,23 @@ export class Trainer {
     this.epochAgg.clear();
     if (stage === 'val') {
       model.onValidationEpochStart();
-      for (const c of this.callbacks) c.onValidationStart(this, model);
-    } else for (const c of this.callbacks) c.onTestStart(this, model);
+      this.hook('onValidationStart', model);
+    } else this.hook('onTestStart', model);
     let i = 0;
+    this.evalSamples = 0;
     if (maxBatches > 0) {
-      for await (const batch of loader) {
+      for await (const batch of this.batchesOf(loader, stage === 'val' ? '[_EvaluationLoop].val_next' : '[_EvaluationLoop].test_next')) {
         try {
           model._batchSize = batch.y.shape[0]!;
-          torch.noGrad(() => torch.tidy(() => (stage === 'val' ? model.validationStep(batch, i) : model.testStep(batch, i))));
+          this.evalSamples += model._batchSize;
+          this.step(model, stage === 'val' ? 'validation_step' : 'test_step', () =>
+            torch.noGrad(() => torch.tidy(() => (stage === 'val' ? model.validationStep(batch, i) : model.testStep(batch, i)))),
+          );
         } finally {
           torch.dispose([batch.x, batch.y]);
         }
         this.collect(model, stage, null);
-        for (const c of this.callbacks) stage === 'val' ? c.onValidationBatchEnd(this, model, i) : c.onTestBatchEnd(this, model, i);
+        this.hook(stage === 'val' ? 'onValidationBatchEnd' : 'onTestBatchEnd', model, i);
         if (++i >= maxBatches) break;
       }
     }
@@ -234,8 +327,7 @@ export class Trainer {
     this.collect(model, stage, null);
     const metrics = this.epochMetrics();
     if (stage === 'val') this.validationHasRun = true;
-    if (stage === 'val') for (const c of this.callbacks) c.onValidationEnd(this, model);
-    else for (const c of this.callbacks) c.onTestEnd(this, model);
+    this.hook(stage === 'val' ? 'onValidationEnd' : 'onTestEnd', model);
     model.train();
     return metrics;
   }
@@ -274,8 +366,12 @@ export class Trainer {
   }
 
   private async prepare(datamodule: ImageFolderDataModule): Promise<void> {
-    await datamodule.prepareData();
-    datamodule.setup();
+    const p = this.profiler;
+    const name = `[LightningDataModule]${datamodule.constructor.name}`;
+    if (p) await p.timeAsync(`${name}.prepare_data`, () => datamodule.prepareData());
+    else await datamodule.prepareData();
+    if (p) p.time(`${name}.setup`, () => datamodule.setup());
+    else datamodule.setup();
   }
 
   /** Trains (and validates) `model` on `datamodule`; `ckptPath` resumes from a checkpoint. */
@@ -285,8 +381,9 @@ export class Trainer {
     this.state = { fn: 'fit', stage: null };
     this.validationHasRun = false;
     this.shouldStop = false;
+    this.profiler?.reset();
     await this.prepare(datamodule);
-    const conf = model.configureOptimizers();
+    const conf = this.step(model, 'configure_optimizers', () => model.configureOptimizers());
     this.optimizerConfig = conf;
     const { optimizer } = conf;
     const sched = conf.lrScheduler ?? null;
@@ -322,7 +419,7 @@ export class Trainer {
     if (nTrain === 0) throw new CopperError('no training batches: the training split is empty or limit_train_batches is 0');
     const hparams = { ...model.hparams, data: datamodule.hparams, data_version: datamodule.dataVersion };
     for (const l of this.loggers) l.logHyperparams(hparams as Record<string, unknown>);
-    for (const c of this.callbacks) await c.onFitStart(this, model);
+    await this.hookAsync('onFitStart', model);
 
     const accumulate = this.opts.accumulate_grad_batches ?? 1;
     const vci = this.opts.val_check_interval ?? 1;
@@ -345,8 +442,20 @@ export class Trainer {
     model.onFitStart();
     model.train();
     let status: 'success' | 'failed' = 'failed';
+    // trainer.max_time: checked after every training batch (as Lightning's Timer callback)
+    const fitStart = performance.now();
+    let timeUp = false;
+    const checkTime = (epoch: number) => {
+      if (this.maxTime === null || timeUp || epoch + 1 < minEpochs) return false;
+      const elapsed = (performance.now() - fitStart) / 1000;
+      if (elapsed < this.maxTime) return false;
+      timeUp = true;
+      this.log(`Time limit reached (max_time ${formatSeconds(this.maxTime)}). Elapsed time is ${formatSeconds(elapsed)}. Signaling Trainer to stop.`);
+      return true;
+    };
     try {
       for (let epoch = startEpoch; epoch < this.maxEpochs; epoch++) {
+        const stopEpoch = this.profiler?.start('run_training_epoch');
         this.currentEpoch = epoch;
         this.state.stage = 'train';
         trainLoader.epoch = epoch;
@@ -355,20 +464,21 @@ export class Trainer {
         this.epochAgg.clear();
         for (const k of Object.keys(this.progressBarMetrics)) delete this.progressBarMetrics[k];
         model.onTrainEpochStart();
-        for (const c of this.callbacks) c.onTrainEpochStart(this, model);
+        this.hook('onTrainEpochStart', model);
         let i = 0;
         let endedEarly = true;
         let valRanThisEpoch = false;
         let valMetrics: Record<string, number> = {};
         const trainAgg = new Map<string, MeanMetric>();
-        for await (const batch of trainLoader) {
+        for await (const batch of this.batchesOf(trainLoader, '[_TrainingEpochLoop].train_dataloader_next')) {
+          const stopBatch = this.profiler?.start('run_training_batch');
           model._stage = 'train';
           model._batchSize = batch.y.shape[0]!;
           try {
             torch.tidy(() => {
-              const loss = model.trainingStep(batch, i);
+              const loss = this.step(model, 'training_step', () => model.trainingStep(batch, i));
               if (!(loss instanceof torch.Tensor)) throw new CopperError('trainingStep must return the loss tensor');
-              (accumulate > 1 ? loss.div(accumulate) : loss).backward();
+              this.step(model, 'backward', () => (accumulate > 1 ? loss.div(accumulate) : loss).backward());
             });
           } finally {
             torch.dispose([batch.x, batch.y]);
@@ -377,7 +487,7 @@ export class Trainer {
           let stepped = false;
           if ((i + 1) % accumulate === 0 || last) {
             this.clipGradients(model);
-            optimizer.step();
+            this.step(model, 'optimizer_step', () => optimizer.step());
             optimizer.zeroGrad();
             this.globalStep++;
             stepped = true;
@@ -392,17 +502,27 @@ export class Trainer {
           if (stepped && Object.keys(stepMetrics).length && this.globalStep % (this.opts.log_every_n_steps ?? 50) === 0) {
             this.logToLoggers({ ...stepMetrics, epoch }, this.globalStep);
           }
-          for (const c of this.callbacks) c.onTrainBatchEnd(this, model, i);
+          this.hook('onTrainBatchEnd', model, i);
+          stopBatch?.();
           i++;
-          const validateNow = nVal > 0 && (epoch + 1) % cvene === 0 && (i % valEveryBatches === 0 || last);
+          const stopNow = checkTime(epoch);
+          const validateNow = nVal > 0 && (epoch + 1) % cvene === 0 && (i % valEveryBatches === 0 || last || stopNow);
           if (validateNow) {
             this.state.stage = 'val';
             valMetrics = await this.runEval(model, valLoader, 'val', nVal);
             this.state.stage = 'train';
             valRanThisEpoch = true;
-            if (!last) this.logToLoggers({ ...valMetrics, epoch }, this.globalStep);
+            if (!last && !stopNow) this.logToLoggers({ ...valMetrics, epoch }, this.globalStep);
           }
-          if (last || (maxSteps > 0 && this.globalStep >= maxSteps)) {
+          if (last || stopNow || (maxSteps > 0 && this.globalStep >= maxSteps)) {
+            if (stopNow && i % accumulate !== 0) {
+              // gradients accumulated since the last optimizer step are applied before stopping
+              this.clipGradients(model);
+              this.step(model, 'optimizer_step', () => optimizer.step());
+              optimizer.zeroGrad();
+              this.globalStep++;
+              this.stepScheduler(sched, 'step');
+            }
             endedEarly = false;
             break;
           }
@@ -435,21 +555,24 @@ export class Trainer {
         const epochLog = { ...trainMetrics, ...(valRanThisEpoch ? valMetrics : {}) };
         const lr = optimizer.paramGroups[0]?.lr;
         this.logToLoggers({ ...epochLog, epoch }, this.globalStep);
-        for (const c of this.callbacks) await c.onTrainEpochEnd(this, model);
+        await this.hookAsync('onTrainEpochEnd', model);
         const shown = Object.entries(epochLog)
           .map(([k, v]) => `${k}=${v.toFixed(4)}`)
           .join(' ');
         this.log(`Epoch ${epoch}: ${shown}${lr !== undefined ? ` lr=${lr.toPrecision(3)}` : ''}`);
         for (const l of this.loggers) l.save();
+        stopEpoch?.();
+        if (timeUp) break;
         if (maxSteps > 0 && this.globalStep >= maxSteps) break;
         if (this.shouldStop && epoch + 1 >= minEpochs) break;
         this.shouldStop = false;
       }
       status = 'success';
     } finally {
-      for (const c of this.callbacks) await c.onFitEnd(this, model);
+      await this.hookAsync('onFitEnd', model);
       for (const l of this.loggers) l.finalize(status);
       this.state.stage = null;
+      this.printProfile('FIT');
     }
   }
 
@@ -532,6 +655,8 @@ export class Trainer {
     this.model = model;
     this.datamodule = datamodule;
     this.state = { fn: stage === 'val' ? 'validate' : 'test', stage };
+    this.evalSamples = 0;
+    this.profiler?.reset();
     await this.prepare(datamodule);
     const path = this.resolveCkpt(ckptPath);
     if (path) this.loadWeights(model, path);
@@ -547,6 +672,7 @@ export class Trainer {
     this.logToLoggers(metrics, this.globalStep);
     for (const l of this.loggers) l.save();
     this.state.stage = null;
+    this.printProfile(stage === 'val' ? 'VALIDATE' : 'TEST');
     return [metrics];
   }
 

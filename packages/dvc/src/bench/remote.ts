@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { makePets, trashFolder, type Dataset } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', 'cli', 'main.js');
+const CLI = join(here, '..', '..', 'bin', 'dvc.js');
 const ROOT = join(here, '..', '..', '..', '..');
 const BENCH_DIR = process.env.BENCH_DIR ?? join(ROOT, '.bench');
 const SERVERS = process.env.COPPER_SERVERS_DIR ?? '/tmp/copper-test-servers';
@@ -94,6 +94,8 @@ async function s3Setup(repo: string, bucket: string): Promise<string | undefined
   const info = join(SERVERS, 'ceph.json');
   if (!existsSync(info)) return undefined;
   const c = JSON.parse(readFileSync(info, 'utf8')) as { endpoint: string; region: string; access_key_id: string; secret_access_key: string };
+  // The SDK's multi-line NodeVersionSupportWarning on Node 20 is not bench output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
   const client = new S3Client({
     endpoint: c.endpoint,

@@ -41,6 +41,12 @@ function writeCommanderError(text: string): void {
 export async function run(argv: string[]): Promise<number> {
   trace('cli: modules loaded');
   process.exitCode = undefined;
+  // `dvc --version` is what editors and scripts call most: answer before building the parser.
+  if (argv.length === 1 && (argv[0] === '-V' || argv[0] === '--version')) {
+    const { version } = await import('./commands/version.js');
+    process.stdout.write(version() + '\n');
+    return 0;
+  }
   const program = new Command('dvc');
   program
     .description('Data Version Control (copper, DVC 3.x compatible)')
@@ -64,11 +70,6 @@ export async function run(argv: string[]): Promise<number> {
       throw new DvcError(`cannot change to directory '${cd}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
   });
-  if (argv.length === 1 && (argv[0] === '-V' || argv[0] === '--version')) {
-    const { version } = await import('./commands/version.js');
-    process.stdout.write(version() + '\n');
-    return 0;
-  }
   if (argv.every((a) => a === '-q' || a === '--quiet' || a === '-v' || a === '--verbose')) {
     // No command: usage on stderr, exit 254 (argparse: "the following arguments are required").
     process.stderr.write(program.helpInformation());

@@ -89,7 +89,7 @@ const FAST_OUT =
  */
 function fastParse(text: string): Array<Record<string, string | number>> | undefined {
   if (!text.startsWith('outs:\n')) return undefined;
-  let rest = text.slice(5);
+  let rest = text.slice('outs:\n'.length);
   const outs: Array<Record<string, string | number>> = [];
   while (rest.length) {
     const m = FAST_OUT.exec(rest);

@@ -144,6 +144,8 @@ export class StateDb {
         'mtime REAL NOT NULL, md5 TEXT NOT NULL) WITHOUT ROWID',
     );
     db.exec('CREATE TABLE IF NOT EXISTS dirs (path TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID');
+    // Folder objects found complete in the cache, with the cache's folder fingerprint then.
+    db.exec('CREATE TABLE IF NOT EXISTS complete (oid TEXT PRIMARY KEY, sig TEXT NOT NULL) WITHOUT ROWID');
     this.getStmt = db.prepare('SELECT ino, size, mtime, md5 FROM files WHERE path = ?').raw();
     this.putStmt = db.prepare('INSERT OR REPLACE INTO files (path, ino, size, mtime, md5) VALUES (?, ?, ?, ?, ?)');
     this.delStmt = db.prepare('DELETE FROM files WHERE path = ?');
@@ -208,6 +210,17 @@ export class StateDb {
       after = rows[rows.length - 1]![0];
     }
     return out;
+  }
+
+  /** The cache fingerprint under which every object of folder `oid` was last found present. */
+  getComplete(oid: string): string | undefined {
+    const row = this.db.prepare('SELECT sig FROM complete WHERE oid = ?').raw().get(oid) as [string] | undefined;
+    return row?.[0];
+  }
+
+  /** Remembers that every object of folder `oid` is present while the fingerprint is `sig`. */
+  putComplete(oid: string, sig: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO complete (oid, sig) VALUES (?, ?)').run(oid, sig);
   }
 
   /** The snapshot of tracked folder `path` (root-relative), if one was saved. */

@@ -22,13 +22,26 @@ export function changedCache(store: LocalObjectStore, md5: string): boolean {
   return store.missing(new Set(entries.map((e) => e.md5))).length > 0;
 }
 
+/**
+ * Whether every object of folder `oid` is in the store. One listing per prefix folder the first
+ * time; after that, while the store's folders are unchanged (no object added or removed), the
+ * answer recorded in the state database stands (a no-op `dvc status` then lists nothing).
+ */
+function dirComplete(ctx: HashContext, store: LocalObjectStore, oid: string, md5s: () => Iterable<string>): boolean {
+  const sig = store.folderSignature();
+  if (sig !== undefined && ctx.state.getComplete(oid) === sig) return true;
+  const ok = store.missing(new Set(md5s())).length === 0;
+  if (ok && sig !== undefined) ctx.state.putComplete(oid, sig);
+  return ok;
+}
+
 export async function outStatus(ctx: HashContext, store: LocalObjectStore, out: DvcOut): Promise<OutStatus | null> {
   const ws = await hashWorkspace(ctx, out.abs);
   if (out.md5 && out.cache) {
     // When the workspace matches, its file list is the manifest: no need to read it back.
     let inCache: boolean;
     if (ws.kind === 'dir' && ws.oid === out.md5) {
-      inCache = store.exists(out.md5) && store.missing(new Set(ws.md5List())).length === 0;
+      inCache = store.exists(out.md5) && dirComplete(ctx, store, out.md5, () => ws.md5List());
     } else if (ws.kind === 'file' && ws.md5 === out.md5) {
       inCache = store.exists(out.md5);
     } else inCache = !changedCache(store, out.md5);

@@ -21,6 +21,7 @@ import {
   unlinkSync,
   mkdirSync,
 } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { InvalidFileError, UnsafePathError } from '../errors.js';
 import { LINK_TYPES, linkFileSync, type LinkType } from '../fs/local.js';
@@ -125,6 +126,35 @@ export class LocalObjectStore {
       for (const o of g) if (!names.has(o.slice(2))) out.push(o);
     }
     return out;
+  }
+
+  /**
+   * A fingerprint of the store's prefix folders (their inode, mtime and ctime): adding or
+   * removing any object changes it, so "every object of X was present" stays true while it is
+   * the same. Undefined when a folder changed in the last few seconds (a coarse clock could
+   * hide a second change in the same tick) or the store cannot be listed.
+   */
+  folderSignature(nowMs = Date.now()): string | undefined {
+    let prefixes: string[];
+    try {
+      prefixes = listNames(this.filesDir);
+    } catch {
+      return undefined;
+    }
+    prefixes.sort();
+    let sig = '';
+    for (const p of prefixes) {
+      if (p.length !== 2) continue;
+      let st;
+      try {
+        st = statSync(join(this.filesDir, p), { bigint: true });
+      } catch {
+        return undefined;
+      }
+      if (Number(st.ctimeNs / 1_000_000n) > nowMs - 3000) return undefined;
+      sig += `${p}:${st.ino}:${st.mtimeNs}:${st.ctimeNs};`;
+    }
+    return createHash('md5').update(sig).digest('hex');
   }
 
   /** Stores bytes (e.g. a manifest) under `oid` (md5 + optional `.dir`), verifying the md5. */

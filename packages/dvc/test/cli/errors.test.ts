@@ -1,4 +1,5 @@
 /** The CLI frame: bad command lines exit 254 with one line, --help everywhere, -q/-v everywhere. */
+import { readFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isOneLineError, sandbox } from './helpers.js';
@@ -72,12 +73,18 @@ describe('dvc command line', () => {
     assert.ok(isOneLineError(bad.stderr), bad.stderr);
   });
 
-  test('version: -V and the version command', () => {
-    const v = s.dvc(['-V']);
-    assert.equal(v.code, 0);
-    assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
+  test('version: -V/--version print the DVC version tools check, with copper\'s own; the report names both', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['-V', '--version']) {
+      const v = s.dvc([flag]);
+      assert.equal(v.code, 0);
+      assert.equal(v.stdout, `3.64.0+copper.${pkg.version}\n`);
+      // VS Code's DVC extension reads the leading semver (extractSemver) and needs major 3.
+      const m = /^(\d+\.)?(\d+\.)?(\*|\d+)/.exec(v.stdout);
+      assert.equal(m?.[0], '3.64.0');
+    }
     const inRepo = s.dvc(['version']).stdout;
-    assert.match(inRepo, /^DVC version: \d+\.\d+\.\d+ \(copper\)\n/);
+    assert.ok(inRepo.startsWith(`DVC version: 3.64.0 (copper ${pkg.version})\n`), inRepo);
     assert.match(inRepo, /\tGlobal: .*global-config\n/);
     assert.match(inRepo, /\nCache types: reflink, copy\n/);
     assert.match(inRepo, /\nRepo: dvc, git$/m);

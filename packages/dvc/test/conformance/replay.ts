@@ -20,7 +20,8 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 export const PKG_DIR = join(here, '..', '..');
 export const FIXTURES_DIR = join(PKG_DIR, 'test', 'fixtures', 'dvc');
-export const CLI = join(PKG_DIR, 'dist', 'cli', 'main.js');
+// The launcher users run (node_modules/.bin/dvc): the esbuild bundle when built, as shipped.
+export const CLI = join(PKG_DIR, 'bin', 'dvc.js');
 
 export interface TranscriptStep {
   command: string;

@@ -187,7 +187,7 @@ describe('azure credentials against Azurite (sas_token, account_key)', { skip: s
   test('dvc with sas_token in config.local: push, status -c, pull; @azure/identity is never loaded', async () => {
     const repo = await withEnv(endpoint(), () => makeRepo());
     const hook = fileURLToPath(new URL('./fixtures/register-trace.mjs', import.meta.url));
-    const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const cli = fileURLToPath(new URL('../../bin/dvc.js', import.meta.url));
     try {
       writeFiles(repo.dir, { 'data/a.txt': 'a\n', 'data/b.txt': 'b\n' });
       assert.equal(repo.dvc('add', 'data').code, 0);
@@ -267,7 +267,7 @@ describe('azure token credentials (no Azure AD here: checked up to their error)'
   test('account_name alone: DefaultAzureCredential; nothing to sign in with is one ERROR line (and loads @azure/identity)', () => {
     const repo = makeRepo();
     const hook = fileURLToPath(new URL('./fixtures/register-trace.mjs', import.meta.url));
-    const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+    const cli = fileURLToPath(new URL('../../bin/dvc.js', import.meta.url));
     try {
       writeFiles(repo.dir, { 'd/a.txt': 'a\n' });
       assert.equal(repo.dvc('add', 'd').code, 0);

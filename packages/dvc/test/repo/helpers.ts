@@ -1,4 +1,4 @@
-/** Test helpers: real temp folders, real git, our CLI (dist/cli/main.js, built by `npm test`). */
+/** Test helpers: real temp folders, real git, our CLI as users run it (bin/dvc.js: the bundle built by `npm test`). */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const CLI = join(here, '..', '..', 'dist', 'cli', 'main.js');
+export const CLI = join(here, '..', '..', 'bin', 'dvc.js');
 
 export interface Run {
   code: number;

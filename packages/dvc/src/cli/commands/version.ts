@@ -2,18 +2,37 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { outputFor } from '../output.js';
 
+/** The DVC release whose commands, files and messages copper's `dvc` follows. */
+export const DVC_COMPATIBLE_VERSION = '3.64.0';
+
+/** Copper's own version: the `version` of @copper/dvc's package.json (found from this module's place). */
+export function copperVersion(): string {
+  // dist/cli/commands/ when compiled, dist/bundle/ when bundled: walk up to the package root.
+  let dir = new URL('./', import.meta.url);
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@copper/dvc' && pkg.version) return pkg.version;
+    } catch {}
+    dir = new URL('../', dir);
+  }
+  return 'unknown';
+}
+
+/**
+ * `dvc --version`: the DVC version first, as Python DVC prints it (VS Code's DVC extension and CI
+ * scripts read the leading `X.Y.Z`), with copper's own version as build metadata, valid both as
+ * semver and as a PEP 440 local version: `3.64.0+copper.0.1.0`.
+ */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
+  return `${DVC_COMPATIBLE_VERSION}+copper.${copperVersion()}`;
 }
 
 /** DVC's `dvc version` report: the tool, the platform, config folders, and the repository's setup. */
 async function report(): Promise<string> {
   const { globalConfigDir, systemConfigDir } = await import('../../config/config.js');
   const lines = [
-    `DVC version: ${version()} (copper)`,
+    `DVC version: ${DVC_COMPATIBLE_VERSION} (copper ${copperVersion()})`,
     '---------------------------------',
     `Platform: Node.js ${process.version} on ${process.platform}-${process.arch}`,
     `Native folder scanner: ${(await import('../../fs/scan.js')).nativeScanAvailable ? 'yes' : 'no (plain Node fs calls)'}`,

@@ -1,0 +1,41 @@
+/**
+ * `dvc status` checks that every object of a tracked folder is in the cache. After the first
+ * full check it remembers the answer with a fingerprint of the cache's folders; any object added
+ * or removed changes the fingerprint, so a missing object is still reported.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { makeRepo, writeFiles } from './helpers.js';
+
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+
+test('a cache object deleted after a remembered complete check is reported "not in cache"', async () => {
+  const repo = makeRepo();
+  try {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) files[`data/f${i}.txt`] = `file ${i}\n`;
+    writeFiles(repo.dir, files);
+    assert.equal(repo.dvc('add', '-q', 'data').code, 0);
+    // The fingerprint is trusted only for folders unchanged for a few seconds (coarse clocks).
+    await sleep(3200);
+    assert.equal(repo.dvc('status').stdout, 'Data and pipelines are up to date.\n');
+    const db = new Database(join(repo.dir, '.dvc', 'tmp', 'copper-state.sqlite'), { readonly: true });
+    const remembered = db.prepare('SELECT count(*) AS n FROM complete').get() as { n: number };
+    db.close();
+    assert.equal(remembered.n, 1, 'the complete check was not remembered: this test would prove nothing');
+    assert.equal(repo.dvc('status').stdout, 'Data and pipelines are up to date.\n');
+
+    const md5Dir = join(repo.dir, '.dvc', 'cache', 'files', 'md5');
+    const prefix = readdirSync(md5Dir).find((p) => readdirSync(join(md5Dir, p)).some((n) => !n.endsWith('.dir')))!;
+    const victim = readdirSync(join(md5Dir, prefix)).find((n) => !n.endsWith('.dir'))!;
+    rmSync(join(md5Dir, prefix, victim), { force: true });
+    const st = repo.dvc('status');
+    assert.match(st.stdout, /not in cache:\s+data/);
+  } finally {
+    repo.cleanup();
+  }
+});
