@@ -17,6 +17,8 @@ export { writeSyntheticDataset, syntheticImage, type SyntheticOptions } from './
 export { LightningModule, type LogOptions, type OptimizerConfig, type SchedulerConfig } from './models/lightning-module.js';
 export { ImageClassifier, type ImageClassifierOptions } from './models/classifier.js';
 export { SimpleCNN, TinyResNet } from './models/nets.js';
+export * as models from './models/torchvision.js';
+export { VisionNet, ResNet, MobileNetV3, EfficientNet, type VisionNetOptions, type WeightsReport } from './models/torchvision.js';
 export { accuracy, correctCount, MeanMetric, MaxMetric } from './models/metrics.js';
 export { Trainer, type TrainerOptions } from './trainer/trainer.js';
 export { saveCheckpoint, loadCheckpoint, type Checkpoint } from './trainer/checkpoint.js';
@@ -26,6 +28,7 @@ export { EarlyStopping } from './callbacks/early-stopping.js';
 export { ModelSummary, summarize } from './callbacks/model-summary.js';
 export { ProgressBar } from './callbacks/progress-bar.js';
 export { LearningRateMonitor } from './callbacks/lr-monitor.js';
+export { BackboneFinetuning, type BackboneFinetuningOptions } from './callbacks/backbone-finetuning.js';
 export { CSVLogger } from './loggers/csv.js';
 export { TensorBoardLogger, encodeEvent, tfRecord, crc32c } from './loggers/tensorboard.js';
 export type { ExperimentLogger } from './loggers/logger.js';

@@ -7,6 +7,7 @@ import * as torch from '@copper/torch';
 import { registerTarget } from '@copper/hydra';
 import { ImageClassifier, type ImageClassifierOptions } from './models/classifier.js';
 import { SimpleCNN, TinyResNet, type SimpleCNNOptions, type TinyResNetOptions } from './models/nets.js';
+import { builders as visionBuilders } from './models/torchvision.js';
 import { CopperError } from './utils/errors.js';
 
 /**
@@ -22,6 +23,10 @@ export const MODEL_TARGET_KEYS = {
   classifier: keysOf<ImageClassifierOptions>({ net: true, optimizer: true, scheduler: true, scheduler_monitor: true, scheduler_interval: true, compile: true }),
   simpleCnn: keysOf<SimpleCNNOptions>({ in_channels: true, num_classes: true, channels: true, hidden: true, dropout: true }),
   tinyResnet: keysOf<TinyResNetOptions>({ in_channels: true, num_classes: true, widths: true, blocks: true }),
+  // torchvision networks: the options each family's builder uses
+  resnet: ['num_classes', 'weights', 'freeze'],
+  mobilenetV3: ['num_classes', 'weights', 'freeze', 'dropout'],
+  efficientnet: ['num_classes', 'weights', 'freeze', 'dropout', 'stochastic_depth_prob'],
   adam: ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize'],
   sgd: ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov', 'maximize'],
   plateau: ['mode', 'factor', 'patience', 'threshold', 'threshold_mode', 'cooldown', 'min_lr', 'eps'],
@@ -45,6 +50,12 @@ export function registerModelTargets(): void {
   registerTarget('copper.models.ImageClassifier', ImageClassifier as never, { isClass: true, keys: K.classifier });
   registerTarget('copper.models.SimpleCNN', SimpleCNN as never, { isClass: true, keys: K.simpleCnn });
   registerTarget('copper.models.TinyResNet', TinyResNet as never, { isClass: true, keys: K.tinyResnet });
+  // torchvision-compatible networks: copper.models.resnet18 or torchvision's own path
+  for (const [name, fn] of Object.entries(visionBuilders)) {
+    const keys = name.startsWith('resnet') ? K.resnet : name.startsWith('mobilenet') ? K.mobilenetV3 : K.efficientnet;
+    registerTarget(`copper.models.${name}`, fn as never, { keys });
+    registerTarget(`torchvision.models.${name}`, fn as never, { keys });
+  }
   registerTarget('torch.optim.Adam', (params: torch.Tensor[], o?: Record<string, unknown>) => new torch.optim.Adam(params, camelKeys(o)), { keys: K.adam });
   registerTarget('torch.optim.AdamW', (params: torch.Tensor[], o?: Record<string, unknown>) => new torch.optim.AdamW(params, camelKeys(o)), { keys: K.adam });
   registerTarget('torch.optim.SGD', (params: torch.Tensor[], o?: Record<string, unknown>) => new torch.optim.SGD(params, camelKeys(o) as { lr: number }), { keys: K.sgd });

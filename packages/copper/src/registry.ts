@@ -12,6 +12,7 @@ import { EarlyStopping, type EarlyStoppingOptions } from './callbacks/early-stop
 import { ModelSummary } from './callbacks/model-summary.js';
 import { ProgressBar, type ProgressBarOptions } from './callbacks/progress-bar.js';
 import { LearningRateMonitor } from './callbacks/lr-monitor.js';
+import { BackboneFinetuning, type BackboneFinetuningOptions } from './callbacks/backbone-finetuning.js';
 import { CSVLogger, type CSVLoggerOptions } from './loggers/csv.js';
 import { TensorBoardLogger, type TensorBoardLoggerOptions } from './loggers/tensorboard.js';
 import { keysOf, MODEL_TARGET_KEYS, registerModelTargets } from './registry-models.js';
@@ -37,6 +38,10 @@ export const TARGET_KEYS = {
   modelSummary: keysOf<NonNullable<ConstructorParameters<typeof ModelSummary>[0]>>({ max_depth: true }),
   progressBar: keysOf<ProgressBarOptions>({ refresh_rate: true, force: true, stream: true, leave: true }),
   lrMonitor: keysOf<NonNullable<ConstructorParameters<typeof LearningRateMonitor>[0]>>({ logging_interval: true, log_momentum: true }),
+  backboneFinetuning: keysOf<BackboneFinetuningOptions>({
+    unfreeze_backbone_at_epoch: true, lambda_func: true, backbone_initial_ratio_lr: true, backbone_initial_lr: true, should_align: true,
+    initial_denom_lr: true, train_bn: true, verbose: true, rounding: true,
+  }),
   csv: keysOf<CSVLoggerOptions>({ save_dir: true, name: true, version: true, prefix: true, flush_logs_every_n_steps: true }),
   tensorboard: keysOf<TensorBoardLoggerOptions>({ save_dir: true, name: true, version: true, log_graph: true, default_hp_metric: true, prefix: true }),
 } satisfies Record<string, string[]>;
@@ -55,6 +60,7 @@ export function registerCopperTargets(): void {
     [['copper.callbacks.ModelSummary', 'lightning.pytorch.callbacks.RichModelSummary', 'lightning.pytorch.callbacks.ModelSummary'], ModelSummary, K.modelSummary],
     [['copper.callbacks.ProgressBar', 'lightning.pytorch.callbacks.RichProgressBar', 'lightning.pytorch.callbacks.TQDMProgressBar'], ProgressBar, K.progressBar],
     [['copper.callbacks.LearningRateMonitor', 'lightning.pytorch.callbacks.LearningRateMonitor'], LearningRateMonitor, K.lrMonitor],
+    [['copper.callbacks.BackboneFinetuning', 'lightning.pytorch.callbacks.BackboneFinetuning', 'pytorch_lightning.callbacks.BackboneFinetuning'], BackboneFinetuning, K.backboneFinetuning],
     [['copper.loggers.CSVLogger', 'lightning.pytorch.loggers.csv_logs.CSVLogger', 'lightning.pytorch.loggers.CSVLogger'], CSVLogger, K.csv],
     [['copper.loggers.TensorBoardLogger', 'lightning.pytorch.loggers.tensorboard.TensorBoardLogger', 'lightning.pytorch.loggers.TensorBoardLogger'], TensorBoardLogger, K.tensorboard],
   ];

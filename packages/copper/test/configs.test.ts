@@ -3,7 +3,7 @@
 // copper's objects; the main ones run a fast_dev_run training.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_DIR, hydraRun, makeData, scratch, smallRun } from './helpers.js';
 import { buildAll } from '../src/tasks/common.js';
@@ -12,6 +12,7 @@ import { ImageFolderDataModule } from '../src/data/datamodule.js';
 import { ImageClassifier } from '../src/models/classifier.js';
 import { Trainer } from '../src/trainer/trainer.js';
 import { SimpleCNN, TinyResNet } from '../src/models/nets.js';
+import { ResNet } from '../src/models/torchvision.js';
 
 function options(group: string): string[] {
   return readdirSync(join(CONFIG_DIR, group))
@@ -68,11 +69,14 @@ describe('configs', () => {
       test(`${group}=${option} composes and instantiates (train.yaml)`, async () => {
         // early_stopping alone leaves its monitor ??? (mandatory), as in lightning-hydra-template
         const extra = group === 'callbacks' && option === 'early_stopping' ? ['callbacks.early_stopping.monitor=val/acc'] : [];
+        // the torchvision model config requires its weights file (???): null = random init
+        const yaml = readFileSync(join(CONFIG_DIR, group, `${option}.yaml`), 'utf8');
+        if ((group === 'model' && option === 'torchvision') || yaml.includes('override /model: torchvision')) extra.push('model.net.weights=null');
         const r = await hydraRun('train', [...smallRun(dir), `${group}=${option}`, ...extra], (cfg) => {
           const b = buildAll(cfg, 'train');
           assert.ok(b.trainer instanceof Trainer);
           assert.ok(b.model instanceof ImageClassifier);
-          if (group === 'model') assert.ok((b.model as ImageClassifier).net instanceof (option === 'tiny_resnet' ? TinyResNet : SimpleCNN));
+          if (group === 'model') assert.ok((b.model as ImageClassifier).net instanceof (option === 'tiny_resnet' ? TinyResNet : option === 'torchvision' ? ResNet : SimpleCNN));
           if (group === 'logger') assert.equal(b.loggers.length, option === 'many_loggers' ? 2 : 1);
           if (group === 'callbacks' && option === 'none') assert.equal(b.callbacks.length, 0);
           return true;

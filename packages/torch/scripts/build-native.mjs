@@ -50,6 +50,15 @@ const run = (cmd) => {
 const makefile = join(pkg, 'build', 'Makefile');
 const gyp = join(pkg, 'binding.gyp');
 const mtime = (p) => statSync(p).mtimeMs;
+// The op tables and the Native interface come from scripts/native-spec.mjs (both sides at once).
+// Only in a source checkout: a published package ships the generated files it was built with.
+if (existsSync(join(pkg, 'src', 'native.ts'))) {
+  const r = spawnSync(process.execPath, [join(pkg, 'scripts', 'gen-native.mjs')], { cwd: pkg, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('@copper/torch: generating the native interface failed (scripts/gen-native.mjs)');
+    process.exit(1);
+  }
+}
 const started = Date.now();
 console.log(`@copper/torch: building the native addon against ${t.source} (${t.libdir})`);
 if (!existsSync(makefile) || mtime(gyp) > mtime(makefile) || mtime(join(pkg, 'scripts', 'libtorch.mjs')) > mtime(makefile)) {

@@ -37,6 +37,34 @@ export function mish(x: Tensor): Tensor {
 export function hardswish(x: Tensor): Tensor {
   return new Tensor(native.unary(x.handle, Unary.hardswish));
 }
+/** relu6(x + 3) / 6 (torch.nn.functional.hardsigmoid). */
+export function hardsigmoid(x: Tensor): Tensor {
+  return new Tensor(native.unary(x.handle, Unary.hardsigmoid));
+}
+/**
+ * torchvision.ops.stochastic_depth: in training, zeroes whole rows ('row': each sample of the
+ * batch) or the whole input ('batch') with probability p and scales the rest by 1 / (1 - p); the
+ * identity in eval mode or when p is 0.
+ */
+export function stochasticDepth(x: Tensor, p: number, mode: 'row' | 'batch', training = true): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`drop probability has to be between 0 and 1, but got ${p}`);
+  if (mode !== 'row' && mode !== 'batch') throw new RangeError(`mode has to be either 'row' or 'batch', but got ${String(mode)}`);
+  if (!training || p === 0) return x;
+  const survival = 1 - p;
+  const size = mode === 'row' ? [x.shape[0]!, ...x.shape.slice(1).map(() => 1)] : x.shape.map(() => 1);
+  const noise = new Tensor(native.full(size, survival, native.dtype(x.handle)));
+  let mask = new Tensor(native.bernoulli(noise.handle));
+  noise.dispose();
+  if (x.device !== 'cpu') {
+    const m = mask.toDevice(x.device);
+    mask.dispose();
+    mask = m;
+  }
+  if (survival > 0) mask.div_(survival);
+  const out = x.mul(mask);
+  mask.dispose();
+  return out;
+}
 export function logSigmoid(x: Tensor): Tensor {
   return new Tensor(native.unary(x.handle, Unary.logSigmoid));
 }

@@ -15,6 +15,7 @@
  */
 import { inspect } from 'node:util';
 import { Binary, native, Reduce, Unary, type Handle } from './native.js';
+import { DisposedTensorError, TorchError } from './errors.js';
 
 export type DType = 'uint8' | 'int8' | 'int16' | 'int32' | 'int64' | 'float16' | 'float32' | 'float64' | 'bool' | 'bfloat16';
 
@@ -89,7 +90,7 @@ export function tidy<T>(fn: () => T): T {
   }
   scopes.pop();
   if (result instanceof Promise) {
-    throw new Error('tidy() takes a synchronous function; await outside it or dispose tensors explicitly');
+    throw new TorchError('tidy() takes a synchronous function; await outside it or dispose tensors explicitly');
   }
   const out = new Set<Tensor>();
   collect(result, out);
@@ -220,7 +221,7 @@ export class Tensor {
   /** @internal */
   get handle(): Handle {
     const h = this._h;
-    if (h === null) throw new Error('tensor was disposed');
+    if (h === null) throw new DisposedTensorError('tensor was disposed');
     return h;
   }
 

@@ -152,11 +152,11 @@ describe('save / load', () => {
   });
 
   test('clear errors for missing files, bad files and unsupported values', () => {
-    assert.throws(() => torch.load(join(dir, 'nope.pt')), /^Error: load: cannot read .*nope\.pt: ENOENT$/);
+    assert.throws(() => torch.load(join(dir, 'nope.pt')), /^SerializationError: load: cannot read .*nope\.pt: ENOENT$/);
     const bad = join(dir, 'bad.pt');
     writeFileSync(bad, 'not a checkpoint');
     assert.throws(() => torch.load(bad), /load: .*bad\.pt is not a PyTorch file libtorch can read/);
-    assert.throws(() => torch.save({ a: 1 }, join(dir, 'no', 'such', 'dir.pt')), /^Error: save: cannot write .*dir\.pt: ENOENT$/);
+    assert.throws(() => torch.save({ a: 1 }, join(dir, 'no', 'such', 'dir.pt')), /^SerializationError: save: cannot write .*dir\.pt: ENOENT$/);
     assert.throws(() => torch.save({ when: new Date() } as unknown as torch.Saveable, join(dir, 'x.pt')), /save: cannot store a Date/);
     assert.throws(() => torch.deserialize(new Uint8Array([1, 2, 3])), /./);
     // a failed save leaves an existing file untouched

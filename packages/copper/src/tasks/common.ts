@@ -1,4 +1,5 @@
 /** Shared by the train/eval tasks: seeding, instantiating the config's objects, metric output. */
+import { withoutInitWeights } from '../models/torchvision.js';
 import * as torch from '@copper/torch';
 import { instantiate, toYaml, getLogger, UnexpectedKeywordError, type Logger } from '@copper/hydra';
 import { ImageFolderDataModule } from '../data/datamodule.js';
@@ -75,7 +76,8 @@ export function buildAll(cfg: Cfg, task: string): Built {
   log.info(`Instantiating model <${cfg.model._target_}>`);
   const model = build<LightningModule>(cfg.model, 'model');
   if (!(model instanceof LightningModule)) throw new CopperError(`model._target_ ${cfg.model._target_} is not a LightningModule`);
-  model.hparams = { model: plainCfg(cfg.model) };
+  // the checkpoint's state_dict supersedes net.weights: eval/infer rebuild the net without the file
+  model.hparams = { model: withoutInitWeights(plainCfg(cfg.model)) };
   log.info('Instantiating callbacks...');
   const callbacks = instantiateGroup<Callback>(opt(cfg, 'callbacks'), 'callbacks');
   log.info('Instantiating loggers...');

@@ -54,11 +54,48 @@ Napi::Value Wrap(Napi::Env env, at::Tensor t) {
   return Napi::Value(env, out);
 }
 
+// libtorch messages end in newlines and sometimes start with a redundant "Error: " (then JS would
+// print "Error: Error: ..."); the JS side names the error class itself.
 std::string CleanMessage(const char* what) {
   std::string s(what ? what : "libtorch error");
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  size_t start = 0;
+  while (start < s.size() && (s[start] == '\n' || s[start] == ' ')) start++;
+  while (s.compare(start, 7, "Error: ") == 0) start += 7;
+  return s.substr(start);
 }
+
+// Per-env (main thread, each worker) reference to the JS error factory.
+struct ErrorFactory {
+  Napi::FunctionReference fn;
+};
+
+Napi::Error MakeError(Napi::Env env, const char* kind, const std::string& message) {
+  auto* f = env.GetInstanceData<ErrorFactory>();
+  if (f && !f->fn.IsEmpty()) {
+    napi_value err = nullptr;
+    try {
+      err = f->fn.Call({Napi::String::New(env, kind), Napi::String::New(env, message)});
+    } catch (const Napi::Error&) {
+      err = nullptr;
+    }
+    if (err) return Napi::Error(env, err);
+  }
+  return Napi::Error::New(env, message);
+}
+
+// setErrorFactory(fn(kind, message) -> Error)
+static Napi::Value setErrorFactory(const Napi::CallbackInfo& info) {
+  auto* f = info.Env().GetInstanceData<ErrorFactory>();
+  if (!f) {
+    f = new ErrorFactory();
+    info.Env().SetInstanceData(f);
+  }
+  f->fn = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+void InitAddon(Napi::Env env, Napi::Object exports) { CT_EXPORT(exports, setErrorFactory); }
 
 }  // namespace ct
 
@@ -84,6 +121,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
     tuned = true;
     TuneMalloc();
   }
+  ct::InitAddon(env, exports);
   ct::InitTensor(env, exports);
   ct::InitOps(env, exports);
   ct::InitNN(env, exports);

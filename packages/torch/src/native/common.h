@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 
 #include <atomic>
+#include <stdexcept>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,6 +19,11 @@ struct Holder {
   int64_t bytes = 0;  // what was reported to V8 as external memory
 };
 
+// Builds the JS error object for a failure of `kind` ("index", "type", "value", "notImplemented",
+// "outOfMemory", "argument", "disposed", "torch") through the factory TS registered with
+// setErrorFactory (src/errors.ts picks the TorchError subclass); a plain Error when none is.
+Napi::Error MakeError(Napi::Env env, const char* kind, const std::string& message);
+
 extern std::atomic<int64_t> g_live;  // handles whose tensor is still held (all threads)
 
 inline Holder* H(const Napi::Value& v) {
@@ -27,7 +33,7 @@ inline Holder* H(const Napi::Value& v) {
 
 inline const at::Tensor& T(const Napi::Value& v) {
   Holder* h = H(v);
-  if (!h->t.defined()) throw Napi::Error::New(v.Env(), "tensor was disposed");
+  if (!h->t.defined()) throw MakeError(v.Env(), "disposed", "tensor was disposed");
   return h->t;
 }
 
@@ -90,6 +96,12 @@ inline c10::optional<c10::Scalar> OptS(const Napi::Value& v) {
 
 std::string CleanMessage(const char* what);
 
+// A bad argument the binding itself detects (an unknown op code, an op without an in-place form):
+// arrives in JS as a TorchError like libtorch's own errors.
+struct ArgumentError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 using Fn = Napi::Value (*)(const Napi::CallbackInfo&);
 
 template <Fn f>
@@ -98,15 +110,30 @@ Napi::Value Guarded(const Napi::CallbackInfo& info) {
     return f(info);
   } catch (const Napi::Error&) {
     throw;
+  } catch (const c10::IndexError& e) {
+    throw MakeError(info.Env(), "index", CleanMessage(e.what_without_backtrace()));
+  } catch (const c10::TypeError& e) {
+    throw MakeError(info.Env(), "type", CleanMessage(e.what_without_backtrace()));
+  } catch (const c10::ValueError& e) {
+    throw MakeError(info.Env(), "value", CleanMessage(e.what_without_backtrace()));
+  } catch (const c10::NotImplementedError& e) {
+    throw MakeError(info.Env(), "notImplemented", CleanMessage(e.what_without_backtrace()));
+  } catch (const c10::OutOfMemoryError& e) {
+    throw MakeError(info.Env(), "outOfMemory", CleanMessage(e.what_without_backtrace()));
   } catch (const c10::Error& e) {
-    throw Napi::Error::New(info.Env(), CleanMessage(e.what_without_backtrace()));
+    throw MakeError(info.Env(), "torch", CleanMessage(e.what_without_backtrace()));
+  } catch (const ArgumentError& e) {
+    throw MakeError(info.Env(), "argument", CleanMessage(e.what()));
+  } catch (const std::bad_alloc&) {
+    throw MakeError(info.Env(), "outOfMemory", "out of memory");
   } catch (const std::exception& e) {
-    throw Napi::Error::New(info.Env(), CleanMessage(e.what()));
+    throw MakeError(info.Env(), "torch", CleanMessage(e.what()));
   }
 }
 
 #define CT_EXPORT(exports, name) exports.Set(#name, Napi::Function::New<::ct::Guarded<name>>(exports.Env(), #name))
 
+void InitAddon(Napi::Env env, Napi::Object exports);
 void InitTensor(Napi::Env env, Napi::Object exports);
 void InitOps(Napi::Env env, Napi::Object exports);
 void InitNN(Napi::Env env, Napi::Object exports);

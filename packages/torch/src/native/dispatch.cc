@@ -10,7 +10,7 @@ namespace ct {
 static c10::IValue Convert(const Napi::Value& v, const c10::TypePtr& type, const std::string& arg) {
   using K = c10::TypeKind;
   auto fail = [&](const char* want) {
-    return std::runtime_error("argument '" + arg + "' must be " + want);
+    return ArgumentError("argument '" + arg + "' must be " + want);
   };
   switch (type->kind()) {
     case K::OptionalType:
@@ -82,7 +82,7 @@ static c10::IValue Convert(const Napi::Value& v, const c10::TypePtr& type, const
       break;
     default: break;
   }
-  throw std::runtime_error("argument '" + arg + "' has type " + type->str() + ", which callOp cannot pass");
+  throw ArgumentError("argument '" + arg + "' has type " + type->str() + ", which callOp cannot pass");
 }
 
 static Napi::Value Back(Napi::Env env, const c10::IValue& v) {
@@ -105,7 +105,7 @@ static Napi::Value Back(Napi::Env env, const c10::IValue& v) {
     return a;
   }
   if (v.isScalar()) return Napi::Number::New(env, v.toScalar().toDouble());
-  throw std::runtime_error("callOp: cannot return a value of type " + v.tagKind());
+  throw ArgumentError("callOp: cannot return a value of type " + v.tagKind());
 }
 
 static Napi::Value callOp(const Napi::CallbackInfo& info) {
@@ -113,11 +113,11 @@ static Napi::Value callOp(const Napi::CallbackInfo& info) {
   auto overload = info[1].As<Napi::String>().Utf8Value();
   auto args = info[2].As<Napi::Array>();
   auto op = c10::Dispatcher::singleton().findSchema({name, overload});
-  if (!op) throw std::runtime_error("no operator " + name + (overload.empty() ? "" : "." + overload));
+  if (!op) throw ArgumentError("no operator " + name + (overload.empty() ? "" : "." + overload));
   const auto& schema = op->schema();
   const auto& params = schema.arguments();
   if (args.Length() > params.size())
-    throw std::runtime_error(schema.name() + " takes " + std::to_string(params.size()) + " arguments, got " + std::to_string(args.Length()));
+    throw ArgumentError(schema.name() + " takes " + std::to_string(params.size()) + " arguments, got " + std::to_string(args.Length()));
   torch::jit::Stack stack;
   for (size_t i = 0; i < params.size(); i++) {
     const auto& p = params[i];
@@ -126,7 +126,7 @@ static Napi::Value callOp(const Napi::CallbackInfo& info) {
     } else if (p.default_value()) {
       stack.push_back(*p.default_value());
     } else {
-      throw std::runtime_error(schema.name() + ": missing argument '" + p.name() + "'");
+      throw ArgumentError(schema.name() + ": missing argument '" + p.name() + "'");
     }
   }
   op->callBoxed(&stack);

@@ -12,7 +12,7 @@ static int64_t Reduction(const Napi::Value& v) {
   if (s == "mean") return at::Reduction::Mean;
   if (s == "sum") return at::Reduction::Sum;
   if (s == "none") return at::Reduction::None;
-  throw std::runtime_error("reduction must be 'mean', 'sum' or 'none', got '" + s + "'");
+  throw ArgumentError("reduction must be 'mean', 'sum' or 'none', got '" + s + "'");
 }
 
 static Napi::Value linear(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::linear(T(info[0]), T(info[1]), OptT(info[2]))); }
@@ -26,7 +26,7 @@ static Napi::Value conv(const Napi::CallbackInfo& info) {
     case 4: return Wrap(info.Env(), at::conv2d(x, T(info[1]), OptT(info[2]), s, p, d, g));
     case 5: return Wrap(info.Env(), at::conv3d(x, T(info[1]), OptT(info[2]), s, p, d, g));
   }
-  throw std::runtime_error("conv expects a 3-D, 4-D or 5-D input (batched), got " + std::to_string(x.dim()) + "-D");
+  throw ArgumentError("conv expects a 3-D, 4-D or 5-D input (batched), got " + std::to_string(x.dim()) + "-D");
 }
 // convTranspose2d(x, w, b, stride, padding, outputPadding, groups, dilation)
 static Napi::Value convTranspose2d(const Napi::CallbackInfo& info) {
@@ -119,7 +119,7 @@ static Napi::Value pad(const Napi::CallbackInfo& info) {
     if (p.size() == 2) return Wrap(info.Env(), at::replication_pad1d(x, p));
     if (p.size() == 4) return Wrap(info.Env(), at::replication_pad2d(x, p));
   }
-  throw std::runtime_error("pad: mode '" + mode + "' with " + std::to_string(p.size()) + " pad values is not supported");
+  throw ArgumentError("pad: mode '" + mode + "' with " + std::to_string(p.size()) + " pad values is not supported");
 }
 // interpolate(x, size[2], mode, alignCorners)
 static Napi::Value interpolate(const Napi::CallbackInfo& info) {
@@ -127,7 +127,7 @@ static Napi::Value interpolate(const Napi::CallbackInfo& info) {
   auto mode = info[2].As<Napi::String>().Utf8Value();
   if (mode == "nearest") return Wrap(info.Env(), at::upsample_nearest2d(T(info[0]), size));
   if (mode == "bilinear") return Wrap(info.Env(), at::upsample_bilinear2d(T(info[0]), size, B(info[3])));
-  throw std::runtime_error("interpolate: mode must be 'nearest' or 'bilinear', got '" + mode + "'");
+  throw ArgumentError("interpolate: mode must be 'nearest' or 'bilinear', got '" + mode + "'");
 }
 static Napi::Value pixelShuffle(const Napi::CallbackInfo& info) { return Wrap(info.Env(), at::pixel_shuffle(T(info[0]), I(info[1]))); }
 static Napi::Value cosineSimilarity(const Napi::CallbackInfo& info) {

@@ -1,88 +1,9 @@
-// Math and shape ops. The element-wise families take an op code (see src/native.ts) so one
+// Math and shape ops. The element-wise families take an op code (generated from scripts/native-spec.mjs into ops.gen.h and src/native.gen.ts) so one
 // exported function serves many ops: the JS -> C++ path stays one call and one switch.
 #include "common.h"
+#include "ops.gen.h"
 
 namespace ct {
-
-enum Unary {
-  U_NEG, U_ABS, U_EXP, U_LOG, U_SQRT, U_RSQRT, U_SIN, U_COS, U_TANH, U_SIGMOID, U_RELU, U_GELU, U_SILU,
-  U_FLOOR, U_CEIL, U_ROUND, U_SIGN, U_RECIPROCAL, U_SQUARE, U_LOGICAL_NOT, U_LOG1P, U_EXPM1, U_ERF,
-  U_LOG2, U_TAN, U_ATAN, U_ASIN, U_ACOS, U_ISNAN, U_ISINF, U_TRUNC, U_GELU_TANH, U_MISH, U_HARDSWISH,
-  U_T, U_LOG_SIGMOID, U_ZERO_LIKE, U_ONE_LIKE, U_RAND_LIKE, U_RANDN_LIKE, U_BITWISE_NOT, U_FRAC,
-};
-
-static at::Tensor unaryOp(const at::Tensor& a, int code) {
-  switch (code) {
-    case U_NEG: return at::neg(a);
-    case U_ABS: return at::abs(a);
-    case U_EXP: return at::exp(a);
-    case U_LOG: return at::log(a);
-    case U_SQRT: return at::sqrt(a);
-    case U_RSQRT: return at::rsqrt(a);
-    case U_SIN: return at::sin(a);
-    case U_COS: return at::cos(a);
-    case U_TANH: return at::tanh(a);
-    case U_SIGMOID: return at::sigmoid(a);
-    case U_RELU: return at::relu(a);
-    case U_GELU: return at::gelu(a);
-    case U_SILU: return at::silu(a);
-    case U_FLOOR: return at::floor(a);
-    case U_CEIL: return at::ceil(a);
-    case U_ROUND: return at::round(a);
-    case U_SIGN: return at::sign(a);
-    case U_RECIPROCAL: return at::reciprocal(a);
-    case U_SQUARE: return at::square(a);
-    case U_LOGICAL_NOT: return at::logical_not(a);
-    case U_LOG1P: return at::log1p(a);
-    case U_EXPM1: return at::expm1(a);
-    case U_ERF: return at::erf(a);
-    case U_LOG2: return at::log2(a);
-    case U_TAN: return at::tan(a);
-    case U_ATAN: return at::atan(a);
-    case U_ASIN: return at::asin(a);
-    case U_ACOS: return at::acos(a);
-    case U_ISNAN: return at::isnan(a);
-    case U_ISINF: return at::isinf(a);
-    case U_TRUNC: return at::trunc(a);
-    case U_GELU_TANH: return at::gelu(a, "tanh");
-    case U_MISH: return at::mish(a);
-    case U_HARDSWISH: return at::hardswish(a);
-    case U_T: return a.t();
-    case U_LOG_SIGMOID: return at::log_sigmoid(a);
-    case U_ZERO_LIKE: return at::zeros_like(a);
-    case U_ONE_LIKE: return at::ones_like(a);
-    case U_RAND_LIKE: return at::rand_like(a);
-    case U_RANDN_LIKE: return at::randn_like(a);
-    case U_BITWISE_NOT: return at::bitwise_not(a);
-    case U_FRAC: return at::frac(a);
-  }
-  throw std::runtime_error("unknown unary op " + std::to_string(code));
-}
-
-static void unaryInplace(at::Tensor& a, int code) {
-  switch (code) {
-    case U_NEG: a.neg_(); return;
-    case U_ABS: a.abs_(); return;
-    case U_EXP: a.exp_(); return;
-    case U_LOG: a.log_(); return;
-    case U_SQRT: a.sqrt_(); return;
-    case U_RSQRT: a.rsqrt_(); return;
-    case U_TANH: a.tanh_(); return;
-    case U_SIGMOID: a.sigmoid_(); return;
-    case U_RELU: a.relu_(); return;
-    case U_FLOOR: a.floor_(); return;
-    case U_CEIL: a.ceil_(); return;
-    case U_ROUND: a.round_(); return;
-    case U_RECIPROCAL: a.reciprocal_(); return;
-    case U_SQUARE: a.square_(); return;
-    case U_SIN: a.sin_(); return;
-    case U_COS: a.cos_(); return;
-    case U_SILU: at::silu_(a); return;
-    case U_TRUNC: a.trunc_(); return;
-    case U_ZERO_LIKE: a.zero_(); return;
-  }
-  throw std::runtime_error("unary op " + std::to_string(code) + " has no in-place form");
-}
 
 // unary(t, code, inplace)
 static Napi::Value unary(const Napi::CallbackInfo& info) {
@@ -93,81 +14,6 @@ static Napi::Value unary(const Napi::CallbackInfo& info) {
     return info.Env().Undefined();
   }
   return Wrap(info.Env(), unaryOp(T(info[0]), code));
-}
-
-enum Binary {
-  B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MAXIMUM, B_MINIMUM, B_EQ, B_NE, B_LT, B_LE, B_GT, B_GE, B_MATMUL,
-  B_LOGICAL_AND, B_LOGICAL_OR, B_REMAINDER, B_ATAN2, B_FLOOR_DIVIDE, B_MM, B_BMM, B_RSUB, B_RDIV, B_RPOW,
-  B_LOGICAL_XOR, B_FMOD, B_BITWISE_AND, B_BITWISE_OR,
-};
-
-// `b` is a tensor or a Scalar: at::Tensor overloads and Scalar overloads share the code list.
-template <typename R>
-static at::Tensor binaryOp(const at::Tensor& a, const R& b, int code) {
-  switch (code) {
-    case B_ADD: return at::add(a, b);
-    case B_SUB: return at::sub(a, b);
-    case B_MUL: return at::mul(a, b);
-    case B_DIV: return at::div(a, b);
-    case B_POW: return at::pow(a, b);
-    case B_EQ: return at::eq(a, b);
-    case B_NE: return at::ne(a, b);
-    case B_LT: return at::lt(a, b);
-    case B_LE: return at::le(a, b);
-    case B_GT: return at::gt(a, b);
-    case B_GE: return at::ge(a, b);
-    case B_REMAINDER: return at::remainder(a, b);
-    case B_FLOOR_DIVIDE: return at::div(a, b, "floor");
-    case B_FMOD: return at::fmod(a, b);
-    case B_BITWISE_AND: return at::bitwise_and(a, b);
-    case B_BITWISE_OR: return at::bitwise_or(a, b);
-  }
-  if constexpr (std::is_same_v<R, at::Tensor>) {
-    switch (code) {
-      case B_MAXIMUM: return at::maximum(a, b);
-      case B_MINIMUM: return at::minimum(a, b);
-      case B_MATMUL: return at::matmul(a, b);
-      case B_LOGICAL_AND: return at::logical_and(a, b);
-      case B_LOGICAL_OR: return at::logical_or(a, b);
-      case B_LOGICAL_XOR: return at::logical_xor(a, b);
-      case B_ATAN2: return at::atan2(a, b);
-      case B_MM: return at::mm(a, b);
-      case B_BMM: return at::bmm(a, b);
-    }
-  } else {
-    switch (code) {
-      case B_RSUB: return at::rsub(a, b);
-      case B_RDIV: return at::mul(at::reciprocal(a), b);
-      case B_RPOW: return at::pow(b, a);
-      case B_MAXIMUM: return at::clamp_min(a, b);
-      case B_MINIMUM: return at::clamp_max(a, b);
-    }
-  }
-  throw std::runtime_error("binary op " + std::to_string(code) + " does not take this kind of operand");
-}
-
-template <typename R>
-static void binaryInplace(at::Tensor& a, const R& b, int code) {
-  switch (code) {
-    case B_ADD: a.add_(b); return;
-    case B_SUB: a.sub_(b); return;
-    case B_MUL: a.mul_(b); return;
-    case B_DIV: a.div_(b); return;
-    case B_POW: a.pow_(b); return;
-    case B_REMAINDER: a.remainder_(b); return;
-  }
-  if constexpr (std::is_same_v<R, at::Tensor>) {
-    switch (code) {
-      case B_MAXIMUM: at::maximum_out(a, a, b); return;
-      case B_MINIMUM: at::minimum_out(a, a, b); return;
-    }
-  } else {
-    switch (code) {
-      case B_MAXIMUM: a.clamp_min_(b); return;
-      case B_MINIMUM: a.clamp_max_(b); return;
-    }
-  }
-  throw std::runtime_error("binary op " + std::to_string(code) + " has no in-place form");
 }
 
 // binary(a, b: tensor | number, code, inplace)
@@ -242,8 +88,6 @@ static Napi::Value where(const Napi::CallbackInfo& info) {
   return Wrap(info.Env(), at::where(c, S(info[1]), S(info[2])));
 }
 
-enum Reduce { R_SUM, R_MEAN, R_PROD, R_AMAX, R_AMIN, R_STD, R_VAR, R_LOGSUMEXP, R_ALL, R_ANY, R_NORM, R_STD_BIASED, R_VAR_BIASED };
-
 // reduce(t, code, dims | null, keepdim)
 static Napi::Value reduce(const Napi::CallbackInfo& info) {
   const auto& a = T(info[0]);
@@ -253,7 +97,9 @@ static Napi::Value reduce(const Napi::CallbackInfo& info) {
   if (!all) dims = Ints(info[2]);
   bool keep = B(info[3]);
   at::Tensor r;
-  switch (code) {
+  if (code < 0 || code >= kReduceCount) throw ArgumentError("unknown reduction " + std::to_string(code));
+  // no default: -Werror=switch makes a reduction added to the spec without a case here a build error
+  switch (static_cast<Reduce>(code)) {
     case R_SUM: r = all ? at::sum(a) : at::sum(a, dims, keep); break;
     case R_MEAN: r = all ? at::mean(a) : at::mean(a, dims, keep); break;
     case R_PROD:
@@ -295,7 +141,6 @@ static Napi::Value reduce(const Napi::CallbackInfo& info) {
       }
       break;
     case R_NORM: r = at::linalg_vector_norm(a, 2, all ? at::OptionalIntArrayRef() : at::OptionalIntArrayRef(dims), keep); break;
-    default: throw std::runtime_error("unknown reduction " + std::to_string(code));
   }
   return Wrap(info.Env(), r);
 }
@@ -404,7 +249,24 @@ static Napi::Value einsum(const Napi::CallbackInfo& info) {
   return Wrap(info.Env(), at::einsum(info[0].As<Napi::String>().Utf8Value(), Tensors(info[1])));
 }
 
+// opTables(): the op names in code order, as compiled (test/native-tables.test.ts compares them
+// with the TypeScript tables).
+static Napi::Value opTables(const Napi::CallbackInfo& info) {
+  auto env = info.Env();
+  auto names = [&](const char* const* list, int n) {
+    auto a = Napi::Array::New(env, n);
+    for (int i = 0; i < n; i++) a.Set(static_cast<uint32_t>(i), Napi::String::New(env, list[i]));
+    return a;
+  };
+  auto o = Napi::Object::New(env);
+  o.Set("unary", names(kUnaryNames, kUnaryCount));
+  o.Set("binary", names(kBinaryNames, kBinaryCount));
+  o.Set("reduce", names(kReduceNames, kReduceCount));
+  return o;
+}
+
 void InitOps(Napi::Env env, Napi::Object e) {
+  CT_EXPORT(e, opTables);
   CT_EXPORT(e, unary);
   CT_EXPORT(e, binary);
   CT_EXPORT(e, addScaled);

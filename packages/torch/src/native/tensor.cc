@@ -153,7 +153,7 @@ static at::MemoryFormat Mf(const Napi::Value& v) {
   if (s == "channelsLast") return at::MemoryFormat::ChannelsLast;
   if (s == "channelsLast3d") return at::MemoryFormat::ChannelsLast3d;
   if (s == "preserve") return at::MemoryFormat::Preserve;
-  throw std::runtime_error("memory format must be 'contiguous', 'channelsLast', 'channelsLast3d' or 'preserve', got '" + s + "'");
+  throw ArgumentError("memory format must be 'contiguous', 'channelsLast', 'channelsLast3d' or 'preserve', got '" + s + "'");
 }
 // contiguousAs(t, format): t laid out in that memory format (t itself when it already is)
 static Napi::Value contiguousAs(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).contiguous(Mf(info[1]))); }

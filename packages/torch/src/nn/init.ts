@@ -1,4 +1,5 @@
 /** torch.nn.init: in-place initialisers (no autograd), with PyTorch's fan and gain rules. */
+import { ShapeError } from '../errors.js';
 import { noGrad, type Tensor } from '../tensor.js';
 
 export type Nonlinearity = 'linear' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu';
@@ -18,7 +19,7 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 /** [fanIn, fanOut] of a weight of shape (out, in, *kernel). */
 export function calculateFanInAndFanOut(t: Tensor): [number, number] {
   const s = t.shape;
-  if (s.length < 2) throw new Error('fan in and fan out can not be computed for a tensor with fewer than 2 dimensions');
+  if (s.length < 2) throw new ShapeError('fan in and fan out can not be computed for a tensor with fewer than 2 dimensions');
   const field = s.slice(2).reduce((a, b) => a * b, 1);
   return [s[1]! * field, s[0]! * field];
 }

@@ -1,4 +1,5 @@
 /** The common layers of torch.nn, with PyTorch's parameter names, shapes and initialisation. */
+import { ArgumentError, ShapeError, TorchError } from '../errors.js';
 import * as F from '../functional.js';
 import { empty, ones, zeros, scalar } from '../creation.js';
 import { noGrad, type Tensor } from '../tensor.js';
@@ -47,7 +48,7 @@ abstract class ConvNd extends Module {
   constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number[], readonly opts: ConvLayerOptions) {
     super();
     const g = opts.groups ?? 1;
-    if (inChannels % g || outChannels % g) throw new Error('inChannels and outChannels must be divisible by groups');
+    if (inChannels % g || outChannels % g) throw new ArgumentError('inChannels and outChannels must be divisible by groups');
     this.weight = this.registerParameter('weight', new Parameter(empty([outChannels, inChannels / g, ...kernelSize])));
     this.bias = this.registerParameter('bias', opts.bias === false ? null : new Parameter(empty([outChannels])));
     init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
@@ -139,13 +140,13 @@ abstract class BatchNormNd extends Module {
 /** Batch normalisation over (N, C, H, W) per channel. */
 export class BatchNorm2d extends BatchNormNd {
   protected checkInput(x: Tensor): void {
-    if (x.ndim !== 4) throw new Error(`BatchNorm2d: expected 4D input (got ${x.ndim}D input)`);
+    if (x.ndim !== 4) throw new ShapeError(`BatchNorm2d: expected 4D input (got ${x.ndim}D input)`);
   }
 }
 /** Batch normalisation over (N, C) or (N, C, L). */
 export class BatchNorm1d extends BatchNormNd {
   protected checkInput(x: Tensor): void {
-    if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`BatchNorm1d: expected 2D or 3D input (got ${x.ndim}D input)`);
+    if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`BatchNorm1d: expected 2D or 3D input (got ${x.ndim}D input)`);
   }
 }
 
@@ -231,6 +232,29 @@ export class SiLU extends Module {
     return x.silu();
   }
 }
+export class Hardswish extends Module {
+  forward(x: Tensor): Tensor {
+    return F.hardswish(x);
+  }
+}
+export class Hardsigmoid extends Module {
+  forward(x: Tensor): Tensor {
+    return F.hardsigmoid(x);
+  }
+}
+/** torchvision.ops.StochasticDepth: drops residual branches per sample ('row') in training; identity in eval. */
+export class StochasticDepth extends Module {
+  constructor(readonly p: number, readonly mode: 'row' | 'batch' = 'row') {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`drop probability has to be between 0 and 1, but got ${p}`);
+  }
+  forward(x: Tensor): Tensor {
+    return F.stochasticDepth(x, this.p, this.mode, this.training);
+  }
+  override extraRepr(): string {
+    return `p=${this.p}, mode=${this.mode}`;
+  }
+}
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor {
     return x.sigmoid();
@@ -299,6 +323,30 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
+/**
+ * torchvision.ops.SqueezeExcitation: scales each channel by scaleActivation(fc2(activation(fc1(
+ * avgpool(x))))), with fc1/fc2 1x1 convolutions (torchvision's parameter names).
+ */
+export class SqueezeExcitation extends Module {
+  readonly avgpool: AdaptiveAvgPool2d;
+  readonly fc1: Conv2d;
+  readonly fc2: Conv2d;
+  readonly activation: Module;
+  readonly scale_activation: Module;
+  constructor(inputChannels: number, squeezeChannels: number, opts: { activation?: () => Module; scaleActivation?: () => Module } = {}) {
+    super();
+    this.avgpool = new AdaptiveAvgPool2d(1);
+    this.fc1 = new Conv2d(inputChannels, squeezeChannels, 1);
+    this.fc2 = new Conv2d(squeezeChannels, inputChannels, 1);
+    this.activation = (opts.activation ?? (() => new ReLU()))();
+    this.scale_activation = (opts.scaleActivation ?? (() => new Sigmoid()))();
+  }
+  forward(x: Tensor): Tensor {
+    const s = this.scale_activation.forward(this.fc2.forward(this.activation.forward(this.fc1.forward(this.avgpool.forward(x)))));
+    return s.mul(x);
+  }
+}
+
 /** Runs its modules in order; children are named '0', '1', ... as in PyTorch. */
 export class Sequential extends Module {
   private readonly layers: Module[];
@@ -349,7 +397,7 @@ export class ModuleList extends Module {
     return this.items[Symbol.iterator]();
   }
   forward(): never {
-    throw new Error('ModuleList has no forward(); iterate over it');
+    throw new TorchError('ModuleList has no forward(); iterate over it');
   }
 }
 
@@ -367,7 +415,7 @@ export class MultiheadAttention extends Module {
   readonly dropout: number;
   constructor(readonly embedDim: number, readonly numHeads: number, opts: { dropout?: number; bias?: boolean; batchFirst?: boolean } = {}) {
     super();
-    if (embedDim % numHeads) throw new Error('embedDim must be divisible by numHeads');
+    if (embedDim % numHeads) throw new ArgumentError('embedDim must be divisible by numHeads');
     this.headDim = embedDim / numHeads;
     this.batchFirst = opts.batchFirst ?? false;
     this.dropout = opts.dropout ?? 0;
@@ -535,7 +583,7 @@ export class ConvTranspose2d extends Module {
   ) {
     super();
     const g = opts.groups ?? 1;
-    if (inChannels % g || outChannels % g) throw new Error('inChannels and outChannels must be divisible by groups');
+    if (inChannels % g || outChannels % g) throw new ArgumentError('inChannels and outChannels must be divisible by groups');
     this.weight = this.registerParameter('weight', new Parameter(empty([inChannels, outChannels / g, ...pair(kernelSize)])));
     this.bias = this.registerParameter('bias', opts.bias === false ? null : new Parameter(empty([outChannels])));
     init.kaimingUniform_(this.weight, { a: Math.sqrt(5) });
@@ -554,7 +602,7 @@ export class ConvTranspose2d extends Module {
 export class Upsample extends Module {
   constructor(readonly opts: { size?: Size; scaleFactor?: number; mode?: 'nearest' | 'bilinear'; alignCorners?: boolean }) {
     super();
-    if (opts.size === undefined && opts.scaleFactor === undefined) throw new Error('Upsample needs size or scaleFactor');
+    if (opts.size === undefined && opts.scaleFactor === undefined) throw new ArgumentError('Upsample needs size or scaleFactor');
   }
   forward(x: Tensor): Tensor {
     const { size, scaleFactor, mode, alignCorners } = this.opts;

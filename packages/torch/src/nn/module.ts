@@ -6,6 +6,7 @@
  * `registerBuffer` and `registerModule` name them explicitly (state dict keys use those names,
  * e.g. BatchNorm's `running_mean`). Call a module with `m.forward(x)` (or `m.call(x)`).
  */
+import { ShapeError, StateDictError } from '../errors.js';
 import { native } from '../native.js';
 import { keep, noGrad, Tensor, tidy, type MemoryFormat } from '../tensor.js';
 
@@ -184,7 +185,7 @@ export abstract class Module {
       const parts: string[] = [];
       if (missingKeys.length) parts.push(`missing keys: ${missingKeys.join(', ')}`);
       if (unexpectedKeys.length) parts.push(`unexpected keys: ${unexpectedKeys.join(', ')}`);
-      throw new Error(`loadStateDict: ${parts.join('; ')}`);
+      throw new StateDictError(`loadStateDict: ${parts.join('; ')}`, missingKeys, unexpectedKeys);
     }
     for (const [k, { target }] of own) {
       const src = sd[k];
@@ -192,7 +193,7 @@ export abstract class Module {
       const a = target.shape;
       const b = src.shape;
       if (a.length !== b.length || a.some((x, i) => x !== b[i])) {
-        throw new Error(`loadStateDict: size mismatch for ${k}: checkpoint has [${b.join(', ')}], the model [${a.join(', ')}]`);
+        throw new ShapeError(`loadStateDict: size mismatch for ${k}: checkpoint has [${b.join(', ')}], the model [${a.join(', ')}]`);
       }
     }
     noGrad(() =>

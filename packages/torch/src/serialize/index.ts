@@ -4,18 +4,19 @@
  * Values: Tensor, number, string, boolean, null, arrays and plain objects of them (a state dict, an
  * optimizer state dict, a checkpoint { model, optimizer, epoch }).
  */
+import { SerializationError } from '../errors.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { types } from 'node:util';
 import { native, type Handle } from '../native.js';
-import { isZipArchive, loadTorchArchive, UnsupportedPickle } from './python-pickle.js';
+import { isLegacyTorchFile, isZipArchive, loadLegacyTorchFile, loadTorchArchive, UnsupportedPickle } from './python-pickle.js';
 import { Tensor } from '../tensor.js';
 
 export type Saveable = Tensor | number | string | boolean | null | readonly Saveable[] | { readonly [k: string]: Saveable };
 export type Loaded = Tensor | number | string | boolean | null | Loaded[] | { [k: string]: Loaded };
 
 function toNative(v: unknown, depth: number): unknown {
-  if (depth > 64) throw new Error('save: value is nested too deeply');
+  if (depth > 64) throw new SerializationError('save: value is nested too deeply');
   if (v instanceof Tensor) return v.handle;
   if (v === null || v === undefined || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v ?? null;
   if (Array.isArray(v)) return v.map((x) => toNative(x, depth + 1));
@@ -45,7 +46,8 @@ export function serialize(value: Saveable | object): Buffer {
 
 /**
  * Reads bytes written by serialize()/save() or by Python's torch.save (zip format, including state
- * dicts saved as OrderedDict, which libtorch 1.13's own reader rejects).
+ * dicts saved as OrderedDict, which libtorch 1.13's own reader rejects, and the legacy format of
+ * files saved before PyTorch 1.6 or with _use_new_zipfile_serialization=False).
  */
 export function deserialize(data: Uint8Array): Loaded {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -57,8 +59,16 @@ export function deserialize(data: Uint8Array): Loaded {
       try {
         return fromNative(native.pickleLoad(buf));
       } catch {
-        throw new Error(`it holds ${e.message}`);
+        throw new SerializationError(`it holds ${e.message}`);
       }
+    }
+  }
+  if (isLegacyTorchFile(buf)) {
+    try {
+      return loadLegacyTorchFile(buf);
+    } catch (e) {
+      if (e instanceof UnsupportedPickle) throw new SerializationError(`it is in torch.save's legacy format and holds ${e.message}`);
+      throw e;
     }
   }
   return fromNative(native.pickleLoad(buf));
@@ -75,7 +85,7 @@ export function save(value: Saveable | object, path: string): void {
     try {
       unlinkSync(tmp);
     } catch {}
-    throw new Error(`save: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new SerializationError(`save: cannot write ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }
 
@@ -85,11 +95,11 @@ export function load(path: string): Loaded {
   try {
     data = readFileSync(path);
   } catch (e) {
-    throw new Error(`load: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new SerializationError(`load: cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   try {
     return deserialize(data);
   } catch (e) {
-    throw new Error(`load: ${path} is not a PyTorch file libtorch can read (${(e as Error).message.split('\n')[0]})`);
+    throw new SerializationError(`load: ${path} is not a PyTorch file libtorch can read (${(e as Error).message.split('\n')[0]})`);
   }
 }

@@ -98,11 +98,25 @@ function global(module: string, name: string): unknown {
   return new Global(module, name);
 }
 
-function unpickle(p: Buffer, records: Map<string, Buffer>, prefix: string, made: Tensor[]): unknown {
+/** Bytes of the storage `key` holding `numel` elements of `dtype` (a flat tensor the loader owns). */
+type StorageSource = (key: string, dtype: DType, numel: number) => Tensor;
+
+/** Runs one pickle starting at `start`; returns its value and the offset after its STOP. */
+function unpickle(p: Buffer, start: number, source: StorageSource | null): { value: unknown; end: number; made: Tensor[] } {
+  const made: Tensor[] = [];
+  try {
+    return { ...run(p, start, source, made), made };
+  } catch (e) {
+    for (const t of made) t.dispose();
+    throw e;
+  }
+}
+
+function run(p: Buffer, start: number, source: StorageSource | null, made: Tensor[]): { value: unknown; end: number } {
   const stack: unknown[] = [];
   const memo = new Map<number, unknown>();
   const storages = new Map<string, Storage>();
-  let i = 0;
+  let i = start;
   const pop = (): unknown => {
     if (!stack.length) throw new UnsupportedPickle('a malformed pickle (stack underflow)');
     return stack.pop();
@@ -131,23 +145,18 @@ function unpickle(p: Buffer, records: Map<string, Buffer>, prefix: string, made:
     return s;
   };
   const persistent = (pid: unknown): Storage => {
-    // ('storage', storage_type, key, location, numel)
-    if (!Array.isArray(pid) || pid[0] !== 'storage') throw new UnsupportedPickle('a persistent id that is not a storage');
-    const [, type, k, , numel] = pid as [string, StorageType, string, string, number];
+    // zip: ('storage', storage_type, key, location, numel); legacy adds view_metadata (None)
+    if (!Array.isArray(pid) || pid[0] !== 'storage' || !source) throw new UnsupportedPickle('a persistent id that is not a storage');
+    const [, type, k, , numel, view] = pid as [string, StorageType, string, string, number, unknown];
     if (!(type instanceof StorageType)) throw new UnsupportedPickle('a storage of an unknown type');
-    let s = storages.get(k);
+    if (view !== undefined && view !== null) throw new UnsupportedPickle('a storage view (legacy format)');
+    const name = key(k);
+    let s = storages.get(name);
     if (!s) {
-      const bytes = records.get(`${prefix}data/${k}`);
-      if (!bytes) throw new UnsupportedPickle(`a missing storage record data/${k}`);
-      const n = num(numel);
-      const need = n * ELEMENT_SIZE[type.dtype];
-      if (bytes.length < need) throw new UnsupportedPickle(`a truncated storage data/${k}`);
-      const copy = new Uint8Array(need);
-      copy.set(bytes.subarray(0, need));
-      const flat = new Tensor(native.fromBuffer(copy, dtypeCode(type.dtype), [n]));
+      const flat = source(name, type.dtype, num(numel));
       made.push(flat);
       s = new Storage(flat);
-      storages.set(k, s);
+      storages.set(name, s);
     }
     return s;
   };
@@ -156,7 +165,7 @@ function unpickle(p: Buffer, records: Map<string, Buffer>, prefix: string, made:
     switch (op) {
       case 0x80: i += 1; break; // PROTO
       case 0x95: i += 8; break; // FRAME
-      case 0x2e: return pop(); // STOP
+      case 0x2e: return { value: pop(), end: i }; // STOP
       case 0x63: { const m = line(); stack.push(global(m, line())); break; } // GLOBAL
       case 0x93: { const n = pop() as string; stack.push(global(pop() as string, n)); break; } // STACK_GLOBAL
       case 0x58: stack.push(str(p.readUInt32LE((i += 4) - 4))); break; // BINUNICODE
@@ -247,6 +256,35 @@ export function isZipArchive(buf: Uint8Array): boolean {
   return buf.length >= 4 && buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04;
 }
 
+/** A flat tensor copied from `bytes` (which must hold at least numel elements). */
+function flatTensor(bytes: Uint8Array | undefined, what: string, dtype: DType, numel: number): Tensor {
+  if (!bytes) throw new UnsupportedPickle(`a missing storage ${what}`);
+  const need = numel * ELEMENT_SIZE[dtype];
+  if (bytes.length < need) throw new UnsupportedPickle(`a truncated storage ${what}`);
+  const copy = new Uint8Array(need);
+  copy.set(bytes.subarray(0, need));
+  return new Tensor(native.fromBuffer(copy, dtypeCode(dtype), [numel]));
+}
+
+/** The loaded value with the flat storages disposed (the views built on them keep the memory alive). */
+function settle(r: { value: unknown; made: Tensor[] }): Loaded {
+  try {
+    const v = finish(r.value);
+    const keepSet = new Set<Tensor>();
+    const walk = (x: Loaded) => {
+      if (x instanceof Tensor) keepSet.add(x);
+      else if (Array.isArray(x)) x.forEach(walk);
+      else if (x && typeof x === 'object') Object.values(x).forEach(walk);
+    };
+    walk(v);
+    for (const t of r.made) if (!keepSet.has(t)) t.dispose();
+    return v;
+  } catch (e) {
+    for (const t of r.made) t.dispose();
+    throw e;
+  }
+}
+
 /** Loads a torch.save zip archive; throws UnsupportedPickle for content it cannot represent. */
 export function loadTorchArchive(buf: Buffer): Loaded {
   const entries = readZip(buf);
@@ -255,21 +293,51 @@ export function loadTorchArchive(buf: Buffer): Loaded {
   const pkl = [...records.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (!pkl) throw new UnsupportedPickle('an archive without data.pkl');
   const prefix = pkl.slice(0, pkl.length - 'data.pkl'.length);
-  const made: Tensor[] = [];
-  try {
-    const v = finish(unpickle(records.get(pkl)!, records, prefix, made));
-    // the flat storages were only needed to build views; the views keep the memory alive
-    const keepSet = new Set<Tensor>();
-    const walk = (x: Loaded) => {
-      if (x instanceof Tensor) keepSet.add(x);
-      else if (Array.isArray(x)) x.forEach(walk);
-      else if (x && typeof x === 'object') Object.values(x).forEach(walk);
-    };
-    walk(v);
-    for (const t of made) if (!keepSet.has(t)) t.dispose();
-    return v;
-  } catch (e) {
-    for (const t of made) t.dispose();
-    throw e;
+  const source: StorageSource = (k, dtype, numel) => flatTensor(records.get(`${prefix}data/${k}`), `record data/${k}`, dtype, numel);
+  return settle(unpickle(records.get(pkl)!, 0, source));
+}
+
+// torch.save's legacy format (_use_new_zipfile_serialization=False, and every file saved before
+// PyTorch 1.6): pickles of the magic number, the protocol version and system info, the value
+// (tensors referring to storages by key), the list of storage keys, then each storage's bytes
+// (an int64 element count and the raw little-endian data) in that order.
+const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
+
+/** True when the bytes start like a legacy torch.save file (a pickle of the magic number). */
+export function isLegacyTorchFile(buf: Uint8Array): boolean {
+  // PROTO 2, LONG1 of 10 bytes: 6c fc 9c 46 f9 20 6a a8 50 19
+  const head = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+  return buf.length > head.length && head.every((b, k) => buf[k] === b);
+}
+
+/** Loads a legacy-format torch.save file; throws UnsupportedPickle for content it cannot represent. */
+export function loadLegacyTorchFile(buf: Buffer): Loaded {
+  const magic = unpickle(buf, 0, null);
+  if (magic.value !== LEGACY_MAGIC) throw new UnsupportedPickle('a file without the torch.save magic number');
+  const proto = unpickle(buf, magic.end, null);
+  if (proto.value !== 1001) throw new UnsupportedPickle(`legacy protocol version ${String(proto.value)}`);
+  const info = unpickle(buf, proto.end, null);
+  if (isDict(info.value) && info.value.little_endian === false) throw new UnsupportedPickle('a big-endian file');
+  const start = info.end;
+  // the storages follow the value: a first pass over the value (on uninitialised storages) finds where
+  const shapes = new Map<string, { dtype: DType; numel: number }>();
+  const dry = unpickle(buf, start, (k, dtype, numel) => {
+    shapes.set(k, { dtype, numel });
+    return new Tensor(native.empty([numel], dtypeCode(dtype)));
+  });
+  for (const t of dry.made) t.dispose();
+  const keys = unpickle(buf, dry.end, null);
+  if (!Array.isArray(keys.value)) throw new UnsupportedPickle('a legacy file without its storage key list');
+  const data = new Map<string, Uint8Array>();
+  let off = keys.end;
+  for (const k of keys.value as unknown[]) {
+    const name = key(k);
+    const shape = shapes.get(name);
+    if (!shape || off + 8 > buf.length) throw new UnsupportedPickle(`a truncated storage ${name}`);
+    const n = Number(buf.readBigInt64LE(off));
+    const bytes = n * ELEMENT_SIZE[shape.dtype];
+    data.set(name, buf.subarray(off + 8, off + 8 + bytes));
+    off += 8 + bytes;
   }
+  return settle(unpickle(buf, start, (k, dtype, numel) => flatTensor(data.get(k), k, dtype, numel)));
 }
