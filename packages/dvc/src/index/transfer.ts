@@ -296,15 +296,14 @@ export async function upload(
     await parallel(list, jobs, async (o) => {
       const size = begin(o);
       if (size === undefined) return;
+      // An empty upload has no last byte to hold back: an empty object is checked first.
+      if (size === 0 && !EMPTY_HASHES.has(o.oid.slice(0, 32))) {
+        corrupt(o, EMPTY_MD5);
+        return;
+      }
       // Hashed while it streams up; a mismatch stops the stream before its last byte leaves.
       const src = new VerifiedFileStream(store.path(o.oid), o.oid, store.hashName);
       try {
-        // An empty upload has no last byte to hold back: an empty object is checked first.
-        if (size === 0 && !EMPTY_HASHES.has(o.oid.slice(0, 32))) {
-          src.destroy();
-          corrupt(o, EMPTY_MD5);
-          return;
-        }
         await fs.write(oidToPath(o.oid), src, size);
         if (src.corrupt) {
           // A backend that finished despite the error: take the object back off the remote.
