@@ -32,9 +32,9 @@ export interface CheckoutPlan {
   /** Cache objects that are needed but missing. */
   missing: string[];
   /**
-   * Filled by applyCheckout: cache objects found corrupt while being copied (not placed; moved
-   * to the cache's quarantine folder so that fetch/pull download them again), with the
-   * destinations they were meant for.
+   * Filled by applyCheckout: cache objects found corrupt while being copied (not placed), with
+   * the destinations they were meant for. The caller moves them aside (store.quarantine) once
+   * every output is done, so that fetch/pull download them again.
    */
   corrupt: Array<{ oid: string; dest: string; actual: string }>;
   /** Workspace folders (absolute) that exist now; a link destination among them is cleared first. */
@@ -248,7 +248,7 @@ function planEntries(
 /**
  * Applies a plan (call only once `unsaved` was dealt with). Returns how many files were linked.
  * Copies are verified against their oid in the same pass (hash/worker-ops.ts linkFiles); a
- * corrupt object is listed in `plan.corrupt` and quarantined, never placed. Reflinks, hardlinks
+ * corrupt object is listed in `plan.corrupt`, never placed. Reflinks, hardlinks
  * and symlinks share the cache object's blocks and are not read (`dvc cache check` verifies the
  * whole cache).
  */
@@ -333,8 +333,6 @@ export async function applyCheckout(
     for (const x of recent) if (!isRacy(x.r.mtimeMs, now, fine)) record(x.rel, x.oid, x.k, x.r, now);
   }
   trace('checkout: linked');
-  // Corrupt objects are moved aside: the next fetch/pull downloads them again.
-  for (const oid of new Set(plan.corrupt.map((c) => c.oid))) store.quarantine(oid);
   // The link list is done with: let it go before the snapshot is built (a million entries).
   plan.link = [];
   if (whole) whole.linkEntry = [];

@@ -107,6 +107,9 @@ export async function checkout(repo: Repo, targets: string[] = [], opts: Checkou
             if (g) repo.scmContext.track(g);
           }
         }
+        // Corrupt objects are moved aside (after every output: two may share one), so that the
+        // next fetch/pull downloads them again.
+        for (const { plan: p, space } of plans) for (const c of p.corrupt) space.store.quarantine(c.oid);
         if (result.corrupt.length) {
           const lines = result.corrupt.map((c) => `${c.path} (md5: ${c.oid}, its content hashes to ${c.actual})`);
           throw new CheckoutFailedError(

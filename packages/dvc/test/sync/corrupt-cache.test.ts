@@ -49,6 +49,7 @@ describe('a corrupt cache object never spreads', { concurrency: 2 }, () => {
       writeFiles(r.dir, {
         'data/a.txt': 'apple\n'.repeat(100),
         'data/b.txt': 'banana\n'.repeat(100),
+        'data/dup/b.txt': 'banana\n'.repeat(100), // the same object twice
         'data/sub/c.txt': 'cherry\n'.repeat(100),
         'data/big.bin': big,
         'single.txt': 'single file output\n'.repeat(50),
@@ -71,11 +72,13 @@ describe('a corrupt cache object never spreads', { concurrency: 2 }, () => {
       assert.doesNotMatch(s.stderr, /\n\s+at /, 'no stack trace');
       assert.match(s.stderr, /^ERROR: Checkout failed: corrupted cache objects were not checked out/m);
       assert.match(s.stderr, new RegExp(`^data/b\\.txt \\(md5: ${bOid}, its content hashes to [0-9a-f]{32}\\)$`, 'm'));
+      assert.match(s.stderr, new RegExp(`^data/dup/b\\.txt \\(md5: ${bOid}, `, 'm'));
       assert.match(s.stderr, new RegExp(`^data/big\\.bin \\(md5: ${bigOid}, `, 'm'));
       assert.match(s.stderr, new RegExp(`^single\\.txt \\(md5: ${singleOid}, `, 'm'));
       assert.match(s.stderr, /Run 'dvc pull' \(or 'dvc fetch' then 'dvc checkout'\) to restore them from the remote\./);
       // The bad ones are not placed; the good ones are.
       assert.equal(existsSync(join(r.dir, 'data', 'b.txt')), false);
+      assert.equal(existsSync(join(r.dir, 'data', 'dup', 'b.txt')), false);
       assert.equal(existsSync(join(r.dir, 'data', 'big.bin')), false);
       assert.equal(existsSync(join(r.dir, 'single.txt')), false);
       assert.equal(readFileSync(join(r.dir, 'data', 'a.txt'), 'utf8'), 'apple\n'.repeat(100));
@@ -88,8 +91,9 @@ describe('a corrupt cache object never spreads', { concurrency: 2 }, () => {
       // The recovery the message names.
       s = r.dvc('pull');
       assert.equal(s.code, 0, s.stderr);
-      assert.match(s.stdout, /^3 files fetched, 1 file added and 2 files modified$/m);
+      assert.match(s.stdout, /^3 files fetched, 1 file added and 3 files modified$/m);
       assert.equal(readFileSync(join(r.dir, 'data', 'b.txt'), 'utf8'), 'banana\n'.repeat(100));
+      assert.equal(readFileSync(join(r.dir, 'data', 'dup', 'b.txt'), 'utf8'), 'banana\n'.repeat(100));
       assert.ok(readFileSync(join(r.dir, 'data', 'big.bin')).equals(big));
       assert.equal(readFileSync(join(r.dir, 'single.txt'), 'utf8'), 'single file output\n'.repeat(50));
       assert.equal(r.dvc('status').stdout, 'Data and pipelines are up to date.\n');
