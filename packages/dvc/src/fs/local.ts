@@ -28,6 +28,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UnsafePathError } from '../errors.js';
+import type { HashName } from '../hash/md5.js';
+import { CorruptObjectError, objectHasher } from '../hash/verify.js';
 import type { FileSystem } from './types.js';
 
 export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
@@ -79,20 +81,47 @@ interface Stamp {
 
 let copyBuf: Buffer | undefined;
 
-/** Copies a small file through memory with descriptors only; returns the new file's stamp. */
-function copySmall(srcFd: number, tmp: string): Stamp {
+/** The object a copy must match: its id and the hash that names it. */
+export interface Expect {
+  oid: string;
+  hashName?: HashName;
+}
+
+/**
+ * Copies `src` (open as `srcFd`) to the new file `tmp` in one pass, hashing the bytes on the way
+ * when `expect` is given: a mismatch throws CorruptObjectError (the caller removes `tmp`). Small
+ * files go through memory (one read, one write); larger ones in chunks. Returns the new file's
+ * stamp.
+ */
+function copyThrough(srcFd: number, tmp: string, mode: number, expect?: Expect): Stamp {
   const buf = (copyBuf ??= Buffer.allocUnsafe(COPY_IN_MEMORY + 1));
+  const hasher = expect ? objectHasher(expect.hashName) : undefined;
   let n = 0;
   for (;;) {
     const r = readSync(srcFd, buf, n, buf.length - n, null);
     if (r <= 0) break;
     n += r;
-    if (n === buf.length) throw Object.assign(new Error('file grew while copying'), { code: 'EAGAIN' });
+    if (n === buf.length) break;
   }
-  const out = openSync(tmp, 'wx', 0o666);
+  const out = openSync(tmp, 'wx', mode);
   try {
-    let off = 0;
-    while (off < n) off += writeSync(out, buf, off, n - off);
+    if (n <= COPY_IN_MEMORY) {
+      if (hasher) check(hasher, buf.subarray(0, n), expect!);
+      let off = 0;
+      while (off < n) off += writeSync(out, buf, off, n - off);
+    } else {
+      // Large: stream through the buffer, hashing each chunk before it is written.
+      let chunk = buf.subarray(0, n);
+      for (;;) {
+        hasher?.update(chunk);
+        let off = 0;
+        while (off < chunk.length) off += writeSync(out, chunk, off, chunk.length - off);
+        const r = readSync(srcFd, buf, 0, COPY_IN_MEMORY, null);
+        if (r <= 0) break;
+        chunk = buf.subarray(0, r);
+      }
+      if (hasher) check(hasher, undefined, expect!);
+    }
     const st = fstatSync(out);
     return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
   } finally {
@@ -100,8 +129,40 @@ function copySmall(srcFd: number, tmp: string): Stamp {
   }
 }
 
+function check(hasher: ReturnType<typeof objectHasher>, last: Buffer | undefined, expect: Expect): void {
+  if (last) hasher.update(last);
+  const md5 = hasher.digest();
+  if (md5 !== expect.oid.slice(0, 32)) throw new CorruptObjectError(expect.oid, md5);
+}
+
+/**
+ * Copies cache object `src` to `dest` (temp name beside it, then rename), verifying in the same
+ * pass that its bytes hash to `expect.oid`: a corrupt object never lands at `dest`
+ * (CorruptObjectError). The copy gets `mode` (0444 for an object in another store). Returns the
+ * size copied.
+ */
+export function copyVerifiedSync(src: string, dest: string, expect: Expect, mode = 0o444): number {
+  const tmp = tmpPath(dest);
+  const fd = openSync(src, 'r');
+  try {
+    const st = copyThrough(fd, tmp, mode, expect);
+    if (mode === 0o444 && (currentUmask() & 0o444) !== 0) chmodSync(tmp, 0o444);
+    renameSync(tmp, dest);
+    return st.size;
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not created */
+    }
+    throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Makes `tmp` a copy/link of `src`; returns the stamp of `tmp` when it is cheap to know. */
-function linkOne(src: string, tmp: string, type: LinkType): Stamp | undefined {
+function linkOne(src: string, tmp: string, type: LinkType, expect?: Expect): Stamp | undefined {
   switch (type) {
     case 'reflink':
       copyFileSync(src, tmp, fsc.COPYFILE_FICLONE_FORCE);
@@ -110,14 +171,16 @@ function linkOne(src: string, tmp: string, type: LinkType): Stamp | undefined {
     case 'copy': {
       const fd = openSync(src, 'r');
       try {
-        const size = fstatSync(fd).size;
-        if (size <= COPY_IN_MEMORY) return copySmall(fd, tmp);
+        // Unchecked and large: the kernel's copy (reflink where it can) is cheapest.
+        if (!expect && fstatSync(fd).size > COPY_IN_MEMORY) {
+          copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
+          chmodSync(tmp, 0o666 & ~currentUmask());
+          return undefined;
+        }
+        return copyThrough(fd, tmp, 0o666, expect);
       } finally {
         closeSync(fd);
       }
-      copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
-      chmodSync(tmp, 0o666 & ~currentUmask());
-      return undefined;
     }
     case 'hardlink':
       linkSync(src, tmp);
@@ -138,14 +201,14 @@ export function linkFileSync(src: string, dest: string, types: readonly LinkType
   return linkWith(src, dest, types).type;
 }
 
-function linkWith(src: string, dest: string, types: readonly LinkType[]): { type: LinkType; stamp?: Stamp } {
+function linkWith(src: string, dest: string, types: readonly LinkType[], expect?: Expect): { type: LinkType; stamp?: Stamp } {
   let lastErr: unknown;
   for (let i = 0; i < types.length; i++) {
     const type = types[i]!;
     if (unsupported.has(type) && i < types.length - 1) continue;
     const tmp = tmpPath(dest);
     try {
-      const stamp = linkOne(src, tmp, type);
+      const stamp = linkOne(src, tmp, type, expect);
       renameSync(tmp, dest); // keeps inode and mtime: the stamp stays valid
       return { type, stamp };
     } catch (e) {
@@ -156,6 +219,7 @@ function linkWith(src: string, dest: string, types: readonly LinkType[]): { type
         /* not created */
       }
       const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ECORRUPT') throw e; // a bad object: no other link type may place it
       if (code === 'ENOENT' && !existsSync(src)) throw e;
       if (code && UNSUPPORTED_CODES.has(code)) unsupported.add(type);
     }
@@ -163,13 +227,18 @@ function linkWith(src: string, dest: string, types: readonly LinkType[]): { type
   throw lastErr;
 }
 
-/** linkFileSync, also returning the stamp of the file now at `dest` (for the hash state). */
+/**
+ * linkFileSync, also returning the stamp of the file now at `dest` (for the hash state). With
+ * `expect`, a copy (not a reflink, hardlink or symlink: those share the cache object's blocks)
+ * is verified in the same pass and a corrupt object is not placed (CorruptObjectError).
+ */
 export function linkFileStamped(
   src: string,
   dest: string,
   types: readonly LinkType[],
+  expect?: Expect,
 ): { type: LinkType; ino: number; size: number; mtimeMs: number } {
-  const { type, stamp } = linkWith(src, dest, types);
+  const { type, stamp } = linkWith(src, dest, types, expect);
   const st = stamp ?? statSync(dest);
   return { type, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
 }

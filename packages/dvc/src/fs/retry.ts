@@ -7,7 +7,8 @@
  *   and continues where it stopped (the bytes already delivered are skipped), so the consumer sees
  *   one unbroken stream.
  * - `write` retries when the source can be read again: an `fs.ReadStream` of a file is reopened
- *   on the same file and range, and a stream nobody has read from yet is reused. Other sources
+ *   on the same file and range, a source with a `reopen()` method is asked for a fresh one, and a
+ *   stream nobody has read from yet is reused. Other sources
  *   that were partly consumed are not retried (the error is passed on).
  * - `list` restarts the listing and skips the names it already yielded.
  */
@@ -55,6 +56,9 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
 
 /** A source stream for the next attempt of a write, or undefined when it cannot be had again. */
 function again(data: Readable): Readable | undefined {
+  // A source that knows how to read itself again (hash/verify.ts VerifiedFileStream).
+  const reopen = (data as { reopen?: () => Readable | undefined }).reopen;
+  if (typeof reopen === 'function') return reopen.call(data);
   if (data instanceof ReadStream && typeof data.path === 'string') {
     const start = (data as unknown as { start?: number }).start;
     const end = (data as unknown as { end?: number }).end;

@@ -7,9 +7,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { LinkType } from '../fs/local.js';
 import type { HashName } from './md5.js';
-import { hashFiles, linkFiles, storeFiles, type HashResult, type LinkResult } from './worker-ops.js';
+import { copyObjects, hashFiles, linkFiles, storeFiles, type CopyResult, type HashResult, type LinkResult } from './worker-ops.js';
 
-export type { HashResult, LinkResult } from './worker-ops.js';
+export type { CopyResult, HashResult, LinkResult } from './worker-ops.js';
 
 export interface HashJobOptions {
   /** Sizes of the files when known (used to balance batches). */
@@ -60,13 +60,44 @@ export class HashPool {
   }
 
   /**
+   * Copies each `[cacheObject, dest, oid]` to another store, verified against `oid` (this pool's
+   * hash) in the same pass: a corrupt object is not written (`{error, code: 'ECORRUPT'}`).
+   */
+  async copy(triples: Array<[string, string, string]>, opts: HashJobOptions = {}): Promise<CopyResult[]> {
+    if (triples.length <= INLINE_MAX_FILES) {
+      const r = copyObjects(triples, this.hashName);
+      opts.onProgress?.(triples.length, 0);
+      return r;
+    }
+    const results: CopyResult[] = new Array(triples.length);
+    const jobs: Promise<void>[] = [];
+    for (let start = 0; start < triples.length; start += BATCH_FILES) {
+      const end = Math.min(triples.length, start + BATCH_FILES);
+      const batch = triples.slice(start, end);
+      jobs.push(
+        (this.submit({ op: 'copy', triples: batch, hashName: this.hashName }) as Promise<unknown> as Promise<CopyResult[]>).then((r) => {
+          let bytes = 0;
+          for (let i = 0; i < r.length; i++) {
+            const x = (results[start + i] = r[i]!);
+            if ('size' in x) bytes += x.size;
+          }
+          opts.onProgress?.(end - start, bytes);
+        }),
+      );
+    }
+    await Promise.all(jobs);
+    return results;
+  }
+
+  /**
    * Links each `[cacheObject, dest]` pair with the first link type that works (atomic); with
-   * `opts.filesDir` the pairs are `[oid, dest]` of objects in that folder.
+   * `opts.filesDir` the pairs are `[oid, dest]` of objects in that folder, and copies are
+   * verified against the oid (this pool's hash) as they are made.
    */
   async link(pairs: Array<[string, string]>, types: LinkType[], opts: HashJobOptions & { filesDir?: string } = {}): Promise<LinkResult[]> {
     const filesDir = opts.filesDir;
     if (pairs.length <= INLINE_MAX_FILES) {
-      const r = linkFiles(pairs, types, filesDir);
+      const r = linkFiles(pairs, types, filesDir, this.hashName);
       opts.onProgress?.(pairs.length, 0);
       return r;
     }
@@ -75,7 +106,7 @@ export class HashPool {
     for (let start = 0; start < pairs.length; start += BATCH_FILES) {
       const end = Math.min(pairs.length, start + BATCH_FILES);
       jobs.push(
-        (this.submit({ op: 'link', pairs: pairs.slice(start, end), types, filesDir }) as Promise<unknown> as Promise<LinkResult[]>).then((r) => {
+        (this.submit({ op: 'link', pairs: pairs.slice(start, end), types, filesDir, hashName: this.hashName }) as Promise<unknown> as Promise<LinkResult[]>).then((r) => {
           for (let i = 0; i < r.length; i++) results[start + i] = r[i]!;
           opts.onProgress?.(end - start, 0);
         }),

@@ -19,8 +19,8 @@ import {
   writeSync,
   chmodSync,
 } from 'node:fs';
-import { join } from 'node:path';
-import { linkFileStamped, tmpPath, type LinkType } from '../fs/local.js';
+import { dirname, join } from 'node:path';
+import { copyVerifiedSync, linkFileStamped, tmpPath, type LinkType } from '../fs/local.js';
 import { md5Dos2UnixFileSync, md5FileSync, type HashName } from './md5.js';
 
 /** Files up to this size are read whole (one read, one write); larger ones are streamed. */
@@ -42,9 +42,11 @@ export function hashFiles(paths: string[], name: HashName = 'md5'): HashResult[]
   return out;
 }
 
-function errorResult(e: unknown): HashResult {
-  const err = e as NodeJS.ErrnoException;
-  return { error: err?.message ?? String(e), code: err?.code };
+function errorResult(e: unknown): { error: string; code?: string; actual?: string } {
+  const err = e as NodeJS.ErrnoException & { actual?: string };
+  const r: { error: string; code?: string; actual?: string } = { error: err?.message ?? String(e), code: err?.code };
+  if (err?.actual) r.actual = err.actual;
+  return r;
 }
 
 const madeDirs = new Set<string>();
@@ -204,25 +206,46 @@ export function writeObject(filesDir: string, md5: string, data: Uint8Array, suf
 }
 
 
-export type LinkResult = { type: LinkType; ino: number; size: number; mtimeMs: number } | { error: string; code?: string };
+export type LinkResult = { type: LinkType; ino: number; size: number; mtimeMs: number } | { error: string; code?: string; actual?: string };
 
 const OBJECT_ID = /^[0-9a-f]{32}$/;
 
 /**
  * Links each `[src, dest]` pair (see linkFileSync); parent folders must exist. With `filesDir`,
  * each pair is `[oid, dest]` and the source is that object in `filesDir` (`<2 hex>/<30 hex>`):
- * the caller need not build a million cache paths.
+ * the caller need not build a million cache paths. Those are checked out from the cache, so a
+ * copy is verified against the oid (named by `hashName`) as it is made: a corrupt object gives
+ * `{error, code: 'ECORRUPT', actual}` and is not placed.
  */
-export function linkFiles(pairs: Array<[string, string]>, types: LinkType[], filesDir?: string): LinkResult[] {
+export function linkFiles(pairs: Array<[string, string]>, types: LinkType[], filesDir?: string, hashName: HashName = 'md5'): LinkResult[] {
   const out: LinkResult[] = [];
   for (const [from, dest] of pairs) {
     try {
       if (filesDir !== undefined && !OBJECT_ID.test(from)) throw new Error(`invalid object id '${from}'`);
       const src = filesDir === undefined ? from : `${filesDir}/${from.slice(0, 2)}/${from.slice(2)}`;
-      out.push(linkFileStamped(src, dest, types));
+      out.push(linkFileStamped(src, dest, types, filesDir === undefined ? undefined : { oid: from, hashName }));
     } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      out.push({ error: err?.message ?? String(e), code: err?.code });
+      out.push(errorResult(e));
+    }
+  }
+  return out;
+}
+
+export type CopyResult = { size: number } | { error: string; code?: string; actual?: string };
+
+/**
+ * Copies each `[src, dest, oid]` (cache object to another store, e.g. a local remote), hashing
+ * in the same pass: an object whose bytes do not hash to `oid` is not written (ECORRUPT).
+ * Parent folders are made as needed; objects are 0444.
+ */
+export function copyObjects(triples: Array<[string, string, string]>, hashName: HashName = 'md5'): CopyResult[] {
+  const out: CopyResult[] = [];
+  for (const [src, dest, oid] of triples) {
+    try {
+      ensureDir(dirname(dest));
+      out.push({ size: copyVerifiedSync(src, dest, { oid, hashName }) });
+    } catch (e) {
+      out.push(errorResult(e));
     }
   }
   return out;

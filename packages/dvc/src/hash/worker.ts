@@ -4,12 +4,13 @@
 import { parentPort } from 'node:worker_threads';
 import type { LinkType } from '../fs/local.js';
 import type { HashName } from './md5.js';
-import { hashFiles, linkFiles, storeFiles } from './worker-ops.js';
+import { copyObjects, hashFiles, linkFiles, storeFiles } from './worker-ops.js';
 
 export type Job =
   | { id: number; op: 'hash'; paths: string[]; hashName?: HashName }
   | { id: number; op: 'store'; filesDir: string; paths: string[]; hashName?: HashName }
-  | { id: number; op: 'link'; pairs: Array<[string, string]>; types: LinkType[]; filesDir?: string };
+  | { id: number; op: 'link'; pairs: Array<[string, string]>; types: LinkType[]; filesDir?: string; hashName?: HashName }
+  | { id: number; op: 'copy'; triples: Array<[string, string, string]>; hashName?: HashName };
 
 parentPort!.on('message', (job: Job) => {
   const results =
@@ -17,6 +18,8 @@ parentPort!.on('message', (job: Job) => {
       ? hashFiles(job.paths, job.hashName)
       : job.op === 'store'
         ? storeFiles(job.filesDir, job.paths, job.hashName)
-        : linkFiles(job.pairs, job.types, job.filesDir);
+        : job.op === 'copy'
+          ? copyObjects(job.triples, job.hashName)
+          : linkFiles(job.pairs, job.types, job.filesDir, job.hashName);
   parentPort!.postMessage({ id: job.id, results });
 });

@@ -31,6 +31,12 @@ export interface CheckoutPlan {
   unsaved: string[];
   /** Cache objects that are needed but missing. */
   missing: string[];
+  /**
+   * Filled by applyCheckout: cache objects found corrupt while being copied (not placed), with
+   * the destinations they were meant for. The caller moves them aside (store.quarantine) once
+   * every output is done, so that fetch/pull download them again.
+   */
+  corrupt: Array<{ oid: string; dest: string; actual: string }>;
   /** Workspace folders (absolute) that exist now; a link destination among them is cleared first. */
   wsDirs: Set<string>;
   /**
@@ -52,7 +58,7 @@ export interface CheckoutOptions {
 }
 
 function emptyPlan(out: DvcOut): CheckoutPlan {
-  return { out, change: null, remove: [], link: [], unsaved: [], missing: [], wsDirs: new Set() };
+  return { out, change: null, remove: [], link: [], unsaved: [], missing: [], corrupt: [], wsDirs: new Set() };
 }
 
 export async function planCheckout(
@@ -239,7 +245,13 @@ function planEntries(
   return changed;
 }
 
-/** Applies a plan (call only once `unsaved` was dealt with). Returns how many files were linked. */
+/**
+ * Applies a plan (call only once `unsaved` was dealt with). Returns how many files were linked.
+ * Copies are verified against their oid in the same pass (hash/worker-ops.ts linkFiles); a
+ * corrupt object is listed in `plan.corrupt`, never placed. Reflinks, hardlinks
+ * and symlinks share the cache object's blocks and are not read (`dvc cache check` verifies the
+ * whole cache).
+ */
 export async function applyCheckout(
   ctx: HashContext,
   store: LocalObjectStore,
@@ -292,7 +304,14 @@ export async function applyCheckout(
     for (let i = 0; i < results.length; i++) {
       const r = results[i]!;
       const [oid, dest] = chunk[i]!;
-      if ('error' in r) throw new DvcError(`failed to check out '${ctx.root ? dest.slice(ctx.root.length + 1) : dest}': ${r.error}`);
+      if ('error' in r) {
+        // A copy found the object corrupt: not placed; the others go on.
+        if (r.code === 'ECORRUPT') {
+          plan.corrupt.push({ oid, dest, actual: r.actual ?? '' });
+          continue;
+        }
+        throw new DvcError(`failed to check out '${ctx.root ? dest.slice(ctx.root.length + 1) : dest}': ${r.error}`);
+      }
       // A whole folder is remembered by its snapshot below; other links file by file.
       const k = stamps ? whole!.linkEntry[start + i]! : -1;
       fine ||= r.mtimeMs % 1000 !== 0;
@@ -317,9 +336,9 @@ export async function applyCheckout(
   // The link list is done with: let it go before the snapshot is built (a million entries).
   plan.link = [];
   if (whole) whole.linkEntry = [];
-  if (whole && stamps) saveSnapshot(ctx, plan.out, whole, stamps);
+  if (whole && stamps && !plan.corrupt.length) saveSnapshot(ctx, plan.out, whole, stamps);
   trace('checkout: snapshot saved');
-  return total;
+  return total - plan.corrupt.length;
 }
 
 /**

@@ -4,7 +4,8 @@
  *  - `remoteHas` decides per run between listing the remote and asking object by object
  *    (estimating the remote's size from one prefix folder, as DVC does);
  *  - `upload` streams cache objects up in parallel, files before the `.dir` manifests that name
- *    them (a remote that has a manifest has its files);
+ *    them (a remote that has a manifest has its files), hashing each as it goes: an object whose
+ *    bytes do not match its name is refused (CorruptObjectError), on every kind of remote;
  *  - `download` streams objects down in parallel into a temporary file beside the final name,
  *    hashing on the way, and renames only an object whose md5 matches: never a partial or
  *    corrupt object under its final name, so a killed run simply runs again.
@@ -15,7 +16,6 @@ import {
   chmodSync,
   constants as fsc,
   copyFileSync,
-  createReadStream,
   createWriteStream,
   mkdirSync,
   renameSync,
@@ -24,6 +24,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { md5FileSync } from '../hash/md5.js';
+import { CorruptObjectError, isCorrupt, VerifiedFileStream } from '../hash/verify.js';
+import { copyObjects, type CopyResult } from '../hash/worker-ops.js';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { tmpPath } from '../fs/local.js';
@@ -40,7 +42,13 @@ export interface ObjectWriter {
     paths: string[],
     opts?: { sizes?: number[]; onProgress?: (files: number, bytes: number) => void },
   ): Promise<Array<{ md5: string; size: number; stored?: boolean } | { error: string; code?: string }>>;
+  /** Copies `[src, dest, oid]` objects, each verified against its md5 in the same pass (pool.copy). */
+  copy?(triples: Array<[string, string, string]>, opts?: { onProgress?: (files: number, bytes: number) => void }): Promise<CopyResult[]>;
 }
+
+/** md5 and md5-dos2unix of no bytes: the only names an empty object may have. */
+const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
+const EMPTY_HASHES = new Set([EMPTY_MD5]);
 
 export interface TransferOptions {
   /**
@@ -184,14 +192,6 @@ function dirMaker(): (dir: string) => void {
   };
 }
 
-function unlinkSyncQuiet(p: string): void {
-  try {
-    unlinkSync(p);
-  } catch {
-    /* gone */
-  }
-}
-
 /** Copies a file to `dest` through a temp name beside it (reflink when the file system can). */
 function copyAtomicSync(src: string, dest: string, ensureDir: (d: string) => void, verifyOid?: string): number {
   ensureDir(dirname(dest));
@@ -264,53 +264,57 @@ export async function upload(
     result.bytes += size;
     opts.onProgress?.(1, size);
   };
+  const corrupt = (o: UsedObject, actual: string | undefined) => {
+    result.failed.push({ object: o, error: new CorruptObjectError(o.oid, actual ?? 'something else', store.path(o.oid)) });
+  };
   const run = async (list: UsedObject[]) => {
-    if (local && opts.writer && list.length > 64) {
-      // Files (not manifests: their names carry `.dir`) go through the pool, which re-hashes
-      // each cache object and stores it under that hash: a corrupt cache object never lands
-      // under the name it claims.
-      const plain = list.filter((o) => !o.oid.endsWith('.dir') && begin(o) !== undefined);
-      const res = await opts.writer.store(join(local, FILES_PREFIX), plain.map((o) => store.path(o.oid)), {
-        sizes: plain.map((o) => sizes.get(o.oid)!),
-        onProgress: opts.onProgress,
-      });
+    if (local) {
+      // Read once, hashed while copied, named only when the md5 matches (the pool's workers on
+      // all cores when there are many; this thread for a few or without a pool).
+      const todo = list.filter((o) => begin(o) !== undefined);
+      const triples = todo.map((o): [string, string, string] => [store.path(o.oid), join(local, oidToPath(o.oid)), o.oid]);
+      let res: CopyResult[];
+      if (opts.writer?.copy && store.hashName === 'md5' && todo.length > 64) res = await opts.writer.copy(triples, { onProgress: opts.onProgress });
+      else {
+        res = [];
+        await localBatches(triples, (t) => {
+          res.push(...copyObjects([t], store.hashName));
+          const r = res[res.length - 1]!;
+          if ('size' in r) opts.onProgress?.(1, r.size);
+        });
+      }
       res.forEach((r, i) => {
-        const o = plain[i]!;
-        if ('error' in r) result.failed.push({ object: o, error: Object.assign(new Error(r.error), { code: r.code }) });
-        else if (r.md5 !== o.oid) {
-          // It went up under its real hash; drop that copy unless it was there before.
-          if (r.stored) unlinkSyncQuiet(join(local, oidToPath(r.md5)));
-          result.failed.push({ object: o, error: new Error(`cache object '${o.oid}' is corrupted (its content hashes to ${r.md5})`) });
-        }
-        else {
+        const o = todo[i]!;
+        if ('size' in r) {
           result.transferred.push(o);
           result.bytes += r.size;
-        }
-      });
-      await run(list.filter((o) => o.oid.endsWith('.dir')));
-      return;
-    }
-    if (local) {
-      await localBatches(list, (o) => {
-        const size = begin(o);
-        if (size === undefined) return;
-        try {
-          copyAtomicSync(store.path(o.oid), join(local, oidToPath(o.oid)), ensureDir);
-          done(o, size);
-        } catch (error) {
-          result.failed.push({ object: o, error });
-        }
+        } else if (r.code === 'ECORRUPT') corrupt(o, r.actual);
+        else result.failed.push({ object: o, error: Object.assign(new Error(r.error), { code: r.code }) });
       });
       return;
     }
     await parallel(list, jobs, async (o) => {
       const size = begin(o);
       if (size === undefined) return;
+      // An empty upload has no last byte to hold back: an empty object is checked first.
+      if (size === 0 && !EMPTY_HASHES.has(o.oid.slice(0, 32))) {
+        corrupt(o, EMPTY_MD5);
+        return;
+      }
+      // Hashed while it streams up; a mismatch stops the stream before its last byte leaves.
+      const src = new VerifiedFileStream(store.path(o.oid), o.oid, store.hashName);
       try {
-        await fs.write(oidToPath(o.oid), createReadStream(store.path(o.oid)), size);
+        await fs.write(oidToPath(o.oid), src, size);
+        if (src.corrupt) {
+          // A backend that finished despite the error: take the object back off the remote.
+          await fs.delete(oidToPath(o.oid)).catch(() => undefined);
+          throw src.corrupt;
+        }
         done(o, size);
       } catch (error) {
-        result.failed.push({ object: o, error });
+        src.destroy();
+        if (src.corrupt || isCorrupt(error)) corrupt(o, src.corrupt?.actual ?? (error as { actual?: string }).actual);
+        else result.failed.push({ object: o, error });
       }
     });
   };
@@ -321,7 +325,7 @@ export async function upload(
   const failedParents = new Set(result.failed.map((f) => f.object.parent).filter((p): p is string => !!p));
   const ready = dirs.filter((d) => {
     if (!failedParents.has(d.oid)) return true;
-    result.failed.push({ object: d, error: new Error(`${d.name}: some of its files failed to upload`) });
+    result.failed.push({ object: d, error: Object.assign(new Error(`${d.name}: some of its files failed to upload`), { code: 'EDEPENDS' }) });
     return false;
   });
   await run(ready);

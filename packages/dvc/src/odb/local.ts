@@ -33,6 +33,9 @@ import { FILES_PREFIX } from './layout.js';
 
 export { LINK_TYPES, type LinkType } from '../fs/local.js';
 
+/** Where corrupt objects are moved, relative to the cache root. */
+export const QUARANTINE = 'quarantine';
+
 /** `cache.type` value ("reflink,copy", "symlink", ...) -> ordered link types. Default: reflink, copy. */
 export function parseLinkTypes(value: string | string[] | undefined): LinkType[] {
   if (!value || (Array.isArray(value) && value.length === 0)) return ['reflink', 'copy'];
@@ -204,6 +207,28 @@ export class LocalObjectStore {
     }
     if (!ok) this.remove(oid);
     return ok;
+  }
+
+  /**
+   * Moves a (corrupt) object out of the store into `<cache>/quarantine/<oid>` (`.1`, `.2`, ...
+   * when that name is taken): the store no longer has it, so fetch/pull download it again, and
+   * nothing is deleted. The flat name matches no object layout, DVC 2's included. Returns where
+   * it went, or undefined when it was not there.
+   */
+  quarantine(oid: string): string | undefined {
+    const src = this.path(oid);
+    const dir = join(this.root, QUARANTINE);
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    let dest = join(dir, oid);
+    for (let i = 1; existsSync(dest); i++) dest = join(dir, `${oid}.${i}`);
+    try {
+      renameSync(src, dest);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    this.manifests.delete(oid);
+    return dest;
   }
 
   remove(oid: string): void {

@@ -10,6 +10,8 @@ import { lockDvcFiles } from './pipeline.js';
 import { isLegacyOut, type DvcOut } from '../formats/dvcfile.js';
 import { withData, type HashSpace, type ProgressSink } from './context.js';
 import type { Repo } from './repo.js';
+import { join } from 'node:path';
+import { QUARANTINE } from '../odb/local.js';
 
 export interface CheckoutOptions {
   force?: boolean;
@@ -23,6 +25,11 @@ export interface CheckoutResult {
   deleted: string[];
   /** Outputs that could not be checked out (missing cache objects). */
   failed: string[];
+  /**
+   * Files not checked out because their cache object is corrupt (shown paths); the objects were
+   * moved to the cache's quarantine folder, so `dvc fetch`/`dvc pull` download them again.
+   */
+  corrupt: Array<{ path: string; oid: string; actual: string }>;
   /** Files linked. */
   linked: number;
 }
@@ -87,10 +94,11 @@ export async function checkout(repo: Repo, targets: string[] = [], opts: Checkou
               unsaved.join('\n'),
           );
         }
-        const result: CheckoutResult = { added: [], modified: [], deleted: [], failed: [], linked: 0 };
+        const result: CheckoutResult = { added: [], modified: [], deleted: [], failed: [], corrupt: [], linked: 0 };
         for (const { plan: p, space } of plans) {
           result.linked += await applyCheckout(space.hash, space.store, p, d.linkTypes);
           const shown = shownPath(p.out.abs) + (p.out.isDir ? '/' : '');
+          for (const c of p.corrupt) result.corrupt.push({ path: shownPath(c.dest), oid: c.oid, actual: c.actual });
           if (p.missing.length) result.failed.push(shownPath(p.out.abs));
           else if (p.change === 'added') result.added.push(shown);
           else if (p.change === 'modified') result.modified.push(shown);
@@ -98,6 +106,17 @@ export async function checkout(repo: Repo, targets: string[] = [], opts: Checkou
             const g = repo.scm.ignore(p.out.abs);
             if (g) repo.scmContext.track(g);
           }
+        }
+        // Corrupt objects are moved aside (after every output: two may share one), so that the
+        // next fetch/pull downloads them again.
+        for (const { plan: p, space } of plans) for (const c of p.corrupt) space.store.quarantine(c.oid);
+        if (result.corrupt.length) {
+          const lines = result.corrupt.map((c) => `${c.path} (md5: ${c.oid}, its content hashes to ${c.actual})`);
+          throw new CheckoutFailedError(
+            `Checkout failed: corrupted cache objects were not checked out (moved to '${shownPath(join(repo.cacheDir, QUARANTINE))}'):\n${lines.join('\n')}\n` +
+              `Run 'dvc pull' (or 'dvc fetch' then 'dvc checkout') to restore them from the remote.`,
+            result,
+          );
         }
         if (result.failed.length) {
           throw new CheckoutFailedError(

@@ -239,5 +239,8 @@ export function byRemote(repo: Repo, outs: UsedOut[], remote?: string): Map<stri
 
 /** The data context's hash pool as the transfer layer's object writer (started on first use). */
 export function poolWriter(d: DataContext): ObjectWriter {
-  return { store: (filesDir, paths, o) => d.hash.pool().store(filesDir, paths, o ?? {}) };
+  return {
+    store: (filesDir, paths, o) => d.hash.pool().store(filesDir, paths, o ?? {}),
+    copy: (triples, o) => d.hash.pool().copy(triples, o ?? {}),
+  };
 }

@@ -42,7 +42,7 @@ async function pullLocked(repo: Repo, targets: string[], opts: PullOptions): Pro
 }
 
 function emptyCheckout(): CheckoutResult {
-  return { added: [], modified: [], deleted: [], failed: [], linked: 0 };
+  return { added: [], modified: [], deleted: [], failed: [], corrupt: [], linked: 0 };
 }
 
 /** DVC's summary: `13 files fetched and 12 files added` / `Everything is up to date.` */

@@ -6,6 +6,7 @@ import { DvcError } from '../errors.js';
 import { legacyRemoteFs } from '../index/legacy-transfer.js';
 import { byHashName, expandOuts, cacheManifests, type UsedObject } from '../index/used.js';
 import { remoteHas, upload } from '../index/transfer.js';
+import { CorruptObjectError } from '../hash/verify.js';
 import { byRemote, jobsOf, onRemote, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import { withData } from './context.js';
 import type { Repo } from './repo.js';
@@ -16,6 +17,8 @@ export interface PushResult {
   pushed: number;
   /** Objects the cache lacks (DVC warns about them). */
   missing: UsedObject[];
+  /** Cache objects whose bytes do not match their md5 (not pushed; `actual`: what they hash to). */
+  corrupt: Array<{ name: string; oid: string; actual: string }>;
 }
 
 /** The push failed for some objects (DVC: exit 1 with "N files failed to upload"). */
@@ -34,7 +37,7 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
   // Under the repository lock, as DVC: a concurrent gc cannot remove what is being pushed.
   return repo.withLock(() => withData(repo, async (d) => {
     const outs = (await usedOuts(repo, targets, opts)).filter((o) => o.push);
-    const result: PushResult = { pushed: 0, missing: [] };
+    const result: PushResult = { pushed: 0, missing: [], corrupt: [] };
     let failed = 0;
     let firstError: unknown;
     // DVC 2 outputs go from the cache's old layout to the remote's old layout.
@@ -64,7 +67,10 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
           trace('push: uploaded');
           result.pushed += r.transferred.length;
           failed += r.failed.length;
-          firstError ??= r.failed[0]?.error;
+          for (const f of r.failed) {
+            if (f.error instanceof CorruptObjectError) result.corrupt.push({ name: f.object.name, oid: f.object.oid, actual: f.error.actual });
+            else if ((f.error as { code?: string })?.code !== 'EDEPENDS') firstError ??= f.error;
+          }
         } finally {
           await fs.close();
         }
@@ -72,8 +78,9 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
     }
     if (failed) {
       const e = firstError as Error | undefined;
-      if (e && e instanceof DvcError) throw e;
-      throw new UploadError(failed, result, e?.message);
+      if (e && e instanceof DvcError) throw Object.assign(e, { result });
+      const n = result.corrupt.length;
+      throw new UploadError(failed, result, e?.message ?? (n ? `${n} corrupted cache ${n === 1 ? 'object' : 'objects'}` : undefined));
     }
     return result;
   }));

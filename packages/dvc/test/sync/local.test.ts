@@ -135,7 +135,8 @@ describe('sync with a local remote', { concurrency: 2 }, () => {
       writeFileSync(badPath, 'spoiled');
       let s = r.dvc('push');
       assert.equal(s.code, 1);
-      assert.match(s.stderr, new RegExp(`ERROR: failed to push data to the cloud - .*${badOid}.* corrupted`));
+      assert.match(s.stderr, new RegExp(`^ERROR: not pushed: cache object of 'data/.*' \\(md5: ${badOid}\\) is corrupted`, 'm'));
+      assert.match(s.stderr, /^ERROR: failed to push data to the cloud - 2 files failed to upload \(1 corrupted cache object\)$/m);
       assert.equal(objects(remote).has(badOid), false);
       assert.equal(objects(remote).size, 119, 'the other files went up, the manifest did not');
       assert.deepEqual(corrupt(remote), []);

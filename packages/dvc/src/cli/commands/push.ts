@@ -86,8 +86,13 @@ export function register(program: Command): void {
         r = await push(repo, targets, { ...(await toSyncOptions(opts)), onProgress: bar.advance, onTotal: bar.setTotal });
       } catch (e) {
         bar.done();
-        const failed = (e as { result?: { missing?: Array<{ name: string; oid: string }> } }).result;
+        const failed = (e as { result?: import('../../repo/push.js').PushResult }).result;
         if (failed?.missing) warnMissing(out, failed.missing);
+        for (const c of failed?.corrupt ?? []) {
+          out.error(
+            `not pushed: cache object of '${c.name}' (md5: ${c.oid}) is corrupted (its content hashes to ${c.actual}); 'dvc cache check' moves it aside`,
+          );
+        }
         return wrapSyncError('failed to push data to the cloud', e);
       }
       bar.done();
