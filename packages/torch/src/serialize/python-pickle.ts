@@ -64,6 +64,12 @@ function call(fn: unknown, args: unknown[], made: Tensor[]): unknown {
       if (Array.isArray(args[0])) for (const kv of args[0] as unknown[][]) d[key(kv[0])] = kv[1];
       return d;
     }
+    case 'collections.Counter': {
+      // MultiStepLR's milestones: Counter({epoch: count}) loads as that dict
+      const d: Dict = {};
+      if (isDict(args[0])) Object.assign(d, args[0]);
+      return d;
+    }
     case 'builtins.set':
     case 'builtins.frozenset':
     case '__builtin__.set':
