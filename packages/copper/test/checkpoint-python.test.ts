@@ -140,7 +140,7 @@ print(json.dumps({'restored': restored, 'num_bad_epochs': s.num_bad_epochs, 'lr'
     close(flat(m), py.w, 1e-5, 'weights after the next step');
   });
 
-  test('a checkpoint Python wrote for the same network resumes in copper on the same trajectory', { skip }, async () => {
+  test('a Lightning-layout checkpoint Python wrote for the same network (partials and modules in hyper_parameters) resumes in copper on the same trajectory', { skip }, async () => {
     const file = join(dir, 'python.ckpt');
     const py = python(
       `
@@ -150,8 +150,14 @@ model = Lit(); o, s = configure(model)
 for step, metric in enumerate([0.6, 0.5, 0.55]):
     x = torch.randn(8, 3, 16, 16); y = torch.randint(0, 2, (8,))
     model.train(); o.zero_grad(); torch.nn.functional.cross_entropy(model(x), y).backward(); o.step(); s.step(metric)
+# Lightning's layout, hyper_parameters as lightning-hydra-template saves them (a partial, the net itself)
+import functools
 torch.save({'epoch': 2, 'global_step': 3, 'pytorch-lightning_version': '2.1.0', 'state_dict': model.state_dict(),
-            'optimizer_states': [o.state_dict()], 'lr_schedulers': [s.state_dict()], 'callbacks': {}, 'hyper_parameters': {}}, sys.argv[1])
+            'loops': {'fit_loop': {'state_dict': {}, 'epoch_progress': {'total': {'ready': 3, 'completed': 3}}}},
+            'callbacks': {"ModelCheckpoint{'monitor': 'val/acc', 'mode': 'max'}": {'best_model_score': torch.tensor(0.6), 'best_model_path': 'x.ckpt'}},
+            'optimizer_states': [o.state_dict()], 'lr_schedulers': [s.state_dict()],
+            'hparams_name': 'kwargs',
+            'hyper_parameters': {'optimizer': functools.partial(torch.optim.Adam, lr=0.003), 'net': model.net, 'compile': False}}, sys.argv[1])
 state = {'num_bad_epochs': s.num_bad_epochs, 'best': s.best, 'lr': o.param_groups[0]['lr']}
 one_step(model, o, s, batch, 0.0)
 print(json.dumps({'state': state, 'num_bad_epochs': s.num_bad_epochs, 'lr': o.param_groups[0]['lr'], 'w': flat(model)}))
