@@ -29,6 +29,7 @@ export { ModelSummary, summarize } from './callbacks/model-summary.js';
 export { ProgressBar } from './callbacks/progress-bar.js';
 export { LearningRateMonitor } from './callbacks/lr-monitor.js';
 export { BackboneFinetuning, type BackboneFinetuningOptions } from './callbacks/backbone-finetuning.js';
+export { OptunaPruning } from './callbacks/optuna-pruning.js';
 export { CSVLogger } from './loggers/csv.js';
 export { TensorBoardLogger, encodeEvent, tfRecord, crc32c } from './loggers/tensorboard.js';
 export type { ExperimentLogger } from './loggers/logger.js';

@@ -1,6 +1,7 @@
 /**
- * TensorBoardLogger: scalars in TensorBoard's event-file format
- * (`<save_dir>/<name>/version_<n>/events.out.tfevents.<time>.<host>.<pid>.0`) plus `hparams.yaml`.
+ * TensorBoardLogger: scalars and hyperparameters (the hparams plugin's records) in TensorBoard's
+ * event-file format (`<save_dir>/<name>/version_<n>/events.out.tfevents.<time>.<host>.<pid>.0`)
+ * plus `hparams.yaml`.
  * An event file is a sequence of TFRecords (length, masked CRC32C, data, masked CRC32C) holding
  * `Event` protocol buffers: a file_version record first, then one Summary per logging call.
  */
@@ -59,21 +60,97 @@ function floatField(field: number, v: number): number[] {
   return [...key(field, 5), ...b];
 }
 
+function stringField(field: number, v: string): number[] {
+  return bytesField(field, Buffer.from(v, 'utf8'));
+}
+function varintField(field: number, v: number): number[] {
+  return [...key(field, 0), ...varint(v)];
+}
+function messageField(field: number, msg: number[]): number[] {
+  return bytesField(field, Uint8Array.from(msg));
+}
+
+/** A hyperparameter value as TensorBoard's hparams plugin stores it (google.protobuf.Value). */
+export type HparamValue = number | string | boolean;
+
+/** Summary.Value { tag = 1; metadata = 9 { plugin_data = 1 { plugin_name = 1; content = 2 } } } */
+function pluginSummaryValue(tag: string, pluginName: string, content: number[]): number[] {
+  const pluginData = [...stringField(1, pluginName), ...bytesField(2, Uint8Array.from(content))];
+  const metadata = messageField(1, pluginData);
+  return [...stringField(1, tag), ...messageField(9, metadata)];
+}
+
+/**
+ * The three summaries of the hparams plugin, as torch.utils.tensorboard.summary.hparams() makes
+ * them: the experiment (hparam_infos with their types, metric_infos for the metric tags), the
+ * session start info (the values) and the session end info (STATUS_SUCCESS). Each is a Summary
+ * value under `_hparams_/...` whose metadata carries an HParamsPluginData (version 0).
+ */
+export function hparamsSummaries(hparams: Record<string, HparamValue | null | undefined>, metricTags: string[]): { tag: string; value: number[] }[] {
+  const infos: number[] = [];
+  const ssi: number[] = [];
+  for (const [k, v] of Object.entries(hparams)) {
+    if (v === null || v === undefined) continue;
+    // google.protobuf.Value: number_value = 2 (double), string_value = 3; as torch, booleans
+    // (Python ints) are numbers; HParamInfo { name = 1; type = 4 (DATA_TYPE_FLOAT64 = 3, STRING = 1) }
+    const isNum = typeof v === 'number' || typeof v === 'boolean';
+    const value = isNum ? doubleField(2, Number(v)) : stringField(3, String(v));
+    ssi.push(...messageField(1, [...stringField(1, k), ...messageField(2, value)])); // map<string, Value> hparams = 1
+    infos.push(...messageField(4, [...stringField(1, k), ...varintField(4, isNum ? 3 : 1)]));
+  }
+  for (const t of metricTags) infos.push(...messageField(5, messageField(1, stringField(2, t)))); // MetricInfo { name = 1 { tag = 2 } }
+  // HParamsPluginData { version = 1 (0: omitted); experiment = 2 | session_start_info = 3 | session_end_info = 4 }
+  const exp = messageField(2, infos);
+  const start = messageField(3, ssi);
+  const end = messageField(4, varintField(1, 1)); // SessionEndInfo { status = STATUS_SUCCESS }
+  return [
+    { tag: '_hparams_/experiment', value: pluginSummaryValue('_hparams_/experiment', 'hparams', exp) },
+    { tag: '_hparams_/session_start_info', value: pluginSummaryValue('_hparams_/session_start_info', 'hparams', start) },
+    { tag: '_hparams_/session_end_info', value: pluginSummaryValue('_hparams_/session_end_info', 'hparams', end) },
+  ];
+}
+
 /** Event { wall_time = 1 (double); step = 2 (int64); file_version = 3 (string); summary = 5 }. */
-export function encodeEvent(ev: { wallTime: number; step?: number; fileVersion?: string; scalars?: Record<string, number> }): Uint8Array {
+export function encodeEvent(ev: { wallTime: number; step?: number; fileVersion?: string; scalars?: Record<string, number>; summaryValues?: number[][] }): Uint8Array {
   const out: number[] = [...doubleField(1, ev.wallTime)];
   if (ev.step !== undefined) out.push(...key(2, 0), ...varint(ev.step));
   if (ev.fileVersion !== undefined) out.push(...bytesField(3, Buffer.from(ev.fileVersion)));
-  if (ev.scalars) {
+  if (ev.scalars || ev.summaryValues) {
     // Summary { repeated Value value = 1 }, Value { tag = 1 (string); simple_value = 2 (float) }
     const summary: number[] = [];
-    for (const [tag, v] of Object.entries(ev.scalars)) {
+    for (const [tag, v] of Object.entries(ev.scalars ?? {})) {
       const value = [...bytesField(1, Buffer.from(tag)), ...floatField(2, v)];
       summary.push(...bytesField(1, Uint8Array.from(value)));
     }
+    for (const v of ev.summaryValues ?? []) summary.push(...messageField(1, v));
     out.push(...bytesField(5, Uint8Array.from(summary)));
   }
   return Uint8Array.from(out);
+}
+
+/** Python's str() of a value (what Lightning's _sanitize_params turns non-primitives into). */
+function pyStr(v: unknown, nested = false): string {
+  if (v === null || v === undefined) return 'None';
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (typeof v === 'string') return nested ? `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : v;
+  if (typeof v === 'number') return Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : String(v);
+  if (Array.isArray(v)) return `[${v.map((x) => pyStr(x, true)).join(', ')}]`;
+  if (typeof v === 'object') return `{${Object.entries(v as object).map(([k, x]) => `'${k}': ${pyStr(x, true)}`).join(', ')}}`;
+  return String(v);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Lightning's _flatten_dict ('/' between levels, lists of dicts by index) then _sanitize_params. */
+export function flattenHparams(params: Record<string, unknown>, parent = ''): Record<string, HparamValue> {
+  const out: Record<string, HparamValue> = {};
+  for (const [k, v] of Object.entries(params)) {
+    const nk = parent ? `${parent}/${k}` : k;
+    if (isPlainObject(v)) Object.assign(out, flattenHparams(v, nk));
+    else if (Array.isArray(v) && v.length > 0 && v.every(isPlainObject)) v.forEach((item, i) => Object.assign(out, flattenHparams(item as Record<string, unknown>, `${nk}/${i}`)));
+    else out[nk] = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? v : pyStr(v);
+  }
+  return out;
 }
 
 /** One TFRecord: uint64 length, masked crc of the length, data, masked crc of the data. */
@@ -89,28 +166,43 @@ export function tfRecord(data: Uint8Array): Buffer {
 
 export interface TensorBoardLoggerOptions {
   save_dir: string;
+  /** experiment folder under save_dir (default `lightning_logs`); null or '' writes into save_dir itself */
   name?: string | null;
+  /** an int gives `version_<n>`, a string is the folder name; null takes the next free version_<n> */
   version?: number | string | null;
+  /** a folder inside the version folder */
+  sub_dir?: string | null;
   log_graph?: boolean;
+  /** log `hp_metric = -1` with the hyperparameters, so TensorBoard's HPARAMS tab lists the run */
   default_hp_metric?: boolean;
   prefix?: string;
 }
 
+/**
+ * Lightning's TensorBoardLogger: `<save_dir>/<name>/version_<n>[/<sub_dir>]` (no name folder when
+ * name is null or ''), scalars, hparams.yaml, and the hparams plugin's records for
+ * log_hyperparams (with `hp_metric = -1` unless default_hp_metric is false or metrics are given).
+ */
 export class TensorBoardLogger implements ExperimentLogger {
   readonly name: string;
+  readonly version: string;
   readonly logDir: string;
+  readonly rootDir: string;
   private file: string | null = null;
   private pending: Buffer[] = [];
   private readonly prefix: string;
+  private readonly defaultHpMetric: boolean;
   private hparams: Record<string, unknown> = {};
 
   constructor(opts: TensorBoardLoggerOptions) {
     const saveDir = resolve(opts.save_dir);
-    this.name = opts.name ?? 'lightning_logs';
-    const base = this.name ? join(saveDir, this.name) : saveDir;
-    const v = opts.version ?? nextVersion(base);
-    this.logDir = join(base, typeof v === 'number' ? `version_${v}` : String(v));
+    this.name = opts.name === undefined ? 'lightning_logs' : (opts.name ?? '');
+    this.rootDir = this.name ? join(saveDir, this.name) : saveDir;
+    const v = opts.version ?? nextVersion(this.rootDir);
+    this.version = typeof v === 'number' ? `version_${v}` : String(v);
+    this.logDir = join(this.rootDir, this.version, ...(opts.sub_dir ? [opts.sub_dir] : []));
     this.prefix = opts.prefix ?? '';
+    this.defaultHpMetric = opts.default_hp_metric ?? true;
   }
 
   get eventFile(): string | null {
@@ -124,18 +216,33 @@ export class TensorBoardLogger implements ExperimentLogger {
     writeFileSync(this.file, tfRecord(encodeEvent({ wallTime: Date.now() / 1000, fileVersion: 'brain.Event:2' })));
   }
 
-  logHyperparams(params: Record<string, unknown>): void {
+  /**
+   * Saves `params` to hparams.yaml and, as Lightning, writes the hparams plugin's records
+   * (flattened with '/') with `metrics` (a number is `hp_metric`; none: `hp_metric = -1` when
+   * default_hp_metric) logged at `step`.
+   */
+  logHyperparams(params: Record<string, unknown>, metrics?: Record<string, number> | number | null, step?: number): void {
     this.hparams = { ...this.hparams, ...params };
     mkdirSync(this.logDir, { recursive: true });
     const f = join(this.logDir, 'hparams.yaml');
     writeFileSync(`${f}.tmp`, dumpYaml(this.hparams));
     renameSync(`${f}.tmp`, f);
+    let m: Record<string, number> | null = null;
+    if (metrics === undefined || metrics === null) m = this.defaultHpMetric ? { hp_metric: -1 } : null;
+    else m = typeof metrics === 'number' ? { hp_metric: metrics } : metrics;
+    if (!m || !Object.keys(m).length) return;
+    this.logMetrics(m, step);
+    const wallTime = Date.now() / 1000;
+    for (const s of hparamsSummaries(flattenHparams(params), Object.keys(m))) {
+      this.pending.push(tfRecord(encodeEvent({ wallTime, ...(step !== undefined ? { step } : {}), summaryValues: [s.value] })));
+    }
+    this.save();
   }
 
-  logMetrics(metrics: Record<string, number>, step: number): void {
+  logMetrics(metrics: Record<string, number>, step?: number): void {
     const scalars: Record<string, number> = {};
     for (const [k, v] of Object.entries(metrics)) scalars[this.prefix ? `${this.prefix}-${k}` : k] = v;
-    this.pending.push(tfRecord(encodeEvent({ wallTime: Date.now() / 1000, step, scalars })));
+    this.pending.push(tfRecord(encodeEvent({ wallTime: Date.now() / 1000, ...(step !== undefined ? { step } : {}), scalars })));
   }
 
   save(): void {

@@ -8,6 +8,8 @@ import { disposeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
 import { dirname, resolve } from 'node:path';
 import { ImageFolderDataModule } from '../data/datamodule.js';
 import { CopperError } from '../utils/errors.js';
+import { currentTrial } from '@copper/hydra';
+import { OptunaPruning } from '../callbacks/optuna-pruning.js';
 import { buildAll, checkModelFitsData, formatMetrics, opt, plainCfg, recordHparams, seedEverything, type Cfg } from './common.js';
 
 export interface TaskResult {
@@ -36,6 +38,10 @@ export async function train(cfg: Cfg): Promise<TaskResult> {
     log.info(`Data: ${datamodule.dataset!.length} images, classes [${datamodule.classes.join(', ')}], split ${datamodule.train.length}/${datamodule.val.length}/${datamodule.test.length}`);
     checkModelFitsData(model, datamodule);
     recordHparams(model, datamodule, { seed: seed ?? null, task_name: opt(cfg, 'task_name') ?? 'train', tags: plainCfg(opt(cfg, 'tags')) ?? [] });
+    const trial = currentTrial();
+    const om0 = opt(cfg, 'optimized_metric');
+    // in a search sweep, report optimized_metric each validation so the sweeper's pruner can stop the trial
+    if (trial && om0) trainer.callbacks.push(new OptunaPruning(trial, String(om0)));
     if (opt(cfg, 'train') !== false) {
       log.info('Starting training!');
       await trainer.fit(model, datamodule, { ckptPath: opt(cfg, 'ckpt_path') ?? null });

@@ -20,7 +20,8 @@ import { instantiate } from '../instantiate.js';
 import { FLAGS_HELP, parseArgs, type HydraArgs } from './args.js';
 import type { Schema, Infer } from '../schema.js';
 import { configureFromDict, hydraLog, setQuiet } from './log.js';
-import { basicSweepJobs, rng, searchSpace } from './sweepers.js';
+import { basicSweepJobs, optunaSearchSpace, paramOverride, readOptunaSweeper } from './sweepers.js';
+import { Study, TrialPruned, GridSampler, setCurrentTrial, type Trial } from './optuna.js';
 
 export interface MainOptions {
   /** Config folder: absolute, or relative to the folder of the running script (as Hydra's). */
@@ -258,8 +259,9 @@ async function runJob<T>(
     await fire(cbs, 'on_job_end', wrap(cfg), result);
     return result;
   } catch (e) {
-    const err = (e !== null && typeof e === 'object' ? e : new Error(String(e))) as Error & { jobOverrides?: string[] };
+    const err = (e !== null && typeof e === 'object' ? e : new Error(String(e))) as Error & { jobOverrides?: string[]; jobOutputDir?: string };
     err.jobOverrides = taskOverrides;
+    err.jobOutputDir = outDir;
     throw err;
   } finally {
     if (chdir) process.chdir(cwd);
@@ -357,40 +359,7 @@ async function multirun<T>(
 
   const jobs: JobResult[] = [];
   if (sweeperTarget.includes('optuna') || sweeperTarget.includes('Search')) {
-    const sweeper = toContainer(resolvedCopy(hydra.get('sweeper')!)) as Record<string, any>;
-    const nTrials = Number(sweeper.n_trials ?? 20);
-    const direction = String(sweeper.direction ?? 'minimize');
-    const seed = sweeper.sampler?.seed ?? null;
-    const { space, fixed } = searchSpace(taskOverrides, paramStrings);
-    const r = rng(typeof seed === 'number' ? seed : null);
-    const grid = String(sweeper.sampler?._target_ ?? '').includes('Grid');
-    let combos: string[][] = [];
-    if (grid) {
-      combos = [[]];
-      for (const s of space) combos = combos.flatMap((c) => (s.grid ?? [s.sample(r)]).map((v) => [...c, v]));
-    }
-    hydraLog.info(`Search sweeper: ${grid ? 'grid' : 'random'} sampler, ${nTrials} trials, direction: ${direction}`);
-    let best: { params: Record<string, unknown>; value: number } | undefined;
-    for (let i = 0; i < (grid ? Math.min(nTrials, combos.length) : nTrials); i++) {
-      const picked = grid ? combos[i]! : space.map((s) => s.sample(r));
-      const ov = [...fixed, ...picked];
-      hydraLog.info(`\t#${i} : ${ov.join(' ')}`);
-      const job = await runOne(ov, i);
-      jobs.push(job);
-      const v = Number(job.returnValue);
-      if (job.returnValue === undefined || job.returnValue === null || Number.isNaN(v)) {
-        throw new HydraError(`The search sweeper needs the task to return a number (trial #${i} returned ${String(job.returnValue)})`);
-      }
-      if (!best || (direction === 'maximize' ? v > best.value : v < best.value)) {
-        best = { params: Object.fromEntries(picked.map((p) => { const o = parseOverride(p); return [o.keyElement(), plainValue(o.value() as never)]; })), value: v };
-      }
-    }
-    if (best) {
-      hydraLog.info(`Best parameters: ${JSON.stringify(best.params)}`);
-      hydraLog.info(`Best value: ${best.value}`);
-      atomicWrite(join(sweepDir, 'optimization_results.yaml'), dumpYaml({ name: 'optuna', best_params: best.params, best_value: best.value }));
-    }
-    return { mode: 'MULTIRUN', jobs, sweepDir, ...(best ? { best } : {}) };
+    return optunaSweep(master, cfg, taskOverrides, paramStrings, sweepDir, runOne);
   }
 
   const jobLists = basicSweepJobs(taskOverrides, paramStrings, (g) => master.repo.groupOptions(g));
@@ -400,6 +369,92 @@ async function multirun<T>(
     jobs.push(await runOne(jobLists[i]!, i));
   }
   return { mode: 'MULTIRUN', jobs, sweepDir };
+}
+
+/**
+ * hydra-optuna-sweeper's sweep: trials asked n_jobs at a time (a batch's parameters are drawn
+ * before any of its jobs runs; the basic launcher then runs them one after another), each told
+ * the task's return value. A task that throws TrialPruned (after shouldPrune() of its
+ * currentTrial()) ends as a pruned trial; other failures count against max_failure_rate.
+ */
+async function optunaSweep(
+  master: Composition,
+  cfg: DictNode,
+  taskOverrides: Override[],
+  paramStrings: Record<string, string> | null,
+  sweepDir: string,
+  runOne: (overrides: string[], num: number) => Promise<JobResult>,
+): Promise<RunResult> {
+  const hydra = cfg.get('hydra') as DictNode;
+  const conf = readOptunaSweeper(toContainer(resolvedCopy(hydra.get('sweeper')!)) as Record<string, unknown>);
+  const { space, fixed } = optunaSearchSpace(taskOverrides, paramStrings, (g) => master.repo.groupOptions(g));
+  const sampler = conf.makeSampler(space);
+  let nTrials = conf.nTrials;
+  if (sampler instanceof GridSampler) {
+    nTrials = Math.min(nTrials, sampler.grid.length);
+    hydraLog.info(`Updating num of trials to ${nTrials} due to using GridSampler.`);
+  }
+  const study = new Study(conf.direction, sampler, conf.pruner);
+  hydraLog.info(`Study name: ${conf.studyName}`);
+  hydraLog.info('Storage: None');
+  hydraLog.info(`Sampler: ${conf.samplerName}`);
+  hydraLog.info(`Directions: ['${conf.direction}']`);
+  if (conf.pruner) hydraLog.info(`Pruner: ${conf.pruner.name}`);
+  const jobs: JobResult[] = [];
+  let toGo = nTrials;
+  while (toGo > 0) {
+    const size = Math.min(toGo, conf.nJobs);
+    const trials: Trial[] = [];
+    for (let i = 0; i < size; i++) trials.push(study.ask(space));
+    const overrides = trials.map((t) => [...Object.entries(space).map(([k, d]) => paramOverride(k, d, t.params[k]!)), ...fixed]);
+    hydraLog.info(`Launching ${size} jobs locally`);
+    const failures: unknown[] = [];
+    for (let i = 0; i < size; i++) {
+      const t = trials[i]!;
+      hydraLog.info(`\t#${t.number} : ${overrides[i]!.join(' ')}`);
+      setCurrentTrial(t);
+      try {
+        const job = await runOne(overrides[i]!, t.number);
+        jobs.push(job);
+        const v = typeof job.returnValue === 'number' ? job.returnValue : typeof job.returnValue === 'string' && job.returnValue.trim() !== '' ? Number(job.returnValue) : NaN;
+        if (Number.isNaN(v)) {
+          study.tell(t, 'FAIL');
+          const e = new HydraError(`The search sweeper needs the task to return a number (trial #${t.number} returned ${typeof job.returnValue === 'object' ? JSON.stringify(job.returnValue) : String(job.returnValue)})`);
+          hydraLog.warning(`Failed experiment: ${e.message}`);
+          failures.push(e);
+        } else study.tell(t, 'COMPLETE', v);
+      } catch (e) {
+        if (e instanceof TrialPruned) {
+          study.tell(t, 'PRUNED');
+          const last = t.frozen.intermediateValues;
+          const step = Math.max(-1, ...last.keys());
+          hydraLog.info(`Trial #${t.number} pruned${step >= 0 ? ` at step ${step} (value ${last.get(step)})` : ''}`);
+          jobs.push({ overrides: (e as { jobOverrides?: string[] }).jobOverrides ?? overrides[i]!, outputDir: (e as { jobOutputDir?: string }).jobOutputDir ?? '', num: t.number, returnValue: undefined });
+        } else {
+          study.tell(t, 'FAIL');
+          hydraLog.warning(`Failed experiment: ${(e as Error)?.message ?? String(e)}`);
+          failures.push(e);
+        }
+      } finally {
+        setCurrentTrial(null);
+      }
+    }
+    if (failures.length && failures.length / size > conf.maxFailureRate) throw failures[0];
+    toGo -= size;
+  }
+  const bestTrial = study.bestTrial;
+  let best: { params: Record<string, unknown>; value: number } | undefined;
+  if (bestTrial) {
+    const params = Object.fromEntries(Object.entries(space).map(([k, d]) => {
+      const o = parseOverride(paramOverride(k, d, bestTrial.params[k]!));
+      return [k, plainValue(o.value() as never)];
+    }));
+    best = { params, value: bestTrial.value! };
+    hydraLog.info(`Best parameters: ${JSON.stringify(best.params)}`);
+    hydraLog.info(`Best value: ${best.value}`);
+    atomicWrite(join(sweepDir, 'optimization_results.yaml'), dumpYaml({ name: 'optuna', best_params: best.params, best_value: best.value }));
+  } else hydraLog.warning('No trial completed: no best parameters');
+  return { mode: 'MULTIRUN', jobs, sweepDir, ...(best ? { best } : {}) };
 }
 
 /**

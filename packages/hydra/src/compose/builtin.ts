@@ -254,8 +254,9 @@ max_batch_size: null
 params: null
 `;
 
-// Search-based sweeper presets with the Optuna sweeper plugin's keys. copper runs them with its
-// own samplers (see app/sweepers.ts).
+// The Optuna sweeper plugin's configs (hydra-optuna-sweeper 1.2's keys, as Hydra 1.3.2 prints
+// them; `max_failure_rate` and copper's `pruner` are added with +). copper runs them with its own
+// samplers and pruners (see app/optuna.ts).
 const SWEEPER_OPTUNA = `defaults:
   - sampler: tpe
 

@@ -42,7 +42,9 @@ function castWith(v: FnArg, f: (x: ParsedElement) => ParsedElement, name: string
   if (v instanceof IntervalSweep) {
     if (name !== 'int' && name !== 'float') throw new Error(`Intervals cannot be cast to ${name}`);
     const conv = (x: number) => (name === 'float' ? x : Math.trunc(x));
-    return new IntervalSweep(conv(v.start), conv(v.end));
+    const r = new IntervalSweep(conv(v.start), conv(v.end), name === 'int');
+    r.tags = new Set(v.tags);
+    return r;
   }
   if (Array.isArray(v)) return v.map((x) => castWith(x, f, name) as ParsedElement);
   if (v instanceof FloatValue) return f(v);

@@ -107,6 +107,8 @@ export class IntervalSweep extends Sweep {
   constructor(
     public start: number,
     public end: number,
+    /** cast with int(): the search sweeper samples integers */
+    public isInt = false,
   ) {
     super();
   }

@@ -1,11 +1,29 @@
 /**
  * Learning-rate schedulers (torch.optim.lr_scheduler). Call `step()` once per epoch (or per
  * iteration), after `optimizer.step()`. The formulas are PyTorch's (chainable forms), so a
- * schedule gives the same learning rates as in Python.
+ * schedule gives the same learning rates as in Python. State dicts use PyTorch's keys
+ * (`last_epoch`, `_step_count`, `base_lrs`, `_last_lr`, `num_bad_epochs`, `T_max`, ...), so a
+ * scheduler saved here resumes in Python and one saved by Python resumes here; state dicts of
+ * older copper versions (camelCase keys) still load.
  */
 import type { Optimizer } from './optimizer.js';
 
 type AnyOptimizer = Optimizer<{ lr: number }>;
+
+/** [PyTorch's state_dict key, this object's field] */
+type KeyMap = [string, string][];
+
+/** Sets each field from its PyTorch key, or else from the field's own (camelCase) name. */
+function loadKeys(obj: object, sd: Record<string, unknown>, keys: KeyMap, decode: (field: string, v: unknown) => unknown = (_f, v) => v): void {
+  if (!sd || typeof sd !== 'object' || Array.isArray(sd)) throw new Error('loadStateDict: not a scheduler state dict');
+  const o = obj as Record<string, unknown>;
+  for (const [py, field] of keys) {
+    if (py in sd) o[field] = decode(field, sd[py]);
+    else if (field in sd) o[field] = decode(field, sd[field]);
+  }
+}
+
+const numList = (v: unknown): number[] => (Array.isArray(v) ? v.map(Number) : [Number(v)]);
 
 export abstract class LRScheduler {
   lastEpoch: number;
@@ -40,13 +58,38 @@ export abstract class LRScheduler {
     return [...this.lastLr];
   }
 
+  /** The subclass's own settings as [PyTorch key, field] (e.g. ['step_size', 'stepSize']). */
+  protected settingKeys(): KeyMap {
+    return [];
+  }
+
+  /** PyTorch's `scheduler.state_dict()`: the settings, then base_lrs, last_epoch, _step_count, _last_lr. */
   stateDict(): Record<string, unknown> {
+    const o = this as unknown as Record<string, unknown>;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(this)) if (k !== 'optimizer' && typeof v !== 'function') out[k] = v;
+    for (const [py, f] of this.settingKeys()) out[py] = this.encodeSetting(f, o[f]);
+    out.base_lrs = [...this.baseLrs];
+    out.last_epoch = this.lastEpoch;
+    out.verbose = false;
+    out._step_count = this.stepCount;
+    out._get_lr_called_within_step = false;
+    out._last_lr = [...this.lastLr];
     return out;
   }
+
+  /** Restores a state dict from stateDict(), Python's `scheduler.state_dict()`, or an older copper (camelCase keys). */
   loadStateDict(sd: Record<string, unknown>): void {
-    Object.assign(this, sd);
+    const keys: KeyMap = [...this.settingKeys(), ['base_lrs', 'baseLrs'], ['last_epoch', 'lastEpoch'], ['_step_count', 'stepCount'], ['_last_lr', 'lastLr']];
+    loadKeys(this, sd, keys, (f, v) => (f === 'baseLrs' || f === 'lastLr' ? numList(v) : this.decodeSetting(f, v)));
+  }
+
+  protected encodeSetting(field: string, v: unknown): unknown {
+    void field;
+    return v;
+  }
+  protected decodeSetting(field: string, v: unknown): unknown {
+    void field;
+    return v;
   }
 
   protected get groupLrs(): number[] {
@@ -60,6 +103,9 @@ export class StepLR extends LRScheduler {
     super(optimizer, lastEpoch);
     this.initialStep();
   }
+  protected override settingKeys(): KeyMap {
+    return [['step_size', 'stepSize'], ['gamma', 'gamma']];
+  }
   protected getLr(): number[] {
     if (this.lastEpoch === 0 || this.lastEpoch % this.stepSize !== 0) return this.groupLrs;
     return this.groupLrs.map((lr) => lr * this.gamma);
@@ -71,6 +117,23 @@ export class MultiStepLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly milestones: number[], readonly gamma = 0.1, lastEpoch = -1) {
     super(optimizer, lastEpoch);
     this.initialStep();
+  }
+  protected override settingKeys(): KeyMap {
+    return [['milestones', 'milestones'], ['gamma', 'gamma']];
+  }
+  /** milestones as Python's Counter ({epoch: count}) */
+  protected override encodeSetting(field: string, v: unknown): unknown {
+    if (field !== 'milestones') return v;
+    const counts: Record<string, number> = {};
+    for (const m of v as number[]) counts[String(m)] = (counts[String(m)] ?? 0) + 1;
+    return counts;
+  }
+  protected override decodeSetting(field: string, v: unknown): unknown {
+    if (field !== 'milestones') return v;
+    if (Array.isArray(v)) return v.map(Number);
+    const out: number[] = [];
+    for (const [k, n] of Object.entries(v as Record<string, unknown>)) for (let i = 0; i < Number(n); i++) out.push(Number(k));
+    return out.sort((a, b) => a - b);
   }
   protected getLr(): number[] {
     const hits = this.milestones.filter((m) => m === this.lastEpoch).length;
@@ -85,6 +148,9 @@ export class ExponentialLR extends LRScheduler {
     super(optimizer, lastEpoch);
     this.initialStep();
   }
+  protected override settingKeys(): KeyMap {
+    return [['gamma', 'gamma']];
+  }
   protected getLr(): number[] {
     if (this.lastEpoch === 0) return this.groupLrs;
     return this.groupLrs.map((lr) => lr * this.gamma);
@@ -96,6 +162,9 @@ export class LinearLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly startFactor = 1 / 3, readonly endFactor = 1, readonly totalIters = 5, lastEpoch = -1) {
     super(optimizer, lastEpoch);
     this.initialStep();
+  }
+  protected override settingKeys(): KeyMap {
+    return [['start_factor', 'startFactor'], ['end_factor', 'endFactor'], ['total_iters', 'totalIters']];
   }
   protected getLr(): number[] {
     if (this.lastEpoch === 0) return this.groupLrs.map((lr) => lr * this.startFactor);
@@ -117,6 +186,10 @@ export class LambdaLR extends LRScheduler {
   protected getLr(): number[] {
     return this.baseLrs.map((b) => b * this.lrLambda(this.lastEpoch));
   }
+  /** As PyTorch: the functions are not saved (lr_lambdas: [None, ...]). */
+  override stateDict(): Record<string, unknown> {
+    return { ...super.stateDict(), lr_lambdas: this.baseLrs.map(() => null) };
+  }
 }
 
 /** Cosine annealing from the base rate to etaMin over tMax epochs (SGDR without restarts). */
@@ -124,6 +197,9 @@ export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: AnyOptimizer, readonly tMax: number, readonly etaMin = 0, lastEpoch = -1) {
     super(optimizer, lastEpoch);
     this.initialStep();
+  }
+  protected override settingKeys(): KeyMap {
+    return [['T_max', 'tMax'], ['eta_min', 'etaMin']];
   }
   protected getLr(): number[] {
     const e = this.lastEpoch;
@@ -219,12 +295,37 @@ export class ReduceLROnPlateau {
     return [...this.lastLr];
   }
 
+  private static readonly KEYS: KeyMap = [
+    ['factor', 'factor'],
+    ['min_lrs', 'minLrs'],
+    ['patience', 'patience'],
+    ['cooldown', 'cooldown'],
+    ['cooldown_counter', 'cooldownCounter'],
+    ['mode', 'mode'],
+    ['threshold', 'threshold'],
+    ['threshold_mode', 'thresholdMode'],
+    ['best', 'best'],
+    ['num_bad_epochs', 'numBadEpochs'],
+    ['eps', 'eps'],
+    ['last_epoch', 'lastEpoch'],
+    ['_last_lr', 'lastLr'],
+  ];
+
+  /** PyTorch's `ReduceLROnPlateau.state_dict()` keys (num_bad_epochs, cooldown_counter, best, mode_worse, ...). */
   stateDict(): Record<string, unknown> {
-    const { optimizer: _o, ...rest } = this as unknown as Record<string, unknown>;
-    return { ...rest };
+    const o = this as unknown as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [py, f] of ReduceLROnPlateau.KEYS) {
+      out[py] = Array.isArray(o[f]) ? [...(o[f] as number[])] : o[f];
+      if (py === 'patience') out.verbose = false;
+      if (py === 'num_bad_epochs') out.mode_worse = this.mode === 'min' ? Infinity : -Infinity;
+    }
+    return out;
   }
+  /** Restores a state dict from stateDict(), Python's `state_dict()`, or an older copper (camelCase keys). */
   loadStateDict(sd: Record<string, unknown>): void {
-    Object.assign(this, sd);
+    loadKeys(this, sd, ReduceLROnPlateau.KEYS, (f, v) => (f === 'minLrs' || f === 'lastLr' ? numList(v) : f === 'best' ? Number(v) : v));
+    if (this.mode !== 'min' && this.mode !== 'max') throw new Error(`loadStateDict: mode ${String(this.mode)} is unknown`);
   }
 }
 
@@ -239,6 +340,9 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     this.tI = tZero;
     this.tCur = lastEpoch;
     this.initialStep();
+  }
+  protected override settingKeys(): KeyMap {
+    return [['T_0', 'tZero'], ['T_i', 'tI'], ['T_mult', 'tMult'], ['eta_min', 'etaMin'], ['T_cur', 'tCur']];
   }
   protected getLr(): number[] {
     return this.baseLrs.map((b) => this.etaMin + ((b - this.etaMin) * (1 + Math.cos((Math.PI * this.tCur) / this.tI))) / 2);

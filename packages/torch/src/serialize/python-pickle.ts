@@ -2,9 +2,11 @@
  * Loads checkpoints written by Python's `torch.save` (zip format) without Python: a small
  * unpickler for what torch.save emits (protocol 2-5 opcodes, dicts/OrderedDicts, lists, tuples,
  * sets, numbers, strings, tensors and parameters, torch dtypes), rebuilding each tensor as a view
- * of its storage read from the archive. Python objects of other classes are refused with their
- * name. libtorch 1.13's own unpickler cannot read state dicts saved as OrderedDict, so copper
- * reads Python files here.
+ * of its storage read from the archive. Objects of other Python classes (a functools.partial or an
+ * nn.Module in a Lightning checkpoint's hyper_parameters) load as
+ * `{ __python_class__: 'module.Class', args?, state? }` and a bare class reference as its dotted
+ * name, so the rest of the checkpoint stays readable. libtorch 1.13's own unpickler cannot read
+ * state dicts saved as OrderedDict, so copper reads Python files here.
  */
 import { native } from '../native.js';
 import { dtypeCode, Tensor, type DType } from '../tensor.js';
@@ -33,6 +35,11 @@ class StorageType {
 }
 class Storage {
   constructor(readonly flat: Tensor) {}
+}
+/** An object of a Python class this reader does not rebuild: its class, constructor arguments and state. */
+class PyObject {
+  state: unknown = undefined;
+  constructor(readonly cls: string, readonly args: unknown[]) {}
 }
 /** A tuple (kept apart from lists only to resolve persistent ids; loads as an array). */
 class Tuple extends Array<unknown> {}
@@ -64,6 +71,12 @@ function call(fn: unknown, args: unknown[], made: Tensor[]): unknown {
       if (Array.isArray(args[0])) for (const kv of args[0] as unknown[][]) d[key(kv[0])] = kv[1];
       return d;
     }
+    case 'collections.Counter': {
+      // MultiStepLR's milestones: Counter({epoch: count}) loads as that dict
+      const d: Dict = {};
+      if (isDict(args[0])) Object.assign(d, args[0]);
+      return d;
+    }
     case 'builtins.set':
     case 'builtins.frozenset':
     case '__builtin__.set':
@@ -88,8 +101,13 @@ function call(fn: unknown, args: unknown[], made: Tensor[]): unknown {
     }
     case 'torch.device':
       return String(args[0]);
+    case 'copyreg._reconstructor':
+      // (cls, base, state): an instance of cls made without calling __init__
+      return new PyObject(args[0] instanceof Global ? args[0].full : String(args[0]), []);
   }
-  throw new UnsupportedPickle(`an object of Python class ${fn.full}`);
+  // TorchScript's pickles (libtorch's own save format included) are libtorch's to load
+  if (fn.module.startsWith('__torch__') || fn.module.startsWith('torch.jit')) throw new UnsupportedPickle(`an object of Python class ${fn.full}`);
+  return new PyObject(fn.full, args);
 }
 
 function global(module: string, name: string): unknown {
@@ -215,7 +233,12 @@ function run(p: Buffer, start: number, source: StorageSource | null, made: Tenso
       case 0x52: { const args = pop() as unknown[]; stack.push(call(pop(), [...args], made)); break; } // REDUCE
       case 0x81: { const args = pop() as unknown[]; stack.push(call(pop(), [...args], made)); break; } // NEWOBJ
       case 0x51: stack.push(persistent(pop())); break; // BINPERSID
-      case 0x62: pop(); break; // BUILD: state of an OrderedDict (_metadata) or a tensor subclass: dropped
+      case 0x62: { // BUILD: kept for objects of other classes; dropped for OrderedDicts (_metadata) and tensors
+        const state = pop();
+        const obj = top();
+        if (obj instanceof PyObject) obj.state = state;
+        break;
+      }
       case 0x73: { const v = pop(); const k = pop(); (top() as Dict)[key(k)] = v; break; } // SETITEM
       case 0x75: { // SETITEMS
         const items = popMark();
@@ -236,16 +259,28 @@ function run(p: Buffer, start: number, source: StorageSource | null, made: Tenso
   throw new UnsupportedPickle('a pickle without STOP');
 }
 
-function finish(v: unknown): Loaded {
+function finish(v: unknown, seen: Set<unknown> = new Set()): Loaded {
   if (v instanceof Tensor || v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   if (typeof v === 'bigint') return Number(v);
-  if (Array.isArray(v)) return Array.from(v, finish);
-  if (isDict(v)) {
-    const o: Record<string, Loaded> = {};
-    for (const [k, x] of Object.entries(v)) o[k] = finish(x);
-    return o;
+  if (seen.has(v)) return null; // a reference cycle (objects pointing back at their parents)
+  if (Array.isArray(v) || isDict(v) || v instanceof PyObject) seen.add(v);
+  try {
+    if (Array.isArray(v)) return Array.from(v, (x) => finish(x, seen));
+    if (isDict(v)) {
+      const o: Record<string, Loaded> = {};
+      for (const [k, x] of Object.entries(v)) o[k] = finish(x, seen);
+      return o;
+    }
+    if (v instanceof PyObject) {
+      const o: Record<string, Loaded> = { __python_class__: v.cls };
+      if (v.args.length) o.args = finish([...v.args], seen);
+      if (v.state !== undefined) o.state = finish(v.state, seen);
+      return o;
+    }
+  } finally {
+    seen.delete(v);
   }
-  if (v instanceof Global) throw new UnsupportedPickle(`a reference to Python ${v.full}`);
+  if (v instanceof Global) return v.full;
   if (v instanceof Storage) throw new UnsupportedPickle('a bare storage');
   if (Buffer.isBuffer(v)) throw new UnsupportedPickle('a bytes object');
   throw new UnsupportedPickle('an unsupported value');
