@@ -43,7 +43,7 @@ export const TARGET_KEYS = {
     initial_denom_lr: true, train_bn: true, verbose: true, rounding: true,
   }),
   csv: keysOf<CSVLoggerOptions>({ save_dir: true, name: true, version: true, prefix: true, flush_logs_every_n_steps: true }),
-  tensorboard: keysOf<TensorBoardLoggerOptions>({ save_dir: true, name: true, version: true, log_graph: true, default_hp_metric: true, prefix: true }),
+  tensorboard: keysOf<TensorBoardLoggerOptions>({ save_dir: true, name: true, version: true, log_graph: true, default_hp_metric: true, prefix: true, sub_dir: true }),
 } satisfies Record<string, string[]>;
 
 let done = false;

@@ -11,9 +11,7 @@ export { createDefaultsList, type ResultDefault } from './compose/defaults.js';
 export { ConfigRepository, configStore } from './compose/repository.js';
 export { main, runHydra, type MainOptions, type TaskFunction, type JobResult, type RunResult } from './app/main.js';
 export { getLogger, type Logger } from './app/log.js';
-<<<<<<< HEAD
 export { instantiate, instantiateAsync, loadTargets, registerTarget, registerTargets, unregisterTarget, closestKeys, type Target, type RegisterOptions } from './instantiate.js';
-=======
 export {
   Study,
   Trial,
@@ -34,8 +32,6 @@ export {
   type Pruner,
 } from './app/optuna.js';
 export { optunaSearchSpace, readOptunaSweeper, OPTUNA_SWEEPER_KEYS } from './app/sweepers.js';
-export { instantiate, instantiateAsync, loadTargets, registerTarget, registerTargets, unregisterTarget, type Target } from './instantiate.js';
->>>>>>> copper-sweep
 export { getHydraConfig } from './compose/compose.js';
 export { s, validate, Schema, type Infer } from './schema.js';
 export { hydraConfig, getOriginalCwd, toAbsolutePath } from './utils.js';
