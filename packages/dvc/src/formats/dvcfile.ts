@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
 import { InvalidFileError, UnsafePathError } from '../errors.js';
 import { OID_RE } from '../hash/md5.js';
+import { assertInside } from '../fs/inside.js';
 
 export const DVC_FILE_SUFFIX = '.dvc';
 
@@ -132,14 +133,7 @@ export function resolveOutPath(root: string, fileDir: string, outPath: string, s
     throw new UnsafePathError(`${shown}: output path '${outPath}' is absolute or external; only paths inside the repository are supported`);
   }
   const abs = resolve(fileDir, outPath);
-  const rel = relative(root, abs);
-  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) {
-    throw new UnsafePathError(`${shown}: output path '${outPath}' is outside of the repository`);
-  }
-  const first = rel.split(sep)[0];
-  if (first === '.dvc' || first === '.git') {
-    throw new UnsafePathError(`${shown}: output path '${outPath}' is inside '${first}'`);
-  }
+  assertInside(root, abs, `${shown}: output path '${outPath}'`, { internal: true });
   return abs;
 }
 

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DvcIgnore } from '../formats/dvcignore.js';
 import { DvcError, UnsafePathError } from '../errors.js';
+import { assertInside } from '../fs/inside.js';
 import { DvcFile as DvcFileClass, type DvcFile } from '../formats/dvcfile.js';
 type DvcFileT = DvcFile;
 import {
@@ -89,17 +90,14 @@ export interface Pipeline {
 }
 
 /** Resolves a path of a stage (relative to its wdir) and checks it stays in the repository. */
-export function stagePath(repo: Repo, wdir: string, p: string, what: string): PathItem {
+export function stagePath(repo: Repo, wdir: string, p: string, what: string, written = false): PathItem {
   if (isAbsolute(p) || /^[a-z0-9+]+:\/\//i.test(p)) {
     throw new UnsafePathError(`${what} '${p}' is absolute or external; only paths inside the repository are supported`);
   }
   const abs = resolve(wdir, p);
+  // Outputs are written: every existing parent must really be inside. Dependencies are only read.
+  assertInside(repo.root, abs, `${what} '${p}'`, { internal: true, parents: written });
   const rel = relative(repo.root, abs);
-  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) {
-    throw new UnsafePathError(`${what} '${p}' is outside of the repository`);
-  }
-  const first = rel.split(sep)[0];
-  if (first === '.dvc' || first === '.git') throw new UnsafePathError(`${what} '${p}' is inside '${first}'`);
   return { path: p, abs, rel: posix(rel) };
 }
 
@@ -118,7 +116,7 @@ export function buildStage(repo: Repo, file: string, def: StageDef, lock?: LockS
   }
   const deps = def.deps.map((p) => stagePath(repo, wdir, p, 'dependency'));
   const params = def.params.map((p) => ({ ...stagePath(repo, wdir, p.file, 'params file'), keys: p.keys }));
-  const outs = def.outs.map((o) => ({ ...o, ...stagePath(repo, wdir, o.path, 'output') }));
+  const outs = def.outs.map((o) => ({ ...o, ...stagePath(repo, wdir, o.path, 'output', true) }));
   const lockPath = join(dir, LOCK_FILE);
   return { name: def.name, def, file, lockPath, addressing: addressingOf(file, def.name), wdir, deps, params, outs, ...(lock ? { lock } : {}) };
 }
