@@ -21,9 +21,9 @@
  *
  * Values read from these files keep YAML's int/float distinction: ints are bigints.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { InvalidFileError } from '../errors.js';
+import { readUtf8, yamlSource } from './text.js';
 import { expandStage, globalContext, hasInterpolation } from './interpolate.js';
 import { dumpYaml, type YamlValue } from './ruamel.js';
 
@@ -39,7 +39,7 @@ export function Y(): typeof import('yaml') {
 /** Parses YAML text keeping ints as bigints; InvalidFileError with one line on bad input. */
 export function parseYamlText(text: string, shown: string): unknown {
   const { parseDocument } = Y();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, intAsBigInt: true });
+  const doc = parseDocument(yamlSource(text, shown), { prettyErrors: false, uniqueKeys: true, intAsBigInt: true });
   if (doc.errors.length) {
     const msg = doc.errors[0]!.message.split('\n')[0];
     throw new InvalidFileError(`'${shown}' is invalid: ${msg}`);
@@ -217,7 +217,7 @@ export function parseProjectFile(text: string, shown = PROJECT_FILE, dir?: strin
 }
 
 export function readProjectFile(abs: string, shown = PROJECT_FILE): ProjectFile {
-  return parseProjectFile(readFileSync(abs, 'utf8'), shown);
+  return parseProjectFile(readUtf8(abs, shown), shown);
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -4,7 +4,7 @@
  * `X.dvc` that tracks it), so it costs little even next to a million data files.
  */
 import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { DvcError, UnsafePathError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
 import { describeEscape, pathEscape } from '../fs/inside.js';

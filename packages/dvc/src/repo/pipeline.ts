@@ -4,11 +4,12 @@
  * inside one of its deps), checks (duplicated / overlapping outputs, cycles), and each stage's
  * status as DVC computes it (`changed deps`, `changed outs`, `always changed`, `changed command`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DvcIgnore } from '../formats/dvcignore.js';
 import { DvcError, UnsafePathError } from '../errors.js';
 import { assertInside } from '../fs/inside.js';
+import { readUtf8 } from '../formats/text.js';
 import { DvcFile as DvcFileClass, type DvcFile } from '../formats/dvcfile.js';
 type DvcFileT = DvcFile;
 import {
@@ -135,7 +136,7 @@ export function collectProjectFiles(repo: Repo, ignore = new DvcIgnore(repo.root
       const file = join(abs, PROJECT_FILE);
       found.push(file);
       try {
-        const pf = parseProjectFile(readFileSync(file, 'utf8'), posix(relative(repo.root, file)), abs);
+        const pf = parseProjectFile(readUtf8(file, posix(relative(repo.root, file))), posix(relative(repo.root, file)), abs);
         for (const st of pf.stages) {
           for (const o of st.outs) {
             const oAbs = resolve(st.wdir ? resolve(abs, st.wdir) : abs, o.path);
@@ -160,8 +161,8 @@ export function loadPipeline(repo: Repo, cwd = process.cwd()): Pipeline {
   for (const path of collectProjectFiles(repo)) {
     const shown = posix(relative(repo.root, path));
     const lockPath = join(dirname(path), LOCK_FILE);
-    const entry: ProjectEntry = { path, lockPath, project: parseProjectFile(readFileSync(path, 'utf8'), shown, dirname(path)) };
-    if (existsSync(lockPath)) entry.lock = parseLockFile(readFileSync(lockPath, 'utf8'), posix(relative(repo.root, lockPath)));
+    const entry: ProjectEntry = { path, lockPath, project: parseProjectFile(readUtf8(path, shown), shown, dirname(path)) };
+    if (existsSync(lockPath)) entry.lock = parseLockFile(readUtf8(lockPath, posix(relative(repo.root, lockPath))), posix(relative(repo.root, lockPath)));
     p.files.push(entry);
     if (path === projectPath) {
       p.project = entry.project;
