@@ -23,7 +23,7 @@
  */
 import { createRequire } from 'node:module';
 import { InvalidFileError } from '../errors.js';
-import { readUtf8, yamlSource } from './text.js';
+import { jsonSource, readUtf8, yamlSource } from './text.js';
 import { expandStage, globalContext, hasInterpolation } from './interpolate.js';
 import { dumpYaml, type YamlValue } from './ruamel.js';
 
@@ -36,10 +36,14 @@ export function Y(): typeof import('yaml') {
   return (yamlLib ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 }
 
-/** Parses YAML text keeping ints as bigints; InvalidFileError with one line on bad input. */
+/**
+ * Parses YAML text keeping ints as bigints; InvalidFileError with one line on bad input. A
+ * `.json` file (params, metrics, vars) is held to Python json's rules on characters instead.
+ */
 export function parseYamlText(text: string, shown: string): unknown {
   const { parseDocument } = Y();
-  const doc = parseDocument(yamlSource(text, shown), { prettyErrors: false, uniqueKeys: true, intAsBigInt: true });
+  const source = /\.json$/i.test(shown) ? jsonSource(text, shown) : yamlSource(text, shown);
+  const doc = parseDocument(source, { prettyErrors: false, uniqueKeys: true, intAsBigInt: true });
   if (doc.errors.length) {
     const msg = doc.errors[0]!.message.split('\n')[0];
     throw new InvalidFileError(`'${shown}' is invalid: ${msg}`);

@@ -6,6 +6,8 @@
  *   yamlSource(text, shown)  // ruamel.yaml's reader: refuses NUL and the other non-printable
  *                            //   characters, and treats a lone CR, NEL, LS and PS as line breaks
  *                            //   (the `yaml` package keeps them inside scalars and keys)
+ *   jsonSource(text, shown)  // Python's json: refuses raw control characters (JSON text is
+ *                            //   parsed by the YAML parser, which would accept them)
  *
  * Every error is an InvalidFileError naming the file, one line.
  */
@@ -63,6 +65,29 @@ const NON_PRINTABLE = /[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\u{100
 // ruamel's scanner breaks lines at these besides LF and CRLF.
 const OTHER_BREAKS = /\r(?!\n)|[\x85\u2028\u2029]/g;
 
+/** Line and column (1-based) of offset `i`. */
+function position(text: string, i: number): { line: number; col: number } {
+  const before = text.slice(0, i);
+  const line = before.split(/\r\n|\r|\n|\x85|\u2028|\u2029/).length;
+  const col = i - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
+  return { line, col };
+}
+
+// What json.loads refuses raw, in strings or between tokens (JSON whitespace is tab, LF, CR, space).
+const JSON_CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
+
+/** JSON text as Python's json reads it: InvalidFileError for a raw control character. */
+export function jsonSource(text: string, shown: string): string {
+  const m = JSON_CONTROL.exec(text);
+  if (m) {
+    const { line, col } = position(text, m.index);
+    const code = m[0].charCodeAt(0).toString(16).padStart(4, '0');
+    throw new InvalidFileError(`'${shown}' is invalid: invalid control character #x${code} at line ${line}, column ${col}`);
+  }
+  // A lone CR is whitespace to json; the YAML parser would keep it inside a plain scalar.
+  return text.replace(/\r(?!\n)/g, '\n');
+}
+
 /**
  * YAML text as ruamel.yaml reads it: InvalidFileError for a non-printable character (with its
  * line and column); other line breaks turned into LF so the parser sees the lines ruamel sees.
@@ -70,9 +95,7 @@ const OTHER_BREAKS = /\r(?!\n)|[\x85\u2028\u2029]/g;
 export function yamlSource(text: string, shown: string): string {
   const m = NON_PRINTABLE.exec(text);
   if (m) {
-    const before = text.slice(0, m.index);
-    const line = before.split(/\r\n|\r|\n|\x85|\u2028|\u2029/).length;
-    const col = m.index - Math.max(before.lastIndexOf('\n'), before.lastIndexOf('\r'));
+    const { line, col } = position(text, m.index);
     const code = m[0].codePointAt(0)!.toString(16).padStart(4, '0');
     throw new InvalidFileError(`'${shown}' is invalid: unacceptable character #x${code} at line ${line}, column ${col}: special characters are not allowed`);
   }

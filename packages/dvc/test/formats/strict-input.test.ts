@@ -69,6 +69,16 @@ describe('malformed dvc.lock / dvc.yaml / .dvc / params / config are refused', (
       assert.ok(oneLine(r), r.stderr);
       assert.match(r.stderr, /'params\.json' is not valid UTF-8: .*byte 0xc3 in position 16: invalid continuation byte/);
       assert.deepEqual(readFileSync(join(dir, 'dvc.lock')), lock);
+      // a raw control character, which json refuses (and a YAML parser would take)
+      writeFileSync(join(dir, 'params.json'), '{"lr": 1, "n": "a\u0001b"}');
+      r = dvc('repro');
+      assert.ok(oneLine(r), r.stderr);
+      assert.match(r.stderr, /'params\.json' is invalid: invalid control character #x0001 at line 1, column 18/);
+      assert.deepEqual(readFileSync(join(dir, 'dvc.lock')), lock);
+      // DEL is fine in JSON (though not in YAML)
+      writeFileSync(join(dir, 'params.json'), '{"lr": 1, "n": "a\u007fb"}');
+      r = dvc('status');
+      assert.equal(r.code, 0, r.stderr);
       writeFileSync(join(dir, 'params.json'), '{"lr": 1}');
 
       // dvc.yaml with a NUL
