@@ -68,7 +68,6 @@ function posixRel(root: string, abs: string): string {
   return sep === '/' ? r : r.split(sep).join('/');
 }
 
-
 /** Bytes free to this user on the device holding `dir`, or undefined. */
 export function freeBytes(dir: string): number | undefined {
   try {
@@ -256,8 +255,7 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
     const fine = hasFineClock(w.mtime);
     for (let k = 0; k < todo.length; k++) {
       const i = todo[k]!;
-      const r = results[k]!;
-      if ('error' in r) continue; // not reached: failure() threw above
+      const r = results[k] as { md5: string; size: number }; // failure() threw for any error
       md5s[i] = r.md5;
       // A file that changed while we read it (size differs from its stat) is not remembered.
       if (r.size === w.size[i]) {
