@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isCleanError, makeRepo, writeFiles } from '../repo/helpers.js';
 
@@ -19,6 +19,8 @@ describe('malformed dvc.lock / dvc.yaml / .dvc / params / config are refused', (
     const { dir, dvc, cleanup } = makeRepo();
     try {
       writeFiles(dir, { 'dvc.yaml': PIPELINE, 'params.json': '{"lr": 1}' });
+      mkdirSync(join(dir, '..', 'remote'));
+      assert.equal(dvc('remote', 'add', '-d', 'store', join(dir, '..', 'remote')).code, 0);
       let r = dvc('repro');
       assert.equal(r.code, 0, r.stderr);
       const good = readFileSync(join(dir, 'dvc.lock'));
@@ -34,7 +36,7 @@ describe('malformed dvc.lock / dvc.yaml / .dvc / params / config are refused', (
       ];
       for (const [what, bytes, msg] of bad) {
         writeFileSync(join(dir, 'dvc.lock'), bytes);
-        for (const args of [['status'], ['repro', '-f'], ['commit', '-f']]) {
+        for (const args of [['status'], ['repro', '-f'], ['commit', '-f'], ['push']]) {
           r = dvc(...args);
           assert.ok(oneLine(r), `${what}: ${args.join(' ')}: ${r.code} ${JSON.stringify(r.stderr)}`);
           assert.match(r.stderr, msg, `${what}: ${args.join(' ')}`);
