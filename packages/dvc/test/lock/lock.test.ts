@@ -117,7 +117,7 @@ describe('the lock between dvc commands', () => {
     assert.ok(existsSync(join(s.repo, 'f.dvc')));
   });
 
-  test('dvc status and status -c take the lock as DVC does: the same wait and message while another process holds it', async () => {
+  test('dvc status, status -c and diff take the lock as DVC does: the same wait and message while another process holds it', async () => {
     const s = sandbox();
     assert.equal(s.dvc(['init', '-q']).code, 0);
     mkdirSync(join(s.tmp, 'remote'));
@@ -127,7 +127,7 @@ describe('the lock between dvc commands', () => {
     const holder = holdWithFlock(join(s.repo, '.dvc', 'tmp', 'lock'));
     await holder.ready;
     try {
-      for (const args of [['status'], ['status', '-c'], ['status', '--json', 'f']]) {
+      for (const args of [['status'], ['status', '-c'], ['status', '--json', 'f'], ['diff']]) {
         const r = s.dvc(args);
         assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
         assert.equal(r.stderr, `ERROR: ${FAILED_TO_LOCK_MESSAGE}\n`, args.join(' '));
