@@ -70,6 +70,21 @@ function culprit(root: string, dir: string, rootReal: string): { link: string; t
   return { link: relative(root, dir).split(sep).join('/'), target: real(dir) };
 }
 
+/** Whether an existing folder between `root` and `abs` (exclusive both) is a symbolic link. */
+function linkAmongParents(root: string, abs: string): boolean {
+  const rel = relative(root, dirname(abs));
+  if (rel === '') return false;
+  let p = root;
+  for (const part of rel.split(sep)) {
+    p = p + sep + part;
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    if (st === undefined) return false; // the rest does not exist yet
+    if (st.isSymbolicLink()) return true;
+    if (!st.isDirectory()) return false; // nothing can be written below a file
+  }
+  return false;
+}
+
 /**
  * Why `abs` is not a safe place to write inside `root`, or null. `internal`: also refuse `.dvc`
  * and `.git` (outputs); `allowRoot`: the root itself is acceptable (a command-line target `.`);
@@ -84,6 +99,8 @@ export function pathEscape(root: string, abs: string, opts: EscapeOptions = {}):
     if (first === '.dvc' || first === '.git') return { kind: 'internal', dir: first };
   }
   if (opts.parents === false) return null;
+  // Fast path (one lstat per folder below the root): without a link among them nothing leads out.
+  if (!linkAmongParents(root, abs)) return null;
   const rootReal = real(root);
   // The deepest existing parent; its real path covers every link above it.
   for (let dir = dirname(abs); isUnder(dir, root) && dir !== root; dir = dirname(dir)) {
