@@ -13,6 +13,9 @@
  *
  *   await add(repo, targets, { onProgress: p.advance }); p.done();
  */
+import { formatBytes } from '../errors.js';
+
+export { formatBytes };
 
 /** What a command drives; NO_PROGRESS when nobody watches. */
 export interface ProgressReporter {
@@ -36,17 +39,6 @@ export interface ProgressOptions {
   env?: NodeJS.ProcessEnv;
   /** Minimum ms between redraws (default 100). */
   intervalMs?: number;
-}
-
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
-
-export function formatBytes(n: number): string {
-  let i = 0;
-  while (n >= 1000 && i < UNITS.length - 1) {
-    n /= 1000;
-    i++;
-  }
-  return `${i === 0 ? n.toFixed(0) : n < 10 ? n.toFixed(2) : n < 100 ? n.toFixed(1) : n.toFixed(0)} ${UNITS[i]}`;
 }
 
 export function formatDuration(seconds: number): string {

@@ -16,10 +16,11 @@
  * merged result (an unknown option fails with DVC's message, exit 251), and writes the file
  * atomically, byte-identical to DVC.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, InvalidFileError } from '../errors.js';
+import { readUtf8 } from '../formats/text.js';
 import { IniError, interpolateIni, isSection, parseIni, writeIni, type IniSection } from '../formats/config.js';
 import { LINK_TYPES, writeFileAtomic, type LinkType } from '../fs/local.js';
 import { SchemaError, SECTION_NAMES, validateConfig } from './schema.js';
@@ -217,8 +218,9 @@ export class Config {
     const file = this.files[level];
     let text = '';
     try {
-      if (file) text = readFileSync(file, 'utf8');
+      if (file) text = readUtf8(file, file);
     } catch (e) {
+      if (e instanceof InvalidFileError) throw new ConfigError(e.message);
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new ConfigError(`${(e as Error).message}`);
     }

@@ -72,7 +72,8 @@ function parseValue(raw: string): IniValue | undefined {
 /** Parses configobj INI text. Keys keep their case; callers lower-case them if they wish. */
 export function parseIni(text: string): IniSection {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const lines = text.split(/\r\n|\n|\r/);
+  // Python's str.splitlines(), as configobj splits the file.
+  const lines = text.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
   if (lines.length && lines[lines.length - 1] === '') lines.pop();
   const root: IniSection = {};
   // stack[d] = the section at depth d (root at 0)

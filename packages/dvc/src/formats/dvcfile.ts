@@ -11,12 +11,14 @@
  * An existing file is updated in place through the YAML document (comments, key order and any
  * other fields kept; new keys appended), as DVC's round-trip dump does.
  */
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Document, YAMLMap, YAMLSeq } from 'yaml';
 import { InvalidFileError, UnsafePathError } from '../errors.js';
 import { OID_RE } from '../hash/md5.js';
+import { assertInside } from '../fs/inside.js';
+import { readUtf8, yamlSource } from './text.js';
 
 export const DVC_FILE_SUFFIX = '.dvc';
 
@@ -132,14 +134,7 @@ export function resolveOutPath(root: string, fileDir: string, outPath: string, s
     throw new UnsafePathError(`${shown}: output path '${outPath}' is absolute or external; only paths inside the repository are supported`);
   }
   const abs = resolve(fileDir, outPath);
-  const rel = relative(root, abs);
-  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) {
-    throw new UnsafePathError(`${shown}: output path '${outPath}' is outside of the repository`);
-  }
-  const first = rel.split(sep)[0];
-  if (first === '.dvc' || first === '.git') {
-    throw new UnsafePathError(`${shown}: output path '${outPath}' is inside '${first}'`);
-  }
+  assertInside(root, abs, `${shown}: output path '${outPath}'`, { internal: true });
   return abs;
 }
 
@@ -177,12 +172,13 @@ export class DvcFile {
 
   /** Reads and validates a .dvc file (throws InvalidFileError / UnsafePathError). */
   static read(root: string, abs: string, shown = posix(relative(root, abs))): DvcFile {
-    const text = readFileSync(abs, 'utf8');
+    const text = readUtf8(abs, shown);
     return DvcFile.parse(root, abs, text, shown);
   }
 
-  static parse(root: string, abs: string, text: string, shown = posix(relative(root, abs))): DvcFile {
+  static parse(root: string, abs: string, raw: string, shown = posix(relative(root, abs))): DvcFile {
     const label = `'${shown}'`;
+    const text = yamlSource(raw, shown);
     let items: Array<Record<string, unknown>>;
     let f: DvcFile;
     const fast = fastParse(text);

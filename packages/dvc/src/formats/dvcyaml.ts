@@ -21,9 +21,9 @@
  *
  * Values read from these files keep YAML's int/float distinction: ints are bigints.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { InvalidFileError } from '../errors.js';
+import { jsonSource, readUtf8, yamlSource } from './text.js';
 import { expandStage, globalContext, hasInterpolation } from './interpolate.js';
 import { dumpYaml, type YamlValue } from './ruamel.js';
 
@@ -36,10 +36,14 @@ export function Y(): typeof import('yaml') {
   return (yamlLib ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 }
 
-/** Parses YAML text keeping ints as bigints; InvalidFileError with one line on bad input. */
+/**
+ * Parses YAML text keeping ints as bigints; InvalidFileError with one line on bad input. A
+ * `.json` file (params, metrics, vars) is held to Python json's rules on characters instead.
+ */
 export function parseYamlText(text: string, shown: string): unknown {
   const { parseDocument } = Y();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, intAsBigInt: true });
+  const source = /\.json$/i.test(shown) ? jsonSource(text, shown) : yamlSource(text, shown);
+  const doc = parseDocument(source, { prettyErrors: false, uniqueKeys: true, intAsBigInt: true });
   if (doc.errors.length) {
     const msg = doc.errors[0]!.message.split('\n')[0];
     throw new InvalidFileError(`'${shown}' is invalid: ${msg}`);
@@ -217,7 +221,7 @@ export function parseProjectFile(text: string, shown = PROJECT_FILE, dir?: strin
 }
 
 export function readProjectFile(abs: string, shown = PROJECT_FILE): ProjectFile {
-  return parseProjectFile(readFileSync(abs, 'utf8'), shown);
+  return parseProjectFile(readUtf8(abs, shown), shown);
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

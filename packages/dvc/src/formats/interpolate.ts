@@ -8,10 +8,11 @@
  * as Python's str() would (booleans `true`/`false`); a list or mapping inside a string is an
  * error, as in DVC. `\${` is a literal `${`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidFileError } from '../errors.js';
 import { parseYamlText } from './dvcyaml.js';
+import { readUtf8 } from './text.js';
 import { pyFloat, type YamlValue } from './ruamel.js';
 
 type Ctx = Record<string, YamlValue>;
@@ -110,8 +111,9 @@ export function loadVars(ctx: Ctx, vars: unknown, dir: string, where: string): v
 function readVarsFile(abs: string, shown: string, where: string): Ctx {
   let text: string;
   try {
-    text = readFileSync(abs, 'utf8');
-  } catch {
+    text = readUtf8(abs, shown);
+  } catch (e) {
+    if (e instanceof InvalidFileError) throw e;
     throw new InvalidFileError(`${where}: 'vars' file '${shown}' does not exist`);
   }
   const v = parseYamlText(text, shown);

@@ -19,10 +19,21 @@ export const LEFTOVER_RE = /\.[0-9a-f]{16}\.tmp$/;
 
 export type CheckoutChange = 'added' | 'modified' | 'deleted' | null;
 
+export interface FileCounts {
+  added: number;
+  modified: number;
+  deleted: number;
+}
+
 export interface CheckoutPlan {
   out: DvcOut;
   /** What the output as a whole will show in the summary. */
   change: CheckoutChange;
+  /**
+   * Files (not folders) this plan adds (absent from the workspace), modifies (there with other
+   * content) and deletes (there, not in the manifest): DVC's per-file `--summary` and pull counts.
+   */
+  files: FileCounts;
   /** Workspace paths to delete before linking (absolute; files or folders). */
   remove: string[];
   /** [oid, absolute destination] pairs to link from the cache. */
@@ -58,7 +69,7 @@ export interface CheckoutOptions {
 }
 
 function emptyPlan(out: DvcOut): CheckoutPlan {
-  return { out, change: null, remove: [], link: [], unsaved: [], missing: [], corrupt: [], wsDirs: new Set() };
+  return { out, change: null, files: { added: 0, modified: 0, deleted: 0 }, remove: [], link: [], unsaved: [], missing: [], corrupt: [], wsDirs: new Set() };
 }
 
 export async function planCheckout(
@@ -93,6 +104,7 @@ export async function planCheckout(
       plan.remove.push(out.abs);
       plan.change = 'modified';
     } else plan.change = 'added';
+    plan.files[plan.change] = 1;
     plan.link.push([out.md5, out.abs]);
     return plan;
   }
@@ -230,7 +242,11 @@ function planEntries(
     if (cur && cur.md5 !== e.md5) {
       if (!store.exists(cur.md5)) plan.unsaved.push(cur.abs);
       changed = true;
-    } else if (!cur) changed = true;
+      plan.files.modified++;
+    } else if (!cur) {
+      changed = true;
+      plan.files.added++;
+    }
     plan.link.push([e.md5, `${out.abs}${sep}${sep === '/' ? e.relpath : e.relpath.split('/').join(sep)}`]);
     linkEntry?.push(k);
   }
@@ -241,6 +257,7 @@ function planEntries(
     if (!store.exists(f.md5) && !LEFTOVER_RE.test(f.relpath)) plan.unsaved.push(f.abs);
     plan.remove.push(f.abs);
     changed = true;
+    plan.files.deleted++;
   }
   return changed;
 }

@@ -8,6 +8,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InvalidFileError } from '../errors.js';
 import { isLegacyOut, type DvcOut } from '../formats/dvcfile.js';
+import { yamlSource } from '../formats/text.js';
 import { OID_RE } from '../hash/md5.js';
 import type { LocalObjectStore } from '../odb/local.js';
 import { underPrefix, type TreeEntry } from '../tree/manifest.js';
@@ -64,8 +65,9 @@ export function outsOfLockFile(text: string, lockRel: string): UsedOut[] {
   let data: unknown;
   try {
     // failsafe: every scalar stays a string (an all-digit md5 must not become a number)
-    data = parseYaml(text, { schema: 'failsafe' });
+    data = parseYaml(yamlSource(text, lockRel), { schema: 'failsafe' });
   } catch (e) {
+    if (e instanceof InvalidFileError) throw e;
     throw new InvalidFileError(`'${lockRel}' is invalid: ${(e as Error).message.split('\n')[0]}`);
   }
   const res: UsedOut[] = [];

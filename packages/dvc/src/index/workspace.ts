@@ -4,9 +4,9 @@
  * With `store`, every file is also put into the object store in the same read (used by add and
  * commit).
  */
-import { lstatSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, statSync, statfsSync, type Stats } from 'node:fs';
 import { relative, sep } from 'node:path';
-import { DvcError } from '../errors.js';
+import { DvcError, NoSpaceError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
 import type { HashPool, HashResult } from '../hash/pool.js';
 import { hasFineClock, isRacy, type DirSnapshot, type StateDb } from '../hash/state.js';
@@ -68,9 +68,39 @@ function posixRel(root: string, abs: string): string {
   return sep === '/' ? r : r.split(sep).join('/');
 }
 
-function fail(r: HashResult, shown: string): never {
-  const e = r as { error: string; code?: string };
-  throw new DvcError(`unable to read '${shown}': ${e.error}`);
+/** Bytes free to this user on the device holding `dir`, or undefined. */
+export function freeBytes(dir: string): number | undefined {
+  try {
+    const s = statfsSync(dir);
+    return s.bavail * s.bsize;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The error for failed results (undefined when none failed): NoSpaceError when files did not fit
+ * in the store (with the bytes of all that did not), else the first read error.
+ * `shown(k)` and `sizes[k]` describe result k.
+ */
+function failure(results: HashResult[], shown: (k: number) => string, sizes: number[], store?: LocalObjectStore): DvcError | undefined {
+  let first = -1;
+  let full = -1;
+  let needed = 0;
+  let more = 0;
+  for (let k = 0; k < results.length; k++) {
+    const r = results[k]! as { error?: string; code?: string };
+    if (r.error === undefined) continue;
+    if (first < 0) first = k;
+    if (r.code === 'ENOSPC' && store) {
+      if (full < 0) full = k;
+      else more++;
+      needed += sizes[k]!;
+    }
+  }
+  if (full >= 0) return new NoSpaceError(store!.root, shown(full), needed, freeBytes(store!.root), more);
+  if (first >= 0) return new DvcError(`unable to read '${shown(first)}': ${(results[first] as { error: string }).error}`);
+  return undefined;
 }
 
 /**
@@ -97,7 +127,7 @@ export async function hashWorkspace(ctx: HashContext, abs: string, store?: Local
   if (!md5) {
     const pool = ctx.pool();
     const [r] = store ? await pool.store(store.filesDir, [abs], { sizes: [size] }) : await pool.hash([abs], { sizes: [size] });
-    if ('error' in r!) fail(r!, rootRel);
+    if ('error' in r!) throw failure([r!], () => rootRel, [size], store)!;
     md5 = r!.md5;
     if (r!.size === st.size) ctx.state.set(rootRel, st, md5, Date.now());
     size = r!.size;
@@ -219,12 +249,13 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
     const pool = ctx.pool();
     const opts = { sizes, onProgress: ctx.onProgress };
     const results = store ? await pool.store(store.filesDir, paths, opts) : await pool.hash(paths, opts);
+    const err = failure(results, (k) => `${rootRel}/${w.rels[todo[k]!]}`, sizes, store);
+    if (err) throw err;
     const now = Date.now();
     const fine = hasFineClock(w.mtime);
     for (let k = 0; k < todo.length; k++) {
       const i = todo[k]!;
-      const r = results[k]!;
-      if ('error' in r) fail(r, `${rootRel}/${w.rels[i]}`);
+      const r = results[k] as { md5: string; size: number }; // failure() threw for any error
       md5s[i] = r.md5;
       // A file that changed while we read it (size differs from its stat) is not remembered.
       if (r.size === w.size[i]) {

@@ -4,7 +4,7 @@
  * output before changing anything.
  */
 import { DvcError, WorkspaceChangedError } from '../errors.js';
-import { applyCheckout, planCheckout, type CheckoutPlan } from '../index/checkout.js';
+import { applyCheckout, planCheckout, type CheckoutPlan, type FileCounts } from '../index/checkout.js';
 import { collectDvcFiles, resolveTargets, shownPath } from './collect.js';
 import { lockDvcFiles } from './pipeline.js';
 import { isLegacyOut, type DvcOut } from '../formats/dvcfile.js';
@@ -32,6 +32,8 @@ export interface CheckoutResult {
   corrupt: Array<{ path: string; oid: string; actual: string }>;
   /** Files linked. */
   linked: number;
+  /** Files (inside folders too) added, modified and deleted, of the outputs checked out. */
+  files: FileCounts;
 }
 
 /** Checkout refused: unsaved workspace changes (DVC exits 255 here). */
@@ -94,14 +96,19 @@ export async function checkout(repo: Repo, targets: string[] = [], opts: Checkou
               unsaved.join('\n'),
           );
         }
-        const result: CheckoutResult = { added: [], modified: [], deleted: [], failed: [], corrupt: [], linked: 0 };
+        const result: CheckoutResult = { added: [], modified: [], deleted: [], failed: [], corrupt: [], linked: 0, files: { added: 0, modified: 0, deleted: 0 } };
         for (const { plan: p, space } of plans) {
           result.linked += await applyCheckout(space.hash, space.store, p, d.linkTypes);
           const shown = shownPath(p.out.abs) + (p.out.isDir ? '/' : '');
           for (const c of p.corrupt) result.corrupt.push({ path: shownPath(c.dest), oid: c.oid, actual: c.actual });
           if (p.missing.length) result.failed.push(shownPath(p.out.abs));
-          else if (p.change === 'added') result.added.push(shown);
-          else if (p.change === 'modified') result.modified.push(shown);
+          else {
+            if (p.change === 'added') result.added.push(shown);
+            else if (p.change === 'modified') result.modified.push(shown);
+            result.files.added += p.files.added;
+            result.files.modified += p.files.modified;
+            result.files.deleted += p.files.deleted;
+          }
           if (repo.scm && p.change) {
             const g = repo.scm.ignore(p.out.abs);
             if (g) repo.scmContext.track(g);
@@ -140,11 +147,11 @@ export function formatCheckoutChanges(r: CheckoutResult): string[] {
   return lines;
 }
 
-/** `--summary`: "1 file added and 2 files modified" style. */
+/** `--summary`: DVC's per-file counts, "2 files modified and 1 file added" (modified, added, deleted). */
 export function formatCheckoutSummary(r: CheckoutResult): string {
   const parts: string[] = [];
-  for (const [name, list] of [['added', r.added], ['deleted', r.deleted], ['modified', r.modified]] as const) {
-    if (list.length) parts.push(`${list.length} ${list.length === 1 ? 'file' : 'files'} ${name}`);
+  for (const [name, n] of [['modified', r.files.modified], ['added', r.files.added], ['deleted', r.files.deleted + r.deleted.length]] as const) {
+    if (n) parts.push(`${n} ${n === 1 ? 'file' : 'files'} ${name}`);
   }
   if (!parts.length) return 'No changes.';
   return parts.length === 1 ? parts[0]! : parts.slice(0, -1).join(', ') + ' and ' + parts[parts.length - 1];

@@ -21,7 +21,8 @@ export interface CloudStatusResult {
 
 export async function cloudStatus(repo: Repo, targets: string[] = [], opts: SyncOptions = {}): Promise<CloudStatusResult> {
   const jobs = jobsOf(opts.jobs);
-  return withData(repo, async (d) => {
+  // `status -c` is DVC's status too: it holds the repository lock.
+  return repo.withLock(() => withData(repo, async (d) => {
     const outs = await usedOuts(repo, targets, opts);
     const result: CloudStatusResult = { remotes: [], changes: {} };
     // DVC 2 outputs are compared in the old layouts of the cache and the remote.
@@ -68,7 +69,7 @@ export async function cloudStatus(repo: Repo, targets: string[] = [], opts: Sync
       }
     }
     return result;
-  });
+  }));
 }
 
 /** DVC's text: `\tnew:                data/a.txt` lines, or `Cache and remote 'NAME' are in sync.` */

@@ -4,9 +4,10 @@
  * `X.dvc` that tracks it), so it costs little even next to a million data files.
  */
 import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { DvcError, UnsafePathError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
+import { describeEscape, pathEscape } from '../fs/inside.js';
 import { DvcIgnore } from '../formats/dvcignore.js';
 import type { Repo } from './repo.js';
 
@@ -73,13 +74,15 @@ export function collectDvcFiles(repo: Repo, ignore = new DvcIgnore(repo.root)): 
   return found.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }
 
-/** Absolute path of a user-given path, checked to be inside the repository. */
+/**
+ * Absolute path of a user-given path, checked to be inside the repository, also through the real
+ * path of its existing parents (`dvc add ext/f` with `ext` a link to elsewhere is refused).
+ */
 export function repoPath(repo: Repo, target: string, cwd = process.cwd()): string {
   const abs = resolve(cwd, target);
-  const rel = relative(repo.root, abs);
-  if (rel.startsWith('..' + sep) || rel === '..' || isAbsolute(rel)) {
-    throw new UnsafePathError(`'${target}' is outside of the repository '${repo.root}'`);
-  }
+  const e = pathEscape(repo.root, abs, { allowRoot: true });
+  if (e?.kind === 'outside') throw new UnsafePathError(`'${target}' is outside of the repository '${repo.root}'`);
+  if (e) throw new UnsafePathError(describeEscape(e, `'${target}'`));
   return abs;
 }
 

@@ -3,11 +3,12 @@
  * collecting the outputs used by the targets in the workspace and (with -a / -T / -A) in every
  * branch, tag or commit (their `.dvc` files and `dvc.lock` read with `git cat-file`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ConfigError, DvcError, RemoteError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
+import { decodeUtf8, readUtf8 } from '../formats/text.js';
 import type { FileSystem } from '../fs/types.js';
 import { outsOfDvcFiles, outsOfLockFile, type UsedOut } from '../index/used.js';
 import { collectDvcFiles, repoPath } from './collect.js';
@@ -155,7 +156,7 @@ export function workspaceOuts(repo: Repo, targets: string[] = [], glob = false):
   for (const lock of locks) {
     if (!existsSync(lock)) continue;
     const lockRel = relative(repo.root, lock).split(sep).join('/');
-    for (const o of outsOfLockFile(readFileSync(lock, 'utf8'), lockRel)) {
+    for (const o of outsOfLockFile(readUtf8(lock, lockRel), lockRel)) {
       if (!select(o, filter?.(o.rel, lockRel))) continue;
       outs.push(o);
     }
@@ -190,8 +191,8 @@ export async function revisionOuts(repo: Repo, rev: string, targets: string[] = 
     if (!isDvc && !isLock) continue;
     const buf = await scm.show(rev, join(gitRoot, gitPath));
     if (!buf) continue;
-    const text = buf.toString('utf8');
     try {
+      const text = decodeUtf8(buf, `${rev.slice(0, 7)}:${rel}`);
       if (isDvc) {
         const f = DvcFile.parse(repo.root, join(repo.root, rel), text, `${rev.slice(0, 7)}:${rel}`);
         for (const o of outsOfDvcFiles([f])) if (select(o, filter?.(o.rel, rel))) outs.push(o);

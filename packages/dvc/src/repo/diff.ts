@@ -59,7 +59,12 @@ async function workspaceSide(repo: Repo, d: DataContext): Promise<Side> {
   return side;
 }
 
+/** DVC's diff is @locked like status: it never compares against a half-done add. */
 export async function diff(repo: Repo, aRev = 'HEAD', bRev?: string): Promise<DiffResult> {
+  return repo.withLock(() => diffLocked(repo, aRev, bRev));
+}
+
+async function diffLocked(repo: Repo, aRev: string, bRev?: string): Promise<DiffResult> {
   const scm = repo.scm;
   if (!scm) throw new DvcError('dvc diff needs a git repository');
   const a = await scm.resolveRev(aRev);

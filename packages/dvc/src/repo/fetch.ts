@@ -2,8 +2,10 @@
  * `dvc fetch`: download the objects the targets use into the cache (manifests first, so the
  * folders' files are known), each verified by its md5 before it enters the cache.
  */
-import { DvcError } from '../errors.js';
-import { download, type TransferFailure } from '../index/transfer.js';
+import { DvcError, NoSpaceError } from '../errors.js';
+import { download, parallel, type TransferFailure } from '../index/transfer.js';
+import { freeBytes } from '../index/workspace.js';
+import { oidToPath } from '../odb/layout.js';
 import { downloadLegacy, legacyRemoteFs } from '../index/legacy-transfer.js';
 import { cacheManifests, expandOuts, byHashName, type UsedObject, type UsedOut } from '../index/used.js';
 import { withData, type DataContext } from './context.js';
@@ -16,6 +18,12 @@ export interface FetchResult {
   /** Objects neither the cache nor the remote has. */
   missing: UsedObject[];
   failed: TransferFailure[];
+  /** Objects that did not fit in the cache (ENOSPC): where, and their bytes as the remote has them. */
+  noSpace?: { cacheDir: string; names: string[]; bytes: number };
+}
+
+function isNoSpace(e: unknown): boolean {
+  return (e as { code?: string } | undefined)?.code === 'ENOSPC';
 }
 
 /** Some objects could not be downloaded (DVC: exit 1 with "N files failed to download"). */
@@ -37,6 +45,11 @@ export async function fetchOuts(repo: Repo, d: DataContext, outs: UsedOut[], opt
     result.fetched += r.fetched;
     result.missing.push(...r.missing);
     result.failed.push(...r.failed);
+    if (r.noSpace) {
+      const ns = (result.noSpace ??= { ...r.noSpace, names: [], bytes: 0 });
+      ns.names.push(...r.noSpace.names);
+      ns.bytes += r.noSpace.bytes;
+    }
   }
   return result;
 }
@@ -58,6 +71,7 @@ async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy:
     if (!dirOids.length && !needFiles().length) continue;
     const remoteFs = await openRemoteFs(rc);
     const fs = isLegacy ? legacyRemoteFs(remoteFs) : remoteFs;
+    const start = result.failed.length;
     try {
       let total = 0;
       const progress = {
@@ -84,6 +98,16 @@ async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy:
       result.fetched += r.transferred.length;
       result.missing.push(...r.missing);
       result.failed.push(...r.failed);
+      // A full cache: how much the objects that did not fit need (sizes from the remote).
+      const full = result.failed.slice(start).filter((f) => isNoSpace(f.error));
+      if (full.length) {
+        const ns = (result.noSpace ??= { cacheDir: store.root, names: [], bytes: 0 });
+        await parallel(full, jobs, async (f) => {
+          ns.names.push(f.object.name);
+          const size = await fs.size(oidToPath(f.object.oid)).catch(() => undefined);
+          ns.bytes += size ?? 0;
+        });
+      }
     } finally {
       await fs.close();
     }
@@ -104,6 +128,11 @@ export async function fetch(repo: Repo, targets: string[] = [], opts: SyncOption
 
 export function throwIfFailed(r: FetchResult): void {
   if (!r.failed.length) return;
+  const ns = r.noSpace;
+  if (ns?.names.length) {
+    const names = [...ns.names].sort();
+    throw new NoSpaceError(ns.cacheDir, names[0]!, ns.bytes || undefined, freeBytes(ns.cacheDir), names.length - 1);
+  }
   const other = r.failed.find((f) => (f.error as { code?: string })?.code !== 'ENOENT');
   const e = other?.error;
   if (e instanceof DvcError) throw e;

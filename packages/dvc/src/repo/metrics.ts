@@ -8,6 +8,7 @@
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { DEFAULT_PARAMS_FILE } from '../formats/dvcyaml.js';
+import { decodeUtf8 } from '../formats/text.js';
 import type { YamlValue } from '../formats/ruamel.js';
 import { pyJsonFloatRepr, pyJsonString } from '../formats/dvcyaml.js';
 import { flattenParams, parseParamsText, showValue } from './params.js';
@@ -50,21 +51,21 @@ export function plotsFiles(p: Pipeline): string[] {
 }
 
 function readWs(repo: Repo, rel: string): FileResult {
-  let text: string;
+  let buf: Buffer;
   try {
-    text = readFileSync(join(repo.root, rel), 'utf8');
+    buf = readFileSync(join(repo.root, rel));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { error: { type: 'FileNotFoundError', msg: `[Errno 2] No such file or directory: '${rel}'` } };
     if (code === 'EISDIR') return { error: { type: 'IsADirectoryError', msg: `[Errno 21] Is a directory: '${rel}'` } };
     return { error: { type: 'OSError', msg: String((e as Error).message) } };
   }
-  return parseResult(text, rel);
+  return parseResult(buf, rel);
 }
 
-function parseResult(text: string, rel: string): FileResult {
+function parseResult(buf: Uint8Array, rel: string): FileResult {
   try {
-    return { data: parseParamsText(text, rel) };
+    return { data: parseParamsText(decodeUtf8(buf, rel), rel) };
   } catch (e) {
     return { error: { type: 'YAMLFileCorruptedError', msg: (e as Error).message } };
   }
@@ -74,7 +75,7 @@ async function readRev(repo: Repo, rev: string, rel: string): Promise<FileResult
   if (!repo.scm) return undefined;
   const buf = await repo.scm.show(rev, join(repo.root, rel));
   if (!buf) return undefined;
-  return parseResult(buf.toString('utf8'), rel);
+  return parseResult(buf, rel);
 }
 
 /** DVC's _format_field(val, precision=5, round_digits=True): floats are round(v, 5), then str(). */

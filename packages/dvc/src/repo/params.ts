@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { InvalidFileError } from '../errors.js';
 import { parseYamlText, pyJsonFloatRepr } from '../formats/dvcyaml.js';
+import { decodeUtf8 } from '../formats/text.js';
 import type { YamlValue } from '../formats/ruamel.js';
 
 export function parseParamsText(text: string, shown: string): YamlValue {
@@ -18,13 +19,13 @@ export function parseParamsText(text: string, shown: string): YamlValue {
 
 /** The parsed params file (throws InvalidFileError when it cannot be read or parsed). */
 export function readParams(abs: string, shown: string): YamlValue {
-  let text: string;
+  let buf: Buffer;
   try {
-    text = readFileSync(abs, 'utf8');
+    buf = readFileSync(abs);
   } catch (e) {
     throw new InvalidFileError(`unable to read parameters from '${shown}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  return parseParamsText(text, shown);
+  return parseParamsText(decodeUtf8(buf, shown), shown);
 }
 
 function isObj(v: unknown): v is Record<string, YamlValue> {

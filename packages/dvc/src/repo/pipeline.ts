@@ -4,10 +4,12 @@
  * inside one of its deps), checks (duplicated / overlapping outputs, cycles), and each stage's
  * status as DVC computes it (`changed deps`, `changed outs`, `always changed`, `changed command`).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DvcIgnore } from '../formats/dvcignore.js';
 import { DvcError, UnsafePathError } from '../errors.js';
+import { assertInside } from '../fs/inside.js';
+import { readUtf8 } from '../formats/text.js';
 import { DvcFile as DvcFileClass, type DvcFile } from '../formats/dvcfile.js';
 type DvcFileT = DvcFile;
 import {
@@ -89,17 +91,14 @@ export interface Pipeline {
 }
 
 /** Resolves a path of a stage (relative to its wdir) and checks it stays in the repository. */
-export function stagePath(repo: Repo, wdir: string, p: string, what: string): PathItem {
+export function stagePath(repo: Repo, wdir: string, p: string, what: string, written = false): PathItem {
   if (isAbsolute(p) || /^[a-z0-9+]+:\/\//i.test(p)) {
     throw new UnsafePathError(`${what} '${p}' is absolute or external; only paths inside the repository are supported`);
   }
   const abs = resolve(wdir, p);
+  // Outputs are written: every existing parent must really be inside. Dependencies are only read.
+  assertInside(repo.root, abs, `${what} '${p}'`, { internal: true, parents: written });
   const rel = relative(repo.root, abs);
-  if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) {
-    throw new UnsafePathError(`${what} '${p}' is outside of the repository`);
-  }
-  const first = rel.split(sep)[0];
-  if (first === '.dvc' || first === '.git') throw new UnsafePathError(`${what} '${p}' is inside '${first}'`);
   return { path: p, abs, rel: posix(rel) };
 }
 
@@ -118,7 +117,7 @@ export function buildStage(repo: Repo, file: string, def: StageDef, lock?: LockS
   }
   const deps = def.deps.map((p) => stagePath(repo, wdir, p, 'dependency'));
   const params = def.params.map((p) => ({ ...stagePath(repo, wdir, p.file, 'params file'), keys: p.keys }));
-  const outs = def.outs.map((o) => ({ ...o, ...stagePath(repo, wdir, o.path, 'output') }));
+  const outs = def.outs.map((o) => ({ ...o, ...stagePath(repo, wdir, o.path, 'output', true) }));
   const lockPath = join(dir, LOCK_FILE);
   return { name: def.name, def, file, lockPath, addressing: addressingOf(file, def.name), wdir, deps, params, outs, ...(lock ? { lock } : {}) };
 }
@@ -137,7 +136,7 @@ export function collectProjectFiles(repo: Repo, ignore = new DvcIgnore(repo.root
       const file = join(abs, PROJECT_FILE);
       found.push(file);
       try {
-        const pf = parseProjectFile(readFileSync(file, 'utf8'), posix(relative(repo.root, file)), abs);
+        const pf = parseProjectFile(readUtf8(file, posix(relative(repo.root, file))), posix(relative(repo.root, file)), abs);
         for (const st of pf.stages) {
           for (const o of st.outs) {
             const oAbs = resolve(st.wdir ? resolve(abs, st.wdir) : abs, o.path);
@@ -162,8 +161,8 @@ export function loadPipeline(repo: Repo, cwd = process.cwd()): Pipeline {
   for (const path of collectProjectFiles(repo)) {
     const shown = posix(relative(repo.root, path));
     const lockPath = join(dirname(path), LOCK_FILE);
-    const entry: ProjectEntry = { path, lockPath, project: parseProjectFile(readFileSync(path, 'utf8'), shown, dirname(path)) };
-    if (existsSync(lockPath)) entry.lock = parseLockFile(readFileSync(lockPath, 'utf8'), posix(relative(repo.root, lockPath)));
+    const entry: ProjectEntry = { path, lockPath, project: parseProjectFile(readUtf8(path, shown), shown, dirname(path)) };
+    if (existsSync(lockPath)) entry.lock = parseLockFile(readUtf8(lockPath, posix(relative(repo.root, lockPath))), posix(relative(repo.root, lockPath)));
     p.files.push(entry);
     if (path === projectPath) {
       p.project = entry.project;

@@ -42,18 +42,20 @@ async function pullLocked(repo: Repo, targets: string[], opts: PullOptions): Pro
 }
 
 function emptyCheckout(): CheckoutResult {
-  return { added: [], modified: [], deleted: [], failed: [], corrupt: [], linked: 0 };
+  return { added: [], modified: [], deleted: [], failed: [], corrupt: [], linked: 0, files: { added: 0, modified: 0, deleted: 0 } };
 }
 
 /** DVC's summary: `13 files fetched and 12 files added` / `Everything is up to date.` */
 export function pullSummary(r: PullResult): string {
   const co = r.checkout;
-  const parts: Array<[string, number]> = [['fetched', r.fetch.fetched]];
-  // Files linked, attributed to the kind of change of the outputs (DVC counts files).
-  if (co.added.length && !co.modified.length) parts.push(['added', co.linked]);
-  else if (co.modified.length && !co.added.length) parts.push(['modified', co.linked]);
-  else if (co.added.length || co.modified.length) parts.push(['added', co.added.length], ['modified', co.linked - co.added.length]);
-  parts.push(['deleted', co.deleted.length]);
+  // DVC counts files, each by its own change (a file a failed pull never wrote is added, even in
+  // a folder that exists), in its order: fetched, modified, added, deleted.
+  const parts: Array<[string, number]> = [
+    ['fetched', r.fetch.fetched],
+    ['modified', co.files.modified],
+    ['added', co.files.added],
+    ['deleted', co.files.deleted + co.deleted.length],
+  ];
   return summary(parts) || 'Everything is up to date.';
 }
 

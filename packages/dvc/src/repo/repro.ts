@@ -9,7 +9,7 @@
  * restored from it instead of being run ("is cached - skipping run").
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { changedCache } from '../index/status.js';
 import { applyCheckout, planCheckout } from '../index/checkout.js';
@@ -32,6 +32,7 @@ import { writeFileAtomic } from '../fs/local.js';
 import { saveOutput } from './add.js';
 import { collectDvcFiles } from './collect.js';
 import { withData, type DataContext } from './context.js';
+import { readUtf8 } from '../formats/text.js';
 import { lookupParam, readParams } from './params.js';
 import {
   buildGraph,
@@ -204,7 +205,7 @@ function findRunCache(d: DataContext, s: Stage, deps: Pick<LockStage, 'deps' | '
   }
   if (!newest) return undefined;
   try {
-    const text = readFileSync(join(dir, newest.name), 'utf8');
+    const text = readUtf8(join(dir, newest.name), newest.name);
     const entry = parseLockFile(dumpYaml({ stages: { [s.name]: parseYamlText(text, newest.name) as YamlValue } })).stages.get(s.name);
     if (!entry) return undefined;
     const paths = new Set(entry.outs.map((o) => o.path));

@@ -3,12 +3,13 @@
  * its outputs do not overlap other stages' or `.dvc` files' outputs and that the graph stays
  * acyclic; cached outputs are added to `.gitignore` (as DVC's stage.ignore_outs()).
  */
-import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdirSync, rmSync, unlinkSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../fs/local.js';
 import { DEFAULT_PARAMS_FILE, lockWithStages, projectWithStage, type OutDef, type OutKind, type ParamsDef, type StageDef } from '../formats/dvcyaml.js';
 import { dumpYaml, type YamlValue } from '../formats/ruamel.js';
 import { collectDvcFiles } from './collect.js';
+import { readUtf8 } from '../formats/text.js';
 import { buildGraph, buildStage, checkOutputs, loadPipeline, PipelineError, splitStageTargets, type Stage } from './pipeline.js';
 import type { Repo } from './repo.js';
 
@@ -109,7 +110,7 @@ export async function stageAdd(repo: Repo, o: StageAddOptions, cwd = process.cwd
     const others = p.stages.filter((s) => s !== existing);
     checkOutputs([...others, stage], collectDvcFiles(repo));
     buildGraph([...others, stage]);
-    writeFileAtomic(p.projectPath, projectWithStage(p.project, def, p.project ? readFileSync(p.projectPath, 'utf8') : undefined));
+    writeFileAtomic(p.projectPath, projectWithStage(p.project, def, p.project ? readUtf8(p.projectPath, 'dvc.yaml') : undefined));
     const tracked: string[] = [p.projectPath];
     if (repo.scm) {
       for (const out of stage.outs) {

@@ -17,7 +17,12 @@ export interface StatusResult {
   tracked: number;
 }
 
+/** Holds the repository lock as DVC's `@locked` status does: never reads a half-done `add`. */
 export async function status(repo: Repo, targets: string[] = []): Promise<StatusResult> {
+  return repo.withLock(() => statusLocked(repo, targets));
+}
+
+async function statusLocked(repo: Repo, targets: string[]): Promise<StatusResult> {
   return withData(repo, async (d) => {
     // dvc.yaml stages first take the targets that name them (pipeline-status.ts)
     const ps = await pipelineStatus(repo, d, targets);

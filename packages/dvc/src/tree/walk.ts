@@ -7,7 +7,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { EntryKind, listDir } from '../fs/scan.js';
-import { join, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { DvcError, UnsafePathError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
 
@@ -38,7 +38,8 @@ export function checkLink(abs: string, shown: string, opts: { root: string; allo
   let real: string;
   try {
     real = realpathSync.native(abs);
-  } catch {
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new DvcError(`symlink loop: '${shown}' resolves through links that point back to each other`);
     throw new DvcError(`broken symlink '${shown}'`);
   }
   if (!inside(real, [opts.root, ...(opts.allowed ?? [])])) {
@@ -50,9 +51,11 @@ export function checkLink(abs: string, shown: string, opts: { root: string; allo
 export function walkFiles(dirAbs: string, opts: WalkOptions): WalkResult {
   const res: WalkResult = { rels: [], ino: [], size: [], mtime: [] };
   const ig = opts.ignore;
-  const stack: Array<[string, string]> = [[dirAbs, '']];
+  // Each folder carries the real paths of the folders it lies in that links led to (and of the
+  // walked folder), so a link back to one of them (`sub/up -> ..`) is reported, not followed forever.
+  const stack: Array<[string, string, string[] | null]> = [[dirAbs, '', null]];
   while (stack.length) {
-    const [abs, rel] = stack.pop()!;
+    const [abs, rel, via] = stack.pop()!;
     const rootRel = opts.relToRoot ? (rel ? `${opts.relToRoot}/${rel}` : opts.relToRoot) : rel;
     // Only consult .dvcignore where some folder at or above this one has patterns.
     const checkIgnore = ig !== undefined && ig.anyRulesAbove(rootRel);
@@ -66,11 +69,22 @@ export function walkFiles(dirAbs: string, opts: WalkOptions): WalkResult {
       let ino = stats[i * 3]!;
       let size = stats[i * 3 + 1]!;
       let mtime = stats[i * 3 + 2]!;
+      let childVia = via;
       if (kind === EntryKind.Symlink) {
-        checkLink(childAbs, join(opts.relToRoot, prefix + name), opts);
+        const shown = join(opts.relToRoot, prefix + name);
+        const target = checkLink(childAbs, shown, opts);
         const st = statSync(childAbs);
-        if (st.isDirectory()) kind = EntryKind.Dir;
-        else if (st.isFile()) {
+        if (st.isDirectory()) {
+          kind = EntryKind.Dir;
+          const here = realpathSync.native(abs);
+          const above = [...(via ?? [realpathSync.native(dirAbs)]), here];
+          const back = above.find((a) => a === target || a.startsWith(target + sep));
+          if (back !== undefined) {
+            const to = relative(opts.root, target) || '.';
+            throw new DvcError(`symlink loop: '${shown}' points to '${to.split(sep).join('/')}', a folder that contains it`);
+          }
+          childVia = above;
+        } else if (st.isFile()) {
           kind = EntryKind.File;
           ino = st.ino;
           size = st.size;
@@ -81,7 +95,7 @@ export function walkFiles(dirAbs: string, opts: WalkOptions): WalkResult {
       if (isDir && (name === '.git' || name === '.dvc' || name === '.hg')) continue;
       if (checkIgnore && ig.isIgnored(rootRel ? `${rootRel}/${name}` : name, isDir)) continue;
       if (isDir) {
-        stack.push([childAbs, prefix + name]);
+        stack.push([childAbs, prefix + name, childVia]);
       } else {
         res.rels.push(prefix + name);
         res.ino.push(ino);

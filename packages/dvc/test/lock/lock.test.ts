@@ -116,4 +116,29 @@ describe('the lock between dvc commands', () => {
     assert.equal(ok.code, 0, ok.stderr);
     assert.ok(existsSync(join(s.repo, 'f.dvc')));
   });
+
+  test('dvc status, status -c and diff take the lock as DVC does: the same wait and message while another process holds it', async () => {
+    const s = sandbox();
+    assert.equal(s.dvc(['init', '-q']).code, 0);
+    mkdirSync(join(s.tmp, 'remote'));
+    assert.equal(s.dvc(['remote', 'add', '-d', 'store', join(s.tmp, 'remote')]).code, 0);
+    writeFileSync(join(s.repo, 'f'), 'data\n');
+    assert.equal(s.dvc(['add', 'f', '-q']).code, 0);
+    const holder = holdWithFlock(join(s.repo, '.dvc', 'tmp', 'lock'));
+    await holder.ready;
+    try {
+      for (const args of [['status'], ['status', '-c'], ['status', '--json', 'f'], ['diff']]) {
+        const r = s.dvc(args);
+        assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+        assert.equal(r.stderr, `ERROR: ${FAILED_TO_LOCK_MESSAGE}\n`, args.join(' '));
+        assert.equal(r.stdout, '', `${args.join(' ')} printed a status without the lock`);
+      }
+    } finally {
+      holder.child.kill('SIGKILL');
+      await new Promise((r) => holder.child.once('exit', r));
+    }
+    const r = s.dvc(['status']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /up to date/);
+  });
 });
