@@ -1,10 +1,12 @@
 /**
  * ImageFolderDataModule (Lightning's LightningDataModule for an image folder): prepares the data
  * (DVC checkout when the folder is tracked), splits it train/val/test with a seed, and hands out
- * loaders that share one pool of decoding workers.
+ * loaders that share one pool of decoding workers. `channels` (1, 3 or 4) is what the network's
+ * in_channels takes; `train_transforms`/`eval_transforms` are torchvision-named transform lists.
  */
 import { resolve } from 'node:path';
-import { DataLoader, DecodePool } from './loader.js';
+import { checkTransformsSize, DataLoader, DecodePool } from './loader.js';
+import { parseTransforms, type TransformSpec } from './transforms.js';
 import { ImageFolder, splitSamples, type Sample } from './image-folder.js';
 import { syncData, type DataVersionInfo } from './dvc-sync.js';
 import { Rng } from '../utils/rng.js';
@@ -17,12 +19,18 @@ export interface ImageFolderDataModuleOptions {
   num_workers?: number;
   train_val_test_split?: number[];
   seed?: number;
-  /** Probability of a horizontal flip for training images. */
-  hflip?: number;
-  /** Random crop of the training images: [min, max] fraction of the area (null: off). */
-  crop_scale?: [number, number] | null;
-  mean?: number[];
-  std?: number[];
+  /** Channels per image: 1 (grayscale), 3 (RGB; alpha dropped) or 4 (RGBA). Default 3. */
+  channels?: number;
+  /**
+   * Training transforms, torchvision names: `[{RandomResizedCrop: {size: 64}}, {RandomHorizontalFlip: {p: 0.5}}]`.
+   * Default: Resize to [image_size, image_size] and a horizontal flip with p 0.5.
+   */
+  train_transforms?: unknown[] | null;
+  /** Validation/test (and inference) transforms. Default: Resize to [image_size, image_size]. */
+  eval_transforms?: unknown[] | null;
+  /** Normalization per channel (one value: the same for all), appended unless the transforms have a Normalize. */
+  mean?: number[] | number;
+  std?: number[] | number;
   /** Check out `<data_dir>.dvc` when the folder is missing or stale (default true). */
   dvc_checkout?: boolean;
   /** Classes in order (default: the sub-folder names, sorted). */
@@ -30,7 +38,16 @@ export interface ImageFolderDataModuleOptions {
 }
 
 export class ImageFolderDataModule {
-  readonly hparams: Required<Omit<ImageFolderDataModuleOptions, 'classes' | 'crop_scale'>> & { classes: string[] | null; crop_scale: [number, number] | null };
+  readonly hparams: Required<Omit<ImageFolderDataModuleOptions, 'classes' | 'mean' | 'std' | 'train_transforms' | 'eval_transforms'>> & {
+    classes: string[] | null;
+    mean: number[];
+    std: number[];
+    train_transforms: unknown[] | null;
+    eval_transforms: unknown[] | null;
+  };
+  /** The parsed transforms (Normalize with mean/std last unless the lists have their own). */
+  readonly trainTransforms: TransformSpec[];
+  readonly evalTransforms: TransformSpec[];
   dataset: ImageFolder | null = null;
   train: Sample[] = [];
   val: Sample[] = [];
@@ -47,17 +64,42 @@ export class ImageFolderDataModule {
       num_workers: 0,
       train_val_test_split: [0.8, 0.1, 0.1],
       seed: 42,
-      hflip: 0.5,
-      mean: [0.5, 0.5, 0.5],
-      std: [0.5, 0.5, 0.5],
+      channels: 3,
       dvc_checkout: true,
       ...opts,
+      mean: [],
+      std: [],
+      train_transforms: opts.train_transforms ?? null,
+      eval_transforms: opts.eval_transforms ?? null,
       classes: opts.classes ?? null,
-      crop_scale: opts.crop_scale ?? null,
       data_dir: resolve(opts.data_dir),
     };
-    const nw = this.hparams.num_workers;
+    const h = this.hparams;
+    const nw = h.num_workers;
     if (!(Number.isInteger(nw) && nw >= 0)) throw new CopperError(`data.num_workers must be a non-negative integer, got ${nw}`);
+    const c = h.channels;
+    if (![1, 3, 4].includes(c)) throw new CopperError(`data.channels must be 1 (grayscale), 3 (RGB) or 4 (RGBA), got ${c}`);
+    const S = h.image_size;
+    if (!(Number.isInteger(S) && S > 0)) throw new CopperError(`data.image_size must be a positive integer, got ${S}`);
+    const stats = (k: 'mean' | 'std'): number[] => {
+      const v = opts[k] ?? 0.5;
+      const vals = typeof v === 'number' ? [v] : Array.isArray(v) ? v.map(Number) : [NaN];
+      if (!vals.length || vals.some((x) => !Number.isFinite(x)) || (k === 'std' && vals.some((x) => x === 0))) throw new CopperError(`data.${k} must be ${k === 'std' ? 'non-zero numbers' : 'numbers'}, got ${JSON.stringify(v)}`);
+      if (vals.length === 1) return new Array(c).fill(vals[0]);
+      if (vals.length !== c) {
+        throw new CopperError(`data.${k} has ${vals.length} values but data.channels is ${c}: give ${c} value${c === 1 ? '' : 's'} (one value is used for every channel)`);
+      }
+      return vals;
+    };
+    h.mean = stats('mean');
+    h.std = stats('std');
+    const normalize: TransformSpec = { name: 'Normalize', mean: h.mean, std: h.std };
+    const withNormalize = (l: TransformSpec[]) => (l.some((t) => t.name === 'Normalize') ? l : [...l, normalize]);
+    const resize: TransformSpec = { name: 'Resize', size: [S, S], interpolation: 'bilinear', max_size: null };
+    this.trainTransforms = withNormalize(h.train_transforms ? parseTransforms(h.train_transforms, 'data.train_transforms', c) : [resize, { name: 'RandomHorizontalFlip', p: 0.5 }]);
+    this.evalTransforms = withNormalize(h.eval_transforms ? parseTransforms(h.eval_transforms, 'data.eval_transforms', c) : [resize]);
+    checkTransformsSize(this.trainTransforms, [S, S], 'data.train_transforms');
+    checkTransformsSize(this.evalTransforms, [S, S], 'data.eval_transforms');
   }
 
   get classes(): string[] {
@@ -96,15 +138,15 @@ export class ImageFolderDataModule {
     return new DataLoader(samples, {
       batchSize: h.batch_size,
       imageSize: h.image_size,
+      channels: h.channels,
       shuffle: train,
       seed: h.seed,
-      hflip: train ? h.hflip : 0,
-      cropScale: train ? h.crop_scale : null,
-      mean: h.mean,
-      std: h.std,
+      transforms: train ? this.trainTransforms : this.evalTransforms,
+      transformsName: train ? 'data.train_transforms' : 'data.eval_transforms',
       pool: this.getPool(),
     });
   }
+
   trainDataloader(): DataLoader {
     return this.loader(this.train, true);
   }

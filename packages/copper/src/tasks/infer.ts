@@ -6,7 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import * as torch from '@copper/torch';
 import { instantiate } from '@copper/hydra';
-import { decodeImage, resizeInto } from '../data/image.js';
+import { loadImage } from '../data/image.js';
+import { parseTransforms, type TransformSpec } from '../data/transforms.js';
 import { LightningModule } from '../models/lightning-module.js';
 import { disposeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
 import { shortLoadError } from '../trainer/trainer.js';
@@ -22,7 +23,7 @@ export interface Prediction {
 
 export interface Predictor {
   classes: string[];
-  predict(imgPath: string, topk?: number): Prediction[];
+  predict(imgPath: string, topk?: number): Promise<Prediction[]>;
 }
 
 /** A model ready for inference from a checkpoint written by copper_train. */
@@ -48,11 +49,19 @@ export function loadPredictor(ckptPath: string, fallbackModelCfg?: unknown): Pre
     model.eval();
     const classes: string[] = Array.isArray(hp.classes) ? hp.classes.map(String) : [];
     const size = Number(hp.image_size ?? 64);
-    const mean: number[] = Array.isArray(hp.mean) ? hp.mean.map(Number) : [0.5, 0.5, 0.5];
-    const std: number[] = Array.isArray(hp.std) ? hp.std.map(Number) : [0.5, 0.5, 0.5];
+    const channels = Number(hp.channels ?? 3);
+    const perChannel = (v: unknown): number[] => {
+      const a = Array.isArray(v) ? v.map(Number) : [0.5];
+      return a.length === 1 ? new Array(channels).fill(a[0]) : a;
+    };
+    // the transforms the model was validated with (data.eval_transforms), else a resize
+    let transforms: TransformSpec[] = Array.isArray(hp.eval_transforms)
+      ? parseTransforms(hp.eval_transforms, `${ckptPath}: eval_transforms`, channels)
+      : [{ name: 'Resize', size: [size, size], interpolation: 'bilinear', max_size: null }];
+    if (!transforms.some((t) => t.name === 'Normalize')) transforms = [...transforms, { name: 'Normalize', mean: perChannel(hp.mean), std: perChannel(hp.std) }];
     return {
       classes,
-      predict(imgPath: string, topk = 2): Prediction[] {
+      async predict(imgPath: string, topk = 2): Promise<Prediction[]> {
         let bytes: Buffer;
         try {
           if (!statSync(imgPath).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
@@ -63,21 +72,13 @@ export function loadPredictor(ckptPath: string, fallbackModelCfg?: unknown): Pre
         }
         let img;
         try {
-          img = decodeImage(bytes);
+          img = await loadImage(bytes, transforms, { channels, expect: [size, size] });
         } catch (e) {
           throw new CopperError(`cannot decode image ${imgPath}: ${(e as Error).message}`);
         }
-        const buf = new Uint8Array(size * size * 3);
-        resizeInto(img, size, buf, 0, false);
         const probs = torch.noGrad(() =>
           torch.tidy(() => {
-            const x = torch
-              .tensor(buf, { shape: [1, size, size, 3] })
-              .permute(0, 3, 1, 2)
-              .float()
-              .div(255)
-              .sub(torch.tensor(mean, { dtype: 'float32' }).reshape(1, 3, 1, 1))
-              .div(torch.tensor(std, { dtype: 'float32' }).reshape(1, 3, 1, 1));
+            const x = torch.tensor(img.data, { shape: [1, channels, img.h, img.w] });
             return Array.from(model.predictStep(x).reshape(-1).toArray() as Float32Array);
           }),
         );
@@ -105,5 +106,5 @@ export async function infer(cfg: Cfg): Promise<Prediction[]> {
   const topk = Number(opt(cfg, 'topk') ?? 2);
   if (!Number.isInteger(topk) || topk < 1) throw new CopperError(`topk must be a positive integer, got ${cfg.topk}`);
   const predictor = loadPredictor(String(ckpt), opt(cfg, 'model'));
-  return predictor.predict(String(img), topk);
+  return await predictor.predict(String(img), topk);
 }
