@@ -185,7 +185,6 @@ let copperRate = 0;
     'logger=[]',
     `trainer.max_epochs=${epochs}`,
     'trainer.min_epochs=1',
-    'trainer.limit_val_batches=0',
     'trainer.num_sanity_val_steps=0',
     'test=False',
     'seed=1',

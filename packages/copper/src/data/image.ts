@@ -45,6 +45,8 @@ function reason(e: unknown): string {
   const m = String((e as Error)?.message ?? e).split('\n')[0]!.trim();
   if (/unsupported image format/i.test(m)) return 'not an image format libvips reads (JPEG, PNG, WebP, GIF, TIFF)';
   if (/empty/i.test(m)) return 'empty file';
+  // libvips' error buffer is shared by its threads: a message can be lost when several images decode at once
+  if (!m || /^unknown error$/i.test(m)) return 'corrupt image data';
   return m.replace(/^Vips\w*: /, '');
 }
 
