@@ -10,6 +10,7 @@ import { cli, hydraRun, scratch, DIST_CLI, PKG_DIR } from './helpers.js';
 import { syntheticImage } from '../src/data/synthetic.js';
 import { train } from '../src/tasks/train.js';
 import { loadPredictor } from '../src/tasks/infer.js';
+import { evaluate } from '../src/tasks/eval.js';
 import { loadCheckpoint, disposeCheckpoint } from '../src/trainer/checkpoint.js';
 import { Rng } from '../src/utils/rng.js';
 
@@ -66,6 +67,9 @@ describe('channels from the data', () => {
     } finally {
       disposeCheckpoint(ck);
     }
+    // copper_eval takes the channels, size and transforms from the checkpoint
+    const ev = await hydraRun('eval', [`paths.root_dir=${dir}`, `hydra.run.dir=${dir}/eval`, `ckpt_path=${ckpt}`, 'data.num_workers=0'], (cfg) => evaluate(cfg));
+    assert.ok(Number.isFinite((await ev.jobs[0]!.returnValue)!.metrics['test/acc']));
     const p = loadPredictor(ckpt);
     const out = await p.predict(join(root, 'Cat', 'Cat_0.png'), 2);
     assert.deepEqual(out.map((x) => x.class).sort(), ['Cat', 'Dog']);

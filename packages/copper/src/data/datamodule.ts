@@ -37,6 +37,17 @@ export interface ImageFolderDataModuleOptions {
   classes?: string[] | null;
 }
 
+/** data.mean/data.std: one value per channel, or one value for all. */
+function perChannel(v: unknown, c: number, k: 'mean' | 'std'): number[] {
+  const vals = typeof v === 'number' ? [v] : Array.isArray(v) ? v.map(Number) : [NaN];
+  if (!vals.length || vals.some((x) => !Number.isFinite(x)) || (k === 'std' && vals.some((x) => x === 0))) {
+    throw new CopperError(`data.${k} must be ${k === 'std' ? 'non-zero numbers' : 'numbers'}, got ${JSON.stringify(v)}`);
+  }
+  if (vals.length === 1) return new Array(c).fill(vals[0]);
+  if (vals.length !== c) throw new CopperError(`data.${k} has ${vals.length} values but data.channels is ${c}: give ${c} value${c === 1 ? '' : 's'} (one value is used for every channel)`);
+  return vals;
+}
+
 export class ImageFolderDataModule {
   readonly hparams: Required<Omit<ImageFolderDataModuleOptions, 'classes' | 'mean' | 'std' | 'train_transforms' | 'eval_transforms'>> & {
     classes: string[] | null;
@@ -45,9 +56,7 @@ export class ImageFolderDataModule {
     train_transforms: unknown[] | null;
     eval_transforms: unknown[] | null;
   };
-  /** The parsed transforms (Normalize with mean/std last unless the lists have their own). */
-  readonly trainTransforms: TransformSpec[];
-  readonly evalTransforms: TransformSpec[];
+
   dataset: ImageFolder | null = null;
   train: Sample[] = [];
   val: Sample[] = [];
@@ -81,25 +90,34 @@ export class ImageFolderDataModule {
     if (![1, 3, 4].includes(c)) throw new CopperError(`data.channels must be 1 (grayscale), 3 (RGB) or 4 (RGBA), got ${c}`);
     const S = h.image_size;
     if (!(Number.isInteger(S) && S > 0)) throw new CopperError(`data.image_size must be a positive integer, got ${S}`);
-    const stats = (k: 'mean' | 'std'): number[] => {
-      const v = opts[k] ?? 0.5;
-      const vals = typeof v === 'number' ? [v] : Array.isArray(v) ? v.map(Number) : [NaN];
-      if (!vals.length || vals.some((x) => !Number.isFinite(x)) || (k === 'std' && vals.some((x) => x === 0))) throw new CopperError(`data.${k} must be ${k === 'std' ? 'non-zero numbers' : 'numbers'}, got ${JSON.stringify(v)}`);
-      if (vals.length === 1) return new Array(c).fill(vals[0]);
-      if (vals.length !== c) {
-        throw new CopperError(`data.${k} has ${vals.length} values but data.channels is ${c}: give ${c} value${c === 1 ? '' : 's'} (one value is used for every channel)`);
-      }
-      return vals;
-    };
-    h.mean = stats('mean');
-    h.std = stats('std');
-    const normalize: TransformSpec = { name: 'Normalize', mean: h.mean, std: h.std };
-    const withNormalize = (l: TransformSpec[]) => (l.some((t) => t.name === 'Normalize') ? l : [...l, normalize]);
+    h.mean = perChannel(opts.mean ?? 0.5, c, 'mean');
+    h.std = perChannel(opts.std ?? 0.5, c, 'std');
+    void this.trainTransforms;
+    void this.evalTransforms;
+  }
+
+  /**
+   * The parsed transforms (Normalize with data.mean/std appended unless the list has its own),
+   * from the current hparams (copper_eval sets the checkpoint's size, channels and statistics).
+   */
+  get trainTransforms(): TransformSpec[] {
+    return this.transforms('train');
+  }
+  get evalTransforms(): TransformSpec[] {
+    return this.transforms('eval');
+  }
+  private transforms(which: 'train' | 'eval'): TransformSpec[] {
+    const h = this.hparams;
+    const c = h.channels;
+    if (![1, 3, 4].includes(c)) throw new CopperError(`data.channels must be 1 (grayscale), 3 (RGB) or 4 (RGBA), got ${c}`);
+    const S = h.image_size;
+    const name = `data.${which}_transforms`;
+    const list = which === 'train' ? h.train_transforms : h.eval_transforms;
     const resize: TransformSpec = { name: 'Resize', size: [S, S], interpolation: 'bilinear', max_size: null };
-    this.trainTransforms = withNormalize(h.train_transforms ? parseTransforms(h.train_transforms, 'data.train_transforms', c) : [resize, { name: 'RandomHorizontalFlip', p: 0.5 }]);
-    this.evalTransforms = withNormalize(h.eval_transforms ? parseTransforms(h.eval_transforms, 'data.eval_transforms', c) : [resize]);
-    checkTransformsSize(this.trainTransforms, [S, S], 'data.train_transforms');
-    checkTransformsSize(this.evalTransforms, [S, S], 'data.eval_transforms');
+    const parsed = list ? parseTransforms(list, name, c) : which === 'train' ? [resize, { name: 'RandomHorizontalFlip', p: 0.5 } as TransformSpec] : [resize];
+    const out = parsed.some((t) => t.name === 'Normalize') ? parsed : [...parsed, { name: 'Normalize', mean: perChannel(h.mean, c, 'mean'), std: perChannel(h.std, c, 'std') } as TransformSpec];
+    checkTransformsSize(out, [S, S], name);
+    return out;
   }
 
   get classes(): string[] {
