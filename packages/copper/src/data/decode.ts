@@ -2,7 +2,7 @@
  * Reads, decodes and transforms a batch of image files (what each loader worker runs): every
  * image is written into one float32 buffer laid out as the batch tensor [B, C, H, W].
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { loadImage, ImageSizeError } from './image.js';
 import type { TransformSpec } from './transforms.js';
 
@@ -33,7 +33,8 @@ export async function runDecodeJob(job: DecodeJob): Promise<DecodeResult> {
   await Promise.all(
     job.paths.map(async (p, i) => {
       try {
-        const bytes = await readFile(p);
+        // a synchronous read: the thread pool is left to libvips (a file read there is 4 round trips)
+        const bytes = readFileSync(p);
         await loadImage(bytes, job.transforms, { channels: job.channels, seed: job.seeds[i] ?? 0, out: data.subarray(i * per, (i + 1) * per), expect: job.size });
       } catch (e) {
         if (e instanceof ImageSizeError) fatal ??= e.message;
