@@ -92,8 +92,9 @@ export class ImageFolderDataModule {
     if (!(Number.isInteger(S) && S > 0)) throw new CopperError(`data.image_size must be a positive integer, got ${S}`);
     h.mean = perChannel(opts.mean ?? 0.5, c, 'mean');
     h.std = perChannel(opts.std ?? 0.5, c, 'std');
-    void this.trainTransforms;
-    void this.evalTransforms;
+    // checked now: a bad transform list is a config error before any image is read
+    this.transforms('train');
+    this.transforms('eval');
   }
 
   /**
