@@ -4,7 +4,7 @@
  * On photo-sized JPEGs (default 1,200 of 500x375 at quality 90, generated once with libvips and
  * cached under packages/copper/.bench/), trains simple_cnn at 64 px, batch 32, 2 loader workers,
  * 2 epochs, and prints images/s of:
- *   - the loader alone (decode + resize + flip + normalize into batches, no training),
+ *   - the loader alone (decode + resize + flip + normalize into batches for the same epochs),
  *   - the network alone (the same batches already in memory),
  *   - copper_train end to end (the train task through Hydra, as the CLI runs it),
  *   - Python PyTorch with a DataLoader + PIL (same files, network, batch and workers), when a
@@ -132,7 +132,7 @@ console.log(
     `${cpus().length} CPUs, libtorch ${torch.libtorchVersion} (${torch.getNumThreads()} threads), libvips ${sharp.versions.vips}`,
 );
 
-// the loader alone: one epoch of decoded, augmented, normalized batches
+// the loader alone: the same epochs of decoded, augmented, normalized batches, no training
 const common = { data_dir: root, image_size: size, batch_size: batch, num_workers: workers, train_val_test_split: [1, 0, 0], seed: 1, dvc_checkout: false };
 const batches: { x: torch.Tensor; y: torch.Tensor }[] = [];
 {
@@ -141,9 +141,14 @@ const batches: { x: torch.Tensor; y: torch.Tensor }[] = [];
   dm.setup();
   const t0 = performance.now();
   let n = 0;
-  for await (const b of dm.trainDataloader()) {
-    n += b.y.shape[0]!;
-    batches.push({ x: torch.keep(b.x), y: torch.keep(b.y) });
+  for (let e = 0; e < epochs; e++) {
+    const loader = dm.trainDataloader();
+    loader.epoch = e;
+    for await (const b of loader) {
+      n += b.y.shape[0]!;
+      if (e === 0) batches.push({ x: torch.keep(b.x), y: torch.keep(b.y) });
+      else torch.dispose([b.x, b.y]);
+    }
   }
   line(`loader alone (decode+resize+flip+normalize, ${workers} workers)`, n, (performance.now() - t0) / 1000);
   await dm.teardown();
