@@ -9,7 +9,8 @@
  * loggers, and the train/eval/infer tasks.
  */
 export { ImageFolder, splitSamples, IMAGE_EXTENSIONS, type Sample } from './data/image-folder.js';
-export { decodeImage, resizeInto, encodeJpeg, encodePng, sniffFormat, type RgbImage } from './data/image.js';
+export { decodeImage, loadImage, encodeJpeg, encodePng, type RgbImage, type DecodedImage, type LoadOptions } from './data/image.js';
+export { parseTransforms, planImage, TRANSFORM_NAMES, type TransformSpec } from './data/transforms.js';
 export { DataLoader, DecodePool, type Batch, type LoaderOptions } from './data/loader.js';
 export { ImageFolderDataModule, type ImageFolderDataModuleOptions } from './data/datamodule.js';
 export { syncData, dvcFileFor, type DataVersionInfo } from './data/dvc-sync.js';

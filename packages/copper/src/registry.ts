@@ -22,8 +22,8 @@ export { assertRegisteredTargets, registerModelTargets } from './registry-models
 /** The keyword arguments each target takes (a config key outside them fails, as Python's TypeError). */
 export const TARGET_KEYS = {
   data: keysOf<ImageFolderDataModuleOptions>({
-    data_dir: true, image_size: true, batch_size: true, num_workers: true, train_val_test_split: true, seed: true, hflip: true,
-    crop_scale: true, mean: true, std: true, dvc_checkout: true, allow_modified: true, classes: true,
+    data_dir: true, image_size: true, batch_size: true, num_workers: true, train_val_test_split: true, seed: true, channels: true,
+    train_transforms: true, eval_transforms: true, mean: true, std: true, dvc_checkout: true, allow_modified: true, classes: true,
   }),
   ...MODEL_TARGET_KEYS,
   trainer: [...TRAINER_KEYS],

@@ -94,13 +94,13 @@ describe('CLIs', { skip: !existsSync(DIST_CLI('train')) && 'build first (npm run
     writeSyntheticDataset(join(three, 'data', 'PetImages'), { perClass: 6, size: 16, classes: ['Bird', 'Cat', 'Dog'] });
     const ck = join(three, 'three.ckpt');
     await hydraRun('train', [`paths.root_dir=${three}`, `hydra.run.dir=${three}/run`, 'model.net.num_classes=3', 'data.image_size=16', 'data.num_workers=0', 'trainer.max_epochs=1', 'test=False', `export_ckpt=${ck}`], (cfg) => train(cfg));
-    const preds = loadPredictor(ck).predict(join(three, 'data', 'PetImages', 'Bird', 'Bird_0000.jpg'), 2);
+    const preds = await loadPredictor(ck).predict(join(three, 'data', 'PetImages', 'Bird', 'Bird_0000.jpg'), 2);
     assert.equal(preds.length, 2);
     for (const p of preds) assert.ok(['Bird', 'Cat', 'Dog'].includes(p.class));
     assert.ok(preds[0]!.probability >= preds[1]!.probability);
     assert.ok(preds[0]!.probability + preds[1]!.probability < 1);
     assert.match(formatPrediction(preds[0]!), /^Class: (Bird|Cat|Dog), Probability: 0\.\d{4}$/);
-    const all = loadPredictor(ck).predict(join(three, 'data', 'PetImages', 'Bird', 'Bird_0000.jpg'), 10);
+    const all = await loadPredictor(ck).predict(join(three, 'data', 'PetImages', 'Bird', 'Bird_0000.jpg'), 10);
     assert.equal(all.length, 3, 'topk is capped at the number of classes');
   });
 

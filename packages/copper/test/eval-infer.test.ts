@@ -123,12 +123,13 @@ describe('copper_eval and copper_infer on folders', { skip: !existsSync(DIST_CLI
     assert.match(h.stdout, /^img_path: /m);
   });
 
-  test('batched predictions equal one-image predictions, whatever the batch size', () => {
+  test('batched predictions equal one-image predictions, whatever the batch size', async () => {
     const p = loadPredictor(ckpt);
     const files = ['Cat_0000', 'Cat_0004', 'Dog_0003', 'Dog_0009', 'Cat_0011'].map((f) => join(dir, 'data', 'PetImages', f.slice(0, 3), `${f}.jpg`));
-    const single = files.map((f) => p.predict(f, 2));
+    const single = [];
+    for (const f of files) single.push(await p.predict(f, 2));
     for (const bs of [1, 2, 5, 64]) {
-      const many = p.predictMany(files, 2, bs);
+      const many = await p.predictMany(files, 2, bs);
       assert.deepEqual(
         many.map((m) => m.path),
         files,

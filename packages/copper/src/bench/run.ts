@@ -1,115 +1,225 @@
 /**
- * Benchmark: images/s of training and inference through the template (DataLoader with JPEG
- * decoding in 0 or N workers + Trainer) against a raw @copper/torch loop over tensors already in
- * memory (the cost of data loading and the Trainer's bookkeeping). `npm run bench -w packages/copper`
- * Options: --images N (per class, default 256), --size S (model input, default 32), --epochs E (2).
+ * Benchmark of the photo pipeline: `npm run bench -w packages/copper`.
+ *
+ * On photo-sized JPEGs (default 1,200 of 500x375 at quality 90, generated once with libvips and
+ * cached under packages/copper/.bench/), trains simple_cnn at 64 px, batch 32, 2 loader workers,
+ * 2 epochs, and prints images/s of:
+ *   - the loader alone (decode + resize + flip + normalize into batches for the same epochs),
+ *   - the network alone (the same batches already in memory),
+ *   - copper_train end to end (the train task through Hydra, as the CLI runs it),
+ *   - Python PyTorch with a DataLoader + PIL (same files, network, batch and workers), when a
+ *     python3 with torch, torchvision and PIL is found (PYTHON=... to choose one), and the ratio.
+ * Options: --images N (total, default 1200), --size S (64), --batch B (32), --workers W (2),
+ * --epochs E (2), --no-python.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import sharp from 'sharp';
 import * as torch from '@copper/torch';
-import { writeSyntheticDataset } from '../data/synthetic.js';
+import { runHydra } from '@copper/hydra';
 import { ImageFolderDataModule } from '../data/datamodule.js';
 import { ImageClassifier } from '../models/classifier.js';
 import { SimpleCNN } from '../models/nets.js';
-import { Trainer } from '../trainer/trainer.js';
-import { loadPredictor } from '../tasks/infer.js';
-import { ModelCheckpoint } from '../callbacks/model-checkpoint.js';
+import { train } from '../tasks/train.js';
+import { Rng } from '../utils/rng.js';
 
-const { values } = parseArgs({ options: { images: { type: 'string', default: '256' }, size: { type: 'string', default: '32' }, epochs: { type: 'string', default: '2' }, batch: { type: 'string', default: '32' } } });
-const perClass = Number(values.images);
+const { values } = parseArgs({
+  options: {
+    images: { type: 'string', default: '1200' },
+    size: { type: 'string', default: '64' },
+    batch: { type: 'string', default: '32' },
+    workers: { type: 'string', default: '2' },
+    epochs: { type: 'string', default: '2' },
+    'no-python': { type: 'boolean', default: false },
+  },
+});
+const total = Number(values.images);
 const size = Number(values.size);
+const batch = Number(values.batch);
+const workers = Number(values.workers);
 const epochs = Number(values.epochs);
-const batchSize = Number(values.batch);
+const PKG = fileURLToPath(new URL('../..', import.meta.url));
+const CONFIG_DIR = join(PKG, 'configs');
 
-function makeModel() {
-  torch.manualSeed(0);
-  return new ImageClassifier({ net: new SimpleCNN({ num_classes: 2 }), optimizer: (p) => new torch.optim.Adam(p, { lr: 1e-3 }) as never });
+/** A photo-like 500x375 image: smooth structure at several scales, a tint per class, grain. */
+async function photo(label: number, rng: Rng): Promise<Buffer> {
+  const W = 500;
+  const H = 375;
+  const layers: Buffer[] = [];
+  for (const [w, h] of [[8, 6], [32, 24], [125, 94]] as const) {
+    const small = Buffer.alloc(w * h * 3);
+    for (let i = 0; i < small.length; i++) small[i] = Math.floor(rng.next() * 256);
+    layers.push(await sharp(small, { raw: { width: w, height: h, channels: 3 } }).resize(W, H, { kernel: 'cubic', fit: 'fill' }).raw().toBuffer());
+  }
+  const px = Buffer.alloc(W * H * 3);
+  const tint = label === 0 ? [30, 0, -30] : [-30, 0, 30];
+  for (let i = 0; i < px.length; i++) {
+    const v = 0.55 * layers[0]![i]! + 0.3 * layers[1]![i]! + 0.15 * layers[2]![i]! + tint[i % 3]! + (rng.next() - 0.5) * 24;
+    px[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  return sharp(px, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
 }
 
-const rows: [string, number][] = [];
-function report(name: string, images: number, ms: number) {
-  const rate = images / (ms / 1000);
-  rows.push([name, rate]);
-  console.log(`${name.padEnd(52)} ${rate.toFixed(0).padStart(8)} images/s  (${images} images, ${(ms / 1000).toFixed(2)} s)`);
+async function dataset(): Promise<string> {
+  const root = join(PKG, '.bench', `photos-${total}-500x375-q90`);
+  if (existsSync(join(root, '.complete'))) return root;
+  console.log(`generating ${total} photo-sized JPEGs in ${root} (once)...`);
+  const tmp = `${root}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  const rng = new Rng(20261204);
+  for (const [label, cls] of ['Cat', 'Dog'].entries()) {
+    mkdirSync(join(tmp, cls), { recursive: true });
+    const n = label === 0 ? Math.ceil(total / 2) : Math.floor(total / 2);
+    for (let i = 0; i < n; i++) writeFileSync(join(tmp, cls, `${i}.jpg`), await photo(label, rng));
+  }
+  writeFileSync(join(tmp, '.complete'), '');
+  rmSync(root, { recursive: true, force: true });
+  renameSync(tmp, root);
+  return root;
 }
 
-const work = mkdtempSync(join(tmpdir(), 'copper-bench-'));
-try {
-  const root = join(work, 'PetImages');
-  writeSyntheticDataset(root, { perClass, size: 64, seed: 7 });
-  console.log(`copper template benchmark: ${2 * perClass} JPEGs of 64x64 -> ${size}x${size}, batch ${batchSize}, ${epochs} epochs, ${cpus().length} CPUs, libtorch ${torch.libtorchVersion} (${torch.getNumThreads()} threads)`);
-  const dm0 = new ImageFolderDataModule({ data_dir: root, image_size: size, batch_size: batchSize, num_workers: 0, train_val_test_split: [1, 0, 0], seed: 1, hflip: 0.5, dvc_checkout: false });
-  await dm0.prepareData();
-  dm0.setup();
-  const n = dm0.train.length;
+const PYTHON_SCRIPT = String.raw`
+import sys, time, torch, torchvision
+from torch import nn
+from torchvision import datasets, transforms
+root, size, batch, workers, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+torch.manual_seed(0)
+tf = transforms.Compose([transforms.Resize((size, size)), transforms.RandomHorizontalFlip(0.5), transforms.ToTensor(), transforms.Normalize([0.5] * 3, [0.5] * 3)])
+ds = datasets.ImageFolder(root, transform=tf)
+dl = torch.utils.data.DataLoader(ds, batch_size=batch, shuffle=True, num_workers=workers)
+layers, c = [], 3
+for o in [16, 32, 64]:
+    layers += [nn.Conv2d(c, o, 3, padding=1, bias=False), nn.BatchNorm2d(o), nn.ReLU(), nn.MaxPool2d(2)]
+    c = o
+net = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, 64), nn.ReLU(), nn.Dropout(0.2), nn.Linear(64, 2))
+opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+net.train()
+t0 = time.perf_counter()
+n = 0
+for e in range(epochs):
+    for x, y in dl:
+        loss = nn.functional.cross_entropy(net(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        n += len(y)
+print(n, time.perf_counter() - t0)
+`;
 
-  // decoded once into memory for the raw loops
-  const batches: { x: torch.Tensor; y: torch.Tensor }[] = [];
-  for await (const b of dm0.trainDataloader()) batches.push({ x: torch.keep(b.x), y: torch.keep(b.y) });
+function findPython(): string | null {
+  const candidates = [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter((x): x is string => !!x);
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch, torchvision, PIL'], { stdio: 'ignore' });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
 
-  // raw @copper/torch training loop
-  {
-    const m = makeModel();
-    const opt = m.configureOptimizers().optimizer;
-    m.train();
-    const t0 = performance.now();
-    for (let e = 0; e < epochs; e++) {
-      for (const b of batches) {
-        torch.tidy(() => torch.F.crossEntropy(m.forward(b.x), b.y).backward());
-        opt.step();
-        opt.zeroGrad();
-      }
+function line(name: string, images: number, seconds: number): number {
+  const rate = images / seconds;
+  console.log(`${name.padEnd(58)} ${rate.toFixed(0).padStart(6)} images/s  (${images} images, ${seconds.toFixed(2)} s)`);
+  return rate;
+}
+
+const root = await dataset();
+const nFiles = readdirSync(join(root, 'Cat')).length + readdirSync(join(root, 'Dog')).length;
+console.log(
+  `photo pipeline benchmark: ${nFiles} JPEGs 500x375 q90 -> ${size}x${size}, simple_cnn, batch ${batch}, ${workers} loader workers, ${epochs} epochs; ` +
+    `${cpus().length} CPUs, libtorch ${torch.libtorchVersion} (${torch.getNumThreads()} threads), libvips ${sharp.versions.vips}`,
+);
+
+// the loader alone: the same epochs of decoded, augmented, normalized batches, no training
+const common = { data_dir: root, image_size: size, batch_size: batch, num_workers: workers, train_val_test_split: [1, 0, 0], seed: 1, dvc_checkout: false };
+const batches: { x: torch.Tensor; y: torch.Tensor }[] = [];
+{
+  const dm = new ImageFolderDataModule(common);
+  await dm.prepareData();
+  dm.setup();
+  const t0 = performance.now();
+  let n = 0;
+  for (let e = 0; e < epochs; e++) {
+    const loader = dm.trainDataloader();
+    loader.epoch = e;
+    for await (const b of loader) {
+      n += b.y.shape[0]!;
+      if (e === 0) batches.push({ x: torch.keep(b.x), y: torch.keep(b.y) });
+      else torch.dispose([b.x, b.y]);
     }
-    report('train: raw torch loop (tensors in memory)', n * epochs, performance.now() - t0);
   }
+  line(`loader alone (decode+resize+flip+normalize, ${workers} workers)`, n, (performance.now() - t0) / 1000);
+  await dm.teardown();
+}
 
-  // the Trainer with decoding in the main thread / in workers
-  for (const workers of [0, 2]) {
-    const dm = new ImageFolderDataModule({ data_dir: root, image_size: size, batch_size: batchSize, num_workers: workers, train_val_test_split: [1, 0, 0], seed: 1, hflip: 0.5, dvc_checkout: false });
-    const t = new Trainer({ max_epochs: epochs, num_sanity_val_steps: 0, limit_val_batches: 0, info: () => {} });
-    const t0 = performance.now();
-    await t.fit(makeModel(), dm);
-    report(`train: Trainer + DataLoader (num_workers=${workers})`, n * epochs, performance.now() - t0);
-    await dm.teardown();
+// the network alone on those batches in memory
+{
+  torch.manualSeed(0);
+  const m = new ImageClassifier({ net: new SimpleCNN({ num_classes: 2 }) });
+  const opt = m.configureOptimizers().optimizer;
+  m.train();
+  const t0 = performance.now();
+  let n = 0;
+  for (let e = 0; e < epochs; e++) {
+    for (const b of batches) {
+      torch.tidy(() => torch.F.crossEntropy(m.forward(b.x), b.y).backward());
+      opt.step();
+      opt.zeroGrad();
+      n += b.y.shape[0]!;
+    }
   }
-
-  // inference
-  const m = makeModel();
-  m.eval();
-  {
-    const t0 = performance.now();
-    for (const b of batches) torch.noGrad(() => torch.tidy(() => m.predictStep(b.x)));
-    report('infer: raw torch forward (tensors in memory)', n, performance.now() - t0);
-  }
-  for (const workers of [0, 2]) {
-    const dm = new ImageFolderDataModule({ data_dir: root, image_size: size, batch_size: batchSize, num_workers: workers, train_val_test_split: [0, 0, 1], seed: 1, dvc_checkout: false });
-    const t = new Trainer({ info: () => {} });
-    const t0 = performance.now();
-    await t.test(m, dm);
-    report(`infer: Trainer.test + DataLoader (num_workers=${workers})`, n, performance.now() - t0);
-    await dm.teardown();
-  }
-  {
-    const ckDir = join(work, 'ck');
-    const cb = new ModelCheckpoint({ dirpath: ckDir, save_last: true });
-    const dm = new ImageFolderDataModule({ data_dir: root, image_size: size, batch_size: batchSize, train_val_test_split: [1, 0, 0], dvc_checkout: false });
-    const mm = makeModel();
-    mm.hparams = { model: { _target_: 'copper.models.ImageClassifier', net: { _target_: 'copper.models.SimpleCNN', num_classes: 2 } }, classes: ['Cat', 'Dog'], image_size: size };
-    await new Trainer({ max_epochs: 1, limit_train_batches: 1, limit_val_batches: 0, callbacks: [cb], info: () => {} }).fit(mm, dm);
-    const p = loadPredictor(join(ckDir, 'last.ckpt'));
-    const files = dm0.train.slice(0, 100).map((s) => s.path);
-    const t0 = performance.now();
-    for (const f of files) p.predict(f, 2);
-    report('infer: copper_infer path, one image at a time', files.length, performance.now() - t0);
-    const t1 = performance.now();
-    p.predictMany(files, 2, 32);
-    report('infer: copper_infer on a folder (batches of 32)', files.length, performance.now() - t1);
-  }
-  const raw = rows.find((r) => r[0].startsWith('train: raw'))![1];
-  for (const [name, rate] of rows.filter((r) => r[0].startsWith('train: Trainer'))) console.log(`${name}: ${((rate / raw) * 100).toFixed(0)}% of the raw loop`);
+  line('network alone (batches already in memory)', n, (performance.now() - t0) / 1000);
   for (const b of batches) torch.dispose([b.x, b.y]);
-} finally {
-  rmSync(work, { recursive: true, force: true });
+}
+
+// copper_train end to end: the train task through Hydra, as the CLI runs it
+let copperRate = 0;
+{
+  const out = join(tmpdir(), `copper-bench-${process.pid}`);
+  const argv = [
+    `data.data_dir=${root}`,
+    `data.image_size=${size}`,
+    `data.batch_size=${batch}`,
+    `data.num_workers=${workers}`,
+    'data.train_val_test_split=[1,0,0]',
+    'data.dvc_checkout=False',
+    'model=simple_cnn',
+    'callbacks=none',
+    'logger=[]',
+    `trainer.max_epochs=${epochs}`,
+    'trainer.min_epochs=1',
+    'trainer.num_sanity_val_steps=0',
+    'test=False',
+    'seed=1',
+    `paths.root_dir=${out}`,
+    `hydra.run.dir=${out}/run`,
+  ];
+  let seconds = 0;
+  try {
+    await runHydra({ configPath: CONFIG_DIR, configName: 'train', argv, quiet: true, jobName: 'train' }, async (cfg: any) => {
+      const t0 = performance.now();
+      await train(cfg);
+      seconds = (performance.now() - t0) / 1000;
+    });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  copperRate = line(`copper_train end to end (${workers} workers)`, nFiles * epochs, seconds);
+}
+
+// Python PyTorch DataLoader + PIL on the same files and network
+if (!values['no-python']) {
+  const py = findPython();
+  if (!py) console.log('python: no python3 with torch, torchvision and PIL found (PYTHON=...): Python baseline skipped');
+  else {
+    const r = spawnSync(py, ['-c', PYTHON_SCRIPT, root, String(size), String(batch), String(workers), String(epochs)], { encoding: 'utf8' });
+    const m = /^(\d+) ([\d.]+)\s*$/m.exec(r.stdout ?? '');
+    if (r.status !== 0 || !m) console.log(`python: the baseline failed (${(r.stderr || r.stdout || '').trim().split('\n').pop()})`);
+    else {
+      const pyRate = line(`Python PyTorch DataLoader+PIL (${workers} workers)`, Number(m[1]), Number(m[2]));
+      console.log(`copper_train / Python: ${(copperRate / pyRate).toFixed(2)}x`);
+    }
+  }
 }

@@ -33,7 +33,8 @@ export async function runApp<T>(configName: string, task: TaskFunction<T>, argv 
     let msg: string;
     if (err instanceof CopperError || err instanceof HydraError) msg = err.message;
     else if (/^Error (in call to target|locating target)/.test(err.message ?? '')) msg = err.message.replace(/: CopperError: /, ': ');
-    else msg = `${err.name ?? 'Error'}: ${err.message ?? String(err)}`;
+    // a plain Error's message is printed once after `Error: `, other classes keep their name
+    else msg = `${err.name && err.name !== 'Error' ? `${err.name}: ` : ''}${String(err.message ?? err).replace(/^Error: /, '')}`;
     process.stderr.write(`Error: ${oneLine(msg)}\n`);
     if (process.env.HYDRA_FULL_ERROR === '1' && err.stack) process.stderr.write(err.stack + '\n');
     return undefined;

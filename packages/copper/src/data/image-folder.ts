@@ -7,7 +7,8 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CopperError } from '../utils/errors.js';
 
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
+/** What libvips reads here (torchvision's list less BMP/PPM/PGM, plus GIF). */
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff'];
 
 export interface Sample {
   path: string;

@@ -1,21 +1,23 @@
 /**
  * DataLoader: batches of (images, labels) tensors from an image-folder sample list. Files are read,
- * decoded and resized in `numWorkers` worker threads (0: in the main thread), a few batches ahead;
- * batches come out in order whatever the worker count. Shuffling and flips come from a seeded
- * generator re-seeded each epoch (seed + epoch), so a run repeats exactly with the same seed.
+ * decoded (libvips) and transformed in `numWorkers` worker threads (0: in the main thread), a few
+ * batches ahead, each batch written as one float32 [B, C, H, W] buffer; batches come out in order
+ * whatever the worker count. Shuffling and each image's augmentation seed come from a generator
+ * re-seeded each epoch (seed + epoch), so a run repeats exactly with the same seed.
  * Images that cannot be decoded are skipped with one warning each.
  */
 import { Worker } from 'node:worker_threads';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as torch from '@copper/torch';
-import { runDecodeJob } from './decode.js';
-import type { CropRect, DecodeJob, DecodeResult } from './image.js';
+import { runDecodeJob, type DecodeJob, type DecodeResult } from './decode.js';
+import { outputSize, type TransformSpec } from './transforms.js';
 import type { Sample } from './image-folder.js';
 import { Rng } from '../utils/rng.js';
+import { CopperError } from '../utils/errors.js';
 
 export interface Batch {
-  /** float32 [B, 3, size, size], normalized. */
+  /** float32 [B, C, H, W], transformed (normalized). */
   x: torch.Tensor;
   /** int64 [B] class indices. */
   y: torch.Tensor;
@@ -103,16 +105,19 @@ export class DecodePool {
 
 export interface LoaderOptions {
   batchSize: number;
-  imageSize: number;
+  /** The batch's image size: side of a square, or [height, width]. */
+  imageSize: number | [number, number];
+  /** Channels per image: 1 (grayscale, PIL's L), 3 (RGB) or 4 (RGBA). Default 3. */
+  channels?: number;
   shuffle?: boolean;
   seed?: number;
-  /** Probability of a horizontal flip per image (training augmentation). */
-  hflip?: number;
   /**
-   * Random crop (training augmentation): a crop covering a random fraction in [min, max] of the
-   * image's area (same aspect), at a random place, before resizing. null: the whole image.
+   * The transforms (parsed, see transforms.ts). Default: Resize to imageSize. Normalize with
+   * mean/std is appended when the list has none.
    */
-  cropScale?: readonly [number, number] | null;
+  transforms?: TransformSpec[];
+  /** What the transforms are called in messages (e.g. data.train_transforms). */
+  transformsName?: string;
   mean?: readonly number[];
   std?: readonly number[];
   dropLast?: boolean;
@@ -126,26 +131,36 @@ export class DataLoader {
   /** Set by the trainer before each epoch: reshuffles with seed + epoch. */
   epoch = 0;
   private readonly warned = new Set<string>();
-  readonly opts: Required<Omit<LoaderOptions, 'pool'>> & { pool: DecodePool | null };
+  readonly opts: Required<Omit<LoaderOptions, 'pool' | 'imageSize'>> & { pool: DecodePool | null; imageSize: [number, number] };
 
   constructor(readonly samples: readonly Sample[], opts: LoaderOptions) {
     if (!(Number.isInteger(opts.batchSize) && opts.batchSize > 0)) throw new RangeError(`batch_size must be a positive integer, got ${opts.batchSize}`);
-    if (!(Number.isInteger(opts.imageSize) && opts.imageSize > 0)) throw new RangeError(`image_size must be a positive integer, got ${opts.imageSize}`);
-    const cs = opts.cropScale;
-    if (cs && !(cs.length === 2 && cs[0]! > 0 && cs[0]! <= cs[1]! && cs[1]! <= 1)) throw new RangeError(`crop_scale must be [min, max] with 0 < min <= max <= 1, got [${cs.join(', ')}]`);
+    const size: [number, number] = typeof opts.imageSize === 'number' ? [opts.imageSize, opts.imageSize] : [opts.imageSize[0], opts.imageSize[1]];
+    if (!size.every((n) => Number.isInteger(n) && n > 0)) throw new RangeError(`image_size must be a positive integer, got ${opts.imageSize}`);
+    const channels = opts.channels ?? 3;
+    if (![1, 3, 4].includes(channels)) throw new RangeError(`channels must be 1, 3 or 4, got ${channels}`);
+    const fill = (v: readonly number[] | undefined) => (!v ? new Array(channels).fill(0.5) : v.length === 1 ? new Array(channels).fill(v[0]) : [...v]);
+    const mean = fill(opts.mean);
+    const std = fill(opts.std);
+    if (mean.length !== channels || std.length !== channels) throw new RangeError(`mean and std need ${channels} values (or one), got [${mean.join(', ')}] and [${std.join(', ')}]`);
+    let transforms = opts.transforms ?? [{ name: 'Resize', size: size, interpolation: 'bilinear', max_size: null }];
+    if (!transforms.some((t) => t.name === 'Normalize')) transforms = [...transforms, { name: 'Normalize', mean, std }];
     this.opts = {
       shuffle: false,
       seed: 0,
-      hflip: 0,
-      cropScale: null,
-      mean: [0.5, 0.5, 0.5],
-      std: [0.5, 0.5, 0.5],
       dropLast: false,
       prefetch: Math.max(2, (opts.pool?.size ?? 0) * 2),
       warn: (m) => process.stderr.write(`[copper][WARNING] ${m}\n`),
+      transformsName: 'transforms',
       ...opts,
+      channels,
+      mean,
+      std,
+      transforms,
+      imageSize: size,
       pool: opts.pool ?? null,
     } as DataLoader['opts'];
+    checkTransformsSize(transforms, size, this.opts.transformsName);
   }
 
   /** Number of batches per epoch. */
@@ -163,22 +178,17 @@ export class DataLoader {
     for (let i = 0; i < order.length; i += bs) {
       const part = order.slice(i, i + bs);
       if (part.length < bs && this.opts.dropLast) break;
-      const flips = part.map(() => this.opts.hflip > 0 && rng.next() < this.opts.hflip);
-      const cs = this.opts.cropScale;
-      const crops = cs
-        ? part.map((): CropRect => {
-            const side = Math.sqrt(cs[0] + rng.next() * (cs[1] - cs[0]));
-            return [rng.next() * (1 - side), rng.next() * (1 - side), side, side];
-          })
-        : undefined;
-      jobs.push({ paths: part.map((s) => s.path), flips, ...(crops ? { crops } : {}), size: this.opts.imageSize });
+      const seeds = part.map(() => Math.floor(rng.next() * 4294967296));
+      jobs.push({ paths: part.map((s) => s.path), seeds, transforms: this.opts.transforms, channels: this.opts.channels, size: this.opts.imageSize });
       jobs.labels.push(part.map((s) => s.label));
     }
     return jobs;
   }
 
   private toBatch(job: DecodeJob, labels: number[], r: DecodeResult): Batch | null {
-    const per = job.size * job.size * 3;
+    if (r.fatal) throw new CopperError(`${this.opts.transformsName}: ${r.fatal}`);
+    const [h, w] = job.size;
+    const per = job.channels * h * w;
     const ok: number[] = [];
     r.errors.forEach((e, i) => {
       if (e === null) ok.push(i);
@@ -190,17 +200,10 @@ export class DataLoader {
     if (!ok.length) return null;
     let data = r.data;
     if (ok.length !== job.paths.length) {
-      data = new Uint8Array(ok.length * per);
+      data = new Float32Array(ok.length * per);
       ok.forEach((src, dst) => data.set(r.data.subarray(src * per, (src + 1) * per), dst * per));
     }
-    const { mean, std } = this.opts;
-    const s = job.size;
-    const x = torch.tidy(() => {
-      const raw = torch.tensor(data, { shape: [ok.length, s, s, 3] });
-      const m = torch.tensor([...mean], { dtype: 'float32' }).reshape(1, 3, 1, 1);
-      const d = torch.tensor([...std], { dtype: 'float32' }).reshape(1, 3, 1, 1);
-      return raw.permute(0, 3, 1, 2).float().div(255).sub(m).div(d).contiguous();
-    });
+    const x = torch.tensor(data, { shape: [ok.length, job.channels, h, w] });
     const y = torch.tensor(new BigInt64Array(ok.map((i) => BigInt(labels[i]!))), { shape: [ok.length] });
     return { x, y, paths: ok.map((i) => job.paths[i]!) };
   }
@@ -208,18 +211,14 @@ export class DataLoader {
   async *[Symbol.asyncIterator](): AsyncGenerator<Batch> {
     const jobs = this.plan();
     const pool = this.opts.pool;
-    if (!pool) {
-      for (let i = 0; i < jobs.length; i++) {
-        const b = this.toBatch(jobs[i]!, jobs.labels[i]!, runDecodeJob(jobs[i]!));
-        if (b) yield b;
-      }
-      return;
-    }
+    const run = (job: DecodeJob) => (pool ? pool.run(job) : runDecodeJob(job));
+    // without workers the next batch still decodes (libvips threads) while this one trains
+    const ahead = pool ? this.opts.prefetch : 1;
     const inflight: Promise<DecodeResult>[] = [];
     let next = 0;
     const fill = () => {
-      while (next < jobs.length && inflight.length < this.opts.prefetch) {
-        const p = pool.run(jobs[next++]!);
+      while (next < jobs.length && inflight.length < ahead) {
+        const p = run(jobs[next++]!);
         p.catch(() => {});
         inflight.push(p);
       }
@@ -231,5 +230,16 @@ export class DataLoader {
       const b = this.toBatch(jobs[i]!, jobs.labels[i]!, r);
       if (b) yield b;
     }
+  }
+}
+
+/** The transforms must end at the batch's image size: one clear line when they cannot. */
+export function checkTransformsSize(transforms: readonly TransformSpec[], size: [number, number], name: string): void {
+  const out = outputSize(transforms);
+  if (typeof out === 'string') {
+    throw new CopperError(`${name}: ${out}, so images would differ in size: end with CenterCrop: ${size[0] === size[1] ? size[0] : `[${size.join(', ')}]`} or use Resize: [${size.join(', ')}]`);
+  }
+  if (out[0] !== size[0] || out[1] !== size[1]) {
+    throw new CopperError(`${name} make ${out[0]}x${out[1]} images (height x width) but the batch size is ${size[0]}x${size[1]} (data.image_size): make them agree`);
   }
 }

@@ -93,18 +93,44 @@ export function buildAll(cfg: Cfg, task: string): Built {
   return { datamodule, model, callbacks, loggers, trainer, log };
 }
 
-/** Checks the network's output width against the classes found in the data folder. */
+/** The first convolution's input channels (what the network takes), or null when it has none. */
+function firstConvInChannels(model: LightningModule): number | null {
+  for (const m of model.modules()) {
+    if (m instanceof torch.nn.Conv2d) return m.weight.shape[1]! * (m.opts.groups ?? 1);
+  }
+  return null;
+}
+
+/**
+ * Checks the network against the data: its input channels against data.channels and its output
+ * width against the classes found in the data folder, one line each when they disagree.
+ */
 export function checkModelFitsData(model: LightningModule, dm: ImageFolderDataModule): void {
   const s = dm.hparams.image_size;
-  const out = torch.noGrad(() =>
-    torch.tidy(() => {
-      const was = model.training;
-      model.eval();
-      const y = model.forward(torch.zeros([1, 3, s, s]));
-      if (was) model.train();
-      return y.shape;
-    }),
-  );
+  const c = dm.hparams.channels;
+  const inC = firstConvInChannels(model);
+  const fix = `set model.net.in_channels=${c}, or leave it at \${data.channels}`;
+  if (inC !== null && inC !== c) {
+    throw new CopperError(`the model takes ${inC}-channel images but the data has ${c} channel${c === 1 ? '' : 's'} (data.channels=${c}): ${fix}`);
+  }
+  let out: readonly number[];
+  try {
+    out = torch.noGrad(() =>
+      torch.tidy(() => {
+        const was = model.training;
+        model.eval();
+        try {
+          return model.forward(torch.zeros([1, c, s, s])).shape;
+        } finally {
+          if (was) model.train();
+        }
+      }),
+    );
+  } catch (e) {
+    const m = String((e as Error).message ?? e).split('\n')[0]!.replace(/^(\w*Error: )+/, '');
+    if (/channels|groups=/.test(m)) throw new CopperError(`the model does not take ${c}-channel ${s}x${s} images (data.channels=${c}, data.image_size=${s}): ${m}`);
+    throw new CopperError(`the model fails on a ${c}x${s}x${s} image (data.channels, data.image_size): ${m}`);
+  }
   const n = out[out.length - 1];
   if (n !== dm.numClasses) {
     throw new CopperError(`the model outputs ${n} classes but ${dm.hparams.data_dir} has ${dm.numClasses} (${dm.classes.join(', ')}): set model.net.num_classes=${dm.numClasses}`);
@@ -117,8 +143,10 @@ export function recordHparams(model: LightningModule, dm: ImageFolderDataModule,
     ...model.hparams,
     classes: dm.classes,
     image_size: dm.hparams.image_size,
+    channels: dm.hparams.channels,
     mean: dm.hparams.mean,
     std: dm.hparams.std,
+    eval_transforms: dm.hparams.eval_transforms,
     data_version: dm.dataVersion,
     ...extra,
   };

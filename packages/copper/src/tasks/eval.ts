@@ -39,6 +39,9 @@ export async function evaluate(cfg: Cfg): Promise<TaskResult & { tested: number;
   if (typeof hp.image_size === 'number') datamodule.hparams.image_size = hp.image_size;
   if (Array.isArray(hp.mean)) datamodule.hparams.mean = hp.mean.map(Number);
   if (Array.isArray(hp.std)) datamodule.hparams.std = hp.std.map(Number);
+  if (typeof hp.channels === 'number') datamodule.hparams.channels = hp.channels;
+  // the checkpoint's eval transforms (older checkpoints: a resize to its image_size)
+  if (typeof hp.image_size === 'number' || Array.isArray(hp.eval_transforms)) datamodule.hparams.eval_transforms = Array.isArray(hp.eval_transforms) ? hp.eval_transforms : null;
   try {
     await datamodule.prepareData();
     datamodule.setup();

@@ -8,7 +8,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '@copper/torch';
 import { instantiate } from '@copper/hydra';
-import { decodeImage, resizeInto } from '../data/image.js';
+import { loadImage } from '../data/image.js';
+import { parseTransforms, type TransformSpec } from '../data/transforms.js';
 import { LightningModule } from '../models/lightning-module.js';
 import { disposeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
 import { shortLoadError } from '../utils/load-error.js';
@@ -17,7 +18,7 @@ import { CopperError } from '../utils/errors.js';
 import { opt, plainCfg, type Cfg } from './cfg.js';
 
 /** The image files a folder holds (and inference reads). */
-export const INFER_EXTENSIONS = ['.jpg', '.jpeg', '.png'];
+export const INFER_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff'];
 
 export interface Prediction {
   class: string;
@@ -35,9 +36,9 @@ export interface ImagePredictions {
 
 export interface Predictor {
   classes: string[];
-  predict(imgPath: string, topk?: number): Prediction[];
+  predict(imgPath: string, topk?: number): Promise<Prediction[]>;
   /** Every image, `batchSize` at a time; an unreadable image gets `error` instead of failing the rest. */
-  predictMany(imgPaths: string[], topk?: number, batchSize?: number): ImagePredictions[];
+  predictMany(imgPaths: string[], topk?: number, batchSize?: number): Promise<ImagePredictions[]>;
 }
 
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -176,12 +177,20 @@ export function loadPredictor(ckptPath: string, fallbackModelCfg?: unknown): Pre
     model.eval();
     const classes: string[] = Array.isArray(hp.classes) ? hp.classes.map(String) : [];
     const size = Number(hp.image_size ?? 64);
-    const mean: number[] = Array.isArray(hp.mean) ? hp.mean.map(Number) : [0.5, 0.5, 0.5];
-    const std: number[] = Array.isArray(hp.std) ? hp.std.map(Number) : [0.5, 0.5, 0.5];
-    const pixels = size * size * 3;
+    const channels = Number(hp.channels ?? 3);
+    const perChannel = (v: unknown): number[] => {
+      const a = Array.isArray(v) ? v.map(Number) : [0.5];
+      return a.length === 1 ? new Array(channels).fill(a[0]) : a;
+    };
+    // the transforms the model was validated with (data.eval_transforms), else a resize
+    let transforms: TransformSpec[] = Array.isArray(hp.eval_transforms)
+      ? parseTransforms(hp.eval_transforms, `${ckptPath}: eval_transforms`, channels)
+      : [{ name: 'Resize', size: [size, size], interpolation: 'bilinear', max_size: null }];
+    if (!transforms.some((t) => t.name === 'Normalize')) transforms = [...transforms, { name: 'Normalize', mean: perChannel(hp.mean), std: perChannel(hp.std) }];
+    const pixels = channels * size * size;
 
-    /** The image's resized RGB bytes into `buf` at `offset` (throws a CopperError naming it). */
-    const load = (imgPath: string, buf: Uint8Array, offset: number): void => {
+    /** The image, decoded and transformed, into `buf` at `offset` (CHW floats; throws a CopperError naming it). */
+    const load = async (imgPath: string, buf: Float32Array, offset: number): Promise<void> => {
       let bytes: Buffer;
       try {
         if (!statSync(imgPath).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
@@ -192,24 +201,18 @@ export function loadPredictor(ckptPath: string, fallbackModelCfg?: unknown): Pre
       }
       let img;
       try {
-        img = decodeImage(bytes);
+        img = await loadImage(bytes, transforms, { channels, expect: [size, size] });
       } catch (e) {
         throw new CopperError(`cannot decode image ${imgPath}: ${(e as Error).message}`);
       }
-      resizeInto(img, size, buf, offset, false);
+      buf.set(img.data, offset);
     };
 
-    /** Class probabilities of n images laid out in buf (NHWC bytes). */
-    const probabilities = (buf: Uint8Array, n: number): Float32Array[] => {
+    /** Class probabilities of n images laid out in buf ([n, C, H, W] floats). */
+    const probabilities = (buf: Float32Array, n: number): Float32Array[] => {
       const flat = torch.noGrad(() =>
         torch.tidy(() => {
-          const x = torch
-            .tensor(buf.subarray(0, n * pixels), { shape: [n, size, size, 3] })
-            .permute(0, 3, 1, 2)
-            .float()
-            .div(255)
-            .sub(torch.tensor(mean, { dtype: 'float32' }).reshape(1, 3, 1, 1))
-            .div(torch.tensor(std, { dtype: 'float32' }).reshape(1, 3, 1, 1));
+          const x = torch.tensor(buf.subarray(0, n * pixels), { shape: [n, channels, size, size] });
           return model.predictStep(x).reshape(-1).toArray() as Float32Array;
         }),
       );
@@ -226,15 +229,15 @@ export function loadPredictor(ckptPath: string, fallbackModelCfg?: unknown): Pre
 
     return {
       classes,
-      predict(imgPath: string, topk = 2): Prediction[] {
-        const buf = new Uint8Array(pixels);
-        load(imgPath, buf, 0);
+      async predict(imgPath: string, topk = 2): Promise<Prediction[]> {
+        const buf = new Float32Array(pixels);
+        await load(imgPath, buf, 0);
         return topOf(probabilities(buf, 1)[0]!, topk);
       },
-      predictMany(imgPaths: string[], topk = 2, batchSize = 32): ImagePredictions[] {
+      async predictMany(imgPaths: string[], topk = 2, batchSize = 32): Promise<ImagePredictions[]> {
         const bs = Math.max(1, Math.floor(batchSize));
         const out: ImagePredictions[] = [];
-        const buf = new Uint8Array(bs * pixels);
+        const buf = new Float32Array(bs * pixels);
         for (let start = 0; start < imgPaths.length; start += bs) {
           const chunk = imgPaths.slice(start, start + bs);
           const ok: ImagePredictions[] = [];
@@ -242,7 +245,7 @@ export function loadPredictor(ckptPath: string, fallbackModelCfg?: unknown): Pre
           for (const p of chunk) {
             const r: ImagePredictions = { path: p, predictions: [] };
             try {
-              load(p, buf, ok.length * pixels);
+              await load(p, buf, ok.length * pixels);
               ok.push(r);
             } catch (e) {
               r.error = (e as Error).message;
@@ -287,6 +290,6 @@ export async function infer(cfg: Cfg): Promise<InferResult> {
   const batchSize = positiveInt(cfg, 'batch_size', 32);
   const { paths, single } = resolveImages(String(img));
   const predictor = loadPredictor(String(ckpt), opt(cfg, 'model'));
-  if (single) return { images: [{ path: paths[0]!, predictions: predictor.predict(paths[0]!, topk) }], single };
-  return { images: predictor.predictMany(paths, topk, batchSize), single };
+  if (single) return { images: [{ path: paths[0]!, predictions: await predictor.predict(paths[0]!, topk) }], single };
+  return { images: await predictor.predictMany(paths, topk, batchSize), single };
 }

@@ -405,12 +405,10 @@ export class Trainer {
     let valLoader = datamodule.valDataloader();
     if (overfit > 0) {
       trainLoader.opts.shuffle = false;
-      trainLoader.opts.hflip = 0;
-      trainLoader.opts.cropScale = null;
+      trainLoader.opts.transforms = datamodule.evalTransforms;
       valLoader = datamodule.trainDataloader();
       valLoader.opts.shuffle = false;
-      valLoader.opts.hflip = 0;
-      valLoader.opts.cropScale = null;
+      valLoader.opts.transforms = datamodule.evalTransforms;
     }
     const nTrain = fdr ? Math.min(fdr, trainLoader.length) : limitBatches(overfit > 0 ? overfit : this.opts.limit_train_batches, trainLoader.length, overfit > 0 ? 'overfit_batches' : 'limit_train_batches');
     const nVal = fdr ? Math.min(fdr, valLoader.length) : limitBatches(overfit > 0 ? overfit : this.opts.limit_val_batches, valLoader.length, 'limit_val_batches');
