@@ -7,7 +7,7 @@
 // code builds from import.meta.url (the native scanner, the worker) stay the same.
 // Without esbuild (a production install of a packed @copper/dvc has dist/bundle already) this
 // exits 0 and bin/dvc.js runs dist/cli/main.js instead.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,11 +23,14 @@ if (!existsSync(join(pkg, 'dist', 'cli', 'main.js'))) {
   console.error('@copper/dvc: dist/cli/main.js is missing: run tsc -b first');
   process.exit(1);
 }
+// Built beside, then swapped in: a dvc running from the old bundle never sees a half-written one.
 const out = join(pkg, 'dist', 'bundle');
-rmSync(out, { recursive: true, force: true });
+const next = join(pkg, 'dist', `bundle.next-${process.pid}`);
+const old = join(pkg, 'dist', `bundle.old-${process.pid}`);
+rmSync(next, { recursive: true, force: true });
 await esbuild.build({
   entryPoints: { main: join(pkg, 'dist', 'cli', 'main.js'), worker: join(pkg, 'dist', 'hash', 'worker.js') },
-  outdir: out,
+  outdir: next,
   bundle: true,
   splitting: true,
   format: 'esm',
@@ -42,3 +45,6 @@ await esbuild.build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+if (existsSync(out)) renameSync(out, old);
+renameSync(next, out);
+rmSync(old, { recursive: true, force: true });

@@ -91,7 +91,8 @@ describe('a corrupt cache object never spreads', { concurrency: 2 }, () => {
       // The recovery the message names.
       s = r.dvc('pull');
       assert.equal(s.code, 0, s.stderr);
-      assert.match(s.stdout, /^3 files fetched, 1 file added and 3 files modified$/m);
+      // Counted file by file, as DVC 3.64 counts: the four files the checkout did not place are added.
+      assert.match(s.stdout, /^3 files fetched and 4 files added$/m);
       assert.equal(readFileSync(join(r.dir, 'data', 'b.txt'), 'utf8'), 'banana\n'.repeat(100));
       assert.equal(readFileSync(join(r.dir, 'data', 'dup', 'b.txt'), 'utf8'), 'banana\n'.repeat(100));
       assert.ok(readFileSync(join(r.dir, 'data', 'big.bin')).equals(big));
