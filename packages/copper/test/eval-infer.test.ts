@@ -104,7 +104,7 @@ describe('copper_eval and copper_infer on folders', { skip: !existsSync(DIST_CLI
     for (const f of ['Cat_0001.jpg', 'Dog_0002.jpg']) writeFileSync(join(mixed, f), readFileSync(join(dir, 'data', 'PetImages', f.slice(0, 3), f)));
     const r = cli('infer', ['img_path=mixed', `ckpt_path=${ckpt}`], dir);
     assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'Error: cannot decode image mixed/a_broken.jpg: not a JPEG or PNG image\n');
+    assert.match(r.stderr, /^Error: cannot decode image mixed\/a_broken.jpg: [^\n]+\n$/);
     assert.deepEqual(blocks(r.stdout).map((b) => b[0]), ['mixed/Cat_0001.jpg', 'mixed/Dog_0002.jpg']);
     mkdirSync(join(dir, 'empty'));
     const e = cli('infer', ['img_path=empty', `ckpt_path=${ckpt}`], dir);
