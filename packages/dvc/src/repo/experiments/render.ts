@@ -1,0 +1,112 @@
+/**
+ * `dvc exp show` tables as DVC prints them (show_experiments): --keep protects columns, empty
+ * State/Executor columns go, --only-changed drops columns with one value, --drop drops by regex;
+ * then CSV (Python's csv module: minimal quoting, CRLF) or the terminal table (rich's
+ * "horizontals" box; collapsible columns dropped right to left to fit the width).
+ */
+import type { ExpTable } from './show.js';
+
+export interface RenderOptions {
+  keep?: string[];
+  drop?: string[];
+  onlyChanged?: boolean;
+  csv?: boolean;
+  /** Terminal width for the table (no limit when undefined). */
+  width?: number;
+}
+
+interface Td {
+  keys: string[];
+  cols: Map<string, string[]>;
+  protectedCols: Set<string>;
+}
+
+function dropCols(td: Td, names: Iterable<string>): void {
+  for (const n of [...names]) {
+    if (td.protectedCols.has(n)) continue;
+    td.keys = td.keys.filter((k) => k !== n);
+    td.cols.delete(n);
+  }
+}
+
+/** Python's re.match of any of the patterns (anchored at the start). */
+function matcher(patterns: string[]): (s: string) => boolean {
+  const re = new RegExp(`^(?:${patterns.join('|')})`);
+  return (s) => re.test(s);
+}
+
+const TREE: Record<string, string> = { branch_commit: '├──', branch_base: '└──', baseline: '' };
+
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function width(s: string): number {
+  return [...s].length;
+}
+
+export function renderShow(t: ExpTable, fill: string, o: RenderOptions = {}): string {
+  const td: Td = { keys: [...t.headers], cols: new Map(t.headers.map((h, i) => [h, t.rows.map((r) => r[i] ?? fill)])), protectedCols: new Set() };
+  if (o.keep?.length) {
+    const m = matcher(o.keep);
+    for (const k of td.keys) if (m(k)) td.protectedCols.add(k);
+  }
+  for (const c of ['State', 'Executor']) if (td.cols.get(c)!.every((v) => v === fill)) dropCols(td, [c]);
+  const typ = td.cols.get('typ')!;
+  if (!o.csv) {
+    const exp = td.cols.get('Experiment')!;
+    const rev = td.cols.get('rev')!;
+    const parent = td.cols.get('parent')!;
+    td.cols.set(
+      'Experiment',
+      exp.map((name, i) => {
+        const ty = typ[i]!;
+        let text = ty === 'baseline' || !name ? name || rev[i]! : `${rev[i]} [${name}]`;
+        if (parent[i]) text += ` (${parent[i]})`;
+        return TREE[ty] ? `${TREE[ty]} ${text}` : text;
+      }),
+    );
+    td.protectedCols.delete('rev');
+    td.protectedCols.delete('typ');
+    td.protectedCols.delete('parent');
+    dropCols(td, ['rev', 'typ', 'parent']);
+  }
+  if (o.onlyChanged) {
+    const same = td.keys.filter((k) => new Set(td.cols.get(k)).size === 1);
+    dropCols(td, same);
+  }
+  if (o.drop?.length) {
+    const m = matcher(o.drop);
+    dropCols(td, td.keys.filter(m));
+  }
+  const n = t.rows.length;
+  const rows = Array.from({ length: n }, (_, i) => td.keys.map((k) => td.cols.get(k)![i]!));
+  if (o.csv) return [td.keys, ...rows].map((r) => r.map(csvField).join(',') + '\r\n').join('');
+  return richTable(td.keys, rows, t.groups, o.width);
+}
+
+/** rich's Table(box=HORIZONTALS): one space of padding each side, one space between columns. */
+function richTable(keys: string[], rows: string[][], groups: ExpTable['groups'], maxWidth?: number): string {
+  const right = new Set(groups.metrics);
+  const collapsible = new Set<string>();
+  for (const g of [groups.metrics, groups.params, groups.deps]) g.slice(1).forEach((h) => collapsible.add(h));
+  let cols = keys.map((k, i) => ({ key: k, w: Math.max(width(k), ...rows.map((r) => width(r[i]!))), i }));
+  const total = () => cols.reduce((a, c) => a + c.w + 2, 0) + cols.length + 1;
+  if (maxWidth !== undefined) {
+    for (let j = cols.length - 1; j >= 0 && total() > maxWidth; j--) {
+      if (collapsible.has(cols[j]!.key)) cols = cols.filter((_, x) => x !== j);
+    }
+  }
+  const line = ' ' + '─'.repeat(total() - 2) + ' ';
+  const fmt = (cells: string[]) =>
+    ' ' +
+    cols
+      .map((c) => {
+        const v = cells[c.i] ?? '';
+        const pad = ' '.repeat(Math.max(0, c.w - width(v)));
+        return ' ' + (right.has(c.key) ? pad + v : v + pad) + ' ';
+      })
+      .join(' ') +
+    ' ';
+  return [line, fmt(keys), line, ...rows.map(fmt), line].join('\n') + '\n';
+}
