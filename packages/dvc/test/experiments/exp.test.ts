@@ -107,6 +107,23 @@ describe('dvc exp run', () => {
     assert.equal(read(sb, 'other.yaml'), 'a: [ 1, 2 ]\n');
     assert.deepEqual(ok(sb.dvc(['exp', 'list', '--name-only'])).trim().split('\n'), [name]);
   });
+  test('the commit holds the pipeline files git does not track yet and newly staged files; nothing else is staged', () => {
+    const sb = sandbox();
+    ok(sb.dvc(['init', '-q']));
+    writeFileSync(join(sb.repo, 'train.sh'), TRAIN);
+    writeFileSync(join(sb.repo, 'params.yaml'), 'lr: 0.1\n');
+    writeFileSync(join(sb.repo, 'notes.txt'), 'untracked, not part of the experiment\n');
+    ok(sb.dvc(['stage', 'add', '-n', 'train', '-p', 'lr', '-d', 'train.sh', '-M', 'metrics.json', 'sh train.sh']));
+    ok(sb.git(['add', '.dvc', '.dvcignore', 'dvc.yaml', 'train.sh', 'params.yaml']));
+    ok(sb.git(['commit', '-qm', 'base without dvc.lock']));
+    writeFileSync(join(sb.repo, 'staged.txt'), 'new and staged\n');
+    ok(sb.git(['add', 'staged.txt']));
+    ok(sb.dvc(['exp', 'run', '-S', 'lr=0.5', '-n', 'e']));
+    const files = git(sb, 'ls-tree', '-r', '--name-only', 'refs/exps/' + git(sb, 'rev-parse', 'HEAD').slice(0, 2) + '/' + git(sb, 'rev-parse', 'HEAD').slice(2) + '/e');
+    assert.deepEqual(files.split('\n').sort(), ['.dvc/.gitignore', '.dvc/config', '.dvcignore', 'dvc.lock', 'dvc.yaml', 'metrics.json', 'params.yaml', 'staged.txt', 'train.sh']);
+    // the user's index: only what they staged themselves
+    assert.equal(git(sb, 'diff', '--cached', '--name-only'), 'staged.txt');
+  });
 });
 
 describe('dvc exp show / list / diff', () => {
