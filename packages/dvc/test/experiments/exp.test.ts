@@ -93,6 +93,10 @@ describe('dvc exp run', () => {
       assert.match(r.stderr, /Invalid `--set-param` value/);
       assert.equal(read(sb, 'params.yaml'), before);
     }
+    r = sb.dvc(['exp', 'run', '-S', 'params.toml:a=1', '-n', 'x']);
+    assert.equal(r.code, 255);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.match(r.stderr, /'params\.toml' is not a YAML or JSON params file/);
   });
 
   test('-S adds (+key), deletes (~key) and sets nested keys in other files; without -n a random adjective-noun name', () => {

@@ -62,7 +62,10 @@ export function prepareRun(repo: Repo, opts: ExpRunOptions): { baseline: string;
   if (!repo.scm) throw new ExperimentError('Only available for Git repositories.');
   const root = repo.scm.root;
   const baseline = headRev(root);
-  for (const s of opts.setParams ?? []) for (const o of groupOverrides([s]).values()) o.forEach(parseOverride);
+  for (const [file, ovs] of groupOverrides(opts.setParams ?? [])) {
+    if (!/\.(ya?ml|json)$/i.test(file)) throw new ExperimentError(`-S/--set-param: '${file}' is not a YAML or JSON params file (other formats are not supported)`);
+    ovs.forEach(parseOverride);
+  }
   let name = opts.name;
   if (name) {
     const info = new ExpRefInfo(baseline, name);
