@@ -282,3 +282,24 @@ function gitEnv(sb: Sandbox, args: string[], extra: NodeJS.ProcessEnv): string {
   assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
   return r.stdout.trim();
 }
+
+describe('dvc exp show table', () => {
+  test("has Python DVC's layout on an 80-column terminal (the recording's table, our SHAs)", () => {
+    const dir = join(import.meta.dirname, '..', 'fixtures', 'dvc', '24-exp');
+    const steps = readFileSync(join(dir, 'steps.sh'), 'utf8').split('\n').filter(Boolean);
+    const sb = sandbox();
+    for (const [i, step] of steps.slice(0, 7).entries()) {
+      // exp2 newer than exp1, as in the recording (experiments are listed newest first)
+      const date = i >= 5 ? { GIT_COMMITTER_DATE: `2026-01-0${i - 3}T00:00:00Z` } : {};
+      const r = spawnSync('bash', ['-c', step], { cwd: sb.repo, env: { ...sb.env, ...date }, encoding: 'utf8' });
+      assert.equal(r.status, 0, `${step}: ${r.stderr}`);
+    }
+    const transcript = readFileSync(join(dir, 'transcript.txt'), 'utf8');
+    const start = transcript.indexOf('$ dvc exp show --no-pager --drop Created\n[rc=0]\n--- stdout\n');
+    const table = transcript.slice(start).split('\n--- stdout\n')[1]!.split('--- stderr')[0]!;
+    const head = git(sb, 'rev-parse', 'HEAD');
+    const ours = (n: string) => git(sb, 'rev-parse', `refs/exps/${head.slice(0, 2)}/${head.slice(2)}/${n}`).slice(0, 7);
+    const expected = table.replace('22a6478', ours('exp2')).replace('1d8378a', ours('exp1'));
+    assert.equal(ok(sb.dvc(['exp', 'show', '--no-pager', '--drop', 'Created'], { env: { COLUMNS: '80' } })), expected);
+  });
+});

@@ -85,25 +85,52 @@ export function renderShow(t: ExpTable, fill: string, o: RenderOptions = {}): st
   return richTable(td.keys, rows, t.groups, o.width);
 }
 
-/** rich's Table(box=HORIZONTALS): one space of padding each side, one space between columns. */
-function richTable(keys: string[], rows: string[][], groups: ExpTable['groups'], maxWidth?: number): string {
+/**
+ * rich's Table(box=HORIZONTALS) as DVC subclasses it: one space of padding each side of a cell, one
+ * space between columns. When the table is wider than the terminal, collapsible columns (all but
+ * the first of each metrics/params/deps group) go to width 0 right to left until it fits; a run of
+ * collapsed columns keeps one, which shows an ellipsis when there is room for it.
+ */
+function richTable(keys: string[], rows: string[][], groups: ExpTable['groups'], termWidth?: number): string {
   const right = new Set(groups.metrics);
   const collapsible = new Set<string>();
   for (const g of [groups.metrics, groups.params, groups.deps]) g.slice(1).forEach((h) => collapsible.add(h));
-  let cols = keys.map((k, i) => ({ key: k, w: Math.max(width(k), ...rows.map((r) => width(r[i]!))), i }));
-  const total = () => cols.reduce((a, c) => a + c.w + 2, 0) + cols.length + 1;
-  if (maxWidth !== undefined) {
-    for (let j = cols.length - 1; j >= 0 && total() > maxWidth; j--) {
-      if (collapsible.has(cols[j]!.key)) cols = cols.filter((_, x) => x !== j);
+  let cols = keys.map((k, i) => ({ key: k, i, w: Math.max(width(k), ...rows.map((r) => width(r[i]!))) + 2 }));
+  if (termWidth !== undefined) {
+    let maxW = termWidth - (cols.length + 1);
+    const sum = () => cols.reduce((a, c) => a + c.w, 0);
+    let excess = sum() - maxW;
+    if (excess > 0) {
+      for (let j = cols.length - 1; j >= 0; j--) {
+        if (!collapsible.has(cols[j]!.key)) continue;
+        excess -= cols[j]!.w;
+        cols[j]!.w = 0;
+        if (excess <= 0) break;
+      }
+    }
+    let last = -1;
+    for (let j = cols.length - 1; j >= 0; j--) {
+      if (cols[j]!.w === 0 && collapsible.has(cols[j]!.key)) {
+        if (last >= 0) {
+          cols = cols.filter((_, x) => x !== last);
+          maxW += 1;
+        }
+        last = j;
+        if (sum() + 2 <= maxW) cols[j]!.w = 3;
+      } else last = -1;
     }
   }
-  const line = ' ' + '─'.repeat(total() - 2) + ' ';
+  const total = cols.reduce((a, c) => a + c.w, 0) + cols.length + 1;
+  const line = ' ' + '─'.repeat(total - 2) + ' ';
   const fmt = (cells: string[]) =>
     ' ' +
     cols
       .map((c) => {
-        const v = cells[c.i] ?? '';
-        const pad = ' '.repeat(Math.max(0, c.w - width(v)));
+        if (c.w === 0) return '';
+        let v = cells[c.i] ?? '';
+        const room = c.w - 2;
+        if (width(v) > room) v = [...v].slice(0, Math.max(0, room - 1)).join('') + '…';
+        const pad = ' '.repeat(Math.max(0, room - width(v)));
         return ' ' + (right.has(c.key) ? pad + v : v + pad) + ' ';
       })
       .join(' ') +
