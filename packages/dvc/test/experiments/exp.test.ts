@@ -301,5 +301,8 @@ describe('dvc exp show table', () => {
     const ours = (n: string) => git(sb, 'rev-parse', `refs/exps/${head.slice(0, 2)}/${head.slice(2)}/${n}`).slice(0, 7);
     const expected = table.replace('22a6478', ours('exp2')).replace('1d8378a', ours('exp1'));
     assert.equal(ok(sb.dvc(['exp', 'show', '--no-pager', '--drop', 'Created'], { env: { COLUMNS: '80' } })), expected);
+    // without --no-pager DVC renders the whole table for its pager: nothing collapsed
+    const full = ok(sb.dvc(['exp', 'show', '--drop', 'Created'], { env: { COLUMNS: '80' } }));
+    assert.match(full.split('\n')[1]!, /^  Experiment +acc +loss +lr +epochs +train\.sh +$/);
   });
 });

@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .option('-n, --num <num>', 'Show experiments from the last `num` commits (first parents) starting from the `--rev` baseline.', intArg)
     .option('-a, --all-branches', 'Show experiments derived from the tip of all Git branches.')
     .option('-T, --all-tags', 'Show experiments derived from all Git tags.')
-    .option('--no-pager', 'Do not pipe output into a pager.')
+    .option('--no-pager', 'Do not pipe output into a pager (the table is fitted to the terminal).')
     .option('--only-changed', 'Only show metrics/params with values varying across the selected experiments.')
     .option('--drop <regex_pattern>', 'Remove the columns matching the specified regex pattern.', collect, [])
     .option('--keep <regex_pattern>', 'Preserve the columns matching the specified regex pattern.', collect, [])
@@ -91,6 +91,7 @@ export function register(program: Command): void {
           json?: boolean;
           csv?: boolean;
           precision?: number;
+          pager: boolean;
         },
         cmd: Command,
       ) => {
@@ -121,7 +122,8 @@ export function register(program: Command): void {
           drop: o.drop,
           onlyChanged: o.onlyChanged,
           csv: o.csv,
-          width: o.csv ? undefined : process.stdout.isTTY ? process.stdout.columns : 80,
+          // as DVC: the full table (for its pager) unless --no-pager, then the terminal's width
+          width: o.csv || o.pager ? undefined : process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || 80,
         });
         process.stdout.write(text);
       },
