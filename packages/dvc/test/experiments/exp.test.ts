@@ -306,3 +306,26 @@ describe('dvc exp show table', () => {
     assert.match(full.split('\n')[1]!, /^  Experiment +acc +loss +lr +epochs +train\.sh +$/);
   });
 });
+
+describe('dvc exp over several baselines', () => {
+  test('show -n/-a/-A and list --rev/-A pick baselines; remove --rev removes theirs', () => {
+    const sb = project();
+    ok(sb.dvc(['exp', 'run', '-S', 'lr=0.2', '-n', 'old']));
+    ok(sb.git(['checkout', '-q', '--', '.']));
+    ok(sb.git(['commit', '-q', '--allow-empty', '-m', 'second']));
+    ok(sb.dvc(['exp', 'run', '-S', 'lr=0.3', '-n', 'new']));
+    const [h2, h1] = [git(sb, 'rev-parse', 'HEAD'), git(sb, 'rev-parse', 'HEAD~1')];
+    const names = (csv: string) => csv.split('\r\n').slice(1, -1).map((l) => l.split(',').slice(0, 2).join(','));
+    assert.deepEqual(names(ok(sb.dvc(['exp', 'show', '--csv']))), [',workspace', ',master', `new,${git(sb, 'rev-parse', '--short=7', 'refs/exps/' + h2.slice(0, 2) + '/' + h2.slice(2) + '/new')}`]);
+    const two = names(ok(sb.dvc(['exp', 'show', '--csv', '-n', '2'])));
+    assert.deepEqual(two.map((r) => r.split(',')[0]), ['', '', 'new', '', 'old']);
+    assert.equal(two[3], `,${h1.slice(0, 7)}`);
+    assert.deepEqual(names(ok(sb.dvc(['exp', 'show', '--csv', '-A']))).map((r) => r.split(',')[0]), ['', '', 'new', '', 'old']);
+    assert.deepEqual(names(ok(sb.dvc(['exp', 'show', '--csv', '-a', '--hide-workspace']))).map((r) => r.split(',')[0]), ['', 'new']);
+    assert.equal(ok(sb.dvc(['exp', 'list', '--name-only'])), 'new\n');
+    assert.equal(ok(sb.dvc(['exp', 'list', '--rev', 'HEAD~1'])), `${h1.slice(0, 7)}:\n\t${git(sb, 'rev-parse', '--short=7', 'refs/exps/' + h1.slice(0, 2) + '/' + h1.slice(2) + '/old')} [old]\n`);
+    assert.equal(ok(sb.dvc(['exp', 'list', '-A', '--name-only'])).split('\n').filter(Boolean).sort().join(','), 'new,old');
+    assert.equal(ok(sb.dvc(['exp', 'remove', '--rev', 'HEAD~1'])), "Removed experiments: 'old'\n");
+    assert.equal(ok(sb.dvc(['exp', 'list', '-A', '--name-only'])), 'new\n');
+  });
+});
