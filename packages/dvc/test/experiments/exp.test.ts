@@ -127,6 +127,12 @@ describe('dvc exp run', () => {
     assert.deepEqual(files.split('\n').sort(), ['.dvc/.gitignore', '.dvc/config', '.dvcignore', 'dvc.lock', 'dvc.yaml', 'metrics.json', 'params.yaml', 'staged.txt', 'train.sh']);
     // the user's index: only what they staged themselves
     assert.equal(git(sb, 'diff', '--cached', '--name-only'), 'staged.txt');
+    // apply over an untracked file the experiment has: the file is kept in the apply stash
+    writeFileSync(join(sb.repo, 'metrics.json'), 'mine\n');
+    ok(sb.dvc(['exp', 'apply', 'e']));
+    assert.equal(read(sb, 'metrics.json'), '{"acc": 0.500}\n');
+    assert.equal(git(sb, 'show', 'refs/exps/apply/stash^3:metrics.json'), 'mine');
+    assert.equal(git(sb, 'diff', '--cached', '--name-only'), 'staged.txt');
   });
 });
 

@@ -2,7 +2,8 @@
  * `dvc exp list|apply|branch|remove|rename|diff` on DVC's experiment refs (./refs.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../../fs/local.js';
 import type { YamlValue } from '../../formats/ruamel.js';
@@ -68,10 +69,6 @@ export async function applyExperiment(repo: Repo, given: string): Promise<{ name
   const head = headRev(root);
   const exp = resolveExp(root, given);
   return repo.withLock(async () => {
-    // keep what is there now (tracked changes) where DVC keeps it
-    const stash = gitRun(root, ['stash', 'create', `dvc-exp-apply:${head}:${exp.rev}:${given}`]).stdout.trim();
-    setRef(root, APPLY_HEAD, head);
-    if (stash) setRef(root, APPLY_STASH, stash, `dvc-exp-apply:${head}:${exp.rev}:${given}`);
     const changed = new Set<string>();
     for (const args of [
       ['diff', '--name-only', '-z', '--no-renames', head, exp.rev],
@@ -87,6 +84,13 @@ export async function applyExperiment(repo: Repo, given: string): Promise<{ name
         if (m && m[2] === 'blob') entries.set(m[4]!, { mode: m[1]!, oid: m[3]! });
       }
     }
+    // keep what is there now where DVC keeps it: tracked changes, and untracked files the
+    // experiment would overwrite, as a stash (`git stash apply refs/exps/apply/stash`)
+    const untracked = [...entries.keys()].filter((p) => existsSync(join(root, p)) && gitRun(root, ['cat-file', '-e', `${head}:${p}`]).code !== 0);
+    const msg = `dvc-exp-apply:${head}:${exp.rev}:${given}`;
+    const stash = saveWorkspace(root, head, untracked, msg);
+    setRef(root, APPLY_HEAD, head);
+    if (stash) setRef(root, APPLY_STASH, stash, msg);
     for (const p of changed) {
       const abs = join(root, p);
       const e = entries.get(p);
@@ -115,6 +119,27 @@ export async function applyExperiment(repo: Repo, given: string): Promise<{ name
     setRef(root, EXEC_APPLY, exp.rev);
     return { name: given, rev: exp.rev };
   });
+}
+
+/**
+ * A stash-shaped commit of the workspace (git stash's layout: parents HEAD, the index, and the
+ * untracked files given), or null when there is nothing to keep.
+ */
+function saveWorkspace(root: string, head: string, untracked: string[], message: string): string | null {
+  const tracked = gitRun(root, ['stash', 'create', message]).stdout.trim();
+  if (!untracked.length) return tracked || null;
+  const dir = mkdtempSync(join(tmpdir(), 'copper-exp-apply-'));
+  try {
+    const env = { GIT_INDEX_FILE: join(dir, 'index') };
+    git(root, ['add', '-f', '--', ...untracked], { env });
+    const uTree = git(root, ['write-tree'], { env }).trim();
+    const u = git(root, ['commit-tree', uTree, '-m', `untracked files on ${head.slice(0, 7)}`]).trim();
+    const wTree = git(root, ['rev-parse', `${tracked || head}^{tree}`]).trim();
+    const i = tracked ? git(root, ['rev-parse', `${tracked}^2`]).trim() : git(root, ['commit-tree', wTree, '-p', head, '-m', `index on ${head.slice(0, 7)}`]).trim();
+    return git(root, ['commit-tree', wTree, '-p', head, '-p', i, '-p', u, '-m', message]).trim();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function gitBlob(root: string, oid: string): Buffer {
