@@ -187,6 +187,12 @@ describe('dvc exp show / list / diff', () => {
       ok(sb.dvc(['exp', 'diff', 'exp1', 'exp2'])),
       'Path          Metric    exp1    exp2    Change\nmetrics.json  acc       0.8     0.7     -0.1\n\nPath         Param    exp1    exp2    Change\nparams.yaml  lr       0.2     0.3     0.09999999999999998\n',
     );
+    assert.equal(
+      ok(sb.dvc(['exp', 'diff', '--md', 'exp1', 'exp2'])),
+      '| Path         | Metric   | exp1   | exp2   | Change   |\n|--------------|----------|--------|--------|----------|\n| metrics.json | acc      | 0.8    | 0.7    | -0.1     |\n\n\n' +
+        '| Path        | Param   | exp1   | exp2   | Change              |\n|-------------|---------|--------|--------|---------------------|\n| params.yaml | lr      | 0.2    | 0.3    | 0.09999999999999998 |\n\n',
+    );
+    assert.match(ok(sb.dvc(['exp', 'show', '--md', '--drop', 'Created'])), /^\| Experiment +\| acc +\| lr +\| epochs +\| train\.sh +\|\n\|-+\|/);
     const r = sb.dvc(['exp', 'diff', 'nope']);
     assert.equal(r.code, 255);
     assert.ok(isOneLineError(r.stderr), r.stderr);

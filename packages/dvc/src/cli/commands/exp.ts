@@ -70,6 +70,7 @@ export function register(program: Command): void {
     .option('--hide-workspace', 'Hide workspace row in the table.')
     .option('--json', 'Print output in JSON format instead of a human-readable table.')
     .option('--csv', 'Print output in csv format instead of a human-readable table.')
+    .option('--md', 'Show tabulated output in the Markdown format (GFM).')
     .option('--precision <n>', 'Round metrics/params to `n` digits precision after the decimal point (CSV). Rounds to 5 digits by default.', intArg)
     .option('-f, --force', 'Force re-collection of experiments (they are always collected afresh).')
     .action(
@@ -92,6 +93,7 @@ export function register(program: Command): void {
           csv?: boolean;
           precision?: number;
           pager: boolean;
+          md?: boolean;
         },
         cmd: Command,
       ) => {
@@ -122,6 +124,7 @@ export function register(program: Command): void {
           drop: o.drop,
           onlyChanged: o.onlyChanged,
           csv: o.csv,
+          markdown: o.md && !o.csv,
           // as DVC: the full table (for its pager) unless --no-pager, then the terminal's width
           width: o.csv || o.pager ? undefined : process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS) || 80,
         });
@@ -137,13 +140,15 @@ export function register(program: Command): void {
     .option('--all', 'Show unchanged metrics/params as well.')
     .option('--param-deps', 'Show only params that are stage dependencies.')
     .option('--json', 'Show output in JSON format.')
+    .option('--md', 'Show tabulated output in the Markdown format (GFM).')
     .option('--no-path', "Don't show metric/param path.")
     .option('--precision <n>', 'Round metrics/params to `n` digits precision after the decimal point. Rounds to 5 digits by default.', intArg)
-    .action(async (a: string | undefined, b: string | undefined, o: { all?: boolean; paramDeps?: boolean; json?: boolean; path: boolean; precision?: number }, cmd: Command) => {
+    .action(async (a: string | undefined, b: string | undefined, o: { all?: boolean; paramDeps?: boolean; json?: boolean; md?: boolean; path: boolean; precision?: number }, cmd: Command) => {
       const out = outputFor(cmd);
       const repo = await repoOpen();
       const m = await import('../../repo/experiments/manage.js');
       const s = await import('../../repo/experiments/show.js');
+      const { markdownTable } = await import('../../repo/experiments/render.js');
       const d = m.diffExperiments(repo, a, b, { all: o.all, paramDeps: o.paramDeps });
       if (o.json) {
         out.print(s.pyJson(d));
@@ -164,9 +169,12 @@ export function register(program: Command): void {
           }
         }
         const headers = ['Path', title, a ?? 'HEAD', b ?? 'workspace', 'Change'];
-        parts.push(o.path ? plain(headers, rows) : plain(headers.slice(1), rows.map((r) => r.slice(1))));
+        const [h, rs] = o.path ? [headers, rows] : [headers.slice(1), rows.map((r) => r.slice(1))];
+        // DVC's --md: tabulate's github format plus an empty line
+        parts.push(o.md ? markdownTable(h, rs) + '\n' : plain(h, rs));
       }
-      out.print(parts.join('\n\n'));
+      if (o.md) process.stdout.write(parts.join('\n\n') + '\n');
+      else out.print(parts.join('\n\n'));
     });
 
   exp

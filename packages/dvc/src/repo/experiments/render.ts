@@ -7,6 +7,8 @@
 import type { ExpTable } from './show.js';
 
 export interface RenderOptions {
+  /** GitHub Markdown (tabulate's "github" format, as DVC's --md). */
+  markdown?: boolean;
   keep?: string[];
   drop?: string[];
   onlyChanged?: boolean;
@@ -82,6 +84,7 @@ export function renderShow(t: ExpTable, fill: string, o: RenderOptions = {}): st
   const n = t.rows.length;
   const rows = Array.from({ length: n }, (_, i) => td.keys.map((k) => td.cols.get(k)![i]!));
   if (o.csv) return [td.keys, ...rows].map((r) => r.map(csvField).join(',') + '\r\n').join('');
+  if (o.markdown) return markdownTable(td.keys, rows) + '\n\n';
   return richTable(td.keys, rows, t.groups, o.width);
 }
 
@@ -136,4 +139,11 @@ function richTable(keys: string[], rows: string[][], groups: ExpTable['groups'],
       .join(' ') +
     ' ';
   return [line, fmt(keys), line, ...rows.map(fmt), line].join('\n') + '\n';
+}
+
+/** tabulate(tablefmt="github"): columns at least the header plus 2 wide, one space of padding. */
+export function markdownTable(headers: string[], rows: string[][]): string {
+  const w = headers.map((h, i) => Math.max(width(h) + 2, ...rows.map((r) => width(r[i] ?? ''))));
+  const line = (r: string[]) => '| ' + r.map((c, i) => c + ' '.repeat(Math.max(0, w[i]! - width(c)))).join(' | ') + ' |';
+  return [line(headers), '|' + w.map((x) => '-'.repeat(x + 2)).join('|') + '|', ...rows.map(line)].join('\n');
 }
