@@ -20,6 +20,8 @@ export const CELERY_NAMESPACE = `${EXPS_NAMESPACE}/celery`;
 export const CELERY_STASH = `${CELERY_NAMESPACE}/stash`;
 export const EXEC_NAMESPACE = `${EXPS_NAMESPACE}/exec`;
 export const EXEC_APPLY = `${EXEC_NAMESPACE}/EXEC_APPLY`;
+/** The baseline of the last workspace run (Python DVC's executor leaves it). */
+export const EXEC_HEAD = `${EXEC_NAMESPACE}/EXEC_HEAD`;
 export const TEMP_NAMESPACE = `${EXPS_NAMESPACE}/temp`;
 const SKIP = [APPLY_NAMESPACE, CELERY_NAMESPACE, EXEC_NAMESPACE, TEMP_NAMESPACE];
 const STASHES = new Set([EXPS_STASH, CELERY_STASH]);

@@ -19,7 +19,7 @@ import { loadPipeline } from '../pipeline.js';
 import type { Repo } from '../repo.js';
 import { genRandomName } from './names.js';
 import { applyOverrides, groupOverrides, parseOverride } from './overrides.js';
-import { EXEC_APPLY, ExpRefInfo, ExperimentError, ExperimentExistsError, checkRefFormat, getRef, git, gitRun, headRev, setRef } from './refs.js';
+import { EXEC_APPLY, EXEC_HEAD, ExpRefInfo, ExperimentError, ExperimentExistsError, checkRefFormat, getRef, git, gitRun, headRev, setRef } from './refs.js';
 
 export interface ExpRunOptions {
   name?: string;
@@ -115,6 +115,7 @@ export async function expRun(repo: Repo, opts: ExpRunOptions = {}): Promise<ExpR
     if (gitRun(root, ['diff', '--quiet', existing, rev]).code !== 0) throw new ExperimentExistsError(name);
   } else setRef(root, ref, rev, `dvc: experiment '${name}'`);
   setRef(root, EXEC_APPLY, getRef(root, ref)!);
+  setRef(root, EXEC_HEAD, baseline);
   return { name, rev: getRef(root, ref)!, ref, expHash, baseline };
 }
 
