@@ -355,3 +355,27 @@ describe('dvc exp over several baselines', () => {
     assert.equal(ok(sb.dvc(['exp', 'list', '-A', '--name-only'])), 'new\n');
   });
 });
+
+describe('dvc exp save', () => {
+  test('records the workspace as it is (nothing run), with -I untracked files; a taken name exits 1', () => {
+    const sb = project();
+    const head = git(sb, 'rev-parse', 'HEAD');
+    writeFileSync(join(sb.repo, 'params.yaml'), 'lr: 0.9 # learning rate\nepochs: 3\n');
+    writeFileSync(join(sb.repo, 'notes.md'), 'why\n');
+    const metrics = read(sb, 'metrics.json');
+    assert.equal(ok(sb.dvc(['exp', 'save', '-n', 's1', '-I', 'notes.md'])), 'Experiment has been saved as: s1\n');
+    const rev = git(sb, 'rev-parse', `refs/exps/${head.slice(0, 2)}/${head.slice(2)}/s1`);
+    assert.equal(git(sb, 'rev-parse', `${rev}^`), head);
+    assert.equal(git(sb, 'show', `${rev}:params.yaml`), 'lr: 0.9 # learning rate\nepochs: 3');
+    assert.equal(git(sb, 'show', `${rev}:notes.md`), 'why');
+    assert.match(git(sb, 'show', `${rev}:dvc.lock`), /lr: 0\.9/); // committed, not run
+    assert.equal(read(sb, 'metrics.json'), metrics);
+    assert.match(git(sb, 'log', '-1', '--format=%B', rev), /^dvc: commit experiment [0-9a-f]{64}$/);
+    assert.equal(sb.git(['diff', '--cached', '--quiet']).code, 0);
+    const r = sb.dvc(['exp', 'save', '-n', 's1']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^ERROR: failed to save experiment - Experiment conflicts with existing experiment 's1'/);
+    const j = JSON.parse(ok(sb.dvc(['exp', 'save', '-n', 's1', '-f', '--json'])));
+    assert.equal(j.ref, git(sb, 'rev-parse', `refs/exps/${head.slice(0, 2)}/${head.slice(2)}/s1`));
+  });
+});

@@ -52,6 +52,32 @@ export function register(program: Command): void {
     });
 
   exp
+    .command('save')
+    .description('Save current workspace as an experiment.')
+    .argument('[targets...]', 'Limit DVC caching to these stage names.')
+    .option('-n, --name <name>', 'Human-readable experiment name. If not specified, a name will be auto-generated.')
+    .option('-f, --force', 'Replace experiment if it already exists.')
+    .option('-I, --include-untracked <path>', 'List of untracked paths to include in the experiment.', collect, [])
+    .option('-m, --message <message>', 'Custom commit message to use when committing the experiment.')
+    .option('--json', 'Show output in JSON format.')
+    .action(async (targets: string[], o: { name?: string; force?: boolean; includeUntracked: string[]; message?: string; json?: boolean }, cmd: Command) => {
+      const out = outputFor(cmd);
+      const repo = await repoOpen();
+      const { DvcError } = await import('../../errors.js');
+      const { expSave } = await import('../../repo/experiments/run.js');
+      let r;
+      try {
+        r = await expSave(repo, { name: o.name, force: o.force, message: o.message, targets, includeUntracked: o.includeUntracked });
+      } catch (e) {
+        // as DVC: exit 1, "failed to save experiment - <why>"
+        if (e instanceof DvcError) throw new DvcError(`failed to save experiment - ${e.message}`, { cause: e });
+        throw e;
+      }
+      if (o.json) out.print(`{"ref": "${r.rev}"}`);
+      else out.info(`Experiment has been saved as: ${r.name}`);
+    });
+
+  exp
     .command('show')
     .description('Print experiments.')
     .option('-A, --all-commits', 'Show experiments derived from all Git commits.')

@@ -140,3 +140,38 @@ export function commitExperiment(root: string, baseline: string, extra: string[]
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * `dvc exp save`: the workspace as it is, recorded as an experiment without running anything (the
+ * stages' outputs committed to the cache and dvc.lock first, as DVC's `dvc commit --force`).
+ * `includeUntracked`: files git does not track to put in the experiment too.
+ */
+export async function expSave(repo: Repo, opts: { name?: string; force?: boolean; message?: string; targets?: string[]; includeUntracked?: string[] } = {}): Promise<ExpRunResult> {
+  const { baseline, name } = prepareRun(repo, { name: opts.name, force: opts.force });
+  const root = repo.scm!.root;
+  const { commitStages } = await import('../repro.js');
+  await commitStages(repo, opts.targets ?? [], { force: true });
+  const p = loadPipeline(repo);
+  const entries: Record<string, YamlValue> = {};
+  const extra = new Set<string>(repo.scmContext.tracked);
+  for (const s of p.stages) {
+    extra.add(s.file);
+    extra.add(s.lockPath);
+    for (const d of s.deps) extra.add(d.abs);
+    for (const x of s.params) extra.add(x.abs);
+    for (const o of s.outs) if (!o.cache) extra.add(o.abs);
+    if (!existsSync(s.lockPath)) continue;
+    const e = parseLockFile(readFileSync(s.lockPath, 'utf8')).stages.get(s.name);
+    if (e) entries[s.name] = lockStageToYaml(e);
+  }
+  for (const f of opts.includeUntracked ?? []) {
+    const abs = resolve(f);
+    if (!existsSync(abs)) throw new ExperimentError(`'${f}' does not exist`);
+    extra.add(abs);
+  }
+  const expHash = hashExp(entries);
+  const rev = commitExperiment(root, baseline, [...extra], opts.message ?? `dvc: commit experiment ${expHash}`);
+  const ref = String(new ExpRefInfo(baseline, name));
+  setRef(root, ref, rev, `dvc: experiment '${name}'`);
+  return { name, rev, ref, expHash, baseline };
+}
