@@ -29,6 +29,17 @@ const REQUIRED = new Set([
   '13-errors',
 ]);
 
+/**
+ * Steps where we deliberately differ from Python DVC (a DVC bug), with the reason: their exit
+ * code is reported as a diagnostic instead of failing the scenario.
+ */
+const DIVERGES: Record<string, Record<string, string>> = {
+  '24-exp': {
+    '$DVC exp apply e1':
+      "Python DVC 3.64 crashes on an experiment name of 2-3 hex letters (pygit2 takes 'e1' for a short commit id: 'ambiguous lookup - OID prefix is too short'); we apply the experiment named e1",
+  },
+};
+
 /** Our CLI's command tree, as commander sees it. */
 function cliTree(): Command {
   const program = new Command('dvc');
@@ -82,7 +93,13 @@ describe('DVC fixtures replayed with our CLI', { concurrency: 4 }, () => {
     test(name, todo ? { todo } : {}, (t) => {
       const r = replayScenario(name);
       for (const d of r.outputDiffs) t.diagnostic(d);
-      const problems = [...r.rcDiffs, ...r.treeDiffs];
+      const known = Object.entries(DIVERGES[name] ?? {});
+      const rcDiffs = r.rcDiffs.filter((d) => {
+        const k = known.find(([step]) => d.includes(`\`${step}\``));
+        if (k) t.diagnostic(`known divergence: ${d} (${k[1]})`);
+        return !k;
+      });
+      const problems = [...rcDiffs, ...r.treeDiffs];
       if (problems.length) assert.fail(`${name} differs from Python DVC:\n  ${problems.join('\n  ')}`);
     });
   }

@@ -29,6 +29,7 @@ import { register as dag } from './dag.js';
 import { register as params } from './params.js';
 import { register as metrics } from './metrics.js';
 import { register as plots } from './plots.js';
+import { register as exp } from './exp.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
@@ -56,4 +57,5 @@ export const commands: Array<(program: Command) => void> = [
   params,
   metrics,
   plots,
+  exp,
 ];
