@@ -34,7 +34,7 @@ import {
 } from '@azure/storage-blob';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
 import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
-import { httpStatus, joinUrl, networkCode, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
+import { httpStatus, joinUrl, networkCode, netWords, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
 const MiB = 1024 * 1024;
 const SINGLE_PUT_MAX = 256 * MiB;
@@ -268,7 +268,7 @@ export class AzureFileSystem implements FileSystem {
       );
     }
     const net = networkCode(e);
-    if (net) return remoteError(`${this.url}: cannot reach the blob service at ${this.client.url.replace(/\?.*$/, '')} (${net})`, e);
+    if (net) return remoteError(`${this.url}: cannot reach the blob service at ${this.client.url.replace(/\?.*$/, '')} (${netWords(net)})`, e);
     const msg = String((e as Error)?.message ?? e).split('\n')[0];
     return remoteError(`${joinUrl(this.url, path)}: ${op} failed: ${code ?? (status ? `HTTP ${status}` : name)}: ${msg}`, e);
   }

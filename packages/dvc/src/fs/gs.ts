@@ -11,7 +11,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
 import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
-import { httpStatus, joinUrl, networkCode, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
+import { httpStatus, joinUrl, networkCode, netWords, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
 const MiB = 1024 * 1024;
 
@@ -71,7 +71,7 @@ export class GsFileSystem implements FileSystem {
       );
     }
     const net = networkCode(e);
-    if (net) return remoteError(`${this.url}: cannot reach ${this.storage.apiEndpoint} (${net})`, e);
+    if (net) return remoteError(`${this.url}: cannot reach ${this.storage.apiEndpoint} (${netWords(net)})`, e);
     if (status === 404 && isBucketMissing(e)) return remoteError(`${this.url}: bucket '${this.bucketName}' does not exist`, e);
     return remoteError(`${joinUrl(this.url, path)}: ${op} failed: ${status ? `HTTP ${status}: ` : ''}${msg}`, e);
   }

@@ -18,6 +18,7 @@ import type { Readable } from 'node:stream';
 import { RemoteError } from '../errors.js';
 import type { FileSystem } from './types.js';
 import { guardAgent, remoteTimeouts } from './timeouts.js';
+import { sizeChecked } from './remote-errors.js';
 
 export type RemoteOptions = Record<string, string | number | boolean | undefined>;
 
@@ -294,7 +295,9 @@ export class HttpFileSystem implements FileSystem {
     // The server stores the body (nginx DAV writes to a temp file and renames), so a failed
     // upload never leaves a partial object under its name there.
     const url = joinUrl(this.url, path);
-    const init: RequestInit = { body: data, headers: { 'content-type': 'application/octet-stream' } };
+    // A source that is not its declared size (a file changed while sent) never completes the body.
+    const body = size === undefined ? data : sizeChecked(data, size, joinUrl(this.url, path));
+    const init: RequestInit = { body, headers: { 'content-type': 'application/octet-stream' } };
     if (size !== undefined) init.size = size;
     const res = await this.client.request(this.method, url, init);
     await this.client.check(this.method, url, res);

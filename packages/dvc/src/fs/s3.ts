@@ -32,7 +32,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
 import { guardAgent, remoteTimeouts } from './timeouts.js';
-import { httpStatus, networkCode, notFoundError, remoteError, joinUrl, sizeChecked } from './remote-errors.js';
+import { httpStatus, networkCode, netWords, notFoundError, remoteError, joinUrl, sizeChecked } from './remote-errors.js';
 
 export { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
 import { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
@@ -179,7 +179,7 @@ export class S3FileSystem implements FileSystem {
       return remoteError(`${this.url}: no AWS credentials found (set access_key_id/secret_access_key, a profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`, e);
     }
     const net = networkCode(e);
-    if (net) return remoteError(`${this.url}: cannot reach ${this.endpoint ?? 'the S3 endpoint'} (${net})`, e);
+    if (net) return remoteError(`${this.url}: cannot reach ${this.endpoint ?? 'the S3 endpoint'} (${netWords(net)})`, e);
     if (name === 'AbortError' && (e as { sourceError?: unknown }).sourceError) {
       return (e as { sourceError: Error }).sourceError;
     }

@@ -20,6 +20,7 @@ import { RemoteError } from '../errors.js';
 import { bool, HttpStatusError, redact, type RemoteOptions } from './http.js';
 import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
 import { guardAgent, remoteTimeouts } from './timeouts.js';
+import { sizeChecked } from './remote-errors.js';
 
 const TMP_RE = /\.copper-tmp-[0-9a-f]{16}$/;
 
@@ -202,7 +203,9 @@ export class WebdavFileSystem implements FileSystem {
     try {
       const opts: { overwrite: boolean; contentLength?: number } = { overwrite: true };
       if (size !== undefined) opts.contentLength = size;
-      await this.client.putFileContents('/' + tmp, data, opts);
+      // A source that is not its declared size (a file changed while sent) is never moved into place.
+      const body = size === undefined ? data : sizeChecked(data, size, `${this.url}/${path}`);
+      await this.client.putFileContents('/' + tmp, body, opts);
       await this.client.moveFile('/' + tmp, '/' + path, { overwrite: true });
     } catch (err) {
       await this.client.deleteFile('/' + tmp).catch(() => undefined);

@@ -19,6 +19,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { RemoteError } from '../errors.js';
 import { bool, HttpClient, HttpStatusError, readText, redact, type RemoteOptions } from './http.js';
+import { sizeChecked } from './remote-errors.js';
 import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
 
 const TMP_RE = /\.copper-tmp-[0-9a-f]{16}$/;
@@ -199,7 +200,8 @@ export class WebhdfsFileSystem implements FileSystem {
   private async put(path: string, data: Readable, size?: number): Promise<void> {
     const loc = await this.redirected('PUT', this.opUrl(path, 'CREATE', { overwrite: 'true' }));
     const init: { body: Readable; size?: number; headers: Record<string, string> } = {
-      body: data,
+      // A source that is not its declared size (a file changed while sent) is never renamed into place.
+      body: size === undefined ? data : sizeChecked(data, size, `${this.url}/${path}`),
       headers: { 'content-type': 'application/octet-stream' },
     };
     if (size !== undefined) init.size = size;
