@@ -63,6 +63,52 @@ function droppedConnection(e: unknown): boolean {
   );
 }
 
+/** SFTP sessions whose connection is gone: a request sent there would never be answered. */
+const lost = new WeakSet<SFTPWrapper>();
+
+/**
+ * One SFTP request as a promise that settles even when the connection drops meanwhile (ssh2
+ * answers the requests pending at that moment, not the ones sent after).
+ */
+function call<T = void>(sftp: SFTPWrapper, send: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const gone = () => reject(new Error('No response from server (connection lost)'));
+    if (lost.has(sftp)) return gone();
+    sftp.once('close', gone);
+    sftp.once('end', gone);
+    send((err, value) => {
+      sftp.off('close', gone);
+      sftp.off('end', gone);
+      if (err) reject(err);
+      else resolve(value as T);
+    });
+  });
+}
+
+/** `p`, or a rejection as soon as the SFTP session's connection is gone. */
+function whileAlive<T>(sftp: SFTPWrapper, p: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const gone = () => reject(new Error('No response from server (connection lost)'));
+    if (lost.has(sftp)) gone();
+    sftp.once('close', gone);
+    sftp.once('end', gone);
+    const done = () => {
+      sftp.off('close', gone);
+      sftp.off('end', gone);
+    };
+    p.then(
+      (v) => {
+        done();
+        resolve(v);
+      },
+      (e) => {
+        done();
+        reject(e);
+      },
+    );
+  });
+}
+
 function sftpCode(e: unknown): number | undefined {
   const c = (e as { code?: unknown })?.code;
   return typeof c === 'number' ? c : undefined;
@@ -210,6 +256,10 @@ export class SshFileSystem implements FileSystem {
             return;
           }
           conn.sftp = sftp;
+          const mark = () => lost.add(sftp);
+          sftp.once('close', mark);
+          sftp.once('end', mark);
+          client.once('close', mark);
           resolve(conn);
         });
       });
@@ -229,6 +279,11 @@ export class SshFileSystem implements FileSystem {
       });
       client.on('close', () => {
         conn.closed = true;
+        // Closed before SFTP was up (a reset mid-handshake): fail, or the caller would wait forever.
+        if (!conn.sftp) {
+          const e = remoteError(`${this.url}: connection to ${this.target} lost before SFTP started`);
+          reject(Object.assign(e, { transient: !hostKeyRefused }));
+        }
       });
       let config: ConnectConfig;
       try {
@@ -272,7 +327,7 @@ export class SshFileSystem implements FileSystem {
   }
 
   private stat(sftp: SFTPWrapper, p: string): Promise<Stats> {
-    return new Promise((resolve, reject) => sftp.stat(p, (err, st) => (err ? reject(err) : resolve(st))));
+    return call<Stats>(sftp, (cb) => sftp.stat(p, cb));
   }
 
   async exists(path: string): Promise<boolean> {
@@ -308,8 +363,8 @@ export class SshFileSystem implements FileSystem {
     let entries: { filename: string; attrs: Stats }[];
     try {
       const sftp = await this.sftp();
-      entries = await new Promise((resolve, reject) =>
-        sftp.readdir(rel ? this.full(rel) : this.root, (err, list) => (err ? reject(err) : resolve(list as { filename: string; attrs: Stats }[]))),
+      entries = await call<{ filename: string; attrs: Stats }[]>(sftp, (cb) =>
+        sftp.readdir(rel ? this.full(rel) : this.root, (err, list) => cb(err, list as { filename: string; attrs: Stats }[])),
       );
     } catch (e) {
       if (sftpCode(e) === NO_SUCH_FILE) return [];
@@ -342,9 +397,10 @@ export class SshFileSystem implements FileSystem {
     const full = this.full(path);
     try {
       const sftp = await this.sftp();
-      const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(full, 'r', (err, h) => (err ? reject(err) : resolve(h))));
+      const handle = await call<Buffer>(sftp, (cb) => sftp.open(full, 'r', cb));
       const rs = sftp.createReadStream(full, { handle, autoClose: true, highWaterMark: 256 * 1024 });
       // A connection lost mid-read: the reader (retry.ts) resumes on a new one.
+      rs.on('error', () => undefined); // late errors after the reader left (it saw the first one)
       rs.prependListener('error', (err: Error) => {
         if (droppedConnection(err)) Object.assign(err, { transient: true });
       });
@@ -368,16 +424,13 @@ export class SshFileSystem implements FileSystem {
       if (sftpCode(e) !== NO_SUCH_FILE) throw e;
     }
     await this.mkdirs(sftp, posix.dirname(dir));
-    await new Promise<void>((resolve, reject) =>
-      sftp.mkdir(dir, (err) => {
-        if (!err) return resolve();
-        // Made meanwhile by a parallel write: fine if it is a folder now.
-        this.stat(sftp, dir).then(
-          (st) => (st.isDirectory() ? resolve() : reject(err)),
-          () => reject(err),
-        );
-      }),
-    );
+    try {
+      await call(sftp, (cb) => sftp.mkdir(dir, cb));
+    } catch (err) {
+      // Made meanwhile by a parallel write: fine if it is a folder now.
+      const st = await this.stat(sftp, dir).catch(() => undefined);
+      if (!st?.isDirectory()) throw err;
+    }
     this.madeDirs.add(dir);
   }
 
@@ -391,17 +444,20 @@ export class SshFileSystem implements FileSystem {
       // A source that is not its declared size (a file changed while sent) is never renamed into place.
       const data = size === undefined ? source : sizeChecked(source, size, joinUrl(this.url, path));
       const ws = sftp.createWriteStream(tmp, { flags: 'w', mode: 0o644 });
+      // Its late errors (a close answered "no response" as the connection drops) reach the
+      // pipeline while it runs; after that they must not crash the process.
+      ws.on('error', () => undefined);
       const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-      await pipeline(data, ws);
-      await closed;
+      // The stream's own requests are not answered once the connection is gone: stop waiting then.
+      await whileAlive(sftp, pipeline(data, ws).then(() => closed));
       const s = sftp;
-      await new Promise<void>((resolve, reject) => s.ext_openssh_rename(tmp, full, (err) => (err ? reject(err) : resolve())));
+      await call(s, (cb) => s.ext_openssh_rename(tmp, full, cb));
     } catch (e) {
       if (sftp) {
         const s = sftp;
-        await new Promise<void>((resolve) => s.unlink(tmp, () => resolve()));
+        await call(s, (cb) => s.unlink(tmp, cb)).catch(() => undefined);
       }
-      if (!(e as { level?: string }).level && sftpCode(e) === undefined && (e as Error)?.name !== 'RemoteError') {
+      if (!(e as { level?: string }).level && sftpCode(e) === undefined && (e as Error)?.name !== 'RemoteError' && !droppedConnection(e)) {
         // Not an SSH/SFTP error: the source stream broke. Pass it on as it is.
         throw e;
       }
@@ -412,7 +468,7 @@ export class SshFileSystem implements FileSystem {
   async delete(path: string): Promise<void> {
     try {
       const sftp = await this.sftp();
-      await new Promise<void>((resolve, reject) => sftp.unlink(this.full(path), (err) => (err ? reject(err) : resolve())));
+      await call(sftp, (cb) => sftp.unlink(this.full(path), cb));
     } catch (e) {
       if (sftpCode(e) === NO_SUCH_FILE) return;
       throw this.fail(e, path, 'delete');

@@ -119,7 +119,11 @@ export function faultContract(b: FaultBackend): void {
       const faults = b.transient ?? ['status500', 'reset', 'cut'];
       // Each kind of fault once, then three listing requests in ten fail.
       plan({ seed: 3, rate: 0.3, script: faults, faults, maxFaults: 100, ...(b.isListing ? { only: b.isListing } : {}) });
-      for (let round = 0; round < 3; round++) assert.deepEqual(await collect(fs.list('files/md5')), [...paths].sort(), `listing ${round + 1}`);
+      for (let round = 0; round < 3; round++) {
+        // Each listing on new connections (SSH's faults strike connections).
+        const lister = await open(name);
+        assert.deepEqual(await collect(lister.list('files/md5')), [...paths].sort(), `listing ${round + 1}`);
+      }
       assert.ok(proxy.log.length >= 3, `the proxy injected only ${proxy.log.length} faults into the listings`);
     });
 
