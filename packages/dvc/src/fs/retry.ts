@@ -16,8 +16,8 @@
  * Timeouts: with `connectTimeoutMs`/`readTimeoutMs` (the remote's connect_timeout/read_timeout,
  * see registry.ts) no attempt waits forever, whatever the backend's own client does: a request
  * must be answered within connect + read timeout, a download that delivers no byte for the read
- * timeout is dropped and resumed, and an upload whose bytes were all taken must be answered
- * within connect + read timeout. A timed-out attempt is retried like any transient fault, but at
+ * timeout is dropped and resumed, an upload whose bytes were all taken must be answered within
+ * connect + read timeout, and the file an upload sends must not sit untouched for twice that. A timed-out attempt is retried like any transient fault, but at
  * most `timeoutRetries` times, so a dead link fails in bounded time:
  * (timeoutRetries + 1) x (connect + read timeout) plus the backoff.
  */
@@ -239,6 +239,23 @@ class RetryingFileSystem implements FileSystem {
     };
     if (source.readableEnded) arm();
     else source.once('end', arm);
+    // A file being sent that the backend stops taking bytes from (a server that stopped reading
+    // mid-body) for twice the request deadline: the attempt is given up. Twice, because some
+    // clients read a part ahead and then send it before they read on.
+    let poll: NodeJS.Timeout | undefined;
+    if (source instanceof ReadStream) {
+      let last = source.bytesRead;
+      let since = Date.now();
+      poll = setInterval(() => {
+        if (source.bytesRead !== last || source.readableEnded) {
+          last = source.bytesRead;
+          since = Date.now();
+        } else if (Date.now() - since > 2 * ms) {
+          expire(timeoutError(`${joinUrl(this.url, path)}: write (no bytes taken)`, 2 * ms));
+        }
+      }, Math.min(1000, ms / 4));
+      poll.unref();
+    }
     const p = this.inner.write(path, source, size);
     p.catch(() => undefined);
     expired.catch(() => undefined);
@@ -246,6 +263,7 @@ class RetryingFileSystem implements FileSystem {
       await Promise.race([p, expired]);
     } finally {
       clearTimeout(timer);
+      clearInterval(poll);
       source.off('end', arm);
     }
   }

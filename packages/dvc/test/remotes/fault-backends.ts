@@ -194,6 +194,7 @@ export function sshFaults(): FaultBackend {
     transient: ['reset'],
     dead: 'blackhole',
     stallBody: 'stall',
+    stallUpload: 'stall',
     leaveTemp: async (name, path) => {
       const temp = `${path}.${hex16()}.tmp`;
       const file = join(info!.root!, name, temp);

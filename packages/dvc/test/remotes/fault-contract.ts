@@ -42,6 +42,8 @@ export interface FaultBackend {
   transient?: (HttpFault | TcpFault)[];
   /** The fault of a server that takes requests and never answers (default 'stall'). */
   dead?: HttpFault | TcpFault;
+  /** The fault of a server that stops reading an upload (default 'stallUpload'). */
+  stallUpload?: HttpFault | TcpFault;
   /** The fault of a download that stops mid-body (default 'stallBody'). */
   stallBody?: HttpFault | TcpFault;
   /** Requests that list (for the listing case), by method and URL. */
@@ -148,6 +150,16 @@ export function faultContract(b: FaultBackend): void {
       assert.equal(proxy.log.length, 1);
       plan({});
       assert.ok((await readAll(await fs.read('files/md5/bb/late'))).equals(data));
+    });
+
+    test('an upload the server stops reading mid-body is given up and retried', async () => {
+      const fs = await open(fresh());
+      const data = randomBytes(12 * 1024 * 1024);
+      plan({ rate: 1, faults: [b.stallUpload ?? 'stallUpload'], maxFaults: 1, only: (m) => m === 'PUT' || m === 'POST' });
+      await fs.write('files/md5/bc/big', source(data), data.length);
+      assert.equal(proxy.log.length, 1);
+      plan({});
+      assert.equal(await fs.size('files/md5/bc/big'), data.length);
     });
 
     test('a dead link (takes connections, never answers) fails every operation with one line in bounded time', async () => {

@@ -5,7 +5,8 @@
  *  - `httpFaultProxy(target)`: an HTTP/1.1 proxy that forwards each request as it came (same
  *    method, path and headers, Host included, so signed requests still verify) and, for the
  *    requests its plan picks, answers 500, resets the connection, cuts the response body half-way,
- *    stalls (no answer, or the body stops after its first bytes), or delays.
+ *    stalls (no answer; the body stops after its first bytes; or it stops reading an upload), or
+ *    delays.
  *  - `tcpFaultProxy(target)`: a TCP relay (SSH) that, for the connections its plan picks, resets
  *    them, stalls them (bytes stop flowing both ways after a few exchanges), or never answers.
  *
@@ -18,7 +19,7 @@ import { createServer as createHttpServer, request as httpRequest, Agent, type I
 import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-export type HttpFault = 'status500' | 'reset' | 'cut' | 'stall' | 'stallBody' | 'delay';
+export type HttpFault = 'status500' | 'reset' | 'cut' | 'stall' | 'stallBody' | 'stallUpload' | 'delay';
 export type TcpFault = 'reset' | 'stall' | 'blackhole' | 'delay';
 
 export interface FaultPlan<F extends string> {
@@ -136,7 +137,7 @@ abstract class FaultProxy<F extends string> {
 }
 
 export class HttpFaultProxy extends FaultProxy<HttpFault> {
-  protected readonly allFaults: HttpFault[] = ['status500', 'reset', 'cut', 'stall', 'stallBody', 'delay'];
+  protected readonly allFaults: HttpFault[] = ['status500', 'reset', 'cut', 'stall', 'stallBody', 'stallUpload', 'delay'];
   protected readonly server = createHttpServer((req, res) => this.handle(req, res));
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -170,6 +171,11 @@ export class HttpFaultProxy extends FaultProxy<HttpFault> {
         req.once('data', () => sock.destroy());
         req.once('end', () => sock.destroy());
         req.resume();
+        return;
+      case 'stallUpload':
+        // Reads the first bytes of the request's body, then stops reading (and never answers).
+        req.once('data', () => req.pause());
+        this.later(this.stallMs, () => sock.destroy());
         return;
       case 'stall':
         // Takes the request and never answers.
