@@ -47,7 +47,7 @@ class LimitedFileSystem implements FileSystem {
   readonly url: string;
   readonly semaphore: Semaphore;
   listStep?: (step: ListStep) => Promise<ListPage>;
-  removeStaleTemps?: (prefix: string, olderThanMs: number) => Promise<string[]>;
+  removeStaleTemps?: (prefix: string, olderThanMs: number, owned?: (finalPath: string) => boolean) => Promise<string[]>;
   constructor(
     readonly inner: FileSystem,
     limit: number,

@@ -138,7 +138,7 @@ class RetryingFileSystem implements FileSystem {
   /** How long one request may go unanswered (connect + read timeout), or undefined. */
   private readonly waitMs: number | undefined;
   listStep?: (step: ListStep) => Promise<ListPage>;
-  removeStaleTemps?: (prefix: string, olderThanMs: number) => Promise<string[]>;
+  removeStaleTemps?: (prefix: string, olderThanMs: number, owned?: (finalPath: string) => boolean) => Promise<string[]>;
   constructor(
     readonly inner: FileSystem,
     private readonly opts: RetryOptions,
@@ -151,7 +151,7 @@ class RetryingFileSystem implements FileSystem {
     if (step) this.listStep = (s) => this.retry(() => step(s), `list ${s.prefix}`);
     const temps = inner.removeStaleTemps?.bind(inner);
     // A sweep of many requests: retried as a whole, with no deadline of its own.
-    if (temps) this.removeStaleTemps = (prefix, age) => withRetry(() => temps(prefix, age), this.opts);
+    if (temps) this.removeStaleTemps = (prefix, age, owned) => withRetry(() => temps(prefix, age, owned), this.opts);
   }
 
   /** `fn` tried again on transient failures, each attempt bounded by the request deadline. */

@@ -259,7 +259,7 @@ export class S3FileSystem implements FileSystem {
   }
 
   /** Aborts the multipart uploads below `prefix` started more than `olderThanMs` ago. */
-  async removeStaleTemps(prefix: string, olderThanMs: number): Promise<string[]> {
+  async removeStaleTemps(prefix: string, olderThanMs: number, owned: (finalPath: string) => boolean = () => true): Promise<string[]> {
     let p = prefix.replace(/^\/+/, '');
     if (p && !p.endsWith('/')) p += '/';
     const removed: string[] = [];
@@ -274,6 +274,7 @@ export class S3FileSystem implements FileSystem {
       }
       for (const u of r.Uploads ?? []) {
         if (!u.Key || !u.UploadId || !u.Initiated || Date.now() - u.Initiated.getTime() <= olderThanMs) continue;
+        if (!u.Key.startsWith(this.root) || !owned(u.Key.slice(this.root.length))) continue;
         try {
           await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
         } catch (e) {

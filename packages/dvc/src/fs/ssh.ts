@@ -375,14 +375,14 @@ export class SshFileSystem implements FileSystem {
       .map((e) => ({ rel: rel ? `${rel}/${e.filename}` : e.filename, attrs: e.attrs }));
   }
 
-  async removeStaleTemps(prefix: string, olderThanMs: number): Promise<string[]> {
+  async removeStaleTemps(prefix: string, olderThanMs: number, owned: (finalPath: string) => boolean = () => true): Promise<string[]> {
     const removed: string[] = [];
     const now = Date.now();
     const walk = async (step: ListStep): Promise<ListPage> => {
       const next: ListStep[] = [];
       for (const { rel, attrs } of await this.folder(step.prefix)) {
         if (attrs.isDirectory()) next.push({ prefix: rel });
-        else if (attrs.isFile() && TMP_RE.test(rel) && now - attrs.mtime * 1000 > olderThanMs) {
+        else if (attrs.isFile() && TMP_RE.test(rel) && owned(rel.replace(TMP_RE, '')) && now - attrs.mtime * 1000 > olderThanMs) {
           await this.delete(rel);
           removed.push(rel);
         }

@@ -38,10 +38,12 @@ export interface FileSystem {
   listStep?(step: ListStep): Promise<ListPage>;
   /**
    * Removes the temp files that killed or failed uploads left below `prefix` (`<name>.<hex>.tmp`,
-   * `.copper-tmp-*`, unfinished multipart uploads...) when older than `olderThanMs`, and returns
-   * their paths. Backends whose uploads leave nothing behind do not implement it.
+   * `.copper-tmp-*`, unfinished multipart uploads...) when older than `olderThanMs` and, with
+   * `owned`, when the path they were uploading to is one of the caller's (gc: an object path, so
+   * other files that share the remote are never touched); returns their paths. Backends whose
+   * uploads leave nothing behind do not implement it.
    */
-  removeStaleTemps?(prefix: string, olderThanMs: number): Promise<string[]>;
+  removeStaleTemps?(prefix: string, olderThanMs: number, owned?: (finalPath: string) => boolean): Promise<string[]>;
 }
 
 /** Where a listing step starts: a prefix (folder), and for paged listings the page's token. */

@@ -130,14 +130,14 @@ export class WebdavFileSystem implements FileSystem {
     return entries.map((e) => Object.assign(e, { rel: (p ? p + '/' : '') + e.basename }));
   }
 
-  async removeStaleTemps(prefix: string, olderThanMs: number): Promise<string[]> {
+  async removeStaleTemps(prefix: string, olderThanMs: number, owned: (finalPath: string) => boolean = () => true): Promise<string[]> {
     const removed: string[] = [];
     const now = Date.now();
     const walk = async (step: ListStep): Promise<ListPage> => {
       const next: ListStep[] = [];
       for (const e of await this.folder(step.prefix)) {
         if (e.type === 'directory') next.push({ prefix: e.rel });
-        else if (TMP_RE.test(e.rel) && now - Date.parse(e.lastmod) > olderThanMs) {
+        else if (TMP_RE.test(e.rel) && owned(e.rel.replace(TMP_RE, '')) && now - Date.parse(e.lastmod) > olderThanMs) {
           await this.delete(e.rel);
           removed.push(e.rel);
         }

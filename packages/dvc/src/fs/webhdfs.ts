@@ -154,14 +154,14 @@ export class WebhdfsFileSystem implements FileSystem {
     return entries.map((e) => ({ rel: e.pathSuffix ? (p ? `${p}/${e.pathSuffix}` : e.pathSuffix) : p, e }));
   }
 
-  async removeStaleTemps(prefix: string, olderThanMs: number): Promise<string[]> {
+  async removeStaleTemps(prefix: string, olderThanMs: number, owned: (finalPath: string) => boolean = () => true): Promise<string[]> {
     const removed: string[] = [];
     const now = Date.now();
     const walk = async (step: ListStep): Promise<ListPage> => {
       const next: ListStep[] = [];
       for (const { rel, e } of await this.folder(step.prefix)) {
         if (e.type === 'DIRECTORY') next.push({ prefix: rel });
-        else if (TMP_RE.test(rel) && now - (e.modificationTime ?? now) > olderThanMs) {
+        else if (TMP_RE.test(rel) && owned(rel.replace(TMP_RE, '')) && now - (e.modificationTime ?? now) > olderThanMs) {
           await this.delete(rel);
           removed.push(rel);
         }

@@ -10,7 +10,7 @@ import { OID_RE } from '../hash/md5.js';
 import { listRemote, parallel } from '../index/transfer.js';
 import { legacyRemoteFs } from '../index/legacy-transfer.js';
 import { byHashName, cacheManifests, expandOuts } from '../index/used.js';
-import { FILES_PREFIX, oidToPath } from '../odb/layout.js';
+import { FILES_PREFIX, legacyPathToOid, oidToPath, pathToOid } from '../odb/layout.js';
 import { STALE_TEMP_AGE_MS } from '../fs/types.js';
 import { withData } from './context.js';
 import { jobsOf, onRemote, openRemoteFs, remoteConfig, usedOuts, type RevisionOptions } from './data-sync.js';
@@ -139,7 +139,7 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
               await parallel(stale, 16, async (f) => unlink(f).catch(() => undefined));
               result.removedRemoteTemps = stale.length;
             } else if (fs.removeStaleTemps) {
-              result.removedRemoteTemps = (await onRemote(rc, fs, () => fs.removeStaleTemps!('', STALE_TEMP_AGE_MS))).length;
+              result.removedRemoteTemps = (await onRemote(rc, fs, () => fs.removeStaleTemps!('', STALE_TEMP_AGE_MS, isObjectPath))).length;
             }
           }
         } finally {
@@ -149,6 +149,11 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
       return result;
     }),
   );
+}
+
+/** A remote path where an object lives (DVC 3 or DVC 2 layout): gc sweeps only those uploads' temp files. */
+function isObjectPath(p: string): boolean {
+  return pathToOid(p) !== undefined || legacyPathToOid(p) !== undefined;
 }
 
 /** The objects (absolute paths) below a `<2 hex>/<30 hex>` layout folder that `keep` lacks. */

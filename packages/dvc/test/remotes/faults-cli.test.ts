@@ -112,6 +112,7 @@ function leaveTemp(filesDir: string, n: number, name: (final: string) => string,
 }
 
 function gcSweepsTemps(kind: string, remote: () => { url: string; options: Record<string, string>; root: string }, name: (final: string) => string): void {
+  // (`root` is the remote's folder on this machine: the test leaves files there as a killed push would.)
   test(`${kind}: status -c never counts upload temp files; gc -c removes those a day old and keeps fresh ones`, () => {
     const r = makeRepo();
     try {
@@ -119,11 +120,16 @@ function gcSweepsTemps(kind: string, remote: () => { url: string; options: Recor
       const filesDir = pushed(r, url, options, root);
       const stale = leaveTemp(filesDir, 0, name, true);
       const fresh = leaveTemp(filesDir, 1, name, false);
+      // Another program's file in the same remote folder, named like a temp file: not gc's.
+      const foreign = join(root, name('notes.txt'));
+      writeFileSync(foreign, 'not a DVC upload');
+      utimesSync(foreign, dayOld(), dayOld());
       assert.equal(r.dvc('status', '-c').stdout, "Cache and remote 'store' are in sync.\n");
       const s = r.dvc('gc', '-w', '-c', '-f');
       assert.equal(s.code, 0, s.stderr);
       assert.equal(existsSync(stale), false, 'the day-old temp file is still there');
       assert.equal(existsSync(fresh), true, 'a fresh temp file (an upload still running) was removed');
+      assert.equal(existsSync(foreign), true, 'gc removed a file that is no upload of an object');
       // The pushed objects are all still there.
       const objects = readdirSync(filesDir).flatMap((p) => readdirSync(join(filesDir, p)).filter((n) => /^[0-9a-f]{30}(\.dir)?$/.test(n)));
       assert.equal(objects.length, 3);
