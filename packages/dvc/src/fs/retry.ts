@@ -7,8 +7,9 @@
  *   and continues where it stopped (the bytes already delivered are skipped), so the consumer sees
  *   one unbroken stream.
  * - `write` retries when the source can be read again: an `fs.ReadStream` of a file is reopened
- *   on the same file and range, and a stream nobody has read from yet is reused. Other sources
- *   that were partly consumed are not retried (the error is passed on).
+ *   on the same file and range, a source with `reopen()` (Reopenable) gives a fresh stream, and
+ *   a stream nobody has read from yet is reused. Other sources that were partly consumed are not
+ *   retried (the error is passed on).
  * - `list` of a backend that lists in steps (`listStep`: one page or one folder per request) is
  *   walked here, each step retried alone; other listings restart and skip the names already
  *   yielded.
@@ -117,8 +118,21 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
   }
 }
 
+/**
+ * A source that can be had again from its start for another attempt (e.g. a verifying reader of
+ * a cache file): `reopen()` returns a fresh stream of the same bytes.
+ */
+export interface Reopenable {
+  reopen(): Readable;
+}
+
 /** A source stream for the next attempt of a write, or undefined when it cannot be had again. */
 function again(data: Readable): Readable | undefined {
+  const r = (data as Partial<Reopenable>).reopen;
+  if (typeof r === 'function') {
+    data.destroy();
+    return r.call(data);
+  }
   if (data instanceof ReadStream && typeof data.path === 'string') {
     const start = (data as unknown as { start?: number }).start;
     const end = (data as unknown as { end?: number }).end;
@@ -242,20 +256,19 @@ class RetryingFileSystem implements FileSystem {
     // A file being sent that the backend stops taking bytes from (a server that stopped reading
     // mid-body) for twice the request deadline: the attempt is given up. Twice, because some
     // clients read a part ahead and then send it before they read on.
-    let poll: NodeJS.Timeout | undefined;
-    if (source instanceof ReadStream) {
-      let last = source.bytesRead;
-      let since = Date.now();
-      poll = setInterval(() => {
-        if (source.bytesRead !== last || source.readableEnded) {
-          last = source.bytesRead;
-          since = Date.now();
-        } else if (Date.now() - since > 2 * ms) {
-          expire(timeoutError(`${joinUrl(this.url, path)}: write (no bytes taken)`, 2 * ms));
-        }
-      }, Math.min(1000, ms / 4));
-      poll.unref();
-    }
+    // (Every consumer, piping or iterating, takes bytes through `read()`.)
+    let taken = Date.now();
+    const read = source.read;
+    source.read = function (this: Readable, n?: number) {
+      const chunk: unknown = read.call(this, n);
+      if (chunk !== null) taken = Date.now();
+      return chunk;
+    };
+    const poll = setInterval(() => {
+      if (source.readableEnded) taken = Date.now();
+      else if (Date.now() - taken > 2 * ms) expire(timeoutError(`${joinUrl(this.url, path)}: write (no bytes taken)`, 2 * ms));
+    }, Math.min(1000, ms / 4));
+    poll.unref();
     const p = this.inner.write(path, source, size);
     p.catch(() => undefined);
     expired.catch(() => undefined);
@@ -264,6 +277,7 @@ class RetryingFileSystem implements FileSystem {
     } finally {
       clearTimeout(timer);
       clearInterval(poll);
+      source.read = read;
       source.off('end', arm);
     }
   }
