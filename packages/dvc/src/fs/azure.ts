@@ -33,8 +33,8 @@ import {
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import type { FileSystem } from './types.js';
-import { httpStatus, joinUrl, networkCode, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
+import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
+import { httpStatus, joinUrl, networkCode, netWords, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
 const MiB = 1024 * 1024;
 const SINGLE_PUT_MAX = 256 * MiB;
@@ -268,7 +268,7 @@ export class AzureFileSystem implements FileSystem {
       );
     }
     const net = networkCode(e);
-    if (net) return remoteError(`${this.url}: cannot reach the blob service at ${this.client.url.replace(/\?.*$/, '')} (${net})`, e);
+    if (net) return remoteError(`${this.url}: cannot reach the blob service at ${this.client.url.replace(/\?.*$/, '')} (${netWords(net)})`, e);
     const msg = String((e as Error)?.message ?? e).split('\n')[0];
     return remoteError(`${joinUrl(this.url, path)}: ${op} failed: ${code ?? (status ? `HTTP ${status}` : name)}: ${msg}`, e);
   }
@@ -287,20 +287,29 @@ export class AzureFileSystem implements FileSystem {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
-    let p = prefix.replace(/^\/+/, '');
+  list(prefix: string): AsyncIterable<string> {
+    return walkSteps(prefix, (s) => this.listStep(s));
+  }
+
+  /** One page of the listing (up to 5000 blobs); the next page is the next step. */
+  async listStep(step: ListStep): Promise<ListPage> {
+    let p = step.prefix.replace(/^\/+/, '');
     if (p && !p.endsWith('/')) p += '/';
-    const pages = this.client.listBlobsFlat({ prefix: this.root + p }).byPage({ maxPageSize: 5000 });
-    for (;;) {
-      let r;
-      try {
-        r = await pages.next();
-      } catch (e) {
-        throw this.fail(e, prefix, 'list');
-      }
-      if (r.done) return;
-      for (const b of r.value.segment.blobItems) yield b.name.slice(this.root.length);
+    const pages = this.client
+      .listBlobsFlat({ prefix: this.root + p })
+      .byPage({ maxPageSize: 5000, ...(step.token ? { continuationToken: step.token } : {}) });
+    let r;
+    try {
+      r = await pages.next();
+    } catch (e) {
+      throw this.fail(e, step.prefix, 'list');
     }
+    if (r.done) return { files: [], next: [] };
+    const token = r.value.continuationToken;
+    return {
+      files: r.value.segment.blobItems.map((b) => b.name.slice(this.root.length)),
+      next: token ? [{ prefix: step.prefix, token }] : [],
+    };
   }
 
   async read(path: string): Promise<Readable> {

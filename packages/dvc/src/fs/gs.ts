@@ -10,8 +10,8 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
-import type { FileSystem } from './types.js';
-import { httpStatus, joinUrl, networkCode, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
+import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
+import { httpStatus, joinUrl, networkCode, netWords, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
 const MiB = 1024 * 1024;
 
@@ -71,7 +71,7 @@ export class GsFileSystem implements FileSystem {
       );
     }
     const net = networkCode(e);
-    if (net) return remoteError(`${this.url}: cannot reach ${this.storage.apiEndpoint} (${net})`, e);
+    if (net) return remoteError(`${this.url}: cannot reach ${this.storage.apiEndpoint} (${netWords(net)})`, e);
     if (status === 404 && isBucketMissing(e)) return remoteError(`${this.url}: bucket '${this.bucketName}' does not exist`, e);
     return remoteError(`${joinUrl(this.url, path)}: ${op} failed: ${status ? `HTTP ${status}: ` : ''}${msg}`, e);
   }
@@ -115,31 +115,35 @@ export class GsFileSystem implements FileSystem {
     return this.bucketCheck;
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
-    let p = prefix.replace(/^\/+/, '');
-    if (p && !p.endsWith('/')) p += '/';
-    let pageToken: string | undefined;
-    for (;;) {
-      let names: string[];
-      let next: string | undefined;
-      try {
-        const [files, nextQuery] = await this.bucket.getFiles({
-          prefix: this.root + p,
-          autoPaginate: false,
-          maxResults: 1000,
-          ...(pageToken ? { pageToken } : {}),
-        });
-        names = files.map((f) => f.name);
-        next = (nextQuery as { pageToken?: string } | null | undefined)?.pageToken;
-      } catch (e) {
-        if (httpStatus(e) === 404) throw remoteError(`${this.url}: bucket '${this.bucketName}' does not exist`, e);
-        throw this.fail(e, prefix, 'list');
-      }
-      for (const n of names) if (!n.endsWith('/')) yield n.slice(this.root.length);
-      if (!next) return;
-      pageToken = next;
-    }
+  list(prefix: string): AsyncIterable<string> {
+    return walkSteps(prefix, (s) => this.listStep(s));
   }
+
+  /** One page of the listing (up to 1000 objects); the next page is the next step. */
+  async listStep(step: ListStep): Promise<ListPage> {
+    let p = step.prefix.replace(/^\/+/, '');
+    if (p && !p.endsWith('/')) p += '/';
+    let names: string[];
+    let next: string | undefined;
+    try {
+      const [files, nextQuery] = await this.bucket.getFiles({
+        prefix: this.root + p,
+        autoPaginate: false,
+        maxResults: 1000,
+        ...(step.token ? { pageToken: step.token } : {}),
+      });
+      names = files.map((f) => f.name);
+      next = (nextQuery as { pageToken?: string } | null | undefined)?.pageToken;
+    } catch (e) {
+      if (httpStatus(e) === 404) throw remoteError(`${this.url}: bucket '${this.bucketName}' does not exist`, e);
+      throw this.fail(e, step.prefix, 'list');
+    }
+    return {
+      files: names.filter((n) => !n.endsWith('/')).map((n) => n.slice(this.root.length)),
+      next: next ? [{ prefix: step.prefix, token: next }] : [],
+    };
+  }
+
 
   async read(path: string): Promise<Readable> {
     // The SDK's stream only sends its request once someone reads it, and reports a missing object

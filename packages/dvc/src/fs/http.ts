@@ -17,6 +17,8 @@ import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { RemoteError } from '../errors.js';
 import type { FileSystem } from './types.js';
+import { guardAgent, remoteTimeouts } from './timeouts.js';
+import { sizeChecked } from './remote-errors.js';
 
 export type RemoteOptions = Record<string, string | number | boolean | undefined>;
 
@@ -65,8 +67,9 @@ export interface HttpClientOptions {
   customAuthHeader?: string | undefined;
   /** false: accept any certificate; a string: path to a CA bundle. */
   sslVerify?: boolean | string;
-  connectTimeoutMs?: number;
-  readTimeoutMs?: number;
+  /** undefined: no limit (see timeouts.ts). */
+  connectTimeoutMs?: number | undefined;
+  readTimeoutMs?: number | undefined;
 }
 
 /** Keep-alive HTTP(S) client with basic/digest/custom authentication. */
@@ -77,11 +80,12 @@ export class HttpClient {
   private nc = 0;
 
   constructor(readonly opts: HttpClientOptions = {}) {
-    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+    const t = { connectMs: opts.connectTimeoutMs, readMs: opts.readTimeoutMs };
+    this.httpAgent = guardAgent(new http.Agent({ keepAlive: true, maxSockets: 64 }), t);
     const tls: https.AgentOptions = { keepAlive: true, maxSockets: 64 };
     if (opts.sslVerify === false) tls.rejectUnauthorized = false;
     else if (typeof opts.sslVerify === 'string') tls.ca = readFileSync(opts.sslVerify);
-    this.httpsAgent = new https.Agent(tls);
+    this.httpsAgent = guardAgent(new https.Agent(tls), t);
   }
 
   static fromRemoteOptions(o: RemoteOptions): HttpClient {
@@ -94,15 +98,15 @@ export class HttpClient {
     if (typeof sv === 'string' && sv !== '' && !['true', 'false', '0', '1', 'yes', 'no'].includes(sv.toLowerCase())) {
       sslVerify = sv;
     } else sslVerify = bool(sv, true);
-    const secs = (v: unknown, d: number) => (v === undefined || v === '' ? d : Number(v)) * 1000;
+    const t = remoteTimeouts('http', o);
     return new HttpClient({
       auth: auth as HttpClientOptions['auth'],
       user: o.user === undefined ? undefined : String(o.user),
       password: o.password === undefined ? undefined : String(o.password),
       customAuthHeader: o.custom_auth_header === undefined ? undefined : String(o.custom_auth_header),
       sslVerify,
-      connectTimeoutMs: secs(o.connect_timeout, 60),
-      readTimeoutMs: secs(o.read_timeout, 300),
+      connectTimeoutMs: t.connectMs,
+      readTimeoutMs: t.readMs,
     });
   }
 
@@ -169,14 +173,13 @@ export class HttpClient {
     return new Promise((resolve, reject) => {
       const req = (isHttps ? https : http).request(
         u,
-        { method, headers, agent: isHttps ? this.httpsAgent : this.httpAgent, timeout: this.opts.connectTimeoutMs ?? 60000 },
-        (res) => {
-          req.setTimeout(this.opts.readTimeoutMs ?? 300000);
-          resolve(res);
-        },
+        // The agents' sockets carry the connect and read (idle) timeouts (timeouts.ts).
+        { method, headers, agent: isHttps ? this.httpsAgent : this.httpAgent },
+        resolve,
       );
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`${method} ${redact(url)} timed out`), { code: 'ETIMEDOUT' })));
-      req.on('error', reject);
+      req.on('error', (e: NodeJS.ErrnoException) =>
+        reject(e.code === 'ETIMEDOUT' ? Object.assign(new Error(`${method} ${redact(url)}: ${e.message}`), { code: 'ETIMEDOUT' }) : e),
+      );
       if (body === undefined) req.end();
       else if (typeof body === 'string' || Buffer.isBuffer(body)) req.end(body);
       else {
@@ -292,7 +295,9 @@ export class HttpFileSystem implements FileSystem {
     // The server stores the body (nginx DAV writes to a temp file and renames), so a failed
     // upload never leaves a partial object under its name there.
     const url = joinUrl(this.url, path);
-    const init: RequestInit = { body: data, headers: { 'content-type': 'application/octet-stream' } };
+    // A source that is not its declared size (a file changed while sent) never completes the body.
+    const body = size === undefined ? data : sizeChecked(data, size, joinUrl(this.url, path));
+    const init: RequestInit = { body, headers: { 'content-type': 'application/octet-stream' } };
     if (size !== undefined) init.size = size;
     const res = await this.client.request(this.method, url, init);
     await this.client.check(this.method, url, res);
@@ -309,20 +314,5 @@ export class HttpFileSystem implements FileSystem {
 
   async close(): Promise<void> {
     this.client.close();
-  }
-}
-
-/**
- * Lists folders that can only be read one level at a time (WebDAV PROPFIND Depth 1, WebHDFS
- * LISTSTATUS): yields everything below `folders`, walking `width` of them side by side.
- */
-export async function* walkFolders(folders: string[], list: (folder: string) => AsyncIterable<string>, width = 8): AsyncIterable<string> {
-  for (let i = 0; i < folders.length; i += width) {
-    const batch = folders.slice(i, i + width).map(async (d) => {
-      const out: string[] = [];
-      for await (const f of list(d)) out.push(f);
-      return out;
-    });
-    for (const files of await Promise.all(batch)) yield* files;
   }
 }

@@ -5,7 +5,7 @@
  * able to block itself.
  */
 import { finished, type Readable } from 'node:stream';
-import type { FileSystem } from './types.js';
+import type { FileSystem, ListPage, ListStep } from './types.js';
 
 /** A counting semaphore; `acquire` resolves to the function that releases the slot. */
 export class Semaphore {
@@ -46,6 +46,8 @@ class LimitedFileSystem implements FileSystem {
   readonly protocol: string;
   readonly url: string;
   readonly semaphore: Semaphore;
+  listStep?: (step: ListStep) => Promise<ListPage>;
+  removeStaleTemps?: (prefix: string, olderThanMs: number, owned?: (finalPath: string) => boolean) => Promise<string[]>;
   constructor(
     readonly inner: FileSystem,
     limit: number,
@@ -53,6 +55,10 @@ class LimitedFileSystem implements FileSystem {
     this.protocol = inner.protocol;
     this.url = inner.url;
     this.semaphore = new Semaphore(limit);
+    const step = inner.listStep?.bind(inner);
+    if (step) this.listStep = step;
+    const temps = inner.removeStaleTemps?.bind(inner);
+    if (temps) this.removeStaleTemps = temps;
   }
 
   exists(path: string): Promise<boolean> {

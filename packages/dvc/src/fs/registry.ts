@@ -3,13 +3,15 @@
  * with it its cloud SDK, is imported only when a remote of that kind is opened, so commands that
  * never touch a remote (`dvc status`, `dvc add`) never load an SDK.
  *
- * Remote kinds are wrapped in retry.ts (transient errors retried with backoff) and, when `jobs` is
+ * Remote kinds are wrapped in retry.ts (transient errors retried with backoff, every attempt
+ * bounded by the remote's connect/read timeouts, timeouts.ts) and, when `jobs` is
  * given, in limit.ts. Local folders are neither: their errors are not transient.
  */
 import { RemoteError } from '../errors.js';
 import type { FileSystem } from './types.js';
 import { retrying, type RetryOptions } from './retry.js';
 import { limited } from './limit.js';
+import { remoteTimeouts } from './timeouts.js';
 
 export type RemoteOptions = Record<string, string | number | boolean | undefined>;
 
@@ -74,7 +76,14 @@ export async function openRemoteFs(url: string, options: RemoteOptions = {}, ope
       if (e instanceof RemoteError) throw e;
       throw new RemoteError(`cannot open remote '${url}': ${String((e as Error)?.message ?? e).split('\n')[0]}`, { cause: e });
     }
-    if (open.retry !== false) fs = retrying(fs, open.retry ?? {});
+    if (open.retry !== false) {
+      const t = remoteTimeouts(scheme, options);
+      fs = retrying(fs, {
+        ...(t.connectMs !== undefined ? { connectTimeoutMs: t.connectMs } : {}),
+        ...(t.readMs !== undefined ? { readTimeoutMs: t.readMs } : {}),
+        ...(open.retry ?? {}),
+      });
+    }
   }
   if (open.jobs !== undefined) fs = limited(fs, open.jobs);
   return fs;

@@ -78,6 +78,11 @@ export function networkCode(e: unknown): string | undefined {
   return undefined;
 }
 
+/** A network error code as a user reads it: ETIMEDOUT says that it timed out. */
+export function netWords(code: string): string {
+  return code === 'ETIMEDOUT' ? 'timed out: no answer in time, ETIMEDOUT' : code;
+}
+
 /** The HTTP status an SDK error carries, whatever the SDK. */
 export function httpStatus(e: unknown): number | undefined {
   const x = e as Record<string, unknown> | undefined;
@@ -137,14 +142,20 @@ export function optNum(v: unknown): number | undefined {
  */
 export function sizeChecked(data: Readable, size: number, what: string): Readable {
   let n = 0;
+  // The latest chunk is held back until the next one comes or the source ends: the server never
+  // has the whole declared length before the source is known to be exactly that long.
+  let held: Buffer | undefined;
   const out = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       n += chunk.length;
-      if (n > size) cb(new Error(`${what}: the source has more than its ${size} bytes`));
-      else cb(null, chunk);
+      if (n > size) return cb(new Error(`${what}: the source has more than its ${size} bytes`));
+      const prev = held;
+      held = chunk;
+      cb(null, prev);
     },
     flush(cb) {
-      cb(n === size ? null : new Error(`${what}: the source ended after ${n} of its ${size} bytes`));
+      if (n !== size) return cb(new Error(`${what}: the source ended after ${n} of its ${size} bytes`));
+      cb(null, held);
     },
   });
   data.once('error', (e) => out.destroy(e));

@@ -7,15 +7,25 @@
  *   and continues where it stopped (the bytes already delivered are skipped), so the consumer sees
  *   one unbroken stream.
  * - `write` retries when the source can be read again: an `fs.ReadStream` of a file is reopened
- *   on the same file and range, a source with a `reopen()` method is asked for a fresh one, and a
- *   stream nobody has read from yet is reused. Other sources
- *   that were partly consumed are not retried (the error is passed on).
- * - `list` restarts the listing and skips the names it already yielded.
+ *   on the same file and range, a source with `reopen()` (Reopenable) gives a fresh stream, and
+ *   a stream nobody has read from yet is reused. Other sources that were partly consumed are not
+ *   retried (the error is passed on).
+ * - `list` of a backend that lists in steps (`listStep`: one page or one folder per request) is
+ *   walked here, each step retried alone; other listings restart and skip the names already
+ *   yielded.
+ *
+ * Timeouts: with `connectTimeoutMs`/`readTimeoutMs` (the remote's connect_timeout/read_timeout,
+ * see registry.ts) no attempt waits forever, whatever the backend's own client does: a request
+ * must be answered within connect + read timeout, a download that delivers no byte for the read
+ * timeout is dropped and resumed, an upload whose bytes were all taken must be answered within
+ * connect + read timeout, and the file an upload sends must not sit untouched for twice that. A timed-out attempt is retried like any transient fault, but at
+ * most `timeoutRetries` times, so a dead link fails in bounded time:
+ * (timeoutRetries + 1) x (connect + read timeout) plus the backoff.
  */
 import { createReadStream, ReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import type { FileSystem } from './types.js';
-import { isTransient } from './remote-errors.js';
+import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
+import { isTransient, joinUrl, remoteError } from './remote-errors.js';
 
 export interface RetryOptions {
   /** Attempts after the first one (default 5). */
@@ -28,6 +38,58 @@ export interface RetryOptions {
   isTransient?: (e: unknown) => boolean;
   /** Called before each new attempt (for logs and tests). */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  /** Time to get connected (ms); with readTimeoutMs, bounds how long a request may go unanswered. */
+  connectTimeoutMs?: number;
+  /** Longest wait for an answer or for the next bytes of a download (ms). */
+  readTimeoutMs?: number;
+  /** How many of the retries may follow a timed-out attempt (default TIMEOUT_RETRIES). */
+  timeoutRetries?: number;
+}
+
+/** A timed-out attempt is retried this many times at most (the others follow `retries`). */
+export const TIMEOUT_RETRIES = 2;
+
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** True when an attempt failed because it timed out (ours, the OS's, or an SDK's). */
+export function isTimeout(e: unknown): boolean {
+  for (let x = e, depth = 0; x && depth < 6; x = (x as { cause?: unknown }).cause, depth++) {
+    const err = x as { code?: unknown; name?: unknown };
+    if (typeof err.code === 'string' && TIMEOUT_CODES.has(err.code)) return true;
+    if (err.name === 'TimeoutError' || err.name === 'RequestTimeout') return true;
+  }
+  return false;
+}
+
+/** The one-line error of an attempt that got no answer in time (transient: code ETIMEDOUT). */
+export function timeoutError(what: string, ms: number): Error {
+  return Object.assign(remoteError(`${what}: no answer within ${+(ms / 1000).toFixed(3)} s (timed out)`), { code: 'ETIMEDOUT' });
+}
+
+/**
+ * `p`, or a timeout error when it has not settled within `ms` (no limit when `ms` is undefined).
+ * What `p` brings after the deadline is handed to `late` (to close a stream nobody will read).
+ */
+export function deadline<T>(p: Promise<T>, ms: number | undefined, what: string, late?: (v: T) => void): Promise<T> {
+  if (ms === undefined || !(ms > 0)) return p;
+  return new Promise<T>((resolve, reject) => {
+    let expired = false;
+    const timer = setTimeout(() => {
+      expired = true;
+      reject(timeoutError(what, ms));
+    }, ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        if (expired) late?.(v);
+        else resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        if (!expired) reject(e);
+      },
+    );
+  });
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -42,11 +104,13 @@ export function backoffDelay(n: number, base = 200, max = 10_000): number {
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   const retries = opts.retries ?? 5;
   const transient = opts.isTransient ?? isTransient;
+  let timeouts = 0;
   for (let attempt = 0; ; attempt++) {
     try {
       return await fn(attempt);
     } catch (e) {
       if (attempt >= retries || !transient(e)) throw e;
+      if (isTimeout(e) && ++timeouts > (opts.timeoutRetries ?? TIMEOUT_RETRIES)) throw e;
       const delay = backoffDelay(attempt + 1, opts.baseDelayMs, opts.maxDelayMs);
       opts.onRetry?.(e, attempt + 1, delay);
       await sleep(delay);
@@ -54,11 +118,21 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
   }
 }
 
+/**
+ * A source that can be had again from its start for another attempt (e.g. a verifying reader of
+ * a cache file): `reopen()` returns a fresh stream of the same bytes.
+ */
+export interface Reopenable {
+  reopen(): Readable;
+}
+
 /** A source stream for the next attempt of a write, or undefined when it cannot be had again. */
 function again(data: Readable): Readable | undefined {
-  // A source that knows how to read itself again (hash/verify.ts VerifiedFileStream).
-  const reopen = (data as { reopen?: () => Readable | undefined }).reopen;
-  if (typeof reopen === 'function') return reopen.call(data);
+  const r = (data as Partial<Reopenable>).reopen;
+  if (typeof r === 'function') {
+    data.destroy();
+    return r.call(data);
+  }
   if (data instanceof ReadStream && typeof data.path === 'string') {
     const start = (data as unknown as { start?: number }).start;
     const end = (data as unknown as { end?: number }).end;
@@ -75,24 +149,40 @@ function again(data: Readable): Readable | undefined {
 class RetryingFileSystem implements FileSystem {
   readonly protocol: string;
   readonly url: string;
+  /** How long one request may go unanswered (connect + read timeout), or undefined. */
+  private readonly waitMs: number | undefined;
+  listStep?: (step: ListStep) => Promise<ListPage>;
+  removeStaleTemps?: (prefix: string, olderThanMs: number, owned?: (finalPath: string) => boolean) => Promise<string[]>;
   constructor(
     readonly inner: FileSystem,
     private readonly opts: RetryOptions,
   ) {
     this.protocol = inner.protocol;
     this.url = inner.url;
+    const { connectTimeoutMs: c, readTimeoutMs: r } = opts;
+    this.waitMs = c === undefined && r === undefined ? undefined : (c ?? 0) + (r ?? 0);
+    const step = inner.listStep?.bind(inner);
+    if (step) this.listStep = (s) => this.retry(() => step(s), `list ${s.prefix}`);
+    const temps = inner.removeStaleTemps?.bind(inner);
+    // A sweep of many requests: retried as a whole, with no deadline of its own.
+    if (temps) this.removeStaleTemps = (prefix, age, owned) => withRetry(() => temps(prefix, age, owned), this.opts);
+  }
+
+  /** `fn` tried again on transient failures, each attempt bounded by the request deadline. */
+  private retry<T>(fn: () => Promise<T>, what: string, late?: (v: T) => void): Promise<T> {
+    return withRetry(() => deadline(fn(), this.waitMs, `${this.url}: ${what}`, late), this.opts);
   }
 
   exists(path: string): Promise<boolean> {
-    return withRetry(() => this.inner.exists(path), this.opts);
+    return this.retry(() => this.inner.exists(path), `stat ${path}`);
   }
 
   size(path: string): Promise<number | undefined> {
-    return withRetry(() => this.inner.size(path), this.opts);
+    return this.retry(() => this.inner.size(path), `stat ${path}`);
   }
 
   delete(path: string): Promise<void> {
-    return withRetry(() => this.inner.delete(path), this.opts);
+    return this.retry(() => this.inner.delete(path), `delete ${path}`);
   }
 
   close(): Promise<void> {
@@ -100,6 +190,10 @@ class RetryingFileSystem implements FileSystem {
   }
 
   async *list(prefix: string): AsyncIterable<string> {
+    if (this.listStep) {
+      yield* walkSteps(prefix, this.listStep);
+      return;
+    }
     const retries = this.opts.retries ?? 5;
     const transient = this.opts.isTransient ?? isTransient;
     const seen = new Set<string>();
@@ -124,12 +218,14 @@ class RetryingFileSystem implements FileSystem {
     const retries = this.opts.retries ?? 5;
     const transient = this.opts.isTransient ?? isTransient;
     let source = data;
+    let timeouts = 0;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.inner.write(path, source, size);
+        await this.timedWrite(path, source, size);
         return;
       } catch (e) {
         if (attempt >= retries || !transient(e)) throw e;
+        if (isTimeout(e) && ++timeouts > (this.opts.timeoutRetries ?? TIMEOUT_RETRIES)) throw e;
         // Only retry when the next attempt can send the same bytes from the start.
         const next = again(source);
         if (!next) throw e;
@@ -141,13 +237,58 @@ class RetryingFileSystem implements FileSystem {
     }
   }
 
-  async read(path: string): Promise<Readable> {
-    const first = await withRetry(() => this.inner.read(path), this.opts);
-    return resumable(first, (skip) => this.reopen(path, skip), this.opts);
+  /**
+   * One upload attempt; once the backend has taken every byte of `source`, the server has the
+   * request deadline to answer. An attempt given up keeps running unwatched: it either lands
+   * (the same bytes under the same name) or leaves a temp file for `gc` to remove.
+   */
+  private async timedWrite(path: string, source: Readable, size?: number): Promise<void> {
+    const ms = this.waitMs;
+    if (ms === undefined) return this.inner.write(path, source, size);
+    let timer: NodeJS.Timeout | undefined;
+    let expire: (e: Error) => void = () => {};
+    const expired = new Promise<never>((_, reject) => (expire = reject));
+    const arm = () => {
+      timer = setTimeout(() => expire(timeoutError(`${joinUrl(this.url, path)}: write`, ms)), ms);
+    };
+    if (source.readableEnded) arm();
+    else source.once('end', arm);
+    // A file being sent that the backend stops taking bytes from (a server that stopped reading
+    // mid-body) for twice the request deadline: the attempt is given up. Twice, because some
+    // clients read a part ahead and then send it before they read on.
+    // (Every consumer, piping or iterating, takes bytes through `read()`.)
+    let taken = Date.now();
+    const read = source.read;
+    source.read = function (this: Readable, n?: number) {
+      const chunk: unknown = read.call(this, n);
+      if (chunk !== null) taken = Date.now();
+      return chunk;
+    };
+    const poll = setInterval(() => {
+      if (source.readableEnded) taken = Date.now();
+      else if (Date.now() - taken > 2 * ms) expire(timeoutError(`${joinUrl(this.url, path)}: write (no bytes taken)`, 2 * ms));
+    }, Math.min(1000, ms / 4));
+    poll.unref();
+    const p = this.inner.write(path, source, size);
+    p.catch(() => undefined);
+    expired.catch(() => undefined);
+    try {
+      await Promise.race([p, expired]);
+    } finally {
+      clearTimeout(timer);
+      clearInterval(poll);
+      source.read = read;
+      source.off('end', arm);
+    }
   }
 
-  private async reopen(path: string, skip: number): Promise<Readable> {
-    return withRetry(() => this.inner.read(path), this.opts).then((s) => skipBytes(s, skip));
+  async read(path: string): Promise<Readable> {
+    const first = await this.open(path);
+    return resumable(first, (skip) => this.open(path).then((s) => skipBytes(s, skip)), this.opts, `${joinUrl(this.url, path)}: read`);
+  }
+
+  private open(path: string): Promise<Readable> {
+    return this.retry(() => this.inner.read(path), `read ${path}`, (s) => s.destroy());
   }
 }
 
@@ -169,24 +310,32 @@ async function skipBytes(src: Readable, n: number): Promise<Readable> {
   return Readable.from(gen(), { objectMode: false });
 }
 
-/** A stream that reopens its source (skipping what it delivered) when it breaks transiently. */
-function resumable(first: Readable, reopen: (skip: number) => Promise<Readable>, opts: RetryOptions): Readable {
+/**
+ * A stream that reopens its source (skipping what it delivered) when it breaks transiently, or
+ * when it delivers nothing for `opts.readTimeoutMs` while being read.
+ */
+function resumable(first: Readable, reopen: (skip: number) => Promise<Readable>, opts: RetryOptions, what = 'read'): Readable {
   const retries = opts.retries ?? 5;
   const transient = opts.isTransient ?? isTransient;
+  const idleMs = opts.readTimeoutMs;
   let delivered = 0;
+  let src = first;
   async function* gen() {
-    let src = first;
+    let timeouts = 0;
     for (let attempt = 0; ; ) {
       try {
-        for await (const chunk of src) {
-          const b = chunk as Buffer;
-          delivered += b.length;
-          yield b;
+        const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+        for (;;) {
+          const r = await deadline(it.next(), idleMs, `${what} (no data)`);
+          if (r.done) break;
+          delivered += r.value.length;
+          yield r.value;
         }
         return;
       } catch (e) {
         src.destroy();
         if (attempt >= retries || !transient(e)) throw e;
+        if (isTimeout(e) && ++timeouts > (opts.timeoutRetries ?? TIMEOUT_RETRIES)) throw e;
         attempt++;
         const delay = backoffDelay(attempt, opts.baseDelayMs, opts.maxDelayMs);
         opts.onRetry?.(e, attempt, delay);
@@ -197,7 +346,7 @@ function resumable(first: Readable, reopen: (skip: number) => Promise<Readable>,
   }
   const out = Readable.from(gen(), { objectMode: false, highWaterMark: 1 << 16 });
   out.once('close', () => {
-    if (!first.destroyed && !first.readableEnded) first.destroy();
+    if (!src.destroyed && !src.readableEnded) src.destroy();
   });
   return out;
 }

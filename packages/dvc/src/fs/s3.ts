@@ -4,7 +4,11 @@
  *
  * Uploads are atomic by S3's own rules: a single PUT (known size up to 256 MiB, streamed, never
  * buffered) only appears when complete, and larger or unsized uploads go through multipart
- * (lib-storage), which appears only at CompleteMultipartUpload and is aborted on failure.
+ * (lib-storage), which appears only at CompleteMultipartUpload and is aborted on failure. A
+ * multipart upload whose process was killed stays pending (invisible, but stored and billed):
+ * `removeStaleTemps` (dvc gc) aborts the old ones.
+ *
+ * Timeouts (timeouts.ts): connect_timeout and read_timeout (seconds) bound the sockets.
  */
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
@@ -19,13 +23,16 @@ import {
   HeadBucketCommand,
   ListObjectsV2Command,
   ListObjectsCommand,
+  ListMultipartUploadsCommand,
+  AbortMultipartUploadCommand,
   type S3ClientConfig,
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
-import type { FileSystem } from './types.js';
-import { httpStatus, networkCode, notFoundError, remoteError, joinUrl, sizeChecked } from './remote-errors.js';
+import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
+import { guardAgent, remoteTimeouts } from './timeouts.js';
+import { httpStatus, networkCode, netWords, notFoundError, remoteError, joinUrl, sizeChecked } from './remote-errors.js';
 
 export { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
 import { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
@@ -77,8 +84,7 @@ export class S3FileSystem implements FileSystem {
         }
       }
     }
-    const connectTimeout = optNum(options.connect_timeout);
-    const readTimeout = optNum(options.read_timeout);
+    const t = remoteTimeouts('s3', options);
 
     const config: S3ClientConfig = {
       region: optStr(options.region) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -91,10 +97,9 @@ export class S3FileSystem implements FileSystem {
       // Retries are retry.ts's job (one policy for every backend).
       maxAttempts: 1,
       requestHandler: {
-        httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
-        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 256, ...tlsOptions }),
-        ...(connectTimeout !== undefined ? { connectionTimeout: connectTimeout * 1000 } : {}),
-        ...(readTimeout !== undefined ? { requestTimeout: readTimeout * 1000 } : {}),
+        // The sockets carry the connect and read (idle) timeouts, downloads included.
+        httpAgent: guardAgent(new HttpAgent({ keepAlive: true, maxSockets: 256 }), t),
+        httpsAgent: guardAgent(new HttpsAgent({ keepAlive: true, maxSockets: 256, ...tlsOptions }), t),
       },
     };
     this.endpoint = endpoint;
@@ -174,7 +179,7 @@ export class S3FileSystem implements FileSystem {
       return remoteError(`${this.url}: no AWS credentials found (set access_key_id/secret_access_key, a profile, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)`, e);
     }
     const net = networkCode(e);
-    if (net) return remoteError(`${this.url}: cannot reach ${this.endpoint ?? 'the S3 endpoint'} (${net})`, e);
+    if (net) return remoteError(`${this.url}: cannot reach ${this.endpoint ?? 'the S3 endpoint'} (${netWords(net)})`, e);
     if (name === 'AbortError' && (e as { sourceError?: unknown }).sourceError) {
       return (e as { sourceError: Error }).sourceError;
     }
@@ -221,33 +226,65 @@ export class S3FileSystem implements FileSystem {
     return this.bucketCheck;
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
-    let p = prefix.replace(/^\/+/, '');
+  list(prefix: string): AsyncIterable<string> {
+    return walkSteps(prefix, (s) => this.listStep(s));
+  }
+
+  /** One page of the listing (up to 1000 keys); the next page is the next step. */
+  async listStep(step: ListStep): Promise<ListPage> {
+    let p = step.prefix.replace(/^\/+/, '');
     if (p && !p.endsWith('/')) p += '/';
     const full = this.root + p;
-    let token: string | undefined;
+    const token = step.token;
+    let keys: string[];
+    let next: string | undefined;
+    try {
+      if (this.listV1) {
+        const r = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: full, Marker: token }));
+        keys = (r.Contents ?? []).map((c) => c.Key!).filter(Boolean);
+        next = r.IsTruncated ? (r.NextMarker ?? keys[keys.length - 1]) : undefined;
+      } else {
+        const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ContinuationToken: token }));
+        keys = (r.Contents ?? []).map((c) => c.Key!).filter(Boolean);
+        next = r.IsTruncated ? r.NextContinuationToken : undefined;
+      }
+    } catch (e) {
+      throw this.fail(e, step.prefix, 'list');
+    }
+    return {
+      // Folder markers made by consoles are no files.
+      files: keys.filter((k) => !k.endsWith('/')).map((k) => k.slice(this.root.length)),
+      next: next ? [{ prefix: step.prefix, token: next }] : [],
+    };
+  }
+
+  /** Aborts the multipart uploads below `prefix` started more than `olderThanMs` ago. */
+  async removeStaleTemps(prefix: string, olderThanMs: number, owned: (finalPath: string) => boolean = () => true): Promise<string[]> {
+    let p = prefix.replace(/^\/+/, '');
+    if (p && !p.endsWith('/')) p += '/';
+    const removed: string[] = [];
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
     for (;;) {
-      let keys: string[];
-      let next: string | undefined;
+      let r;
       try {
-        if (this.listV1) {
-          const r = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: full, Marker: token }));
-          keys = (r.Contents ?? []).map((c) => c.Key!).filter(Boolean);
-          next = r.IsTruncated ? (r.NextMarker ?? keys[keys.length - 1]) : undefined;
-        } else {
-          const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ContinuationToken: token }));
-          keys = (r.Contents ?? []).map((c) => c.Key!).filter(Boolean);
-          next = r.IsTruncated ? r.NextContinuationToken : undefined;
-        }
+        r = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.root + p, KeyMarker, UploadIdMarker }));
       } catch (e) {
-        throw this.fail(e, prefix, 'list');
+        throw this.fail(e, prefix, 'list uploads');
       }
-      for (const k of keys) {
-        if (k.endsWith('/')) continue; // folder markers made by consoles
-        yield k.slice(this.root.length);
+      for (const u of r.Uploads ?? []) {
+        if (!u.Key || !u.UploadId || !u.Initiated || Date.now() - u.Initiated.getTime() <= olderThanMs) continue;
+        if (!u.Key.startsWith(this.root) || !owned(u.Key.slice(this.root.length))) continue;
+        try {
+          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+        } catch (e) {
+          if (httpStatus(e) !== 404) throw this.fail(e, u.Key.slice(this.root.length), 'abort upload');
+        }
+        removed.push(u.Key.slice(this.root.length));
       }
-      if (!next) return;
-      token = next;
+      if (!r.IsTruncated) return removed;
+      KeyMarker = r.NextKeyMarker;
+      UploadIdMarker = r.NextUploadIdMarker;
     }
   }
 

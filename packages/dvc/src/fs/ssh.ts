@@ -10,7 +10,13 @@
  * COPPER_SSH_KNOWN_HOSTS names other files, or `none` to check nothing).
  *
  * Writes go to a temporary name beside the target and are renamed over it only when complete
- * (OpenSSH's posix-rename), so a file is never visible half-written under its final name.
+ * (OpenSSH's posix-rename), so a file is never visible half-written under its final name. Temp
+ * files of killed uploads (`<name>.<16 hex>.tmp`) are never listed; `removeStaleTemps` (dvc gc)
+ * deletes the old ones.
+ *
+ * Timeouts (timeouts.ts): `timeout` bounds connecting (handshake included); a connection that
+ * stops answering (keepalives unanswered for the read timeout) is dropped, and the next attempt
+ * reconnects.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +25,8 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm, type SFTPWrapper, type Stats } from 'ssh2';
-import type { FileSystem } from './types.js';
+import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
+import { remoteTimeouts } from './timeouts.js';
 import {
   checkHostKey,
   fingerprint,
@@ -46,7 +53,61 @@ const SSH2_HOST_KEY_ALGORITHMS = new Set([
 ]);
 
 const NO_SUCH_FILE = 2;
+const TMP_RE = /\.[0-9a-f]{16}\.tmp$/;
 const PERMISSION_DENIED = 3;
+
+/** An error of an operation whose connection dropped or stopped answering: worth another try. */
+function droppedConnection(e: unknown): boolean {
+  return /No response from server|Not connected|Channel open failure|connection lost|ECONNRESET|Keepalive timeout|timed out/i.test(
+    String((e as Error)?.message),
+  );
+}
+
+/** SFTP sessions whose connection is gone: a request sent there would never be answered. */
+const lost = new WeakSet<SFTPWrapper>();
+
+/**
+ * One SFTP request as a promise that settles even when the connection drops meanwhile (ssh2
+ * answers the requests pending at that moment, not the ones sent after).
+ */
+function call<T = void>(sftp: SFTPWrapper, send: (cb: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const gone = () => reject(new Error('No response from server (connection lost)'));
+    if (lost.has(sftp)) return gone();
+    sftp.once('close', gone);
+    sftp.once('end', gone);
+    send((err, value) => {
+      sftp.off('close', gone);
+      sftp.off('end', gone);
+      if (err) reject(err);
+      else resolve(value as T);
+    });
+  });
+}
+
+/** `p`, or a rejection as soon as the SFTP session's connection is gone. */
+function whileAlive<T>(sftp: SFTPWrapper, p: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const gone = () => reject(new Error('No response from server (connection lost)'));
+    if (lost.has(sftp)) gone();
+    sftp.once('close', gone);
+    sftp.once('end', gone);
+    const done = () => {
+      sftp.off('close', gone);
+      sftp.off('end', gone);
+    };
+    p.then(
+      (v) => {
+        done();
+        resolve(v);
+      },
+      (e) => {
+        done();
+        reject(e);
+      },
+    );
+  });
+}
 
 function sftpCode(e: unknown): number | undefined {
   const c = (e as { code?: unknown })?.code;
@@ -88,13 +149,16 @@ export class SshFileSystem implements FileSystem {
     this.poolSize = Math.max(1, Math.min(16, optNum(options.max_sessions) ?? 2));
     this.pool = new Array(this.poolSize).fill(undefined);
 
-    const timeout = optNum(options.timeout);
+    const t = remoteTimeouts('ssh', options);
+    // Three keepalives unanswered within the read timeout: the connection is dropped.
+    const keepalive = t.readMs === undefined ? 15_000 : Math.max(100, Math.round(t.readMs / 3));
     const config: ConnectConfig = {
       host,
       port,
       username: user,
-      readyTimeout: (timeout ?? 20) * 1000,
-      keepaliveInterval: 15_000,
+      readyTimeout: t.connectMs ?? 0,
+      keepaliveInterval: keepalive,
+      keepaliveCountMax: 3,
     };
     const password = optStr(options.password);
     if (!password && optBool(options.ask_password, false)) {
@@ -192,6 +256,10 @@ export class SshFileSystem implements FileSystem {
             return;
           }
           conn.sftp = sftp;
+          const mark = () => lost.add(sftp);
+          sftp.once('close', mark);
+          sftp.once('end', mark);
+          client.once('close', mark);
           resolve(conn);
         });
       });
@@ -203,11 +271,19 @@ export class SshFileSystem implements FileSystem {
         } else if (err.level === 'client-authentication') {
           reject(remoteError(`${this.url}: authentication failed for ${this.target} (check user, password or keyfile)`, err));
         } else {
-          reject(remoteError(`${this.url}: cannot connect to ${this.target}: ${err.message}`, err));
+          const e = remoteError(`${this.url}: cannot connect to ${this.target}: ${err.message}`, err);
+          // No handshake in time (a link that accepts and never answers): transient, retried.
+          if (err.level === 'client-timeout' || /timed out/i.test(err.message)) Object.assign(e, { code: 'ETIMEDOUT' });
+          reject(e);
         }
       });
       client.on('close', () => {
         conn.closed = true;
+        // Closed before SFTP was up (a reset mid-handshake): fail, or the caller would wait forever.
+        if (!conn.sftp) {
+          const e = remoteError(`${this.url}: connection to ${this.target} lost before SFTP started`);
+          reject(Object.assign(e, { transient: !hostKeyRefused }));
+        }
       });
       let config: ConnectConfig;
       try {
@@ -246,14 +322,12 @@ export class SshFileSystem implements FileSystem {
     if (code === PERMISSION_DENIED) return remoteError(`${joinUrl(this.url, path)}: ${op}: permission denied`, e);
     const err = remoteError(`${joinUrl(this.url, path)}: ${op} failed: ${(e as Error)?.message ?? String(e)}`, e);
     // A connection that dropped under an operation: the next attempt reconnects (retry.ts).
-    if (/No response from server|Not connected|Channel open failure|connection lost|ECONNRESET/i.test(String((e as Error)?.message))) {
-      (err as { transient?: boolean }).transient = true;
-    }
+    if (droppedConnection(e)) (err as { transient?: boolean }).transient = true;
     return err;
   }
 
   private stat(sftp: SFTPWrapper, p: string): Promise<Stats> {
-    return new Promise((resolve, reject) => sftp.stat(p, (err, st) => (err ? reject(err) : resolve(st))));
+    return call<Stats>(sftp, (cb) => sftp.stat(p, cb));
   }
 
   async exists(path: string): Promise<boolean> {
@@ -270,46 +344,67 @@ export class SshFileSystem implements FileSystem {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
-    const start = prefix.replace(/^\/+|\/+$/g, '');
-    const sftp = await this.sftp().catch((e) => {
-      throw this.fail(e, prefix, 'list');
-    });
-    const readdir = (dir: string) =>
-      new Promise<{ filename: string; attrs: Stats }[]>((resolve, reject) =>
-        sftp.readdir(dir, (err, list) => (err ? reject(err) : resolve(list as { filename: string; attrs: Stats }[]))),
+  list(prefix: string): AsyncIterable<string> {
+    return walkSteps(prefix, (s) => this.listStep(s), 16);
+  }
+
+  /** One folder read: its files, and its subfolders as the next steps. */
+  async listStep(step: ListStep): Promise<ListPage> {
+    const page: ListPage = { files: [], next: [] };
+    for (const { rel, attrs } of await this.folder(step.prefix)) {
+      if (attrs.isDirectory()) page.next.push({ prefix: rel });
+      else if (attrs.isFile() && !TMP_RE.test(rel)) page.files.push(rel);
+    }
+    return page;
+  }
+
+  private async folder(prefix: string): Promise<Array<{ rel: string; attrs: Stats }>> {
+    const rel = prefix.replace(/^\/+|\/+$/g, '');
+    let entries: { filename: string; attrs: Stats }[];
+    try {
+      const sftp = await this.sftp();
+      entries = await call<{ filename: string; attrs: Stats }[]>(sftp, (cb) =>
+        sftp.readdir(rel ? this.full(rel) : this.root, (err, list) => cb(err, list as { filename: string; attrs: Stats }[])),
       );
-    // Folders are read a few at a time; files are yielded as their folder is read.
-    const pending: string[] = [start];
-    while (pending.length) {
-      const batch = pending.splice(0, 16);
-      const results = await Promise.all(
-        batch.map(async (rel) => {
-          try {
-            return { rel, entries: await readdir(rel ? this.full(rel) : this.root) };
-          } catch (e) {
-            if (sftpCode(e) === NO_SUCH_FILE) return { rel, entries: [] };
-            throw this.fail(e, rel, 'list');
-          }
-        }),
-      );
-      for (const { rel, entries } of results) {
-        for (const ent of entries) {
-          if (ent.filename === '.' || ent.filename === '..') continue;
-          const child = rel ? `${rel}/${ent.filename}` : ent.filename;
-          if (ent.attrs.isDirectory()) pending.push(child);
-          else if (ent.attrs.isFile()) yield child;
+    } catch (e) {
+      if (sftpCode(e) === NO_SUCH_FILE) return [];
+      throw this.fail(e, rel, 'list');
+    }
+    return entries
+      .filter((e) => e.filename !== '.' && e.filename !== '..')
+      .map((e) => ({ rel: rel ? `${rel}/${e.filename}` : e.filename, attrs: e.attrs }));
+  }
+
+  async removeStaleTemps(prefix: string, olderThanMs: number, owned: (finalPath: string) => boolean = () => true): Promise<string[]> {
+    const removed: string[] = [];
+    const now = Date.now();
+    const walk = async (step: ListStep): Promise<ListPage> => {
+      const next: ListStep[] = [];
+      for (const { rel, attrs } of await this.folder(step.prefix)) {
+        if (attrs.isDirectory()) next.push({ prefix: rel });
+        else if (attrs.isFile() && TMP_RE.test(rel) && owned(rel.replace(TMP_RE, '')) && now - attrs.mtime * 1000 > olderThanMs) {
+          await this.delete(rel);
+          removed.push(rel);
         }
       }
-    }
+      return { files: [], next };
+    };
+    for await (const f of walkSteps(prefix, walk, 16)) void f;
+    return removed;
   }
 
   async read(path: string): Promise<Readable> {
     const full = this.full(path);
     try {
       const sftp = await this.sftp();
-      const handle = await new Promise<Buffer>((resolve, reject) => sftp.open(full, 'r', (err, h) => (err ? reject(err) : resolve(h))));
-      return sftp.createReadStream(full, { handle, autoClose: true, highWaterMark: 256 * 1024 });
+      const handle = await call<Buffer>(sftp, (cb) => sftp.open(full, 'r', cb));
+      const rs = sftp.createReadStream(full, { handle, autoClose: true, highWaterMark: 256 * 1024 });
+      // A connection lost mid-read: the reader (retry.ts) resumes on a new one.
+      rs.on('error', () => undefined); // late errors after the reader left (it saw the first one)
+      rs.prependListener('error', (err: Error) => {
+        if (droppedConnection(err)) Object.assign(err, { transient: true });
+      });
+      return rs;
     } catch (e) {
       if (sftpCode(e) === NO_SUCH_FILE) throw notFoundError(this.url, path);
       throw this.fail(e, path, 'read');
@@ -329,16 +424,13 @@ export class SshFileSystem implements FileSystem {
       if (sftpCode(e) !== NO_SUCH_FILE) throw e;
     }
     await this.mkdirs(sftp, posix.dirname(dir));
-    await new Promise<void>((resolve, reject) =>
-      sftp.mkdir(dir, (err) => {
-        if (!err) return resolve();
-        // Made meanwhile by a parallel write: fine if it is a folder now.
-        this.stat(sftp, dir).then(
-          (st) => (st.isDirectory() ? resolve() : reject(err)),
-          () => reject(err),
-        );
-      }),
-    );
+    try {
+      await call(sftp, (cb) => sftp.mkdir(dir, cb));
+    } catch (err) {
+      // Made meanwhile by a parallel write: fine if it is a folder now.
+      const st = await this.stat(sftp, dir).catch(() => undefined);
+      if (!st?.isDirectory()) throw err;
+    }
     this.madeDirs.add(dir);
   }
 
@@ -352,17 +444,20 @@ export class SshFileSystem implements FileSystem {
       // A source that is not its declared size (a file changed while sent) is never renamed into place.
       const data = size === undefined ? source : sizeChecked(source, size, joinUrl(this.url, path));
       const ws = sftp.createWriteStream(tmp, { flags: 'w', mode: 0o644 });
+      // Its late errors (a close answered "no response" as the connection drops) reach the
+      // pipeline while it runs; after that they must not crash the process.
+      ws.on('error', () => undefined);
       const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-      await pipeline(data, ws);
-      await closed;
+      // The stream's own requests are not answered once the connection is gone: stop waiting then.
+      await whileAlive(sftp, pipeline(data, ws).then(() => closed));
       const s = sftp;
-      await new Promise<void>((resolve, reject) => s.ext_openssh_rename(tmp, full, (err) => (err ? reject(err) : resolve())));
+      await call(s, (cb) => s.ext_openssh_rename(tmp, full, cb));
     } catch (e) {
       if (sftp) {
         const s = sftp;
-        await new Promise<void>((resolve) => s.unlink(tmp, () => resolve()));
+        await call(s, (cb) => s.unlink(tmp, cb)).catch(() => undefined);
       }
-      if (!(e as { level?: string }).level && sftpCode(e) === undefined && (e as Error)?.name !== 'RemoteError') {
+      if (!(e as { level?: string }).level && sftpCode(e) === undefined && (e as Error)?.name !== 'RemoteError' && !droppedConnection(e)) {
         // Not an SSH/SFTP error: the source stream broke. Pass it on as it is.
         throw e;
       }
@@ -373,7 +468,7 @@ export class SshFileSystem implements FileSystem {
   async delete(path: string): Promise<void> {
     try {
       const sftp = await this.sftp();
-      await new Promise<void>((resolve, reject) => sftp.unlink(this.full(path), (err) => (err ? reject(err) : resolve())));
+      await call(sftp, (cb) => sftp.unlink(this.full(path), cb));
     } catch (e) {
       if (sftpCode(e) === NO_SUCH_FILE) return;
       throw this.fail(e, path, 'delete');

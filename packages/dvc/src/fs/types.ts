@@ -28,4 +28,53 @@ export interface FileSystem {
   delete(path: string): Promise<void>;
   /** Releases connections. */
   close(): Promise<void>;
+  /**
+   * One request's worth of a listing (one page, or one folder level), for backends whose
+   * listing takes several requests: the retry wrapper (retry.ts) walks these steps itself, so a
+   * failed request is tried again alone instead of the whole listing starting over. Start with
+   * `{ prefix }` (as given to `list`); `next` holds the steps still to take. Files are paths
+   * relative to the root, as `list` yields them (temp files left out).
+   */
+  listStep?(step: ListStep): Promise<ListPage>;
+  /**
+   * Removes the temp files that killed or failed uploads left below `prefix` (`<name>.<hex>.tmp`,
+   * `.copper-tmp-*`, unfinished multipart uploads...) when older than `olderThanMs` and, with
+   * `owned`, when the path they were uploading to is one of the caller's (gc: an object path, so
+   * other files that share the remote are never touched); returns their paths. Backends whose
+   * uploads leave nothing behind do not implement it.
+   */
+  removeStaleTemps?(prefix: string, olderThanMs: number, owned?: (finalPath: string) => boolean): Promise<string[]>;
+}
+
+/** Where a listing step starts: a prefix (folder), and for paged listings the page's token. */
+export interface ListStep {
+  prefix: string;
+  token?: string;
+}
+
+export interface ListPage {
+  files: string[];
+  next: ListStep[];
+}
+
+/**
+ * How old an upload's temp file must be before `dvc gc` removes it from a remote: an upload
+ * still running on another machine must never lose its temp file, so a day (as restic and
+ * rclone wait before removing the leftovers of interrupted transfers).
+ */
+export const STALE_TEMP_AGE_MS = 24 * 3600_000;
+
+/**
+ * Every file below `prefix` of a backend that lists in steps: `width` steps in flight at once,
+ * each step's files yielded as it answers.
+ */
+export async function* walkSteps(prefix: string, step: (s: ListStep) => Promise<ListPage>, width = 8): AsyncIterable<string> {
+  const pending: ListStep[] = [{ prefix }];
+  while (pending.length) {
+    const batch = pending.splice(0, width);
+    for (const page of await Promise.all(batch.map(step))) {
+      yield* page.files;
+      pending.push(...page.next);
+    }
+  }
 }

@@ -5,7 +5,10 @@
  * MOVE onto the final name, so an interrupted upload never leaves a partial object there.
  *
  * Options (as DVC's): user, password, token (bearer), custom_auth_header (header name; the password
- * is its value), ssl_verify, timeout.
+ * is its value), ssl_verify, timeout (connect and read timeout, seconds; timeouts.ts).
+ *
+ * Temp files of uploads that were killed (`<name>.copper-tmp-<16 hex>`) are never listed, and
+ * `removeStaleTemps` (dvc gc) deletes the old ones.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -14,8 +17,10 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { AuthType, createClient, type FileStat, type WebDAVClient, type WebDAVClientOptions } from 'webdav';
 import { RemoteError } from '../errors.js';
-import { bool, HttpStatusError, redact, walkFolders, type RemoteOptions } from './http.js';
-import type { FileSystem } from './types.js';
+import { bool, HttpStatusError, redact, type RemoteOptions } from './http.js';
+import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
+import { guardAgent, remoteTimeouts } from './timeouts.js';
+import { sizeChecked } from './remote-errors.js';
 
 const TMP_RE = /\.copper-tmp-[0-9a-f]{16}$/;
 
@@ -54,8 +59,9 @@ export class WebdavFileSystem implements FileSystem {
     if (typeof sv === 'string' && sv !== '' && !['true', 'false', '0', '1', 'yes', 'no'].includes(sv.toLowerCase())) {
       tls.ca = readFileSync(sv);
     } else if (!bool(sv, true)) tls.rejectUnauthorized = false;
-    const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const httpsAgent = new https.Agent(tls);
+    const t = remoteTimeouts(this.protocol, options);
+    const httpAgent = guardAgent(new http.Agent({ keepAlive: true, maxSockets: 64 }), t);
+    const httpsAgent = guardAgent(new https.Agent(tls), t);
     this.agents = [httpAgent, httpsAgent];
     const opts: WebDAVClientOptions = { httpAgent, httpsAgent };
     const headers: Record<string, string> = {};
@@ -96,24 +102,50 @@ export class WebdavFileSystem implements FileSystem {
     return (await this.size(path)) !== undefined;
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
-    const p = prefix.replace(/\/+$/, '');
+  list(prefix: string): AsyncIterable<string> {
+    return walkSteps(prefix, (s) => this.listStep(s));
+  }
+
+  /** One PROPFIND (Depth 1) of a folder: its files, and its subfolders as the next steps. */
+  async listStep(step: ListStep): Promise<ListPage> {
+    const page: ListPage = { files: [], next: [] };
+    for (const e of await this.folder(step.prefix)) {
+      if (e.type === 'directory') page.next.push({ prefix: e.rel });
+      else if (!TMP_RE.test(e.rel)) page.files.push(e.rel);
+    }
+    return page;
+  }
+
+  /** The entries of a folder (a missing folder has none). */
+  private async folder(prefix: string): Promise<Array<FileStat & { rel: string }>> {
+    const p = prefix.replace(/^\/+|\/+$/g, '');
     let entries: FileStat[];
     try {
       entries = (await this.client.getDirectoryContents(p ? '/' + p + '/' : '/')) as FileStat[];
     } catch (err) {
       const s = (err as StatusError).status;
-      if (s === 404 || s === 409) return;
+      if (s === 404 || s === 409) return [];
       this.fail('PROPFIND', p, err);
     }
-    const sub: string[] = [];
-    for (const e of entries) {
-      const rel = (p ? p + '/' : '') + e.basename;
-      if (e.type === 'directory') sub.push(rel);
-      else if (!TMP_RE.test(e.basename)) yield rel;
-    }
-    // Subfolders a few at a time (one level per request).
-    yield* walkFolders(sub, (d) => this.list(d));
+    return entries.map((e) => Object.assign(e, { rel: (p ? p + '/' : '') + e.basename }));
+  }
+
+  async removeStaleTemps(prefix: string, olderThanMs: number, owned: (finalPath: string) => boolean = () => true): Promise<string[]> {
+    const removed: string[] = [];
+    const now = Date.now();
+    const walk = async (step: ListStep): Promise<ListPage> => {
+      const next: ListStep[] = [];
+      for (const e of await this.folder(step.prefix)) {
+        if (e.type === 'directory') next.push({ prefix: e.rel });
+        else if (TMP_RE.test(e.rel) && owned(e.rel.replace(TMP_RE, '')) && now - Date.parse(e.lastmod) > olderThanMs) {
+          await this.delete(e.rel);
+          removed.push(e.rel);
+        }
+      }
+      return { files: [], next };
+    };
+    for await (const f of walkSteps(prefix, walk)) void f;
+    return removed;
   }
 
   async read(path: string): Promise<Readable> {
@@ -171,7 +203,9 @@ export class WebdavFileSystem implements FileSystem {
     try {
       const opts: { overwrite: boolean; contentLength?: number } = { overwrite: true };
       if (size !== undefined) opts.contentLength = size;
-      await this.client.putFileContents('/' + tmp, data, opts);
+      // A source that is not its declared size (a file changed while sent) is never moved into place.
+      const body = size === undefined ? data : sizeChecked(data, size, `${this.url}/${path}`);
+      await this.client.putFileContents('/' + tmp, body, opts);
       await this.client.moveFile('/' + tmp, '/' + path, { overwrite: true });
     } catch (err) {
       await this.client.deleteFile('/' + tmp).catch(() => undefined);

@@ -9,14 +9,18 @@
  * temporary name in the target folder and are RENAMEd onto the final name when complete.
  *
  * Options (as DVC's webhdfs remote): user (sent as `user.name`), token (a delegation token),
- * password (basic auth), use_https, ssl_verify.
+ * password (basic auth), use_https, ssl_verify. Connect/read timeouts: the defaults of
+ * timeouts.ts (DVC has no webhdfs option for them; a program may pass connect_timeout and
+ * read_timeout). Temp files of killed uploads are never listed; `removeStaleTemps` (dvc gc)
+ * deletes the old ones.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { RemoteError } from '../errors.js';
-import { bool, HttpClient, HttpStatusError, readText, redact, walkFolders, type RemoteOptions } from './http.js';
-import type { FileSystem } from './types.js';
+import { bool, HttpClient, HttpStatusError, readText, redact, type RemoteOptions } from './http.js';
+import { sizeChecked } from './remote-errors.js';
+import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
 
 const TMP_RE = /\.copper-tmp-[0-9a-f]{16}$/;
 
@@ -24,6 +28,8 @@ interface HdfsFileStatus {
   pathSuffix: string;
   type: 'FILE' | 'DIRECTORY' | 'SYMLINK';
   length: number;
+  /** ms since the epoch. */
+  modificationTime?: number;
 }
 
 export class WebhdfsFileSystem implements FileSystem {
@@ -48,7 +54,11 @@ export class WebhdfsFileSystem implements FileSystem {
     this.base = `${https ? 'https' : 'http'}://${u.hostname}:${port}/webhdfs/v1`;
     this.root = u.pathname.replace(/\/+$/, '');
     this.url = `${scheme}://${u.host}${this.root}`;
-    const httpOpts: RemoteOptions = { ssl_verify: options.ssl_verify };
+    const httpOpts: RemoteOptions = {
+      ssl_verify: options.ssl_verify,
+      connect_timeout: options.connect_timeout,
+      read_timeout: options.read_timeout,
+    };
     if (options.password !== undefined) {
       httpOpts.auth = 'basic';
       httpOpts.user = this.user ?? '';
@@ -116,24 +126,50 @@ export class WebhdfsFileSystem implements FileSystem {
     return st?.type === 'FILE' ? st.length : undefined;
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
+  list(prefix: string): AsyncIterable<string> {
+    return walkSteps(prefix, (s) => this.listStep(s));
+  }
+
+  /** One LISTSTATUS: the folder's files, and its subfolders as the next steps. */
+  async listStep(step: ListStep): Promise<ListPage> {
+    const page: ListPage = { files: [], next: [] };
+    for (const { rel, e } of await this.folder(step.prefix)) {
+      if (e.type === 'DIRECTORY') page.next.push({ prefix: rel });
+      else if (!TMP_RE.test(rel)) page.files.push(rel);
+    }
+    return page;
+  }
+
+  private async folder(prefix: string): Promise<Array<{ rel: string; e: HdfsFileStatus }>> {
     const p = prefix.replace(/\/+$/, '');
     let entries: HdfsFileStatus[];
     try {
       const r = await this.json<{ FileStatuses: { FileStatus: HdfsFileStatus[] } }>('GET', this.opUrl(p, 'LISTSTATUS'));
       entries = r.FileStatuses.FileStatus;
     } catch (err) {
-      if ((err as { code?: string }).code === 'ENOENT') return;
+      if ((err as { code?: string }).code === 'ENOENT') return [];
       throw err;
     }
-    const sub: string[] = [];
-    for (const e of entries) {
-      // LISTSTATUS of a file answers the file itself with an empty pathSuffix.
-      const rel = e.pathSuffix ? (p ? `${p}/${e.pathSuffix}` : e.pathSuffix) : p;
-      if (e.type === 'DIRECTORY') sub.push(rel);
-      else if (!TMP_RE.test(rel)) yield rel;
-    }
-    yield* walkFolders(sub, (d) => this.list(d));
+    // LISTSTATUS of a file answers the file itself with an empty pathSuffix.
+    return entries.map((e) => ({ rel: e.pathSuffix ? (p ? `${p}/${e.pathSuffix}` : e.pathSuffix) : p, e }));
+  }
+
+  async removeStaleTemps(prefix: string, olderThanMs: number, owned: (finalPath: string) => boolean = () => true): Promise<string[]> {
+    const removed: string[] = [];
+    const now = Date.now();
+    const walk = async (step: ListStep): Promise<ListPage> => {
+      const next: ListStep[] = [];
+      for (const { rel, e } of await this.folder(step.prefix)) {
+        if (e.type === 'DIRECTORY') next.push({ prefix: rel });
+        else if (TMP_RE.test(rel) && owned(rel.replace(TMP_RE, '')) && now - (e.modificationTime ?? now) > olderThanMs) {
+          await this.delete(rel);
+          removed.push(rel);
+        }
+      }
+      return { files: [], next };
+    };
+    for await (const f of walkSteps(prefix, walk)) void f;
+    return removed;
   }
 
   /** Follows the namenode's redirect(s) to the datanode. */
@@ -164,7 +200,8 @@ export class WebhdfsFileSystem implements FileSystem {
   private async put(path: string, data: Readable, size?: number): Promise<void> {
     const loc = await this.redirected('PUT', this.opUrl(path, 'CREATE', { overwrite: 'true' }));
     const init: { body: Readable; size?: number; headers: Record<string, string> } = {
-      body: data,
+      // A source that is not its declared size (a file changed while sent) is never renamed into place.
+      body: size === undefined ? data : sizeChecked(data, size, `${this.url}/${path}`),
       headers: { 'content-type': 'application/octet-stream' },
     };
     if (size !== undefined) init.size = size;

@@ -10,7 +10,8 @@ import { OID_RE } from '../hash/md5.js';
 import { listRemote, parallel } from '../index/transfer.js';
 import { legacyRemoteFs } from '../index/legacy-transfer.js';
 import { byHashName, cacheManifests, expandOuts } from '../index/used.js';
-import { FILES_PREFIX, oidToPath } from '../odb/layout.js';
+import { FILES_PREFIX, legacyPathToOid, oidToPath, pathToOid } from '../odb/layout.js';
+import { STALE_TEMP_AGE_MS } from '../fs/types.js';
 import { withData } from './context.js';
 import { jobsOf, onRemote, openRemoteFs, remoteConfig, usedOuts, type RevisionOptions } from './data-sync.js';
 import type { Repo } from './repo.js';
@@ -34,6 +35,11 @@ export interface GcResult {
   removedRemote?: number;
   /** Objects of DVC 2's layout (`<remote>/<2>/<30>`) removed from the remote, when cloud. */
   removedRemoteLegacy?: number;
+  /**
+   * Temp files of killed or failed uploads removed from the remote (older than
+   * STALE_TEMP_AGE_MS), when cloud; never counted as objects.
+   */
+  removedRemoteTemps?: number;
   remoteName?: string;
 }
 
@@ -123,11 +129,18 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
           const goneLegacy = [...legacyOids].filter((oid) => !keep.legacy.has(oid));
           result.removedRemoteLegacy = goneLegacy.length;
           if (!opts.dry) await parallel(goneLegacy, jobs, async (oid) => legacyFs.delete(oidToPath(oid)));
-          // A local remote also sheds the temp files of interrupted pushes.
-          const root = (fs as { root?: unknown }).root;
-          if (fs.protocol === 'local' && typeof root === 'string' && !opts.dry) {
-            const stale = [...(await staleTemps(join(root, FILES_PREFIX))), ...(await staleTemps(root))];
-            await parallel(stale, 16, async (f) => unlink(f).catch(() => undefined));
+          // The temp files of killed or failed pushes, once old enough that no running upload
+          // can own them: on every backend that leaves any (SSH `.tmp`, WebDAV `.copper-tmp-*`,
+          // unfinished S3 multipart uploads...).
+          if (!opts.dry) {
+            const root = (fs as { root?: unknown }).root;
+            if (fs.protocol === 'local' && typeof root === 'string') {
+              const stale = [...(await staleTemps(join(root, FILES_PREFIX), STALE_TEMP_AGE_MS)), ...(await staleTemps(root, STALE_TEMP_AGE_MS))];
+              await parallel(stale, 16, async (f) => unlink(f).catch(() => undefined));
+              result.removedRemoteTemps = stale.length;
+            } else if (fs.removeStaleTemps) {
+              result.removedRemoteTemps = (await onRemote(rc, fs, () => fs.removeStaleTemps!('', STALE_TEMP_AGE_MS, isObjectPath))).length;
+            }
           }
         } finally {
           await fs.close();
@@ -136,6 +149,11 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
       return result;
     }),
   );
+}
+
+/** A remote path where an object lives (DVC 3 or DVC 2 layout): gc sweeps only those uploads' temp files. */
+function isObjectPath(p: string): boolean {
+  return pathToOid(p) !== undefined || legacyPathToOid(p) !== undefined;
 }
 
 /** The objects (absolute paths) below a `<2 hex>/<30 hex>` layout folder that `keep` lacks. */
@@ -163,8 +181,8 @@ async function unusedIn(dir: string, keep: Set<string>): Promise<string[]> {
   return out;
 }
 
-/** Temp files (`<name>.<16 hex>.tmp`) older than an hour below a `files/md5` folder. */
-async function staleTemps(filesDir: string): Promise<string[]> {
+/** Temp files (`<name>.<16 hex>.tmp`) older than `age` ms (an hour) below a `files/md5` folder. */
+async function staleTemps(filesDir: string, age = 3600_000): Promise<string[]> {
   const out: string[] = [];
   let prefixes: string[] = [];
   try {
@@ -174,7 +192,7 @@ async function staleTemps(filesDir: string): Promise<string[]> {
   }
   const old = async (path: string) => {
     const st = await stat(path).catch(() => undefined);
-    return !!st && st.isFile() && Date.now() - st.mtimeMs > 3600_000;
+    return !!st && st.isFile() && Date.now() - st.mtimeMs > age;
   };
   for (const p of prefixes) {
     // Large objects are staged as `files/md5/.<hex>.tmp` (see hash/worker-ops.ts).
@@ -186,7 +204,7 @@ async function staleTemps(filesDir: string): Promise<string[]> {
     for (const name of await readdir(join(filesDir, p)).catch(() => [] as string[])) {
       if (!/\.[0-9a-f]{16}\.tmp$/.test(name)) continue;
       const st = await stat(join(filesDir, p, name)).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > 3600_000) out.push(join(filesDir, p, name));
+      if (st && Date.now() - st.mtimeMs > age) out.push(join(filesDir, p, name));
     }
   }
   return out;

@@ -2,11 +2,13 @@
  * Finds the nginx test server (HTTP on one port, WebDAV with basic auth on another) started by
  * `test/servers/nginx.sh start` (scripts/test-servers.sh, .ci/run). When it is not running but nginx
  * is installed, starts it (under a lock, so parallel test files start it once). Returns undefined,
- * with the reason, when nginx is not installed: the tests then skip and say why.
+ * with the reason, when nginx is not installed: the tests then skip and say why (or fail, under
+ * COPPER_REQUIRE_SERVERS=1: servers.ts requireServer).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { requireServer } from './servers.js';
 
 export interface NginxEnv {
   http: string;
@@ -38,15 +40,15 @@ export function nginxEnv(): { env?: NginxEnv; skip?: string } {
   let env = read();
   if (!env) {
     if (!existsSync('/usr/sbin/nginx') || !existsSync('/usr/lib/nginx/modules/ngx_http_dav_ext_module.so')) {
-      return { skip: 'nginx with the dav-ext module is not installed (apt-get install nginx-extras)' };
+      return { skip: requireServer('nginx with the dav-ext module is not installed (apt-get install nginx-extras)') };
     }
     try {
       execFileSync('flock', ['/tmp/copper-nginx.lock', script, 'start'], { stdio: 'pipe' });
     } catch (err) {
-      return { skip: `nginx did not start: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}` };
+      return { skip: requireServer(`nginx did not start: ${String((err as { stderr?: Buffer }).stderr ?? err).trim()}`) };
     }
     env = read();
-    if (!env) return { skip: 'nginx did not start' };
+    if (!env) return { skip: requireServer('nginx did not start') };
   }
   return { env };
 }

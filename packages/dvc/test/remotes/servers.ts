@@ -2,7 +2,9 @@
  * Test setup for the real servers: `await testServer('ceph')` returns the endpoint and credentials
  * the server's script wrote (`$COPPER_SERVERS_DIR/<name>.json`), starting the server through
  * `test/servers/<name>.sh start` when it is not running yet. When the server is not installed
- * (the script exits 3) it returns a skip reason for the tests to show.
+ * (the script exits 3) it returns a skip reason for the tests to show, unless
+ * COPPER_REQUIRE_SERVERS=1 (set by .ci/run): then a missing server fails the run (see
+ * `requireServer`), so a CI machine that lost a server cannot quietly stop testing it.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,13 +19,27 @@ const SCRIPTS = fileURLToPath(new URL('../servers/', import.meta.url));
 export type ServerInfo = Record<string, string>;
 export type TestServer = { info: ServerInfo; skip: false } | { info: undefined; skip: string };
 
+/** True under COPPER_REQUIRE_SERVERS=1: a test server that is missing fails the run. */
+export function serversRequired(): boolean {
+  return process.env.COPPER_REQUIRE_SERVERS === '1';
+}
+
+/**
+ * The shared skip helper of the remote suites: `reason` (why a server is missing) to skip with,
+ * or, under COPPER_REQUIRE_SERVERS=1, an error that fails the test file.
+ */
+export function requireServer(reason: string): string {
+  if (serversRequired()) throw new Error(`${reason} (COPPER_REQUIRE_SERVERS=1: a missing test server fails the run)`);
+  return reason;
+}
+
 export function testServer(name: string): TestServer {
   const script = join(SCRIPTS, `${name}.sh`);
   const status = spawnSync('bash', [script, 'status'], { encoding: 'utf8' });
   if (status.status !== 0) {
     const start = spawnSync('bash', [script, 'start'], { encoding: 'utf8', timeout: 600_000 });
     if (start.status === 3) {
-      return { info: undefined, skip: `${name} server not installed: ${(start.stderr || start.stdout).trim().split('\n').pop()}` };
+      return { info: undefined, skip: requireServer(`${name} server not installed: ${(start.stderr || start.stdout).trim().split('\n').pop()}`) };
     }
     if (start.status !== 0) {
       throw new Error(`could not start the ${name} test server (${script} start, exit ${start.status}):\n${start.stdout}\n${start.stderr}`);

@@ -5,6 +5,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, utimesSync } from 'node:fs';
+import { STALE_TEMP_AGE_MS } from '../../src/fs/types.js';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { makeRepo, spawnDvc, writeFiles } from '../repo/helpers.js';
@@ -46,9 +47,9 @@ describe('interrupted transfers', () => {
       assert.equal(objects(remote).size, 301);
       assert.deepEqual(corrupt(remote), []);
       assert.equal(r.dvc('status', '-c').stdout, "Cache and remote 'store' are in sync.\n");
-      // temp files the killed push left on the remote go with gc -c once they are old
+      // temp files the killed push left on the remote go with gc -c once they are old (a day)
       const temps = allFiles(remote).filter((f) => f.endsWith('.tmp'));
-      const old = new Date(Date.now() - 2 * 3600_000);
+      const old = new Date(Date.now() - STALE_TEMP_AGE_MS - 3600_000);
       for (const t of temps) utimesSync(join(remote, 'files', 'md5', t), old, old);
       assert.equal(r.dvc('gc', '-w', '-c', '-f').code, 0);
       assert.deepEqual(allFiles(remote).filter((f) => f.endsWith('.tmp')), []);
