@@ -109,7 +109,7 @@ describe('copper_eval and copper_infer on folders', { skip: !existsSync(DIST_CLI
     mkdirSync(join(dir, 'empty'));
     const e = cli('infer', ['img_path=empty', `ckpt_path=${ckpt}`], dir);
     assert.equal(e.code, 1);
-    assert.equal(e.stderr, 'Error: folder empty has no .jpg/.jpeg/.png images\n');
+    assert.equal(e.stderr, 'Error: folder empty has no .jpg/.jpeg/.png/.webp/.gif/.tif/.tiff images\n');
   });
 
   test('--cfg job and --help show top_k like the other commands', () => {
