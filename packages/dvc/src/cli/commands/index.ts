@@ -29,6 +29,8 @@ import { register as dag } from './dag.js';
 import { register as params } from './params.js';
 import { register as metrics } from './metrics.js';
 import { register as plots } from './plots.js';
+import { register as install } from './install.js';
+import { register as gitHook } from './git-hook.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
@@ -56,4 +58,6 @@ export const commands: Array<(program: Command) => void> = [
   params,
   metrics,
   plots,
+  install,
+  gitHook,
 ];
