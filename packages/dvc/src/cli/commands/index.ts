@@ -31,6 +31,10 @@ import { register as metrics } from './metrics.js';
 import { register as plots } from './plots.js';
 import { register as install } from './install.js';
 import { register as gitHook } from './git-hook.js';
+import { register as list } from './ls.js';
+import { register as get } from './get.js';
+import { register as imp } from './import.js';
+import { register as update } from './update.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
@@ -60,4 +64,8 @@ export const commands: Array<(program: Command) => void> = [
   plots,
   install,
   gitHook,
+  list,
+  get,
+  imp,
+  update,
 ];
