@@ -29,6 +29,8 @@ import { withData } from './context.js';
 import { FileExistsLocallyError, GetDvcFileError, resolveOutput } from './get.js';
 import type { Repo } from './repo.js';
 import { SourceRepo, type SourceOptions } from './source.js';
+import type { UsedOut } from '../index/used.js';
+import { LocalObjectStore } from '../odb/local.js';
 
 /** The `repo:` of an import dependency, as DVC writes it. */
 export interface ImportRepoInfo {
@@ -403,12 +405,44 @@ export async function importStatus(info: ImportInfo): Promise<'update available'
   }
 }
 
-/** Puts the objects of import outputs into the cache from their source repositories (for pull/fetch). */
-export async function fetchImports(repo: Repo, targets: string[] = [], opts: { jobs?: number } = {}): Promise<{ fetched: number; failed: string[] }> {
+/**
+ * For pull/fetch: the objects of import outputs come into the cache from their source
+ * repositories (at `rev_lock`), never from this repository's remote. Returns the other outputs,
+ * for the remote, and what the sources gave.
+ */
+export async function fetchImportsOf(
+  repo: Repo,
+  targets: string[],
+  outs: UsedOut[],
+  opts: { jobs?: number } = {},
+): Promise<{ outs: UsedOut[]; fetched: number; failed: Array<{ object: { oid: string; name: string }; error: unknown }> }> {
+  // Cheap first look: no `repo:` in any .dvc file, nothing to do.
+  const files = targets.length ? null : collectDvcFiles(repo).filter((f) => !f.toString().startsWith('outs:') && f.toString().includes('repo:'));
+  if (files && !files.length) return { outs, fetched: 0, failed: [] };
   const infos = await collectImports(repo, targets).catch(() => [] as ImportInfo[]);
+  if (!infos.length) return { outs, fetched: 0, failed: [] };
+  const importRels = new Set<string>();
+  for (const i of infos) {
+    try {
+      for (const o of DvcFile.read(repo.root, i.file).outs) importRels.add(o.rel);
+    } catch {
+      /* reported by the usual path */
+    }
+  }
+  const r = await fetchImports(repo, infos, opts);
+  return {
+    outs: outs.filter((o) => !importRels.has(o.rel)),
+    fetched: r.fetched,
+    failed: r.failed.map((name) => ({ object: { oid: '', name }, error: new DvcError(`failed to fetch '${name}' from its source repository`) })),
+  };
+}
+
+/** Puts the objects of import outputs into the cache from their source repositories. */
+async function fetchImports(repo: Repo, infos: ImportInfo[], opts: { jobs?: number } = {}): Promise<{ fetched: number; failed: string[] }> {
   const res = { fetched: 0, failed: [] as string[] };
   if (!infos.length) return res;
-  await withData(repo, async (d) => {
+  const store = new LocalObjectStore(repo.cacheDir);
+  {
     for (const info of infos) {
       if (!info.repo.rev_lock) continue;
       let file: DvcFile;
@@ -419,12 +453,12 @@ export async function fetchImports(repo: Repo, targets: string[] = [], opts: { j
       }
       const out = file.outs[0];
       if (!out?.md5) continue;
-      const entries = out.isDir ? d.store.readManifest(out.md5) : undefined;
-      const missing = out.isDir ? !entries || entries.some((e) => !d.store.exists(e.md5)) : !d.store.exists(out.md5);
+      const entries = out.isDir ? store.readManifest(out.md5) : undefined;
+      const missing = out.isDir ? !entries || entries.some((e) => !store.exists(e.md5)) : !store.exists(out.md5);
       if (!missing) continue;
       const src = await SourceRepo.open(info.repo.url, sourceOptionsOf(info.repo, info.repo.rev_lock, opts.jobs));
       try {
-        const h = await src.hashInto(info.path, d.store);
+        const h = await src.hashInto(info.path, store);
         if (h.md5 !== out.md5) res.failed.push(file.rel);
         else res.fetched++;
       } catch {
@@ -433,6 +467,6 @@ export async function fetchImports(repo: Repo, targets: string[] = [], opts: { j
         await src.close();
       }
     }
-  });
+  }
   return res;
 }

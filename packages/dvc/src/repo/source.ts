@@ -2,9 +2,9 @@
  * Another DVC repository, read without checking it out: what `dvc ls`, `get`, `import` and
  * `update` (and the library's `openFile`/`readFile`) read from. As Python DVC's `open_repo`:
  *
- * - a local path (or `file://` URL naming a folder) is read in place: at `rev` from its git, or
+ * - a local path is read in place: at `rev` from its git, or
  *   without `rev` from its working tree; its data comes from its own cache, else its remote;
- * - any other URL (`https://`, `ssh://`, `git@host:path`, a path to a bare repository) is cloned
+ * - any other URL (`file://`, `https://`, `ssh://`, `git@host:path`, a bare repository) is cloned
  *   (bare, into a temp folder removed by `close()`); its data comes from its default remote (or
  *   `remote`), with `remoteConfig` merged into that remote's options.
  *
@@ -19,7 +19,6 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, constants as fsc } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Config, type RemoteConfig } from '../config/config.js';
 import { DvcError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
@@ -85,12 +84,11 @@ interface GitFile {
   isexec: boolean;
 }
 
-/** A URL is a local folder when it has no scheme (or is file://) and exists. */
+/** A URL is a local folder when it has no scheme and exists. */
 function localPath(url: string): string | null {
-  let p = url;
-  if (/^file:\/\//i.test(url)) p = fileURLToPath(url);
-  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^/\\]+:/.test(url)) return null;
-  const abs = resolve(p);
+  // As DVC (os.path.exists(url)): a file:// URL is not a path, so it is cloned like any URL.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^/\\]+:/.test(url)) return null;
+  const abs = resolve(url);
   try {
     return statSync(abs).isDirectory() ? abs : null;
   } catch {
