@@ -16,7 +16,7 @@
  * The data goes into this repository's cache (from the source's cache when it is local, else its
  * remote) and is checked out like any output; the stage is frozen, so only `update` moves it.
  */
-import { existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, relative, sep } from 'node:path';
 import type { Document, YAMLMap } from 'yaml';
 import { DvcError, InvalidFileError } from '../errors.js';
@@ -268,6 +268,7 @@ export async function importRepo(repo: Repo, url: string, path: string, opts: Im
 }
 
 function writeDvc(repo: Repo, abs: string, text: string): void {
+  mkdirSync(dirname(abs), { recursive: true });
   const f = DvcFile.parse(repo.root, abs, text);
   f.write();
 }
@@ -415,12 +416,12 @@ export async function fetchImportsOf(
   targets: string[],
   outs: UsedOut[],
   opts: { jobs?: number } = {},
-): Promise<{ outs: UsedOut[]; fetched: number; failed: Array<{ object: { oid: string; name: string }; error: unknown }> }> {
+): Promise<{ outs: UsedOut[]; imports: number; fetched: number; failed: Array<{ object: { oid: string; name: string }; error: unknown }> }> {
   // Cheap first look: no `repo:` in any .dvc file, nothing to do.
   const files = targets.length ? null : collectDvcFiles(repo).filter((f) => !f.toString().startsWith('outs:') && f.toString().includes('repo:'));
-  if (files && !files.length) return { outs, fetched: 0, failed: [] };
+  if (files && !files.length) return { outs, imports: 0, fetched: 0, failed: [] };
   const infos = await collectImports(repo, targets).catch(() => [] as ImportInfo[]);
-  if (!infos.length) return { outs, fetched: 0, failed: [] };
+  if (!infos.length) return { outs, imports: 0, fetched: 0, failed: [] };
   const importRels = new Set<string>();
   for (const i of infos) {
     try {
@@ -432,6 +433,7 @@ export async function fetchImportsOf(
   const r = await fetchImports(repo, infos, opts);
   return {
     outs: outs.filter((o) => !importRels.has(o.rel)),
+    imports: infos.length,
     fetched: r.fetched,
     failed: r.failed.map((name) => ({ object: { oid: '', name }, error: new DvcError(`failed to fetch '${name}' from its source repository`) })),
   };

@@ -29,7 +29,8 @@ async function pullLocked(repo: Repo, targets: string[], opts: PullOptions): Pro
     // Imports come from their source repositories (imp.ts), the rest from the remote.
     const { fetchImportsOf } = await import('./imp.js');
     const imp = await fetchImportsOf(repo, targets, await usedOuts(repo, targets, opts), opts);
-    const r = await fetchOuts(repo, d, imp.outs, opts);
+    // Only imports: no remote needed.
+    const r = imp.outs.length || !imp.imports ? await fetchOuts(repo, d, imp.outs, opts) : { fetched: 0, missing: [], failed: [] };
     r.fetched += imp.fetched;
     r.failed.push(...imp.failed);
     return r;
