@@ -515,6 +515,31 @@ export class SourceRepo {
     return { node, md5: oid, size: files.reduce((n, f) => n + f.size, 0), nfiles: files.length };
   }
 
+  /** Total size of every file (git's and outputs') under `rel`, or of the file `rel`. */
+  async totalSize(rel: string): Promise<number> {
+    const node = await this.resolve(rel);
+    if (node.kind === 'missing') throw new SourcePathError(rel, this.absPath(rel));
+    const files = node.kind === 'file' ? [node.file] : ((await this.filesUnder(node.rel, true)) as SourceFile[]);
+    let n = 0;
+    for (const f of files) n += await this.sizeOf(f);
+    return n;
+  }
+
+  /** `dvc du`: each entry of a folder with its total size, then the folder's (or only the total). */
+  async du(path = '', opts: { summarize?: boolean } = {}): Promise<Array<[string, number]>> {
+    const rel = normRel(path);
+    const node = await this.resolve(rel);
+    if (node.kind === 'missing') throw new SourcePathError(rel, this.absPath(rel));
+    if (opts.summarize || node.kind === 'file') return [[path, await this.totalSize(rel)]];
+    const rows: Array<[string, number]> = [];
+    for (const e of await this.list(rel)) {
+      const child = rel ? `${rel}/${e.path}` : e.path;
+      rows.push([child, await this.totalSize(child)]);
+    }
+    rows.push([path, rows.reduce((n, [, s]) => n + s, 0)]);
+    return rows;
+  }
+
   /** Removes the clone and scratch folders. */
   async close(): Promise<void> {
     for (const t of this.temps.splice(0)) rmSync(t, { recursive: true, force: true });

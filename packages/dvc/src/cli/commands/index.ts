@@ -35,6 +35,9 @@ import { register as list } from './ls.js';
 import { register as get } from './get.js';
 import { register as imp } from './import.js';
 import { register as update } from './update.js';
+import { register as getUrl } from './get-url.js';
+import { register as lsUrl } from './ls-url.js';
+import { register as du } from './du.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
@@ -68,4 +71,7 @@ export const commands: Array<(program: Command) => void> = [
   get,
   imp,
   update,
+  getUrl,
+  lsUrl,
+  du,
 ];
