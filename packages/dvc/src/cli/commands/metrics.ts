@@ -9,12 +9,22 @@ export function register(program: Command): void {
     .argument('[targets...]', 'Limit command scope to these metrics files.')
     .option('--json', 'Show output in JSON format.')
     .option('--md', 'Show tabulated output in the Markdown format (GFM).')
-    .action(async (targets: string[], o: { json?: boolean }, cmd: Command) => {
+    .option('-a, --all-branches', 'Show metrics for all branches.')
+    .option('-T, --all-tags', 'Show metrics for all tags.')
+    .option('-A, --all-commits', 'Show metrics for all commits.')
+    .action(async (targets: string[], o: { json?: boolean; allBranches?: boolean; allTags?: boolean; allCommits?: boolean }, cmd: Command) => {
       const { withDvcExit } = await import('../../repo/pipeline.js');
       return withDvcExit(async () => {
         const out = outputFor(cmd);
         const { Repo } = await import('../../repo/repo.js');
         const m = await import('../../repo/metrics.js');
+        if (o.allBranches || o.allTags || o.allCommits) {
+          const revs = await m.metricsShowRevs(Repo.open(), targets, o);
+          if (o.json) out.print(m.metricsShowRevsJson(revs));
+          else if ([...revs.values()].some((r) => r.size)) out.print(m.metricsShowRevsTable(revs));
+          else out.info('No metrics found.');
+          return;
+        }
         const res = m.metricsShow(Repo.open(), targets);
         if (o.json) out.print(m.metricsShowJson(res));
         else if (res.size) out.print(m.metricsShowTable(res));
@@ -40,13 +50,11 @@ export function addDiffCommand(group: Command, kind: 'metrics' | 'params'): void
       return withDvcExit(async () => {
         const out = outputFor(cmd);
         const { Repo } = await import('../../repo/repo.js');
-        const { DvcError } = await import('../../errors.js');
-        if (bRev !== undefined) throw new DvcError('comparing two revisions is not supported yet (compare a revision with the workspace)');
         const m = await import('../../repo/metrics.js');
-        const rows = await m.diffFiles(Repo.open(), kind, aRev, !!o.all);
+        const rows = await m.diffFiles(Repo.open(), kind, aRev, !!o.all, bRev);
         if (o.json) out.print(m.diffJson(rows));
         else {
-          const t = kind === 'metrics' ? m.metricsDiffTable(rows, aRev) : m.paramsDiffTable(rows, aRev);
+          const t = kind === 'metrics' ? m.metricsDiffTable(rows, aRev, bRev) : m.paramsDiffTable(rows, aRev, bRev);
           if (t) out.print(t);
         }
       });
