@@ -38,6 +38,7 @@ import { register as update } from './update.js';
 import { register as getUrl } from './get-url.js';
 import { register as lsUrl } from './ls-url.js';
 import { register as du } from './du.js';
+import { register as data } from './data.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
@@ -74,4 +75,5 @@ export const commands: Array<(program: Command) => void> = [
   getUrl,
   lsUrl,
   du,
+  data,
 ];
