@@ -294,10 +294,12 @@ export interface UpdateResult {
   updated: Array<{ dvcFile: string; path: string; url: string; out: string }>;
   /** `.dvc` files whose source had not moved. */
   unchanged: string[];
+  /** Outputs of other `.dvc` files named: nothing to update them from (DVC warns). */
+  notPushed: string[];
 }
 
 /** The import dependencies the update targets name (`-R`: every import under a folder). */
-async function updateTargets(repo: Repo, targets: string[], recursive: boolean): Promise<ImportInfo[]> {
+async function updateTargets(repo: Repo, targets: string[], recursive: boolean, opts: UpdateOptions, skipped: string[]): Promise<ImportInfo[]> {
   const Y = await yaml();
   const res: ImportInfo[] = [];
   for (const t of targets) {
@@ -325,7 +327,13 @@ async function updateTargets(repo: Repo, targets: string[], recursive: boolean):
       throw new DvcError(`'${t}' does not exist`);
     }
     const info = importInfoOf(file, text, Y);
-    if (!info) throw new DvcError(`'${posix(relative(process.cwd(), file))}' is not an import`);
+    if (!info) {
+      // Not an import: DVC's "worktree update", which only version-aware remotes can serve.
+      if (opts.rev !== undefined) throw new DvcError("--rev can't be used with worktree update");
+      if (opts.noDownload) throw new DvcError("--no-download can't be used with worktree update");
+      for (const o of DvcFile.parse(repo.root, file, text).outs) skipped.push(o.abs);
+      continue;
+    }
     res.push(info);
   }
   return res;
@@ -334,8 +342,8 @@ async function updateTargets(repo: Repo, targets: string[], recursive: boolean):
 export async function update(repo: Repo, targets: string[], opts: UpdateOptions = {}): Promise<UpdateResult> {
   if (!targets.length) throw new DvcError('no targets given');
   return repo.withLock(async () => {
-    const infos = await updateTargets(repo, targets, !!opts.recursive);
-    const result: UpdateResult = { updated: [], unchanged: [] };
+    const result: UpdateResult = { updated: [], unchanged: [], notPushed: [] };
+    const infos = await updateTargets(repo, targets, !!opts.recursive, opts, result.notPushed);
     const Y = await yaml();
     for (const info of infos) {
       const rev = opts.rev ?? info.repo.rev;

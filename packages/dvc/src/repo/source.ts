@@ -144,9 +144,15 @@ export class SourceRepo {
       let gitDir: string;
       let root: string;
       let isLocal = false;
-      if (local && findGitRoot(local, false)) {
+      let noGit = false;
+      if (local) {
+        // As DVC: any local folder is read in place (a plain folder, without git, too).
         gitDir = root = local;
         isLocal = true;
+        if (!findGitRoot(local, false)) {
+          if (opts.rev !== undefined) throw new SourceError(`'${url}' is not a git repository: --rev cannot be used`);
+          noGit = true;
+        }
       } else {
         const tmp = mkdtempSync(join(tmpdir(), 'copper-erepo-'));
         temps.push(tmp);
@@ -158,7 +164,7 @@ export class SourceRepo {
         gitDir = root = join(tmp, 'repo.git');
       }
       let commit: string | undefined;
-      if (opts.rev !== undefined || !isLocal) {
+      if (!noGit && (opts.rev !== undefined || !isLocal)) {
         const rev = opts.rev ?? 'HEAD';
         const r = git(gitDir, ['rev-parse', '--verify', '-q', `${rev}^{commit}`]);
         if (r.code !== 0) throw new SourceError(`unknown Git revision '${rev}'`);

@@ -44,7 +44,14 @@ export function parseTranscript(text: string, steps: string[]): TranscriptStep[]
     if (lines[i] !== '--- stdout') throw new Error(`transcript: no stdout block after ${header}`);
     i++;
     const stdout: string[] = [];
-    while (i < lines.length && lines[i] !== '--- stderr') stdout.push(lines[i++]!);
+    while (i < lines.length && lines[i] !== '--- stderr') {
+      // output without a final newline runs into the marker: `x--- stderr`
+      if (lines[i]!.endsWith('--- stderr')) {
+        stdout.push(lines[i]!.slice(0, -'--- stderr'.length));
+        break;
+      }
+      stdout.push(lines[i++]!);
+    }
     i++;
     const stderr: string[] = [];
     // stderr runs to the next step header (preceded by a blank line) or the end

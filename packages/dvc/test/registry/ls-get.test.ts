@@ -60,6 +60,13 @@ describe('dvc list', () => {
     assert.ok(isOneLineError(b.stderr), b.stderr);
     assert.match(b.stderr, /Failed to clone repo/);
   });
+  test('a plain folder (no git, no DVC) is listed and read as it is', () => {
+    mkdirSync(join(r.tmp, 'plain', 'd'), { recursive: true });
+    writeFileSync(join(r.tmp, 'plain', 'd', 'f'), 'x');
+    assert.equal(ls('-R', '../plain'), 'd/f\n');
+    assert.equal(r.dvc(['get', '../plain', 'd/f', '-o', 'plain-f']).code, 0);
+    assert.equal(readFileSync(join(r.repo, 'plain-f'), 'utf8'), 'x');
+  });
   test('a file:// URL is cloned and read at HEAD', () => {
     assert.equal(ls('-R', pathToFileURL(r.src).href, 'data'), 'file\nnew.txt\nsub/s.txt\n');
   });

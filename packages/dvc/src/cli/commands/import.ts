@@ -53,6 +53,9 @@ export function register(program: Command): void {
             remoteConfig,
           });
         } catch (e) {
+          const { SourcePathError } = await import('../../repo/source.js');
+          // DVC reports a path the repository lacks as an unexpected error (exit 255).
+          if (e instanceof SourcePathError) throw Object.assign(new DvcError(`failed to import '${path}' from '${url}'. - ${e.message}`, { cause: e }), { exitCode: 255 });
           if (e instanceof DvcError) throw new DvcError(`failed to import '${path}' from '${url}'. - ${e.message}`, { cause: e });
           throw e;
         }

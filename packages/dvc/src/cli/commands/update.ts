@@ -28,6 +28,7 @@ export function register(program: Command): void {
         if (e instanceof DvcError) throw new DvcError(`failed update data - ${e.message}`, { cause: e });
         throw e;
       }
+      for (const o of r.notPushed) out.warn(`Could not update '${rel(o)}', it was never pushed to a remote`);
       for (const f of r.unchanged) out.info(`'${rel(f)}' didn't change, skipping`);
       for (const u of r.updated) out.info(`Importing '${u.path} (${u.url})' -> '${rel(u.out)}'`);
       const hint = await repo.scmContext.finish({ quiet: true, autostage: repo.config.autostage });
