@@ -309,6 +309,11 @@ export class SourceRepo {
     return this.outs().find((o) => o.rel === rel || (rel !== '' && underPrefix(rel, o.rel)));
   }
 
+  /** The path of an object in the repository's own cache, when it has it. */
+  cachedPath(oid: string): string | undefined {
+    return this.ownCache?.exists(oid) ? this.ownCache.path(oid) : undefined;
+  }
+
   /** The store objects are fetched into when the caller gives none (removed by close()). */
   private scratchStore(): LocalObjectStore {
     if (!this.scratch) {
