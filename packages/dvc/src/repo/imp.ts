@@ -244,7 +244,7 @@ export async function importRepo(repo: Repo, url: string, path: string, opts: Im
         writeDvc(repo, dvcAbs, importText(Y, path, repoInfo, outPath, undefined));
       } else {
         await withData(repo, async (d) => {
-          const h = await src.hashInto(path, d.store);
+          const h = await src.hashInto(path, d.store, { download: !opts.noDownload });
           // DVC's order: url, rev, rev_lock, then config/remote.
           const { url: u, rev, ...rest } = repoInfo;
           const info: ImportRepoInfo = rev !== undefined ? { url: u, rev, rev_lock: src.revLock(), ...rest } : { url: u, rev_lock: src.revLock(), ...rest };
@@ -362,7 +362,7 @@ export async function update(repo: Repo, targets: string[], opts: UpdateOptions 
         const text = readFileSync(info.file, 'utf8');
         const doc = Y.parseDocument(text) as Document;
         await withData(repo, async (d) => {
-          const h = await src.hashInto(info.path, d.store);
+          const h = await src.hashInto(info.path, d.store, { download: !opts.noDownload });
           const repoNode = ((doc.get('deps') as import('yaml').YAMLSeq).items[0] as YAMLMap).get('repo') as YAMLMap;
           repoNode.set('rev_lock', lock);
           if (opts.rev !== undefined) repoNode.set('rev', opts.rev);

@@ -122,6 +122,8 @@ export class SourceRepo {
   private readonly temps: string[] = [];
   private files?: Map<string, GitFile>;
   private outsCache?: UsedOut[];
+  /** size / nfiles of outputs as their `.dvc` files record them. */
+  private readonly outMeta = new Map<string, { size?: number; nfiles?: number }>();
   private scratch?: LocalObjectStore;
   private readonly ownCache: LocalObjectStore | null;
 
@@ -292,6 +294,7 @@ export class SourceRepo {
         const text = this.readGitFile(rel).toString('utf8');
         const f = DvcFile.parse('/r', join('/r', rel), text, rel);
         outs.push(...outsOfDvcFiles([f]));
+        for (const o of f.outs) this.outMeta.set(o.rel, { size: o.size, nfiles: o.nfiles });
       } else if (name === 'dvc.lock') {
         outs.push(...outsOfLockFile(this.readGitFile(rel).toString('utf8'), rel));
       }
@@ -504,7 +507,16 @@ export class SourceRepo {
    * The objects of `path` in `store` as one DVC hash: a file's md5, or a folder's `.dir` manifest
    * (written to `store`) with its size and file count. Git files are stored as objects too.
    */
-  async hashInto(path: string, store: LocalObjectStore): Promise<{ node: SourceNode; md5: string; size: number; nfiles?: number }> {
+  async hashInto(path: string, store: LocalObjectStore, opts: { download?: boolean } = {}): Promise<{ node: SourceNode; md5: string; size: number; nfiles?: number }> {
+    if (opts.download === false) {
+      // A whole output whose `.dvc` file records its size: its hash without any download.
+      const node = await this.resolve(path);
+      const out = node.kind === 'dir' ? node.out : node.kind === 'file' ? node.file.out : undefined;
+      const meta = out && out.rel === node.rel ? this.outMeta.get(out.rel) : undefined;
+      if (out && meta?.size !== undefined && (!out.oid.endsWith('.dir') || meta.nfiles !== undefined)) {
+        return { node, md5: out.oid, size: meta.size, ...(out.oid.endsWith('.dir') ? { nfiles: meta.nfiles } : {}) };
+      }
+    }
     const { node, files } = await this.collect(path, store);
     for (const f of files) {
       if (f.oid) continue;

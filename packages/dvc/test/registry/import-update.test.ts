@@ -67,6 +67,9 @@ describe('dvc import', () => {
     assert.equal(r.dvc(['import', '--no-download', '../src', 'data', '-o', 'd']).code, 0);
     assert.ok(!existsSync(join(r.repo, 'd')));
     assert.equal(parse(readFileSync(join(r.repo, 'd.dvc'), 'utf8')).outs[0].md5, 'd560f30fce203f5ebb8e7858069a59e2.dir');
+    assert.equal(parse(readFileSync(join(r.repo, 'd.dvc'), 'utf8')).outs[0].nfiles, 3);
+    // nothing downloaded
+    assert.ok(!existsSync(join(r.repo, '.dvc', 'cache', 'files')));
     rmSync(join(r.repo, '.dvc', 'cache'), { recursive: true, force: true });
     rmSync(join(r.src, '.dvc', 'cache'), { recursive: true, force: true });
     const p = r.dvc(['pull']);
