@@ -152,7 +152,8 @@ export function formatDiffMarkdown(r: DiffResult, opts: { showHash?: boolean; hi
 
 /** tabulate's "github" format, as DVC's ui.table(markdown=True) prints it (with a final newline). */
 export function markdownTable(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // tabulate's MIN_PADDING: a column is at least its header plus 2 wide
+  const widths = headers.map((h, i) => Math.max(h.length + 2, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
   return [line(headers), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n') + '\n';
 }

@@ -15,11 +15,19 @@ import { flattenParams, parseParamsText, showValue } from './params.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
 import type { Repo } from './repo.js';
 
-/** tabulate(..., tablefmt="plain", disable_numparse=True, missingval="-"). */
-export function plainTable(headers: string[], rows: string[][]): string {
+/**
+ * tabulate(..., tablefmt="plain", disable_numparse=True, missingval="-"): a column is as wide as
+ * its widest cell and at least its header plus tabulate's MIN_PADDING (2), as DVC 3.64 prints
+ * `Metric    HEAD~1    HEAD` (fixture 19). With `md`, tabulate's "github" format instead.
+ */
+export function plainTable(headers: string[], rows: string[][], md = false): string {
   const all = [headers, ...rows];
   const n = Math.max(...all.map((r) => r.length));
-  const widths = Array.from({ length: n }, (_, i) => Math.max(...all.map((r) => (r[i] ?? '-').length)));
+  const widths = Array.from({ length: n }, (_, i) => Math.max((headers[i] ?? '').length + 2, ...rows.map((r) => (r[i] ?? '-').length)));
+  if (md) {
+    const line = (r: string[]) => '| ' + widths.map((w, i) => (r[i] ?? '-').padEnd(w)).join(' | ') + ' |';
+    return [line(headers), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n') + '\n';
+  }
   return all.map((r) => widths.map((w, i) => (r[i] ?? '-').padEnd(w)).join('  ').trimEnd()).join('\n');
 }
 
@@ -154,7 +162,7 @@ export function metricsShowRevsJson(revs: Map<string, Map<string, FileResult>>):
 }
 
 /** The table of metricsShowRevs: Revision, Path, then the sorted metric names. */
-export function metricsShowRevsTable(revs: Map<string, Map<string, FileResult>>): string {
+export function metricsShowRevsTable(revs: Map<string, Map<string, FileResult>>, md = false): string {
   const cols: string[] = [];
   const rows: Array<[string, string, Map<string, YamlValue>]> = [];
   for (const [rev, res] of revs) {
@@ -165,7 +173,7 @@ export function metricsShowRevsTable(revs: Map<string, Map<string, FileResult>>)
     }
   }
   cols.sort();
-  return plainTable(['Revision', 'Path', ...cols], rows.map(([rev, f, m]) => [rev, f, ...cols.map((c) => formatMetric(m.get(c)))]));
+  return plainTable(['Revision', 'Path', ...cols], rows.map(([rev, f, m]) => [rev, f, ...cols.map((c) => formatMetric(m.get(c)))]), md);
 }
 
 export function metricsShowJson(res: Map<string, FileResult>): string {
@@ -174,7 +182,7 @@ export function metricsShowJson(res: Map<string, FileResult>): string {
   return pyJson({ '': { data } } as Record<string, unknown>);
 }
 
-export function metricsShowTable(res: Map<string, FileResult>): string {
+export function metricsShowTable(res: Map<string, FileResult>, md = false): string {
   const cols: string[] = [];
   const flat = new Map<string, Map<string, YamlValue>>();
   for (const [f, r] of res) {
@@ -184,7 +192,7 @@ export function metricsShowTable(res: Map<string, FileResult>): string {
   }
   cols.sort(); // DVC: td.project(rev, path, *sorted(metrics_headers))
   const rows = [...flat].map(([f, m]) => [f, ...cols.map((c) => formatMetric(m.get(c)))]);
-  return plainTable(['Path', ...cols], rows);
+  return plainTable(['Path', ...cols], rows, md);
 }
 
 export interface DiffRow {
@@ -243,12 +251,12 @@ export async function diffFiles(repo: Repo, kind: 'params' | 'metrics', aRev = '
   return rows;
 }
 
-export function paramsDiffTable(rows: DiffRow[], aRev = 'HEAD', bRev = 'workspace'): string {
+export function paramsDiffTable(rows: DiffRow[], aRev = 'HEAD', bRev = 'workspace', md = false): string {
   if (!rows.length) return '';
-  return plainTable(['Path', 'Param', aRev, bRev], rows.map((r) => [r.path, r.key, r.old === undefined ? '-' : showValue(r.old), r.new === undefined ? '-' : showValue(r.new)]));
+  return plainTable(['Path', 'Param', aRev, bRev], rows.map((r) => [r.path, r.key, r.old === undefined ? '-' : showValue(r.old), r.new === undefined ? '-' : showValue(r.new)]), md);
 }
 
-export function metricsDiffTable(rows: DiffRow[], aRev = 'HEAD', bRev = 'workspace'): string {
+export function metricsDiffTable(rows: DiffRow[], aRev = 'HEAD', bRev = 'workspace', md = false): string {
   if (!rows.length) return '';
   return plainTable(
     ['Path', 'Metric', aRev, bRev, 'Change'],
@@ -259,6 +267,7 @@ export function metricsDiffTable(rows: DiffRow[], aRev = 'HEAD', bRev = 'workspa
       const change = o !== undefined && n !== undefined ? formatMetric(n - o) : '-';
       return [r.path, r.key, formatMetric(r.old), formatMetric(r.new), change];
     }),
+    md,
   );
 }
 

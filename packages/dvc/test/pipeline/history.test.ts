@@ -25,6 +25,12 @@ test('metrics and params across two commits, and metrics of every commit, branch
     assert.equal(s.stdout, '{"metrics.json": {"acc": {"old": 0.5, "new": 0.75, "diff": 0.25}}}\n');
     s = r.dvc('metrics', 'diff', 'v1', 'HEAD');
     assert.match(s.stdout, /^Path\s+Metric\s+v1\s+HEAD\s+Change\nmetrics\.json\s+acc\s+0\.5\s+0\.75\s+0\.25\n$/);
+    // --md: tabulate's github table, as DVC 3.64 (fixture 19)
+    s = r.dvc('metrics', 'diff', '--md', 'HEAD~1', 'HEAD');
+    assert.equal(
+      s.stdout,
+      '| Path         | Metric   | HEAD~1   | HEAD   | Change   |\n|--------------|----------|----------|--------|----------|\n| metrics.json | acc      | 0.5      | 0.75   | 0.25     |\n',
+    );
     s = r.dvc('params', 'diff', '--json', 'HEAD~1', 'HEAD');
     assert.equal(s.stdout, '{"params.yaml": {"lr": {"old": 0.1, "new": 0.2, "diff": 0.1}}}\n');
     s = r.dvc('params', 'diff', '--all', 'HEAD~1', 'HEAD');
