@@ -291,7 +291,7 @@ export interface UpdateOptions {
 
 export interface UpdateResult {
   /** Updated imports: their `.dvc` file and what was imported. */
-  updated: Array<{ dvcFile: string; path: string; url: string; out: string }>;
+  updated: Array<{ dvcFile: string; path: string; url: string; out: string; /** DVC's label: `path (url)`, or an import-url's source. */ source: string }>;
   /** `.dvc` files whose source had not moved. */
   unchanged: string[];
   /** Outputs of other `.dvc` files named: nothing to update them from (DVC warns). */
@@ -299,7 +299,7 @@ export interface UpdateResult {
 }
 
 /** The import dependencies the update targets name (`-R`: every import under a folder). */
-async function updateTargets(repo: Repo, targets: string[], recursive: boolean, opts: UpdateOptions, skipped: string[]): Promise<ImportInfo[]> {
+async function updateTargets(repo: Repo, targets: string[], recursive: boolean, opts: UpdateOptions, skipped: string[], urlImports: string[]): Promise<ImportInfo[]> {
   const Y = await yaml();
   const res: ImportInfo[] = [];
   for (const t of targets) {
@@ -314,8 +314,10 @@ async function updateTargets(repo: Repo, targets: string[], recursive: boolean, 
       const rel = posix(relative(repo.root, abs));
       for (const f of collectDvcFiles(repo)) {
         if (rel && f.rel !== rel && !f.rel.startsWith(rel + '/')) continue;
-        const info = importInfoOf(f.abs, readFileSync(f.abs, 'utf8'), Y);
+        const t = readFileSync(f.abs, 'utf8');
+        const info = importInfoOf(f.abs, t, Y);
         if (info) res.push(info);
+        else if ((await import('./imp-url.js')).urlDepOf(t, Y)) urlImports.push(f.abs);
       }
       continue;
     }
@@ -327,6 +329,10 @@ async function updateTargets(repo: Repo, targets: string[], recursive: boolean, 
       throw new DvcError(`'${t}' does not exist`);
     }
     const info = importInfoOf(file, text, Y);
+    if (!info && (await import('./imp-url.js')).urlDepOf(text, Y)) {
+      urlImports.push(file);
+      continue;
+    }
     if (!info) {
       // Not an import: DVC's "worktree update", which only version-aware remotes can serve.
       if (opts.rev !== undefined) throw new DvcError("--rev can't be used with worktree update");
@@ -343,7 +349,15 @@ export async function update(repo: Repo, targets: string[], opts: UpdateOptions 
   if (!targets.length) throw new DvcError('no targets given');
   return repo.withLock(async () => {
     const result: UpdateResult = { updated: [], unchanged: [], notPushed: [] };
-    const infos = await updateTargets(repo, targets, !!opts.recursive, opts, result.notPushed);
+    const urlImports: string[] = [];
+    const infos = await updateTargets(repo, targets, !!opts.recursive, opts, result.notPushed, urlImports);
+    if (urlImports.length && opts.rev !== undefined) throw new DvcError("--rev can't be used with an import-url stage");
+    for (const f of urlImports) {
+      const { updateUrlImport } = await import('./imp-url.js');
+      const u = await updateUrlImport(repo, f, { noDownload: opts.noDownload });
+      if (!u.changed) result.unchanged.push(f);
+      else result.updated.push({ dvcFile: f, path: u.source, url: '', out: u.out, source: u.source });
+    }
     const Y = await yaml();
     for (const info of infos) {
       const rev = opts.rev ?? info.repo.rev;
@@ -389,7 +403,7 @@ export async function update(repo: Repo, targets: string[], opts: UpdateOptions 
           await checkout(repo, [info.file], { force: true });
         }
         repo.scmContext.track(info.file);
-        result.updated.push({ dvcFile: info.file, path: info.path, url: info.repo.url, out: out.abs });
+        result.updated.push({ dvcFile: info.file, path: info.path, url: info.repo.url, out: out.abs, source: `${info.path} (${info.repo.url})` });
       } finally {
         await src.close();
       }

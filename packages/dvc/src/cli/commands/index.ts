@@ -39,6 +39,7 @@ import { register as getUrl } from './get-url.js';
 import { register as lsUrl } from './ls-url.js';
 import { register as du } from './du.js';
 import { register as data } from './data.js';
+import { register as importUrl } from './import-url.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
@@ -76,4 +77,5 @@ export const commands: Array<(program: Command) => void> = [
   lsUrl,
   du,
   data,
+  importUrl,
 ];

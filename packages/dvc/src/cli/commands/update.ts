@@ -5,7 +5,7 @@ import { jobsArg } from './get.js';
 export function register(program: Command): void {
   program
     .command('update')
-    .description('Update data artifact imported (via dvc import) from an external DVC repository.')
+    .description('Update data artifact imported (via dvc import or dvc import-url) from an external DVC repository or URL.')
     .argument('<targets...>', '.dvc files to update.')
     .option('--rev <commit>', 'Git revision (e.g. SHA, branch, tag)')
     .option('-R, --recursive', 'Update all stages in the specified directory.')
@@ -30,7 +30,7 @@ export function register(program: Command): void {
       }
       for (const o of r.notPushed) out.warn(`Could not update '${rel(o)}', it was never pushed to a remote`);
       for (const f of r.unchanged) out.info(`'${rel(f)}' didn't change, skipping`);
-      for (const u of r.updated) out.info(`Importing '${u.path} (${u.url})' -> '${rel(u.out)}'`);
+      for (const u of r.updated) out.info(`Importing '${u.source}' -> '${rel(u.out)}'`);
       const hint = await repo.scmContext.finish({ quiet: true, autostage: repo.config.autostage });
       if (hint) out.info(hint);
     });
