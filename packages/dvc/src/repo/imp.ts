@@ -466,30 +466,30 @@ async function fetchImports(repo: Repo, infos: ImportInfo[], opts: { jobs?: numb
   const res = { fetched: 0, failed: [] as string[] };
   if (!infos.length) return res;
   const store = new LocalObjectStore(repo.cacheDir);
-  {
-    for (const info of infos) {
-      if (!info.repo.rev_lock) continue;
-      let file: DvcFile;
-      try {
-        file = DvcFile.read(repo.root, info.file);
-      } catch {
-        continue;
-      }
-      const out = file.outs[0];
-      if (!out?.md5) continue;
-      const entries = out.isDir ? store.readManifest(out.md5) : undefined;
-      const missing = out.isDir ? !entries || entries.some((e) => !store.exists(e.md5)) : !store.exists(out.md5);
-      if (!missing) continue;
-      const src = await SourceRepo.open(info.repo.url, sourceOptionsOf(info.repo, info.repo.rev_lock, opts.jobs));
-      try {
-        const h = await src.hashInto(info.path, store);
-        if (h.md5 !== out.md5) res.failed.push(file.rel);
-        else res.fetched++;
-      } catch {
-        res.failed.push(file.rel);
-      } finally {
-        await src.close();
-      }
+  for (const info of infos) {
+    if (!info.repo.rev_lock) continue;
+    let file: DvcFile;
+    try {
+      file = DvcFile.read(repo.root, info.file);
+    } catch {
+      continue;
+    }
+    const out = file.outs[0];
+    if (!out?.md5) continue;
+    const entries = out.isDir ? store.readManifest(out.md5) : undefined;
+    const missing = out.isDir ? !entries || entries.some((e) => !store.exists(e.md5)) : !store.exists(out.md5);
+    if (!missing) continue;
+    // An unreachable source fails this import only; the rest of the pull goes on.
+    let src: SourceRepo | undefined;
+    try {
+      src = await SourceRepo.open(info.repo.url, sourceOptionsOf(info.repo, info.repo.rev_lock, opts.jobs));
+      const h = await src.hashInto(info.path, store);
+      if (h.md5 !== out.md5) res.failed.push(file.rel);
+      else res.fetched++;
+    } catch {
+      res.failed.push(file.rel);
+    } finally {
+      await src?.close();
     }
   }
   return res;

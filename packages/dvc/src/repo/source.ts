@@ -219,6 +219,7 @@ export class SourceRepo {
   /** The commit DVC records as `rev_lock`: the one read, or HEAD of a local working tree. */
   revLock(): string {
     if (this.commit) return this.commit;
+    if (!findGitRoot(this.root, false)) throw new SourceError(`'${this.url}' is not a git repository`);
     const r = git(this.gitDir, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
     if (r.code !== 0) throw new SourceError(`'${this.url}' has no commits`);
     return r.stdout.toString('utf8').trim();
