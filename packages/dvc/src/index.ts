@@ -58,6 +58,14 @@ export { pull, type PullOptions, type PullResult } from './repo/pull.js';
 export { fetch, DownloadError, type FetchResult } from './repo/fetch.js';
 export { gc, type GcOptions, type GcResult } from './repo/gc.js';
 export { cloudStatus, formatCloudStatus, type CloudStatusResult } from './repo/cloud-status.js';
+// other repositories (data registries) and history
+export { openFile, readFile, IsADirectoryError, type OpenFileOptions } from './repo/api.js';
+export { SourceRepo, SourceError, SourcePathError, type SourceOptions, type LsEntry } from './repo/source.js';
+export { get, getUrl as getShowUrl, FileExistsLocallyError, type GetOptions } from './repo/get.js';
+export { importRepo, update, type ImportOptions, type UpdateOptions, type UpdateResult } from './repo/imp.js';
+export { lsUrl, getUrl } from './repo/url.js';
+export { install, HookExistsError } from './repo/install.js';
+export { dataStatus, type DataStatus, type DataStatusOptions } from './repo/data-status.js';
 export { diff, formatDiff, type DiffResult } from './repo/diff.js';
 export { stageAdd, type StageAddOptions } from './repo/stage.js';
 export { repro, type ReproOptions, type ReproResult } from './repo/repro.js';

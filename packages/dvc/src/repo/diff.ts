@@ -4,7 +4,7 @@
  * manifests (from the cache; a folder whose manifest is not there is compared as a whole).
  * Entries are paths from the repository root, folders with a trailing '/'.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DvcError } from '../errors.js';
 import { hashWorkspace } from '../index/workspace.js';
 import type { UsedOut } from '../index/used.js';
@@ -13,11 +13,11 @@ import { revisionOuts, workspaceOuts } from './data-sync.js';
 import type { Repo } from './repo.js';
 
 export interface DiffResult {
-  added: Array<{ path: string }>;
-  deleted: Array<{ path: string }>;
-  modified: Array<{ path: string }>;
-  renamed: Array<{ path: { old: string; new: string } }>;
-  'not in cache': Array<{ path: string }>;
+  added: Array<{ path: string; hash: string }>;
+  deleted: Array<{ path: string; hash: string }>;
+  modified: Array<{ path: string; hash: { old: string; new: string } }>;
+  renamed: Array<{ path: { old: string; new: string }; hash: string }>;
+  'not in cache': Array<{ path: string; hash: string }>;
 }
 
 /** path -> md5 (folders: `path/` -> the .dir oid) of the data at one side. */
@@ -60,11 +60,11 @@ async function workspaceSide(repo: Repo, d: DataContext): Promise<Side> {
 }
 
 /** DVC's diff is @locked like status: it never compares against a half-done add. */
-export async function diff(repo: Repo, aRev = 'HEAD', bRev?: string): Promise<DiffResult> {
-  return repo.withLock(() => diffLocked(repo, aRev, bRev));
+export async function diff(repo: Repo, aRev = 'HEAD', bRev?: string, targets?: string[]): Promise<DiffResult> {
+  return repo.withLock(() => diffLocked(repo, aRev, bRev, targets));
 }
 
-async function diffLocked(repo: Repo, aRev: string, bRev?: string): Promise<DiffResult> {
+async function diffLocked(repo: Repo, aRev: string, bRev?: string, targets?: string[]): Promise<DiffResult> {
   const scm = repo.scm;
   if (!scm) throw new DvcError('dvc diff needs a git repository');
   const a = await scm.resolveRev(aRev);
@@ -74,39 +74,91 @@ async function diffLocked(repo: Repo, aRev: string, bRev?: string): Promise<Diff
     b = await scm.resolveRev(bRev);
     if (!b) throw new DvcError(`unknown Git revision '${bRev}'`);
   }
+  // --targets: only paths at or under these (repository-relative).
+  const wanted = targets?.length ? targets.map((t) => repo.relPath(resolve(t)).replace(/\/+$/, '')) : undefined;
+  const keep = (p: string) => !wanted || wanted.some((t) => t === '' || p === t || p === t + '/' || p.startsWith(t + '/'));
   return withData(repo, async (d) => {
     const old = await revisionSide(repo, d, a);
     const cur = b ? await revisionSide(repo, d, b) : await workspaceSide(repo, d);
     const r: DiffResult = { added: [], deleted: [], modified: [], renamed: [], 'not in cache': [] };
-    const paths = [...new Set([...old.keys(), ...cur.keys()])].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    const paths = [...new Set([...old.keys(), ...cur.keys()])].filter(keep).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
     for (const p of paths) {
       const o = old.get(p);
       const n = cur.get(p);
-      if (o === undefined) r.added.push({ path: p });
-      else if (n === undefined) r.deleted.push({ path: p });
-      else if (o !== n) r.modified.push({ path: p });
+      if (o === undefined) r.added.push({ path: p, hash: n! });
+      else if (n === undefined) r.deleted.push({ path: p, hash: o });
+      else if (o !== n) r.modified.push({ path: p, hash: { old: o, new: n } });
     }
+    // Renames (as dvc-data's diff with_renames): a deleted and an added entry with the same hash.
+    for (const del of [...r.deleted]) {
+      const i = r.added.findIndex((x) => x.hash === del.hash && x.path.endsWith('/') === del.path.endsWith('/'));
+      if (i < 0) continue;
+      const add = r.added.splice(i, 1)[0]!;
+      r.deleted.splice(r.deleted.indexOf(del), 1);
+      r.renamed.push({ path: { old: del.path, new: add.path }, hash: del.hash });
+    }
+    r.renamed.sort((x, y) => (x.path.old < y.path.old ? -1 : x.path.old > y.path.old ? 1 : 0));
     return r;
   });
 }
 
-/** DVC's text: sections `Added:` / `Deleted:` / `Modified:` and `files summary: ...`. */
-export function formatDiff(r: DiffResult): string {
-  const sections: Array<[string, string[]]> = [
-    ['Added', r.added.map((e) => e.path)],
-    ['Deleted', r.deleted.map((e) => e.path)],
-    ['Renamed', r.renamed.map((e) => `${e.path.old} -> ${e.path.new}`)],
-    ['Modified', r.modified.map((e) => e.path)],
-    ['Not in cache', r['not in cache'].map((e) => e.path)],
+function digest(h: string | { old: string; new: string }): string {
+  return typeof h === 'string' ? h.slice(0, 8) : `${h.old.slice(0, 8)}..${h.new.slice(0, 8)}`;
+}
+
+type Entry = { path: string | { old: string; new: string }; hash?: string | { old: string; new: string } };
+
+function shown(e: Entry): string {
+  return typeof e.path === 'string' ? e.path : `${e.path.old} -> ${e.path.new}`;
+}
+
+/** DVC's JSON: entries without hashes unless `showHash`; 'not in cache' dropped when `hideMissing`. */
+export function diffJsonData(r: DiffResult, opts: { showHash?: boolean; hideMissing?: boolean } = {}): Record<string, Entry[]> {
+  const out: Record<string, Entry[]> = {};
+  for (const [k, list] of Object.entries(r) as Array<[string, Entry[]]>) {
+    if (k === 'not in cache' && opts.hideMissing) continue;
+    out[k] = list.map((e) => (opts.showHash ? { path: e.path, hash: e.hash } : { path: e.path }));
+  }
+  return out;
+}
+
+/** DVC's text: sections `Added:` / `Deleted:` / `Renamed:` / `Modified:` and `files summary: ...`. */
+export function formatDiff(r: DiffResult, opts: { showHash?: boolean; hideMissing?: boolean } = {}): string {
+  const sections: Array<[string, Entry[]]> = [
+    ['Added', r.added],
+    ['Deleted', r.deleted],
+    ['Renamed', r.renamed],
+    ['Modified', r.modified],
   ];
+  if (!opts.hideMissing) sections.push(['Not in cache', r['not in cache']]);
   const blocks: string[] = [];
   const summary: string[] = [];
   for (const [title, list] of sections) {
     if (!list.length) continue;
-    blocks.push(`${title}:\n` + list.map((p) => `    ${p}`).join('\n'));
-    const files = list.filter((p) => !p.endsWith('/')).length;
+    blocks.push(`${title}:\n` + list.map((e) => `    ${opts.showHash && e.hash ? digest(e.hash) + '  ' : ''}${shown(e)}`).join('\n'));
+    const files = list.filter((e) => !shown(e).endsWith('/')).length;
     if (files) summary.push(`${files} ${title.toLowerCase()}`);
   }
   if (!blocks.length) return '';
-  return `${blocks.join('\n\n')}\n\nfiles summary: ${summary.join(', ')}`;
+  return summary.length ? `${blocks.join('\n\n')}\n\nfiles summary: ${summary.join(', ')}` : blocks.join('\n\n');
+}
+
+/** `--md`: a GitHub table of Status (Hash) Path. */
+export function formatDiffMarkdown(r: DiffResult, opts: { showHash?: boolean; hideMissing?: boolean } = {}): string {
+  const headers = opts.showHash ? ['Status', 'Hash', 'Path'] : ['Status', 'Path'];
+  const rows: string[][] = [];
+  const statuses: Array<keyof DiffResult> = ['added', 'deleted', 'renamed', 'modified'];
+  if (!opts.hideMissing) statuses.push('not in cache');
+  for (const st of statuses) {
+    for (const e of r[st] as Entry[]) rows.push(opts.showHash ? [st, e.hash ? digest(e.hash) : '', shown(e)] : [st, shown(e)]);
+  }
+  return markdownTable(headers, rows);
+}
+
+/** tabulate's "github" format, as DVC's ui.table(markdown=True) prints it (with a final newline). */
+export function markdownTable(headers: string[], rows: string[][]): string {
+  // tabulate's MIN_PADDING: a column is at least its header plus 2 wide
+  const widths = headers.map((h, i) => Math.max(h.length + 2, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  return [line(headers), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n') + '\n';
 }

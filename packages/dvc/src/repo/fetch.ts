@@ -118,8 +118,13 @@ async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy:
 export async function fetch(repo: Repo, targets: string[] = [], opts: SyncOptions = {}): Promise<FetchResult> {
   return repo.withLock(() =>
     withData(repo, async (d) => {
-      const outs = await usedOuts(repo, targets, opts);
-      const r = await fetchOuts(repo, d, outs, opts);
+      // Imports come from their source repositories (imp.ts), the rest from the remote.
+      const { fetchImportsOf } = await import('./imp.js');
+      const imp = await fetchImportsOf(repo, targets, await usedOuts(repo, targets, opts), opts);
+      // Only imports: no remote needed.
+    const r = imp.outs.length || !imp.imports ? await fetchOuts(repo, d, imp.outs, opts) : { fetched: 0, missing: [], failed: [] };
+      r.fetched += imp.fetched;
+      r.failed.push(...imp.failed);
       throwIfFailed(r);
       return r;
     }),

@@ -7,6 +7,7 @@
  */
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { DvcError } from '../errors.js';
 import { DEFAULT_PARAMS_FILE } from '../formats/dvcyaml.js';
 import { decodeUtf8 } from '../formats/text.js';
 import type { YamlValue } from '../formats/ruamel.js';
@@ -15,11 +16,19 @@ import { flattenParams, parseParamsText, showValue } from './params.js';
 import { loadPipeline, type Pipeline } from './pipeline.js';
 import type { Repo } from './repo.js';
 
-/** tabulate(..., tablefmt="plain", disable_numparse=True, missingval="-"). */
-export function plainTable(headers: string[], rows: string[][]): string {
+/**
+ * tabulate(..., tablefmt="plain", disable_numparse=True, missingval="-"): a column is as wide as
+ * its widest cell and at least its header plus tabulate's MIN_PADDING (2), as DVC 3.64 prints
+ * `Metric    HEAD~1    HEAD` (fixture 19). With `md`, tabulate's "github" format instead.
+ */
+export function plainTable(headers: string[], rows: string[][], md = false): string {
   const all = [headers, ...rows];
   const n = Math.max(...all.map((r) => r.length));
-  const widths = Array.from({ length: n }, (_, i) => Math.max(...all.map((r) => (r[i] ?? '-').length)));
+  const widths = Array.from({ length: n }, (_, i) => Math.max((headers[i] ?? '').length + 2, ...rows.map((r) => (r[i] ?? '-').length)));
+  if (md) {
+    const line = (r: string[]) => '| ' + widths.map((w, i) => (r[i] ?? '-').padEnd(w)).join(' | ') + ' |';
+    return [line(headers), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...rows.map(line)].join('\n') + '\n';
+  }
   return all.map((r) => widths.map((w, i) => (r[i] ?? '-').padEnd(w)).join('  ').trimEnd()).join('\n');
 }
 
@@ -108,13 +117,73 @@ function pyJson(v: YamlValue | undefined | FileResult | Record<string, unknown>)
   return '{' + Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => `${pyJsonString(k)}: ${pyJson(x as YamlValue)}`).join(', ') + '}';
 }
 
+/**
+ * `dvc metrics show -a/-T/-A`: the metrics of the workspace and of every branch, tag or commit,
+ * keyed by DVC's revision names (branch or tag names, full commit ids for -A), workspace first.
+ */
+export async function metricsShowRevs(
+  repo: Repo,
+  targets: string[],
+  opts: { allBranches?: boolean; allTags?: boolean; allCommits?: boolean },
+): Promise<Map<string, Map<string, FileResult>>> {
+  const out = new Map<string, Map<string, FileResult>>([['workspace', metricsShow(repo, targets)]]);
+  const scm = repo.scm;
+  if (!scm || !(await scm.hasCommits())) return out;
+  const p = loadPipeline(repo);
+  const files = targets.length ? targets.map((t) => relative(repo.root, resolve(t)).split('\\').join('/')) : metricsFiles(p);
+  const revs: Array<{ name: string; commit: string }> = [];
+  if (opts.allCommits) for (const c of await scm.allCommits()) revs.push({ name: c, commit: c });
+  else {
+    if (opts.allBranches) revs.push(...(await scm.branches()));
+    if (opts.allTags) revs.push(...(await scm.tags()));
+  }
+  const seen = new Set<string>();
+  for (const r of revs) {
+    if (seen.has(r.commit)) continue;
+    seen.add(r.commit);
+    const m = new Map<string, FileResult>();
+    for (const f of files) {
+      const res = await readRev(repo, r.commit, f);
+      if (res) m.set(f, res);
+    }
+    out.set(r.name, m);
+  }
+  return out;
+}
+
+/** The JSON of metricsShowRevs: `{rev: {data: {file: {data: ...}}}}`. */
+export function metricsShowRevsJson(revs: Map<string, Map<string, FileResult>>): string {
+  const top: Record<string, unknown> = {};
+  for (const [rev, res] of revs) {
+    const data: Record<string, unknown> = {};
+    for (const [f, r] of res) data[f] = r.error ? { error: r.error } : { data: r.data };
+    top[rev] = { data };
+  }
+  return pyJson(top);
+}
+
+/** The table of metricsShowRevs: Revision, Path, then the sorted metric names. */
+export function metricsShowRevsTable(revs: Map<string, Map<string, FileResult>>, md = false): string {
+  const cols: string[] = [];
+  const rows: Array<[string, string, Map<string, YamlValue>]> = [];
+  for (const [rev, res] of revs) {
+    for (const [f, r] of res) {
+      const m = r.data !== undefined ? flattenParams(r.data) : new Map<string, YamlValue>();
+      for (const k of m.keys()) if (!cols.includes(k)) cols.push(k);
+      rows.push([rev, f, m]);
+    }
+  }
+  cols.sort();
+  return plainTable(['Revision', 'Path', ...cols], rows.map(([rev, f, m]) => [rev, f, ...cols.map((c) => formatMetric(m.get(c)))]), md);
+}
+
 export function metricsShowJson(res: Map<string, FileResult>): string {
   const data: Record<string, unknown> = {};
   for (const [f, r] of res) data[f] = r.error ? { error: r.error } : { data: r.data };
   return pyJson({ '': { data } } as Record<string, unknown>);
 }
 
-export function metricsShowTable(res: Map<string, FileResult>): string {
+export function metricsShowTable(res: Map<string, FileResult>, md = false): string {
   const cols: string[] = [];
   const flat = new Map<string, Map<string, YamlValue>>();
   for (const [f, r] of res) {
@@ -124,7 +193,7 @@ export function metricsShowTable(res: Map<string, FileResult>): string {
   }
   cols.sort(); // DVC: td.project(rev, path, *sorted(metrics_headers))
   const rows = [...flat].map(([f, m]) => [f, ...cols.map((c) => formatMetric(m.get(c)))]);
-  return plainTable(['Path', ...cols], rows);
+  return plainTable(['Path', ...cols], rows, md);
 }
 
 export interface DiffRow {
@@ -158,15 +227,24 @@ async function noCommits(repo: Repo): Promise<boolean> {
   return !repo.scm || !(await repo.scm.hasCommits());
 }
 
-/** `dvc params diff` / `dvc metrics diff` rows: a_rev (HEAD) vs the workspace. */
-export async function diffFiles(repo: Repo, kind: 'params' | 'metrics', aRev = 'HEAD', all = false): Promise<DiffRow[]> {
+/** A revision that names no commit (DVC: exit 1). */
+export class UnknownRevisionError extends DvcError {}
+
+/**
+ * `dvc params diff` / `dvc metrics diff` rows: a_rev (HEAD) vs b_rev, or vs the workspace when
+ * b_rev is omitted.
+ */
+export async function diffFiles(repo: Repo, kind: 'params' | 'metrics', aRev = 'HEAD', all = false, bRev?: string): Promise<DiffRow[]> {
   if (await noCommits(repo)) return [];
+  for (const r of bRev === undefined ? [aRev] : [aRev, bRev]) {
+    if (!(await repo.scm!.resolveRev(r))) throw new UnknownRevisionError(`unknown Git revision '${r}'`);
+  }
   const p = loadPipeline(repo);
   const files = kind === 'params' ? paramsFiles(p) : metricsFiles(p);
   const rows: DiffRow[] = [];
   for (const f of files) {
     const old = await readRev(repo, aRev, f);
-    const cur = readWs(repo, f);
+    const cur = bRev === undefined ? readWs(repo, f) : ((await readRev(repo, bRev, f)) ?? {});
     const a = old?.data !== undefined ? flattenParams(old.data) : new Map<string, YamlValue>();
     const b = cur.data !== undefined ? flattenParams(cur.data) : new Map<string, YamlValue>();
     rows.push(...diffMaps(f, a, b, all));
@@ -174,15 +252,15 @@ export async function diffFiles(repo: Repo, kind: 'params' | 'metrics', aRev = '
   return rows;
 }
 
-export function paramsDiffTable(rows: DiffRow[], aRev = 'HEAD'): string {
+export function paramsDiffTable(rows: DiffRow[], aRev = 'HEAD', bRev = 'workspace', md = false): string {
   if (!rows.length) return '';
-  return plainTable(['Path', 'Param', aRev, 'workspace'], rows.map((r) => [r.path, r.key, r.old === undefined ? '-' : showValue(r.old), r.new === undefined ? '-' : showValue(r.new)]));
+  return plainTable(['Path', 'Param', aRev, bRev], rows.map((r) => [r.path, r.key, r.old === undefined ? '-' : showValue(r.old), r.new === undefined ? '-' : showValue(r.new)]), md);
 }
 
-export function metricsDiffTable(rows: DiffRow[], aRev = 'HEAD'): string {
+export function metricsDiffTable(rows: DiffRow[], aRev = 'HEAD', bRev = 'workspace', md = false): string {
   if (!rows.length) return '';
   return plainTable(
-    ['Path', 'Metric', aRev, 'workspace', 'Change'],
+    ['Path', 'Metric', aRev, bRev, 'Change'],
     rows.map((r) => {
       const num = (v: YamlValue | undefined) => (typeof v === 'number' || typeof v === 'bigint' ? Number(v) : undefined);
       const o = num(r.old);
@@ -190,6 +268,7 @@ export function metricsDiffTable(rows: DiffRow[], aRev = 'HEAD'): string {
       const change = o !== undefined && n !== undefined ? formatMetric(n - o) : '-';
       return [r.path, r.key, formatMetric(r.old), formatMetric(r.new), change];
     }),
+    md,
   );
 }
 

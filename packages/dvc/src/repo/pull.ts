@@ -25,7 +25,16 @@ export async function pull(repo: Repo, targets: string[] = [], opts: PullOptions
 }
 
 async function pullLocked(repo: Repo, targets: string[], opts: PullOptions): Promise<PullResult> {
-  const fetched = await withData(repo, async (d) => fetchOuts(repo, d, await usedOuts(repo, targets, opts), opts));
+  const fetched = await withData(repo, async (d) => {
+    // Imports come from their source repositories (imp.ts), the rest from the remote.
+    const { fetchImportsOf } = await import('./imp.js');
+    const imp = await fetchImportsOf(repo, targets, await usedOuts(repo, targets, opts), opts);
+    // Only imports: no remote needed.
+    const r = imp.outs.length || !imp.imports ? await fetchOuts(repo, d, imp.outs, opts) : { fetched: 0, missing: [], failed: [] };
+    r.fetched += imp.fetched;
+    r.failed.push(...imp.failed);
+    return r;
+  });
   trace(`pull: fetched ${fetched.fetched}`);
   // Check out what is there even when some objects are missing; then report the failures.
   const coTargets = opts.glob ? [...new Set(workspaceOuts(repo, targets, true).map((o) => join(repo.root, o.rel)))] : targets;

@@ -29,6 +29,15 @@ async function statusLocked(repo: Repo, targets: string[]): Promise<StatusResult
     const resolved = targets.length && !ps.rest.length ? [] : resolveTargets(repo, ps.rest, undefined);
     const report: StatusReport = {};
     for (const { file, outs } of resolved) {
+      // An import (`deps: - repo: ...`): 'update available' when its source moved (imp.ts).
+      const text = file.toString();
+      if (!text.startsWith('outs:') && text.includes('repo:')) {
+        const imp = await import('./imp.js');
+        const info = imp.importInfoOf(file.abs, text, await import('yaml'));
+        if (info && (await imp.importStatus(info))) {
+          (report[shownPath(file.abs)] ??= []).push({ 'changed deps': { [`${info.path} (${info.repo.url})`]: 'update available' } });
+        }
+      }
       const changed: Record<string, OutStatus> = {};
       for (const i of outs) {
         const out = file.outs[i]!;

@@ -121,6 +121,11 @@ export class Git {
     return r.code === 0;
   }
 
+  /** `git config KEY VALUE` (the repository's own config file). */
+  async setConfig(key: string, value: string): Promise<void> {
+    await this.git(['config', key, value]);
+  }
+
   /** Does the repository have at least one commit? */
   async hasCommits(): Promise<boolean> {
     const r = await run(this.root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);

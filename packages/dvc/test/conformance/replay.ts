@@ -3,16 +3,17 @@
  * tree.txt) with our CLI and reports every difference:
  *
  * - each step of steps.sh runs with `bash -c` in `<tmp>/repo` (a fresh `git init` with user t/t@t),
- *   `$DVC` = `node packages/dvc/dist/cli/main.js`, global/system DVC config isolated in <tmp>;
+ *   `$DVC` = `<tmp>/dvc-cli/dvc`, a script that runs `node packages/dvc/dist/cli/main.js` (one path,
+ *   as Python DVC's `dvc` was, so `$(command -v $DVC)` works), global/system DVC config isolated;
  * - its exit code is compared with the transcript's `[rc=N]` (a difference fails);
  * - stdout/stderr are compared after `<tmp>` substitution (differences are reported as notes:
  *   the wording is welcome, not required);
- * - at the end every file under `<tmp>/repo` (without .git and .dvc/tmp) and `<tmp>/remote` is
- *   compared with tree.txt: the same paths, modes, sizes and md5s.
+ * - at the end every file under `<tmp>/repo`, `<tmp>/src` (each without .git and .dvc/tmp) and
+ *   `<tmp>/remote` is compared with tree.txt: the same paths, modes, sizes and md5s.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +45,14 @@ export function parseTranscript(text: string, steps: string[]): TranscriptStep[]
     if (lines[i] !== '--- stdout') throw new Error(`transcript: no stdout block after ${header}`);
     i++;
     const stdout: string[] = [];
-    while (i < lines.length && lines[i] !== '--- stderr') stdout.push(lines[i++]!);
+    while (i < lines.length && lines[i] !== '--- stderr') {
+      // output without a final newline runs into the marker: `x--- stderr`
+      if (lines[i]!.endsWith('--- stderr')) {
+        stdout.push(lines[i]!.slice(0, -'--- stderr'.length));
+        break;
+      }
+      stdout.push(lines[i++]!);
+    }
     i++;
     const stderr: string[] = [];
     // stderr runs to the next step header (preceded by a blank line) or the end
@@ -96,7 +104,7 @@ export function scanTree(tmp: string): Map<string, TreeEntry> {
     for (const name of names) {
       const abs = join(dir, name);
       const rel = relative(tmp, abs).split('\\').join('/');
-      if (rel === 'repo/.git' || rel === 'repo/.dvc/tmp') continue;
+      if (/^(repo|src)\/(\.git|\.dvc\/tmp)$/.test(rel)) continue;
       const st = lstatSync(abs);
       if (st.isDirectory()) walk(abs);
       else {
@@ -111,6 +119,7 @@ export function scanTree(tmp: string): Map<string, TreeEntry> {
   };
   walk(join(tmp, 'repo'));
   walk(join(tmp, 'remote'));
+  walk(join(tmp, 'src'));
   return tree;
 }
 
@@ -151,13 +160,18 @@ export interface ReplayResult {
 export function isolatedEnv(tmp: string): NodeJS.ProcessEnv {
   const home = join(tmp, 'home');
   mkdirSync(home, { recursive: true });
+  const bin = join(tmp, 'dvc-cli');
+  mkdirSync(bin, { recursive: true });
+  const dvc = join(bin, 'dvc');
+  writeFileSync(dvc, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`);
+  chmodSync(dvc, 0o755);
   return {
     PATH: process.env.PATH,
     HOME: home,
     LANG: 'C.UTF-8',
     LC_ALL: 'C.UTF-8',
     TMPDIR: process.env.TMPDIR ?? tmpdir(),
-    DVC: `${process.execPath} ${CLI}`,
+    DVC: dvc,
     DVC_GLOBAL_CONFIG_DIR: join(tmp, 'global-config'),
     DVC_SYSTEM_CONFIG_DIR: join(tmp, 'system-config'),
     DVC_NO_ANALYTICS: '1',

@@ -406,18 +406,20 @@ describe('dvc dag, params diff, metrics', () => {
     assert.equal(ok(sb.dvc(['dag', '--dot'])), 'strict digraph  {\n"a";\n"bb";\n"a" -> "bb";\n}\n');
   });
 
+  // Column widths: the widest cell, and at least the header + 2 (tabulate's MIN_PADDING), as
+  // Python DVC 3.64 prints them (fixture 19: `Metric    HEAD~1    HEAD    Change`).
   test('params diff and metrics show/diff against HEAD', () => {
     const sb = threeStages();
     assert.equal(ok(sb.dvc(['params', 'diff'])), '', 'no commits: nothing to compare');
     ok(sb.dvc(['repro']));
-    assert.equal(ok(sb.dvc(['metrics', 'show'])), 'Path          acc  n\nmetrics.json  0.5  2\n');
+    assert.equal(ok(sb.dvc(['metrics', 'show'])), 'Path          acc    n\nmetrics.json  0.5    2\n');
     assert.equal(ok(sb.dvc(['metrics', 'show', '--json'])), '{"": {"data": {"metrics.json": {"data": {"acc": 0.5, "n": 2}}}}}\n');
     ok(sb.git(['add', '-A']));
     ok(sb.git(['commit', '-qm', 'v1']));
     write(sb, 'params.yaml', 'train:\n  lr: 0.2\n  epochs: 3\nseed: 1\n');
-    assert.equal(ok(sb.dvc(['params', 'diff'])), 'Path         Param     HEAD  workspace\nparams.yaml  train.lr  0.1   0.2\n');
+    assert.equal(ok(sb.dvc(['params', 'diff'])), 'Path         Param     HEAD    workspace\nparams.yaml  train.lr  0.1     0.2\n');
     write(sb, 'metrics.json', '{"acc": 0.75, "n": 2}');
-    assert.equal(ok(sb.dvc(['metrics', 'diff'])), 'Path          Metric  HEAD  workspace  Change\nmetrics.json  acc     0.5   0.75       0.25\n');
+    assert.equal(ok(sb.dvc(['metrics', 'diff'])), 'Path          Metric    HEAD    workspace    Change\nmetrics.json  acc       0.5     0.75         0.25\n');
   });
 });
 
@@ -426,7 +428,7 @@ test('metrics show formats values as DVC (round(v, 5), Python str, sorted column
   ok(sb.dvc(['init', '-q']));
   write(sb, 'm.json', '{"loss": 1.0, "acc": 0.123456789, "n": 3, "tiny": 1e-7, "nested": {"b": true}}');
   ok(sb.dvc(['stage', 'add', '-n', 's', '-M', 'm.json', 'true']));
-  assert.equal(ok(sb.dvc(['metrics', 'show'])), 'Path    acc      loss  n  nested.b  tiny\nm.json  0.12346  1.0   3  True      0.0\n');
+  assert.equal(ok(sb.dvc(['metrics', 'show'])), 'Path    acc      loss    n    nested.b    tiny\nm.json  0.12346  1.0     3    True        0.0\n');
   assert.equal(
     ok(sb.dvc(['metrics', 'show', '--json'])),
     '{"": {"data": {"m.json": {"data": {"loss": 1.0, "acc": 0.123456789, "n": 3, "tiny": 1e-07, "nested": {"b": true}}}}}}\n',

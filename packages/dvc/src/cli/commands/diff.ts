@@ -7,17 +7,31 @@ export function register(program: Command): void {
     .description('Show added, modified, or deleted data between commits in the DVC repository, or between a commit and the workspace.')
     .argument('[a_rev]', 'Old Git commit to compare (defaults to HEAD)')
     .argument('[b_rev]', 'New Git commit to compare (defaults to the current workspace)')
+    .option('--targets <paths...>', 'Specific DVC-tracked files to compare. Accepts one or more file paths.')
     .option('--json', 'Show output in JSON format.')
-    .action(async (aRev: string | undefined, bRev: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+    .option('--show-hash', 'Display hash value for each entry')
+    .option('--md', 'Show tabulated output in the Markdown format (GFM).')
+    .option('--hide-missing', 'Hide missing cache file status.')
+    .action(async (aRev: string | undefined, bRev: string | undefined, opts: { json?: boolean; targets?: string[]; showHash?: boolean; md?: boolean; hideMissing?: boolean }, cmd: Command) => {
       const out = outputFor(cmd);
       const { Repo } = await import('../../repo/repo.js');
       const repo = Repo.open();
-      const { diff, formatDiff } = await import('../../repo/diff.js');
+      const d = await import('../../repo/diff.js');
       const { statusJson } = await import('../../repo/status.js');
-      const r = await diff(repo, aRev ?? 'HEAD', bRev);
-      if (opts.json) out.print(statusJson(r as never));
+      const { DvcError } = await import('../../errors.js');
+      let r;
+      try {
+        r = await d.diff(repo, aRev ?? 'HEAD', bRev, opts.targets);
+      } catch (e) {
+        if (e instanceof DvcError) throw new DvcError(`failed to get diff - ${e.message}`, { cause: e });
+        throw e;
+      }
+      // DVC: comparing two commits never reports missing cache entries
+      const view = { showHash: opts.showHash, hideMissing: bRev !== undefined || opts.hideMissing };
+      if (opts.json) out.print(statusJson(d.diffJsonData(r, view) as never));
+      else if (opts.md) out.print(d.formatDiffMarkdown(r, view));
       else {
-        const text = formatDiff(r);
+        const text = d.formatDiff(r, view);
         if (text) out.info(text);
       }
     });

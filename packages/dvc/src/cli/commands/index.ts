@@ -30,6 +30,17 @@ import { register as params } from './params.js';
 import { register as metrics } from './metrics.js';
 import { register as plots } from './plots.js';
 import { register as exp } from './exp.js';
+import { register as install } from './install.js';
+import { register as gitHook } from './git-hook.js';
+import { register as list } from './ls.js';
+import { register as get } from './get.js';
+import { register as imp } from './import.js';
+import { register as update } from './update.js';
+import { register as getUrl } from './get-url.js';
+import { register as lsUrl } from './ls-url.js';
+import { register as du } from './du.js';
+import { register as data } from './data.js';
+import { register as importUrl } from './import-url.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
@@ -58,4 +69,15 @@ export const commands: Array<(program: Command) => void> = [
   metrics,
   plots,
   exp,
+  install,
+  gitHook,
+  list,
+  get,
+  imp,
+  update,
+  getUrl,
+  lsUrl,
+  du,
+  data,
+  importUrl,
 ];

@@ -9,15 +9,25 @@ export function register(program: Command): void {
     .argument('[targets...]', 'Limit command scope to these metrics files.')
     .option('--json', 'Show output in JSON format.')
     .option('--md', 'Show tabulated output in the Markdown format (GFM).')
-    .action(async (targets: string[], o: { json?: boolean }, cmd: Command) => {
+    .option('-a, --all-branches', 'Show metrics for all branches.')
+    .option('-T, --all-tags', 'Show metrics for all tags.')
+    .option('-A, --all-commits', 'Show metrics for all commits.')
+    .action(async (targets: string[], o: { json?: boolean; md?: boolean; allBranches?: boolean; allTags?: boolean; allCommits?: boolean }, cmd: Command) => {
       const { withDvcExit } = await import('../../repo/pipeline.js');
       return withDvcExit(async () => {
         const out = outputFor(cmd);
         const { Repo } = await import('../../repo/repo.js');
         const m = await import('../../repo/metrics.js');
+        if (o.allBranches || o.allTags || o.allCommits) {
+          const revs = await m.metricsShowRevs(Repo.open(), targets, o);
+          if (o.json) out.print(m.metricsShowRevsJson(revs));
+          else if ([...revs.values()].some((r) => r.size)) out.print(m.metricsShowRevsTable(revs, o.md));
+          else out.info('No metrics found.');
+          return;
+        }
         const res = m.metricsShow(Repo.open(), targets);
         if (o.json) out.print(m.metricsShowJson(res));
-        else if (res.size) out.print(m.metricsShowTable(res));
+        else if (res.size) out.print(m.metricsShowTable(res, o.md));
         else out.info('No metrics found.');
         if ([...res.values()].some((r) => r.error)) process.stderr.write("DVC failed to load some metrics for following revisions: ''.\n");
       });
@@ -35,18 +45,16 @@ export function addDiffCommand(group: Command, kind: 'metrics' | 'params'): void
     .option('--all', `Show unchanged ${kind} as well.`)
     .option('--json', 'Show output in JSON format.')
     .option('--md', 'Show tabulated output in the Markdown format (GFM).')
-    .action(async (aRev: string, bRev: string | undefined, o: { all?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (aRev: string, bRev: string | undefined, o: { all?: boolean; json?: boolean; md?: boolean }, cmd: Command) => {
       const { withDvcExit } = await import('../../repo/pipeline.js');
       return withDvcExit(async () => {
         const out = outputFor(cmd);
         const { Repo } = await import('../../repo/repo.js');
-        const { DvcError } = await import('../../errors.js');
-        if (bRev !== undefined) throw new DvcError('comparing two revisions is not supported yet (compare a revision with the workspace)');
         const m = await import('../../repo/metrics.js');
-        const rows = await m.diffFiles(Repo.open(), kind, aRev, !!o.all);
+        const rows = await m.diffFiles(Repo.open(), kind, aRev, !!o.all, bRev);
         if (o.json) out.print(m.diffJson(rows));
         else {
-          const t = kind === 'metrics' ? m.metricsDiffTable(rows, aRev) : m.paramsDiffTable(rows, aRev);
+          const t = kind === 'metrics' ? m.metricsDiffTable(rows, aRev, bRev, o.md) : m.paramsDiffTable(rows, aRev, bRev, o.md);
           if (t) out.print(t);
         }
       });
