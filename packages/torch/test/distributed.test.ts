@@ -93,6 +93,14 @@ test('two ranks: allReduce (sum/avg/max/min, a list), broadcast, allGather and b
       assert.deepEqual(o.broadcast, [7, 8, 9], 'rank 1 broadcast its tensor');
       assert.deepEqual(o.gather, ranks.map((q) => [q, q * 2]));
       assert.equal(o.sawAll, true, 'the barrier returned before every rank had arrived');
+      assert.notDeepEqual(o.initialDiffered[0], o.initialDiffered[1], 'the ranks started from different weights');
+      assert.deepEqual(o.weights[1], o.weights[0], 'broadcast of the parameters left the ranks different');
+    });
+    // d(sum(x W^T + b))/dW = column sums of x: each rank's own gradient, then their mean on every rank
+    const own = outs.map((o) => o.ownGrad as number[][]);
+    outs.forEach((o, r) => {
+      assert.deepEqual(own[r], [0, 1].map(() => [0, 1, 2].map(() => 4 * (r + 1))));
+      assert.deepEqual(o.avgGrad, own[0]!.map((row, i) => row.map((v, j) => (v + own[1]![i]![j]!) / 2)));
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -121,7 +129,7 @@ test('a rank that never arrives fails the rendezvous after the timeout', { skip 
     assert.equal(r0!.signal, null, 'rank 0 hung until the test killed it');
     assert.equal(r0!.code, 1, r0!.stderr);
     assert.equal(r0!.stderr.trim().split('\n').length, 1, r0!.stderr);
-    assert.match(r0!.stderr, /^ERROR: /);
+    assert.match(r0!.stderr, /^ERROR: connecting the 2 ranks failed \(rank 0, timeout 2000 ms; did every rank start\?\): /);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
