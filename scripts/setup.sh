@@ -28,6 +28,7 @@ MSG
 if command -v apt-get >/dev/null 2>&1; then
   pkgs=(build-essential git python3 ca-certificates)
   have_libtorch || pkgs+=(libtorch-dev)
+  [ -n "${LIBTORCH:-}" ] || pkgs+=(libgloo-dev)  # torch.distributed over Debian's libtorch (Gloo headers)
   missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,11 +4,11 @@
 // workspace still installs; importing @copper/torch then says how to install libtorch.
 // Incremental: only changed .cc files are recompiled (node-gyp build, not rebuild).
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findLibtorch } from './libtorch.mjs';
+import { findLibtorch, gloo } from './libtorch.mjs';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 const warn = (msg) => {
@@ -61,9 +61,16 @@ if (existsSync(join(pkg, 'src', 'native.ts'))) {
 }
 const started = Date.now();
 console.log(`@copper/torch: building the native addon against ${t.source} (${t.libdir})`);
-if (!existsSync(makefile) || mtime(gyp) > mtime(makefile) || mtime(join(pkg, 'scripts', 'libtorch.mjs')) > mtime(makefile)) {
+// The configuration binding.gyp reads from libtorch.mjs (Gloo found or not): a change (libgloo-dev
+// installed since the last build) re-runs configure.
+const features = JSON.stringify({ source: t.source, gloo: gloo(t) });
+const featuresFile = join(pkg, 'build', 'copper-features.json');
+const oldFeatures = existsSync(featuresFile) ? readFileSync(featuresFile, 'utf8') : null;
+if (!existsSync(makefile) || oldFeatures !== features || mtime(gyp) > mtime(makefile) || mtime(join(pkg, 'scripts', 'libtorch.mjs')) > mtime(makefile)) {
   if (!run(['configure'])) warn('node-gyp configure failed');
+  writeFileSync(featuresFile, features);
 }
+console.log(`@copper/torch: torch.distributed (Gloo) ${gloo(t) ? 'enabled' : 'disabled: no Gloo headers (Debian/Ubuntu: apt-get install libgloo-dev)'}`);
 const jobs = process.env.JOBS ?? '2';
 if (!run(['build', '-j', jobs])) {
   console.error('@copper/torch: native build failed (see the compiler output above)');

@@ -1,7 +1,7 @@
 // Locates libtorch for the native build: the folder named by $LIBTORCH (a pytorch.org download, a
 // CUDA build, or a pip-installed torch package's folder), else Debian/Ubuntu's libtorch-dev, else
 // the torch package python3 imports when it carries headers (pip wheels do; Debian's does not). Used by build-native.mjs and by binding.gyp
-// (`node scripts/libtorch.mjs include|libdir|libs|cflags`).
+// (`node scripts/libtorch.mjs include|libdir|libs|cflags|defines`).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -53,6 +53,23 @@ export function libraries(t) {
   return out;
 }
 
+/**
+ * torch.distributed's Gloo backend: c10d's ProcessGroupGloo.hpp includes Gloo's headers, which
+ * libtorch folders from pytorch.org or pip may carry (include/gloo) and Debian ships separately
+ * (libgloo-dev, matching its libtorch). Returns the defines that compile src/native/distributed.cc's
+ * real body, or null (the addon then builds without it and torch.distributed.isAvailable() is false).
+ * COPPER_TORCH_NO_GLOO=1 forces it off.
+ */
+export function gloo(t) {
+  if (process.env.COPPER_TORCH_NO_GLOO) return null;
+  const pg = t.include.some((d) => existsSync(join(d, 'torch', 'csrc', 'distributed', 'c10d', 'ProcessGroupGloo.hpp')));
+  if (!pg) return null;
+  // System Gloo headers only with the system libtorch they were packaged for.
+  const dirs = t.source === 'system libtorch-dev' ? t.include : t.include.filter((d) => !d.startsWith('/usr/'));
+  if (!dirs.some((d) => existsSync(join(d, 'gloo', 'config.h')))) return null;
+  return ['COPPER_TORCH_GLOO', 'USE_C10D_GLOO', 'USE_DISTRIBUTED'];
+}
+
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
   const what = process.argv[2];
   const t = findLibtorch();
@@ -60,5 +77,6 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
   if (what === 'include') console.log(t.include.join(' '));
   else if (what === 'libdir') console.log(t.libdir);
   else if (what === 'libs') console.log(libraries(t).join(' '));
+  else if (what === 'defines') console.log((gloo(t) ?? []).join(' '));
   else if (what === 'cflags') console.log(t.abi === null ? '' : `-D_GLIBCXX_USE_CXX11_ABI=${t.abi}`);
 }

@@ -250,6 +250,16 @@ export const functions = [
   'pickleSave(value: unknown): Buffer',
   'pickleLoad(data: Uint8Array): unknown',
 
+  // torch.distributed (src/native/distributed.cc): collectives work in place on CPU tensors; a list
+  // travels as one flat buffer. Without Gloo at build time only distInfo works (it says why).
+  'distInfo(): { available: boolean; backends: string[]; reason: string }',
+  'distInit(backend: string, host: string, port: Num, rank: Num, worldSize: Num, timeoutMs: Num): void',
+  'distDestroy(): void',
+  "distAllReduce(ts: H[], op: 'sum' | 'avg' | 'product' | 'max' | 'min'): void",
+  'distBroadcast(ts: H[], src: Num): void',
+  'distAllGather(t: H): H[]',
+  'distBarrier(): void',
+
   'opTables(): { unary: string[]; binary: string[]; reduce: string[] }',
   'setErrorFactory(make: (kind: string, message: string) => Error): void',
 ];

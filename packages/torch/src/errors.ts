@@ -62,6 +62,14 @@ export class SerializationError extends TorchError {
   override name = 'SerializationError';
 }
 
+/**
+ * torch.distributed: no backend in this build, a missing torchrun variable, a rendezvous that timed
+ * out, or a collective that failed because a peer died or did not answer within the timeout.
+ */
+export class DistributedError extends TorchError {
+  override name = 'DistributedError';
+}
+
 /** A tensor used after dispose(). */
 export class DisposedTensorError extends TorchError {
   override name = 'DisposedTensorError';
@@ -86,6 +94,8 @@ export function nativeError(kind: string, message: string): TorchError {
       return new OutOfMemoryError(message);
     case 'disposed':
       return new DisposedTensorError(message);
+    case 'distributed':
+      return new DistributedError(message);
   }
   if (DTYPE.test(message)) return new DTypeError(message);
   if (SHAPE.test(message)) return new ShapeError(message);

@@ -23,9 +23,10 @@ export * as optim from './optim/index.js';
 export { save, load, serialize, deserialize, type Saveable, type Loaded } from './serialize/index.js';
 export * as autograd from './autograd.js';
 export * as ops from './ops.js';
+export * as distributed from './distributed.js';
 export {
   TorchError, ShapeError, DTypeError, IndexError, ArgumentError, OutOfMemoryError, NativeNotBuiltError, StateDictError,
-  SerializationError, DisposedTensorError,
+  SerializationError, DisposedTensorError, DistributedError,
 } from './errors.js';
 
 /** Seeds libtorch's random generator (torch.manual_seed). */

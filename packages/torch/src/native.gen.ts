@@ -160,6 +160,13 @@ export interface Native {
   callOp(name: string, overload: string, args: unknown[]): unknown;
   pickleSave(value: unknown): Buffer;
   pickleLoad(data: Uint8Array): unknown;
+  distInfo(): { available: boolean; backends: string[]; reason: string };
+  distInit(backend: string, host: string, port: Num, rank: Num, worldSize: Num, timeoutMs: Num): void;
+  distDestroy(): void;
+  distAllReduce(ts: H[], op: 'sum' | 'avg' | 'product' | 'max' | 'min'): void;
+  distBroadcast(ts: H[], src: Num): void;
+  distAllGather(t: H): H[];
+  distBarrier(): void;
   opTables(): { unary: string[]; binary: string[]; reduce: string[] };
   setErrorFactory(make: (kind: string, message: string) => Error): void;
 }
@@ -316,6 +323,13 @@ export const NATIVE_FUNCTIONS: readonly (keyof Native)[] = [
   'callOp',
   'pickleSave',
   'pickleLoad',
+  'distInfo',
+  'distInit',
+  'distDestroy',
+  'distAllReduce',
+  'distBroadcast',
+  'distAllGather',
+  'distBarrier',
   'opTables',
   'setErrorFactory',
 ];

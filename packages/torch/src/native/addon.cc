@@ -127,6 +127,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ct::InitNN(env, exports);
   ct::InitSerialize(env, exports);
   ct::InitDispatch(env, exports);
+  ct::InitDistributed(env, exports);
   return exports;
 }
 
