@@ -24,6 +24,7 @@ import { withData, type DataContext } from './context.js';
 import { GetDvcFileError, resolveOutput } from './get.js';
 import { stageMd5 } from './imp.js';
 import type { Repo } from './repo.js';
+import { Y as yamlLib } from '../formats/dvcyaml.js';
 
 export interface ImportUrlOptions {
   noExec?: boolean;
@@ -74,7 +75,7 @@ function hashFields(h: Hash | undefined): Record<string, unknown> {
 }
 
 async function writeStage(repo: Repo, dvcAbs: string, depPath: string, outPath: string, dep: Hash | undefined, out: Hash | undefined): Promise<void> {
-  const Y = await import('yaml');
+  const Y = yamlLib();
   const body = { frozen: true, deps: [{ ...hashFields(dep), path: depPath }], outs: [{ ...hashFields(out), path: outPath }] };
   const data = out ? { md5: stageMd5(body), ...body } : body;
   const text = new Y.Document(data).toString({ indentSeq: false, lineWidth: 0, singleQuote: true });
@@ -153,7 +154,7 @@ export function urlDepOf(text: string, Y: typeof import('yaml')): { path: string
  * else the stage and the output are replaced -> true.
  */
 export async function updateUrlImport(repo: Repo, dvcAbs: string, opts: { noDownload?: boolean } = {}): Promise<{ changed: boolean; source: string; out: string }> {
-  const Y = await import('yaml');
+  const Y = yamlLib();
   const text = readFileSync(dvcAbs, 'utf8');
   const dep = urlDepOf(text, Y);
   if (!dep) throw new DvcError(`'${repo.relPath(dvcAbs)}' is not an import`);

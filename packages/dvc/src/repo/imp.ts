@@ -31,6 +31,7 @@ import type { Repo } from './repo.js';
 import { SourceRepo, type SourceOptions } from './source.js';
 import type { UsedOut } from '../index/used.js';
 import { LocalObjectStore } from '../odb/local.js';
+import { Y as yamlLib } from '../formats/dvcyaml.js';
 
 /** The `repo:` of an import dependency, as DVC writes it. */
 export interface ImportRepoInfo {
@@ -76,8 +77,9 @@ export interface ImportResult {
 
 const STRINGIFY = { indentSeq: false, lineWidth: 0, singleQuote: true } as const;
 
+/** The yaml library (loaded by require: a dynamic import of it in the esbuild bundle has only `default`). */
 async function yaml(): Promise<typeof import('yaml')> {
-  return import('yaml');
+  return yamlLib();
 }
 
 /** Python's json.dumps(d, sort_keys=True). */

@@ -8,6 +8,7 @@ import { delimiter, join } from 'node:path';
 import { DvcError } from '../errors.js';
 import { writeFileAtomic } from '../fs/local.js';
 import type { Repo } from './repo.js';
+import { Y as yamlLib } from '../formats/dvcyaml.js';
 
 export const HOOKS = ['post-checkout', 'pre-commit', 'pre-push'] as const;
 
@@ -71,7 +72,7 @@ export async function install(repo: Repo, opts: { usePreCommitTool?: boolean } =
 /** Adds DVC's three hooks to `.pre-commit-config.yaml` (once), keeping what is there. */
 async function preCommitInstall(root: string): Promise<string> {
   const file = join(root, '.pre-commit-config.yaml');
-  const Y = await import('yaml');
+  const Y = yamlLib();
   let text = '';
   try {
     text = readFileSync(file, 'utf8');

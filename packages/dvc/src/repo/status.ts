@@ -8,6 +8,7 @@ import { resolveTargets, shownPath } from './collect.js';
 import { withData } from './context.js';
 import { formatEntry, pipelineStatus } from './pipeline-status.js';
 import type { Repo } from './repo.js';
+import { Y as yamlLib } from '../formats/dvcyaml.js';
 
 export type StatusReport = Record<string, Array<{ 'changed outs': Record<string, OutStatus> } | Record<string, unknown> | string>>;
 
@@ -33,7 +34,7 @@ async function statusLocked(repo: Repo, targets: string[]): Promise<StatusResult
       const text = file.toString();
       if (!text.startsWith('outs:') && text.includes('repo:')) {
         const imp = await import('./imp.js');
-        const info = imp.importInfoOf(file.abs, text, await import('yaml'));
+        const info = imp.importInfoOf(file.abs, text, yamlLib());
         if (info && (await imp.importStatus(info))) {
           (report[shownPath(file.abs)] ??= []).push({ 'changed deps': { [`${info.path} (${info.repo.url})`]: 'update available' } });
         }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, DvcError } from '../../errors.js';
 import { outputFor } from '../output.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -127,16 +127,23 @@ export function register(program: Command): void {
         if (o.sortOrder !== 'asc' && o.sortOrder !== 'desc') throw new ArgumentError(`argument --sort-order: invalid choice: '${o.sortOrder}' (choose from 'asc', 'desc')`);
         const repo = await repoOpen();
         const s = await import('../../repo/experiments/show.js');
-        const states = s.showExperiments(repo, {
-          revs: o.rev,
-          num: o.num,
-          allBranches: o.allBranches,
-          allTags: o.allTags,
-          allCommits: o.allCommits,
-          hideWorkspace: o.hideWorkspace,
-          sha: o.sha,
-          paramDeps: o.paramDeps,
-        });
+        let states;
+        try {
+          states = s.showExperiments(repo, {
+            revs: o.rev,
+            num: o.num,
+            allBranches: o.allBranches,
+            allTags: o.allTags,
+            allCommits: o.allCommits,
+            hideWorkspace: o.hideWorkspace,
+            sha: o.sha,
+            paramDeps: o.paramDeps,
+          });
+        } catch (e) {
+          // DVC's CmdExperimentsShow: any DvcException is 'failed to show experiments', exit 1.
+          if (e instanceof DvcError) throw new DvcError(`failed to show experiments - ${e.message}`, { cause: e });
+          throw e;
+        }
         if (o.json) {
           out.print(s.pyJson(states));
           return;
