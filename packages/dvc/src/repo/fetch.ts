@@ -16,6 +16,8 @@ export interface FetchResult {
   /** Objects neither the cache nor the remote has. */
   missing: UsedObject[];
   failed: TransferFailure[];
+  /** Objects of the md5 cache downloaded in this run, each verified against its oid as it arrived. */
+  verified: Set<string>;
 }
 
 /** Some objects could not be downloaded (DVC: exit 1 with "N files failed to download"). */
@@ -30,20 +32,21 @@ export class DownloadError extends DvcError {
 
 /** Fetches for outputs already collected (pull uses it with the same data context). */
 export async function fetchOuts(repo: Repo, d: DataContext, outs: UsedOut[], opts: SyncOptions = {}): Promise<FetchResult> {
-  const result: FetchResult = { fetched: 0, missing: [], failed: [] };
+  const result: FetchResult = { fetched: 0, missing: [], failed: [], verified: new Set() };
   // DVC 2 outputs come from the remote's old layout into the cache's old layout.
   for (const part of byHashName(outs)) {
     const r = await fetchGroup(repo, d, part.outs, part.legacy, opts);
     result.fetched += r.fetched;
     result.missing.push(...r.missing);
     result.failed.push(...r.failed);
+    for (const oid of r.verified) result.verified.add(oid);
   }
   return result;
 }
 
 async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy: boolean, opts: SyncOptions): Promise<FetchResult> {
   const jobs = jobsOf(opts.jobs);
-  const result: FetchResult = { fetched: 0, missing: [], failed: [] };
+  const result: FetchResult = { fetched: 0, missing: [], failed: [], verified: new Set() };
   const store = d.space(isLegacy).store;
   for (const { rc, outs: group } of byRemote(repo, outs, opts.remote).values()) {
     const manifests = cacheManifests(store);
@@ -81,6 +84,7 @@ async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy:
       }
       const files = needFiles();
       const r = await get(files);
+      if (!isLegacy) for (const o of r.transferred) result.verified.add(o.oid);
       result.fetched += r.transferred.length;
       result.missing.push(...r.missing);
       result.failed.push(...r.failed);

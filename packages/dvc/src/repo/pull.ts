@@ -31,7 +31,7 @@ async function pullLocked(repo: Repo, targets: string[], opts: PullOptions): Pro
   const coTargets = opts.glob ? [...new Set(workspaceOuts(repo, targets, true).map((o) => join(repo.root, o.rel)))] : targets;
   let co: CheckoutResult;
   try {
-    co = opts.glob && !coTargets.length ? emptyCheckout() : await checkout(repo, coTargets, { force: opts.force });
+    co = opts.glob && !coTargets.length ? emptyCheckout() : await checkout(repo, coTargets, { force: opts.force, verified: fetched.verified });
   } catch (e) {
     if (e instanceof CheckoutFailedError && fetched.failed.length) throwIfFailed(fetched);
     throw e;
