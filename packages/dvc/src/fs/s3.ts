@@ -41,8 +41,9 @@ const SINGLE_PUT_MAX = 256 * MiB;
 /**
  * Prints nothing. Not the SDK's NoOpLogger, which some SDK paths answer by warning on the console.
  * It has no `info` or `error`: the SDK calls those as `logger.info?.(...)` with arguments it
- * builds by walking each request and response for secrets to mask (a third of the SDK's CPU per
- * small GET); without the method, that work is skipped.
+ * builds by walking each request and response for secrets to mask; without the method, that work
+ * is skipped. With cacheMiddleware below, this cut the client CPU of a fetch of 3,000 small files
+ * from Ceph RGW by about a fifth (bench/remote.ts).
  */
 const QUIET_LOGGER = { debug() {}, warn() {} } as unknown as NonNullable<S3ClientConfig['logger']>;
 
