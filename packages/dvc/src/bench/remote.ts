@@ -1,19 +1,33 @@
 /**
  * `npm run bench` (packages/dvc), remote part: times our `dvc` CLI moving the PetImages-shaped set
- * (bench/run.ts's generator) to and from a remote and prints seconds, MB/s and objects/s.
+ * (bench/run.ts's generator) to and from a remote and prints seconds, MB/s, objects/s and the
+ * client's CPU seconds, beside rclone on the same S3 server and the same objects.
  *
- * Steps per remote: push (empty remote), no-op push, pull into an empty cache and workspace.
+ * Steps per remote: push (empty remote), no-op push, fetch into an empty cache, pull into an empty
+ * cache and workspace. For S3, rclone (when `rclone` is on PATH; else a note and no rclone rows)
+ * does the same work: `rclone copy` of the cache's objects up, `rclone copy` of the objects our
+ * push stored down into an empty folder, and `rclone check --size-only` for the no-op. Its config
+ * is a temp file written here (S3 provider Ceph, the test server's credentials), never the user's.
  * First a baseline on the same data: `cp -r` of the folder (the file system's floor for writing
- * every file once; a push writes each file once, a pull twice: cache and workspace), timed right
- * before the remote steps so that figures taken on a loaded machine can be read against it.
+ * every file once; a push writes each file once, a pull twice: cache and workspace).
  * Remotes: a local folder, and S3 on Ceph RADOS Gateway when its test server runs
  * (packages/dvc/test/servers/ceph.sh start; endpoint read from $COPPER_SERVERS_DIR/ceph.json).
- * Each step also shows the CPU seconds our `dvc` used and, for S3 on this machine, those the
+ * Each step also shows the CPU seconds the client used and, for S3 on this machine, those the
  * Ceph daemons used: which side limits the transfer.
  *
+ * The machine is shared and noisy: with BENCH_ROUNDS > 1 every step runs that many times, the
+ * tools alternating (and their order flipping every round), and the table shows medians with the
+ * min-max spread. BENCH_BASELINE names a second `bin/dvc.js` (e.g. main's) that runs beside ours
+ * in the same rounds: before/after on the same machine load.
+ *
  *   BENCH_DIR          where data and repos go (default <repo root>/.bench, git-ignored)
- *   BENCH_PETS         number of files (default 24999, ~850 MB)
+ *   BENCH_PETS         number of files (default 24999, ~850 MB; 3000 for a quick run)
  *   BENCH_REMOTES      comma list of: local, s3 (default: local,s3; s3 skipped when Ceph is not running)
+ *   BENCH_ROUNDS       rounds per step (default 1)
+ *   BENCH_CLI          the copper bin/dvc.js to time (default: this package's)
+ *   BENCH_BASELINE     path of another copper bin/dvc.js to run beside it (shown as 'base')
+ *   BENCH_JOBS         -j for every dvc transfer (default: dvc's own default)
+ *   BENCH_RCLONE       rclone --transfers values, comma list (default 8,16,32); 'off' skips rclone
  *   BENCH_KEEP=1       keep the generated data for the next run
  *
  * As in bench/run.ts, scratch data is moved into a trash folder and deleted only at the end: on
@@ -22,37 +36,51 @@
  * the next step. "Pull into an empty cache and workspace" therefore starts with both moved away.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makePets, trashFolder, type Dataset } from './run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', '..', 'bin', 'dvc.js');
+const CLI = process.env.BENCH_CLI ?? join(here, '..', '..', 'bin', 'dvc.js');
 const ROOT = join(here, '..', '..', '..', '..');
 const BENCH_DIR = process.env.BENCH_DIR ?? join(ROOT, '.bench');
 const SERVERS = process.env.COPPER_SERVERS_DIR ?? '/tmp/copper-test-servers';
 
 interface Row {
+  tool: string;
   remote: string;
   step: string;
   seconds: number;
   bytes: number;
   objects: number;
   rc: number;
-  out: string;
-  /** CPU seconds (user + system) of our dvc process, and of the S3 test server's daemons. */
+  /** CPU seconds (user + system) of the client process, and of the S3 test server's daemons. */
   clientCpu?: number;
   serverCpu?: number;
 }
 
-function dvc(cwd: string, args: string[]): { rc: number; out: string; err: string; seconds: number; cpu: number } {
+interface Timed {
+  rc: number;
+  out: string;
+  err: string;
+  seconds: number;
+  cpu: number;
+}
+
+/** Runs a command under /usr/bin/time: wall seconds and CPU seconds (user + system, children included). */
+function timed(cwd: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Timed {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, CLI, ...args], { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { cwd, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const err = r.stderr.trim().split('\n');
+  const err = (r.stderr ?? '').trim().split('\n');
   const [u, sy] = (err.pop() ?? '').split(' ').map(Number);
-  return { rc: r.status ?? -1, out: r.stdout.trim(), err: err.join('\n'), seconds, cpu: (u ?? 0) + (sy ?? 0) };
+  return { rc: r.status ?? -1, out: (r.stdout ?? '').trim(), err: err.join('\n'), seconds, cpu: (u ?? 0) + (sy ?? 0) };
+}
+
+function dvc(cli: string, cwd: string, args: string[]): Timed {
+  return timed(cwd, process.execPath, [cli, ...args]);
 }
 
 /**
@@ -82,7 +110,7 @@ const bin = trashFolder(join(BENCH_DIR, '.trash-remote'));
 const trash = bin.put;
 
 function must(cwd: string, args: string[]): void {
-  const r = dvc(cwd, args);
+  const r = dvc(CLI, cwd, args);
   if (r.rc !== 0) throw new Error(`dvc ${args.join(' ')} failed (rc ${r.rc}): ${r.err}`);
 }
 
@@ -90,10 +118,17 @@ function git(cwd: string, ...args: string[]): void {
   spawnSync('git', args, { cwd, stdio: 'ignore' });
 }
 
-async function s3Setup(repo: string, bucket: string): Promise<string | undefined> {
+interface Ceph {
+  endpoint: string;
+  region: string;
+  access_key_id: string;
+  secret_access_key: string;
+}
+
+async function s3Bucket(bucket: string): Promise<Ceph | undefined> {
   const info = join(SERVERS, 'ceph.json');
   if (!existsSync(info)) return undefined;
-  const c = JSON.parse(readFileSync(info, 'utf8')) as { endpoint: string; region: string; access_key_id: string; secret_access_key: string };
+  const c = JSON.parse(readFileSync(info, 'utf8')) as Ceph;
   // The SDK's multi-line NodeVersionSupportWarning on Node 20 is not bench output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
@@ -114,12 +149,38 @@ async function s3Setup(repo: string, bucket: string): Promise<string | undefined
   } finally {
     client.destroy();
   }
-  must(repo, ['remote', 'add', 's3', `s3://${bucket}/pets`]);
-  must(repo, ['remote', 'modify', 's3', 'endpointurl', c.endpoint]);
-  must(repo, ['remote', 'modify', 's3', 'region', c.region]);
-  must(repo, ['remote', 'modify', '--local', 's3', 'access_key_id', c.access_key_id]);
-  must(repo, ['remote', 'modify', '--local', 's3', 'secret_access_key', c.secret_access_key]);
-  return 's3';
+  return c;
+}
+
+function addS3Remote(repo: string, name: string, url: string, c: Ceph): void {
+  must(repo, ['remote', 'add', name, url]);
+  must(repo, ['remote', 'modify', name, 'endpointurl', c.endpoint]);
+  must(repo, ['remote', 'modify', name, 'region', c.region]);
+  must(repo, ['remote', 'modify', '--local', name, 'access_key_id', c.access_key_id]);
+  must(repo, ['remote', 'modify', '--local', name, 'secret_access_key', c.secret_access_key]);
+}
+
+/** An rclone config in a temp file (never the user's), one remote `bench` on the test Ceph. */
+function rcloneConfig(c: Ceph): { path: string; remove(): void } | undefined {
+  if (spawnSync('rclone', ['version'], { stdio: 'ignore' }).status !== 0) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'copper-bench-rclone-'));
+  const path = join(dir, 'rclone.conf');
+  writeFileSync(
+    path,
+    [
+      '[bench]',
+      'type = s3',
+      'provider = Ceph',
+      'env_auth = false',
+      `access_key_id = ${c.access_key_id}`,
+      `secret_access_key = ${c.secret_access_key}`,
+      `endpoint = ${c.endpoint}`,
+      `region = ${c.region}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** `cp -r` of the data folder to a sibling and back out (the copy alone is timed). */
@@ -132,37 +193,123 @@ function copyBaseline(repo: string, target: string, ds: Dataset): Row {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   trash(copy);
   spawnSync('sync');
-  return { remote: '-', step: 'baseline: cp -r of the data', seconds, bytes: ds.bytes, objects: ds.files, rc: r.status ?? -1, out: '' };
+  return { tool: 'cp', remote: '-', step: 'baseline: cp -r of the data', seconds, bytes: ds.bytes, objects: ds.files, rc: r.status ?? -1 };
 }
 
-function cycle(repo: string, remote: string, ds: Dataset, target: string): Row[] {
-  const rows: Row[] = [];
+interface Ctx {
+  repo: string;
+  ds: Dataset;
+  target: string;
+  rows: Row[];
+  jobs: string[];
+}
+
+function record(ctx: Ctx, tool: string, remote: string, step: string, bytes: number, n: number, run: () => Timed): void {
+  const s0 = remote === 's3' ? serverCpu() : undefined;
+  const r = run();
+  const s1 = s0 === undefined ? undefined : serverCpu();
+  if (r.rc !== 0) process.stderr.write(`${tool} ${remote} ${step} failed (rc ${r.rc}): ${r.err.split('\n').slice(-3).join(' | ')}\n`);
+  ctx.rows.push({
+    tool,
+    remote,
+    step,
+    seconds: r.seconds,
+    bytes,
+    objects: n,
+    rc: r.rc,
+    clientCpu: r.cpu,
+    ...(s0 !== undefined && s1 !== undefined ? { serverCpu: s1 - s0 } : {}),
+  });
+}
+
+function emptyCache(ctx: Ctx): void {
+  trash(join(ctx.repo, '.dvc', 'cache'));
+  trash(join(ctx.repo, '.dvc', 'tmp'));
+}
+
+/** One tool's push, no-op push, fetch and pull against a fresh remote `remoteName`. */
+function cycle(ctx: Ctx, tool: string, cli: string, kind: string, remoteName: string): void {
+  const { repo, ds, target } = ctx;
   const objects = ds.files + 1;
-  const step = (name: string, args: string[], bytes: number, n: number) => {
-    const s0 = remote === 's3' ? serverCpu() : undefined;
-    const r = dvc(repo, args);
-    const s1 = s0 === undefined ? undefined : serverCpu();
-    if (r.rc !== 0) process.stderr.write(`${remote} ${name} failed (rc ${r.rc}): ${r.err}\n`);
-    rows.push({
-      remote,
-      step: name,
-      seconds: r.seconds,
-      bytes,
-      objects: n,
-      rc: r.rc,
-      out: r.out.split('\n').pop() ?? '',
-      clientCpu: r.cpu,
-      ...(s0 !== undefined && s1 !== undefined ? { serverCpu: s1 - s0 } : {}),
-    });
-  };
-  step('push', ['push', '-r', remote], ds.bytes, objects);
-  step('no-op push', ['push', '-r', remote], 0, 0);
-  trash(join(repo, '.dvc', 'cache'));
-  trash(join(repo, target));
-  trash(join(repo, '.dvc', 'tmp'));
+  const j = ctx.jobs;
+  record(ctx, tool, kind, 'push', ds.bytes, objects, () => dvc(cli, repo, ['push', '-r', remoteName, ...j]));
+  record(ctx, tool, kind, 'no-op push', 0, 0, () => dvc(cli, repo, ['push', '-r', remoteName, ...j]));
+  emptyCache(ctx);
   spawnSync('sync');
-  step('pull (empty cache and workspace)', ['pull', '-r', remote], ds.bytes, objects);
-  return rows;
+  record(ctx, tool, kind, 'fetch (empty cache)', ds.bytes, objects, () => dvc(cli, repo, ['fetch', '-r', remoteName, ...j]));
+  emptyCache(ctx);
+  trash(join(repo, target));
+  spawnSync('sync');
+  record(ctx, tool, kind, 'pull (empty cache and workspace)', ds.bytes, objects, () => dvc(cli, repo, ['pull', '-r', remoteName, ...j]));
+}
+
+/** rclone's push / download / check on the same objects (`copperPrefix`: where our push put them). */
+/**
+ * rclone's environment: its AWS SDK fails on an AWS_CA_BUNDLE set for other tools (rclone 1.60:
+ * "unable to load custom CA bundle"), and the test server is plain http.
+ */
+function rcloneEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.AWS_CA_BUNDLE;
+  return env;
+}
+
+function rclone(cwd: string, args: string[]): Timed {
+  return timed(cwd, 'rclone', args, rcloneEnv());
+}
+
+function rcloneCycle(ctx: Ctx, conf: string, bucket: string, prefix: string, copperPrefix: string, transfers: number): void {
+  const { repo, ds } = ctx;
+  const objects = ds.files + 1;
+  const tool = `rclone-${transfers}`;
+  const cache = join(repo, '.dvc', 'cache', 'files', 'md5');
+  const common = ['--config', conf, '--transfers', String(transfers), '--checkers', String(Math.max(8, transfers))];
+  const dest = `bench:${bucket}/${prefix}/files/md5`;
+  record(ctx, tool, 's3', 'push', ds.bytes, objects, () => rclone(repo, ['copy', ...common, cache, dest]));
+  record(ctx, tool, 's3', 'no-op push', 0, 0, () => rclone(repo, ['check', ...common, '--size-only', '--one-way', cache, dest]));
+  const down = join(repo, '.bench-rclone-down');
+  trash(down);
+  spawnSync('sync');
+  record(ctx, tool, 's3', 'fetch (empty cache)', ds.bytes, objects, () =>
+    rclone(repo, ['copy', ...common, `bench:${bucket}/${copperPrefix}/files/md5`, down]),
+  );
+  trash(down);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function table(rows: Row[], ds: Dataset, rounds: number): string {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const k = `${r.remote}\u0000${r.step}\u0000${r.tool}`;
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  const lines = [
+    `copper dvc remote bench (node ${process.version}): pets, ${ds.files} files, ${(ds.bytes / 1e6).toFixed(0)} MB; ` +
+      `${rounds} round${rounds === 1 ? '' : 's'}, medians (min-max of wall seconds when more than one)`,
+    `  ${'remote'.padEnd(6)} ${'step'.padEnd(33)} ${'tool'.padEnd(9)} ${'seconds'.padStart(8)} ${'spread'.padStart(13)} ${'MB/s'.padStart(7)} ${'obj/s'.padStart(7)} ${'cpu:cli'.padStart(8)} ${'server'.padStart(7)}`,
+  ];
+  for (const [, g] of groups) {
+    const r0 = g[0]!;
+    const secs = median(g.map((r) => r.seconds));
+    const cpu = median(g.map((r) => r.clientCpu ?? 0));
+    const server = g.every((r) => r.serverCpu !== undefined) ? median(g.map((r) => r.serverCpu!)).toFixed(2) : '-';
+    const lo = Math.min(...g.map((r) => r.seconds));
+    const hi = Math.max(...g.map((r) => r.seconds));
+    const spread = g.length > 1 ? `${lo.toFixed(2)}-${hi.toFixed(2)}` : '';
+    const mbs = r0.bytes ? (r0.bytes / 1e6 / secs).toFixed(1) : '-';
+    const ops = r0.objects ? (r0.objects / secs).toFixed(0) : '-';
+    const failed = g.filter((r) => r.rc !== 0).length;
+    lines.push(
+      `  ${r0.remote.padEnd(6)} ${r0.step.padEnd(33)} ${r0.tool.padEnd(9)} ${secs.toFixed(2).padStart(8)} ${spread.padStart(13)} ${mbs.padStart(7)} ${ops.padStart(7)} ${cpu.toFixed(2).padStart(8)} ${server.padStart(7)}${failed ? `  (${failed} failed)` : ''}`,
+    );
+  }
+  return lines.join('\n') + '\n';
 }
 
 async function main(): Promise<void> {
@@ -171,7 +318,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const n = Number(process.env.BENCH_PETS ?? 24999);
+  const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
   const remotes = (process.env.BENCH_REMOTES ?? 'local,s3').split(',').map((s) => s.trim());
+  const baseline = process.env.BENCH_BASELINE;
+  if (baseline && !existsSync(baseline)) throw new Error(`BENCH_BASELINE: no such file ${baseline}`);
+  const tools: Array<[string, string]> = [['copper', CLI], ...(baseline ? [['base', baseline] as [string, string]] : [])];
+  const rcloneSpec = process.env.BENCH_RCLONE ?? '8,16,32';
+  const transfers = rcloneSpec === 'off' ? [] : rcloneSpec.split(',').map(Number).filter((x) => x > 0);
   const base = join(BENCH_DIR, `remote-pets-${n}`);
   const repo = join(base, 'repo');
   const marker = join(repo, '.dataset.json');
@@ -185,39 +338,46 @@ async function main(): Promise<void> {
     writeFileSync(marker, JSON.stringify(ds));
   }
   for (const p of ['.dvc', '.git', 'data/PetImages.dvc', 'data/.gitignore', '.dvcignore']) trash(join(repo, p));
-  trash(join(base, 'remote'));
+  for (let i = 0; i < rounds; i++) for (const [t] of tools) trash(join(base, `remote-${t}-${i}`));
   git(repo, 'init', '-q');
   must(repo, ['init', '-q']);
   const target = 'data/PetImages';
   must(repo, ['add', '-q', target]);
-  const rows: Row[] = [copyBaseline(repo, target, ds)];
-  for (const r of remotes) {
-    if (r === 'local') {
-      must(repo, ['remote', 'add', 'local', '../remote']);
-      rows.push(...cycle(repo, 'local', ds, target));
-    } else if (r === 's3') {
-      const name = await s3Setup(repo, `copper-bench-${Date.now().toString(36)}`);
-      if (!name) {
+  const ctx: Ctx = { repo, ds, target, rows: [copyBaseline(repo, target, ds)], jobs: process.env.BENCH_JOBS ? ['-j', process.env.BENCH_JOBS] : [] };
+  const order = (i: number) => (i % 2 ? [...tools].reverse() : tools);
+  let rcloneConf: { path: string; remove(): void } | undefined;
+  for (const kind of remotes) {
+    if (kind === 'local') {
+      for (let i = 0; i < rounds; i++) {
+        for (const [t, cli] of order(i)) {
+          must(repo, ['remote', 'add', `local-${t}-${i}`, `../remote-${t}-${i}`]);
+          cycle(ctx, t, cli, 'local', `local-${t}-${i}`);
+        }
+      }
+    } else if (kind === 's3') {
+      const bucket = `copper-bench-${Date.now().toString(36)}`;
+      const c = await s3Bucket(bucket);
+      if (!c) {
         process.stderr.write('s3: skipped (Ceph is not running: packages/dvc/test/servers/ceph.sh start)\n');
         continue;
       }
-      rows.push(...cycle(repo, name, ds, target));
-    } else throw new Error(`unknown remote ${r}`);
+      if (transfers.length) {
+        rcloneConf = rcloneConfig(c);
+        if (!rcloneConf) process.stderr.write('s3: rclone is not on PATH; its rows are skipped (install rclone to compare)\n');
+      }
+      for (let i = 0; i < rounds; i++) {
+        for (const [t, cli] of order(i)) {
+          addS3Remote(repo, `s3-${t}-${i}`, `s3://${bucket}/${t}-${i}`, c);
+          cycle(ctx, t, cli, 's3', `s3-${t}-${i}`);
+        }
+        if (rcloneConf) for (const tr of transfers) rcloneCycle(ctx, rcloneConf.path, bucket, `rclone-${tr}-${i}`, `copper-${i}`, tr);
+      }
+    } else throw new Error(`unknown remote ${kind}`);
   }
-  const lines = [
-    `copper dvc remote bench (node ${process.version}): pets, ${ds.files} files, ${(ds.bytes / 1e6).toFixed(0)} MB`,
-    `  ${'remote'.padEnd(7)} ${'step'.padEnd(34)} ${'seconds'.padStart(8)} ${'MB/s'.padStart(8)} ${'objects/s'.padStart(10)} ${'cpu:dvc'.padStart(8)} ${'server'.padStart(7)}  output`,
-  ];
-  for (const r of rows) {
-    const mbs = r.bytes ? (r.bytes / 1e6 / r.seconds).toFixed(1) : '-';
-    const ops = r.objects ? (r.objects / r.seconds).toFixed(0) : '-';
-    lines.push(
-      `  ${r.remote.padEnd(7)} ${r.step.padEnd(34)} ${r.seconds.toFixed(2).padStart(8)} ${mbs.padStart(8)} ${ops.padStart(10)} ${(r.clientCpu?.toFixed(2) ?? '-').padStart(8)} ${(r.serverCpu?.toFixed(2) ?? '-').padStart(7)}  ${r.rc ? `(failed rc ${r.rc}) ` : ''}${r.out}`,
-    );
-  }
-  process.stdout.write(lines.join('\n') + '\n');
+  rcloneConf?.remove();
+  process.stdout.write(table(ctx.rows, ds, rounds));
   if (process.env.BENCH_KEEP !== '1') trash(base);
-  else trash(join(base, 'remote'));
+  else for (let i = 0; i < rounds; i++) for (const [t] of tools) trash(join(base, `remote-${t}-${i}`));
   bin.empty();
 }
 

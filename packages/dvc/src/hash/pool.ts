@@ -92,12 +92,18 @@ export class HashPool {
   /**
    * Links each `[cacheObject, dest]` pair with the first link type that works (atomic); with
    * `opts.filesDir` the pairs are `[oid, dest]` of objects in that folder, and copies are
-   * verified against the oid (this pool's hash) as they are made.
+   * verified against the oid (this pool's hash) as they are made, except those `opts.trusted`
+   * marks (same order as `pairs`: objects this process has just downloaded and verified).
    */
-  async link(pairs: Array<[string, string]>, types: LinkType[], opts: HashJobOptions & { filesDir?: string } = {}): Promise<LinkResult[]> {
+  async link(
+    pairs: Array<[string, string]>,
+    types: LinkType[],
+    opts: HashJobOptions & { filesDir?: string; trusted?: boolean[] } = {},
+  ): Promise<LinkResult[]> {
     const filesDir = opts.filesDir;
+    const trusted = opts.trusted;
     if (pairs.length <= INLINE_MAX_FILES) {
-      const r = linkFiles(pairs, types, filesDir, this.hashName);
+      const r = linkFiles(pairs, types, filesDir, this.hashName, trusted);
       opts.onProgress?.(pairs.length, 0);
       return r;
     }
@@ -106,7 +112,7 @@ export class HashPool {
     for (let start = 0; start < pairs.length; start += BATCH_FILES) {
       const end = Math.min(pairs.length, start + BATCH_FILES);
       jobs.push(
-        (this.submit({ op: 'link', pairs: pairs.slice(start, end), types, filesDir, hashName: this.hashName }) as Promise<unknown> as Promise<LinkResult[]>).then((r) => {
+        (this.submit({ op: 'link', pairs: pairs.slice(start, end), types, filesDir, hashName: this.hashName, ...(trusted ? { trusted: trusted.slice(start, end) } : {}) }) as Promise<unknown> as Promise<LinkResult[]>).then((r) => {
           for (let i = 0; i < r.length; i++) results[start + i] = r[i]!;
           opts.onProgress?.(end - start, 0);
         }),

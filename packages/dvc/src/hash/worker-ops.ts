@@ -215,15 +215,23 @@ const OBJECT_ID = /^[0-9a-f]{32}$/;
  * each pair is `[oid, dest]` and the source is that object in `filesDir` (`<2 hex>/<30 hex>`):
  * the caller need not build a million cache paths. Those are checked out from the cache, so a
  * copy is verified against the oid (named by `hashName`) as it is made: a corrupt object gives
- * `{error, code: 'ECORRUPT', actual}` and is not placed.
+ * `{error, code: 'ECORRUPT', actual}` and is not placed. `trusted[i]` marks an object this
+ * process has just downloaded and verified (pull): it is copied without being hashed again.
  */
-export function linkFiles(pairs: Array<[string, string]>, types: LinkType[], filesDir?: string, hashName: HashName = 'md5'): LinkResult[] {
+export function linkFiles(
+  pairs: Array<[string, string]>,
+  types: LinkType[],
+  filesDir?: string,
+  hashName: HashName = 'md5',
+  trusted?: readonly boolean[],
+): LinkResult[] {
   const out: LinkResult[] = [];
-  for (const [from, dest] of pairs) {
+  for (let i = 0; i < pairs.length; i++) {
+    const [from, dest] = pairs[i]!;
     try {
       if (filesDir !== undefined && !OBJECT_ID.test(from)) throw new Error(`invalid object id '${from}'`);
       const src = filesDir === undefined ? from : `${filesDir}/${from.slice(0, 2)}/${from.slice(2)}`;
-      out.push(linkFileStamped(src, dest, types, filesDir === undefined ? undefined : { oid: from, hashName }));
+      out.push(linkFileStamped(src, dest, types, filesDir === undefined || trusted?.[i] ? undefined : { oid: from, hashName }));
     } catch (e) {
       out.push(errorResult(e));
     }

@@ -267,13 +267,15 @@ function planEntries(
  * Copies are verified against their oid in the same pass (hash/worker-ops.ts linkFiles); a
  * corrupt object is listed in `plan.corrupt`, never placed. Reflinks, hardlinks
  * and symlinks share the cache object's blocks and are not read (`dvc cache check` verifies the
- * whole cache).
+ * whole cache). Objects in `verified` (those this process has just downloaded, each hashed as
+ * it arrived) are copied without being hashed a second time.
  */
 export async function applyCheckout(
   ctx: HashContext,
   store: LocalObjectStore,
   plan: CheckoutPlan,
   types: LinkType[],
+  verified?: ReadonlySet<string>,
 ): Promise<number> {
   for (const p of plan.remove) rmSync(p, { recursive: true, force: true });
   // A folder output exists even when it has no files (an empty manifest).
@@ -295,6 +297,7 @@ export async function applyCheckout(
     if (plan.wsDirs.size) for (const [, dest] of chunk) if (plan.wsDirs.has(dest)) clearFolderAt(dest);
     const done = ctx.pool().link(chunk, types, {
       filesDir: store.filesDir,
+      ...(verified?.size ? { trusted: chunk.map(([oid]) => verified.has(oid)) } : {}),
       onProgress: ctx.onProgress ? (n) => ctx.onProgress!(n, 0) : undefined,
     });
     // Awaited in order below; a failure there ends the checkout (no unhandled rejection meanwhile).

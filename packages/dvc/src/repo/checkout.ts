@@ -17,6 +17,11 @@ export interface CheckoutOptions {
   force?: boolean;
   relink?: boolean;
   onProgress?: ProgressSink;
+  /**
+   * Objects this process has just downloaded into the cache and verified (pull): their copies
+   * are not hashed again. Only for objects of the md5 cache (`files/md5`).
+   */
+  verified?: ReadonlySet<string>;
 }
 
 export interface CheckoutResult {
@@ -98,7 +103,7 @@ export async function checkout(repo: Repo, targets: string[] = [], opts: Checkou
         }
         const result: CheckoutResult = { added: [], modified: [], deleted: [], failed: [], corrupt: [], linked: 0, files: { added: 0, modified: 0, deleted: 0 } };
         for (const { plan: p, space } of plans) {
-          result.linked += await applyCheckout(space.hash, space.store, p, d.linkTypes);
+          result.linked += await applyCheckout(space.hash, space.store, p, d.linkTypes, space.store.hashName === 'md5' ? opts.verified : undefined);
           const shown = shownPath(p.out.abs) + (p.out.isDir ? '/' : '');
           for (const c of p.corrupt) result.corrupt.push({ path: shownPath(c.dest), oid: c.oid, actual: c.actual });
           if (p.missing.length) result.failed.push(shownPath(p.out.abs));

@@ -18,6 +18,8 @@ export interface FetchResult {
   /** Objects neither the cache nor the remote has. */
   missing: UsedObject[];
   failed: TransferFailure[];
+  /** Objects of the md5 cache downloaded in this run, each verified against its oid as it arrived. */
+  verified: Set<string>;
   /** Objects that did not fit in the cache (ENOSPC): where, and their bytes as the remote has them. */
   noSpace?: { cacheDir: string; names: string[]; bytes: number };
 }
@@ -38,7 +40,7 @@ export class DownloadError extends DvcError {
 
 /** Fetches for outputs already collected (pull uses it with the same data context). */
 export async function fetchOuts(repo: Repo, d: DataContext, outs: UsedOut[], opts: SyncOptions = {}): Promise<FetchResult> {
-  const result: FetchResult = { fetched: 0, missing: [], failed: [] };
+  const result: FetchResult = { fetched: 0, missing: [], failed: [], verified: new Set() };
   // DVC 2 outputs come from the remote's old layout into the cache's old layout.
   for (const part of byHashName(outs)) {
     const r = await fetchGroup(repo, d, part.outs, part.legacy, opts);
@@ -50,13 +52,14 @@ export async function fetchOuts(repo: Repo, d: DataContext, outs: UsedOut[], opt
       ns.names.push(...r.noSpace.names);
       ns.bytes += r.noSpace.bytes;
     }
+    for (const oid of r.verified) result.verified.add(oid);
   }
   return result;
 }
 
 async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy: boolean, opts: SyncOptions): Promise<FetchResult> {
   const jobs = jobsOf(opts.jobs);
-  const result: FetchResult = { fetched: 0, missing: [], failed: [] };
+  const result: FetchResult = { fetched: 0, missing: [], failed: [], verified: new Set() };
   const store = d.space(isLegacy).store;
   for (const { rc, outs: group } of byRemote(repo, outs, opts.remote).values()) {
     const manifests = cacheManifests(store);
@@ -95,6 +98,7 @@ async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy:
       }
       const files = needFiles();
       const r = await get(files);
+      if (!isLegacy) for (const o of r.transferred) result.verified.add(o.oid);
       result.fetched += r.transferred.length;
       result.missing.push(...r.missing);
       result.failed.push(...r.failed);
@@ -122,7 +126,7 @@ export async function fetch(repo: Repo, targets: string[] = [], opts: SyncOption
       const { fetchImportsOf } = await import('./imp.js');
       const imp = await fetchImportsOf(repo, targets, await usedOuts(repo, targets, opts), opts);
       // Only imports: no remote needed.
-    const r = imp.outs.length || !imp.imports ? await fetchOuts(repo, d, imp.outs, opts) : { fetched: 0, missing: [], failed: [] };
+      const r: FetchResult = imp.outs.length || !imp.imports ? await fetchOuts(repo, d, imp.outs, opts) : { fetched: 0, missing: [], failed: [], verified: new Set() };
       r.fetched += imp.fetched;
       r.failed.push(...imp.failed);
       throwIfFailed(r);

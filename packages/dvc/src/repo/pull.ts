@@ -30,7 +30,7 @@ async function pullLocked(repo: Repo, targets: string[], opts: PullOptions): Pro
     const { fetchImportsOf } = await import('./imp.js');
     const imp = await fetchImportsOf(repo, targets, await usedOuts(repo, targets, opts), opts);
     // Only imports: no remote needed.
-    const r = imp.outs.length || !imp.imports ? await fetchOuts(repo, d, imp.outs, opts) : { fetched: 0, missing: [], failed: [] };
+    const r: FetchResult = imp.outs.length || !imp.imports ? await fetchOuts(repo, d, imp.outs, opts) : { fetched: 0, missing: [], failed: [], verified: new Set() };
     r.fetched += imp.fetched;
     r.failed.push(...imp.failed);
     return r;
@@ -40,7 +40,7 @@ async function pullLocked(repo: Repo, targets: string[], opts: PullOptions): Pro
   const coTargets = opts.glob ? [...new Set(workspaceOuts(repo, targets, true).map((o) => join(repo.root, o.rel)))] : targets;
   let co: CheckoutResult;
   try {
-    co = opts.glob && !coTargets.length ? emptyCheckout() : await checkout(repo, coTargets, { force: opts.force });
+    co = opts.glob && !coTargets.length ? emptyCheckout() : await checkout(repo, coTargets, { force: opts.force, verified: fetched.verified });
   } catch (e) {
     if (e instanceof CheckoutFailedError && fetched.failed.length) throwIfFailed(fetched);
     throw e;

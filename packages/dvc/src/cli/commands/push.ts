@@ -6,7 +6,7 @@ export function syncOptions(cmd: Command, verb: string): Command {
   return cmd
     .argument('[targets...]', `Limit command scope to these tracked files/directories, .dvc files and stage names.`)
     .option('-r, --remote <name>', `Remote storage to ${verb}`)
-    .option('-j, --jobs <number>', 'Number of jobs to run simultaneously. The default value is 4 * cpu_count().')
+    .option('-j, --jobs <number>', 'Number of jobs to run simultaneously. The default value is 4 * cpu_count(), at least 16.')
     .option('-a, --all-branches', `${capital(verb)} cache for all branches.`)
     .option('-T, --all-tags', `${capital(verb)} cache for all tags.`)
     .option('-A, --all-commits', `${capital(verb)} cache for all commits.`)
