@@ -10,7 +10,7 @@
  * them yet. The user's index, HEAD and branch are untouched; the results stay in the workspace.
  */
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseLockFile, pyJsonSorted, lockStageToYaml } from '../../formats/dvcyaml.js';
@@ -126,8 +126,14 @@ export function commitExperiment(root: string, baseline: string, extra: string[]
   try {
     const real = resolve(root, git(root, ['rev-parse', '--git-path', 'index']).trim());
     const env = { GIT_INDEX_FILE: index };
-    if (existsSync(real)) copyFileSync(real, index);
-    else git(root, ['read-tree', baseline], { env });
+    if (existsSync(real)) {
+      copyFileSync(real, index);
+      // Keep the index's own mtime: git takes entries written in the same second as the index for
+      // "racily clean" and re-reads them; a copy with a newer mtime would hide an edit that kept
+      // the file's size within that second (lr: 0.1 -> lr: 0.9).
+      const st = statSync(real);
+      utimesSync(index, st.atime, st.mtime);
+    } else git(root, ['read-tree', baseline], { env });
     git(root, ['add', '-u'], { env });
     const paths = extra
       .map((p) => relative(root, p).split('\\').join('/'))
