@@ -393,7 +393,7 @@ describe('a repository made with DVC 2.x', () => {
       process.chdir(r.dir);
       // the library reports both sides; nothing else to remove now
       const g = await gc(Repo.open(r.dir), { workspace: true, cloud: true });
-      assert.deepEqual({ ...g, remoteName: undefined }, { removedLocal: 0, removedLegacy: 0, removedRemote: 0, removedRemoteLegacy: 0, remoteName: undefined });
+      assert.deepEqual({ ...g, remoteName: undefined }, { removedLocal: 0, removedLegacy: 0, removedRemote: 0, removedRemoteLegacy: 0, removedRemoteTemps: 0, remoteName: undefined });
       assert.equal(r.dvc('status').stdout, 'Data and pipelines are up to date.\n');
     } finally {
       process.chdir(cwd);
