@@ -11,6 +11,7 @@
  * Nested `withLock` calls in one process for the same file share the held lock.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { nativeTryLock } from './fs/scan.js';
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LockError } from './errors.js';
@@ -24,8 +25,33 @@ export const FAILED_TO_LOCK_MESSAGE =
 export const DEFAULT_LOCK_TIMEOUT_MS = 3000;
 
 interface Held {
-  child: ChildProcess;
+  /** The `flock` process holding the lock, or null when this process holds it (native flock). */
+  child: ChildProcess | null;
   depth: number;
+}
+
+/** As DVC: the lock file names its holder (for a person wondering who holds it). */
+function writeHolder(fd: number): void {
+  try {
+    ftruncateSync(fd);
+    writeSync(fd, `${process.pid}\n`, 0);
+  } catch {
+    /* informational only */
+  }
+}
+
+const EWOULDBLOCK = 11;
+
+/** Takes flock(2) on `fd`, retrying every 50 ms until `timeoutMs` (zc.lockfile's wait), else LockError. */
+async function flockInProcess(fd: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = nativeTryLock!(fd);
+    if (r === 0) return;
+    if (r !== EWOULDBLOCK) throw new LockError(`cannot take the repository lock: flock failed (errno ${r})`);
+    if (Date.now() >= deadline) throw new LockError(FAILED_TO_LOCK_MESSAGE);
+    await new Promise((res) => setTimeout(res, Math.min(50, Math.max(1, deadline - Date.now()))));
+  }
 }
 
 const held = new Map<string, Held>();
@@ -105,7 +131,25 @@ export async function withLock<T>(
       code === 'ELOOP' ? `'${key}' is a symbolic link, not a lock file; remove it` : `cannot open the lock file '${key}': ${code}`,
     );
   }
-  const child = await acquireFlock(key, opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS).catch((e: unknown) => {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+  if (nativeTryLock) {
+    // The same flock(2) as below, taken in-process: closing the fd releases it.
+    try {
+      await flockInProcess(fd, timeoutMs);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+    held.set(key, { child: null, depth: 1 });
+    try {
+      writeHolder(fd);
+      return await fn();
+    } finally {
+      held.delete(key);
+      closeSync(fd);
+    }
+  }
+  const child = await acquireFlock(key, timeoutMs).catch((e: unknown) => {
     closeSync(fd);
     throw e;
   });
@@ -117,13 +161,7 @@ export async function withLock<T>(
   const entry: Held = { child, depth: 1 };
   held.set(key, entry);
   try {
-    // As DVC: the lock file names its holder (for a person wondering who holds it).
-    try {
-      ftruncateSync(fd);
-      writeSync(fd, `${process.pid}\n`, 0);
-    } catch {
-      /* informational only */
-    }
+    writeHolder(fd);
     return await fn();
   } finally {
     held.delete(key);

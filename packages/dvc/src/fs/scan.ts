@@ -20,6 +20,8 @@ export interface DirListing {
 
 interface NativeScan {
   scan(path: string, threads: number): { count: number; names: string; kinds: Uint8Array; stats: Float64Array };
+  /** flock(fd, LOCK_EX | LOCK_NB): 0 when taken, else the errno (absent in addons built before it). */
+  tryLock?(fd: number): number;
 }
 
 function loadNative(): NativeScan | undefined {
@@ -34,6 +36,12 @@ function loadNative(): NativeScan | undefined {
 
 const native = loadNative();
 const threads = Math.max(1, Math.min(availableParallelism(), 4));
+
+/**
+ * flock(2) on an open file, without waiting: 0 when taken, else the errno (EWOULDBLOCK: someone
+ * holds it). Undefined when the native addon is not built (the caller then uses `flock(1)`).
+ */
+export const nativeTryLock: ((fd: number) => number) | undefined = native?.tryLock ? (fd) => native.tryLock!(fd) : undefined;
 
 /** True when the native scanner is in use (for `dvc version` / diagnostics). */
 export const nativeScanAvailable = native !== undefined;
