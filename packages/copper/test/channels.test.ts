@@ -99,7 +99,7 @@ describe('channels from the data', () => {
       assert.equal(r.code, 0, r.stderr);
       const warnings = r.stderr.split('\n').filter((l) => l.includes('Cat_broken.jpg'));
       assert.equal(warnings.length, 1, r.stderr);
-      assert.match(warnings[0]!, /WARNING.*skipping .*Cat_broken\.jpg: cannot decode the image \((premature end of JPEG image|corrupt image data)\)/);
+      assert.match(warnings[0]!, /WARNING.*skipping .*Cat_broken\.jpg: cannot decode the image \(.+\)/);
     });
   });
 });
