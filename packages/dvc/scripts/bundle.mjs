@@ -7,7 +7,7 @@
 // code builds from import.meta.url (the native scanner, the worker) stay the same.
 // Without esbuild (a production install of a packed @copper/dvc has dist/bundle already) this
 // exits 0 and bin/dvc.js runs dist/cli/main.js instead.
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,8 +23,22 @@ if (!existsSync(join(pkg, 'dist', 'cli', 'main.js'))) {
   console.error('@copper/dvc: dist/cli/main.js is missing: run tsc -b first');
   process.exit(1);
 }
-// Built beside, then swapped in: a dvc running from the old bundle never sees a half-written one.
 const out = join(pkg, 'dist', 'bundle');
+// Up to date (the compiled files are older than the bundle): leave it alone, so a `npm pack`
+// (prepack) while dvc commands run never swaps the chunks they are loading.
+function newestJs(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('bundle')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newestJs(p));
+    else if (e.name.endsWith('.js')) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+const built = join(out, 'main.js');
+if (existsSync(built) && existsSync(join(out, 'worker.js')) && statSync(built).mtimeMs > newestJs(join(pkg, 'dist'))) process.exit(0);
+// Built beside, then swapped in: a dvc running from the old bundle never sees a half-written one.
 const next = join(pkg, 'dist', `bundle.next-${process.pid}`);
 const old = join(pkg, 'dist', `bundle.old-${process.pid}`);
 rmSync(next, { recursive: true, force: true });
