@@ -86,14 +86,17 @@ describe('dvc exp push / pull', () => {
     // again: nothing to send
     assert.equal(ok(sb.dvc(['exp', 'push', 'origin', 'exp1'])), "Experiment exp1 is up to date on Git remote 'origin'.\n");
     // by baseline (HEAD by default): both, one up to date; a URL works as well as a remote name
-    assert.equal(ok(sb.dvc(['exp', 'push', w.origin])), `Experiment exp1 is up to date on Git remote '${w.origin}'.\nPushed experiment exp2 to Git remote '${w.origin}'.\n3 files uploaded\n`);
+    assert.equal(ok(sb.dvc(['exp', 'push', '-r', 'store', '-j', '2', '--no-run-cache', w.origin])), `Experiment exp1 is up to date on Git remote '${w.origin}'.\nPushed experiment exp2 to Git remote '${w.origin}'.\n3 files uploaded\n`);
     assert.equal(ok(sb.dvc(['exp', 'list', 'origin'])), 'master:\n\texp1\n\texp2\n');
     assert.equal(ok(sb.dvc(['exp', 'list', 'origin', '--name-only'])), 'exp1\nexp2\n');
 
     const b = w.clone();
     assert.equal(ok(w.dvcIn(b, ['exp', 'list'])), '');
     assert.equal(ok(w.dvcIn(b, ['exp', 'list', 'origin'])), 'master:\n\texp1\n\texp2\n');
-    assert.equal(ok(w.dvcIn(b, ['exp', 'pull', 'origin', 'exp1'])), "Pulled experiment '['exp1']' from Git remote 'origin'.\n");
+    const badRemote = w.dvcIn(b, ['exp', 'pull', '-r', 'nosuch', 'origin', 'exp1']);
+    assert.notEqual(badRemote.code, 0);
+    assert.match(badRemote.stderr, /remote 'nosuch' doesn't exist/);
+    assert.equal(ok(w.dvcIn(b, ['exp', 'pull', '-r', 'store', '-j', '2', 'origin', 'exp1'])), "Pulled experiment '['exp1']' from Git remote 'origin'.\n");
     assert.equal(w.gitIn(b, ['rev-parse', ref(w.head, 'exp1')]), rev1);
     assert.equal(ok(w.dvcIn(b, ['exp', 'pull', 'origin', 'exp1'])), 'No experiments to pull.\n');
     // the experiment's data is in the clone's cache: show lists it, apply checks it out

@@ -172,6 +172,7 @@ function emptyResult(): ShareResult {
 export async function pushExperiments(repo: Repo, gitRemote: string, opts: ShareOptions = {}): Promise<ShareResult> {
   const root = scmRoot(repo);
   headRev(root);
+  await checkDvcRemote(repo, opts);
   return repo.withLock(async () => {
     const refs = select(root, expRefs(root), opts, true);
     const theirs = refs.length ? remoteRefs(root, gitRemote) : new Map<string, string>();
@@ -213,6 +214,7 @@ export async function pushExperiments(repo: Repo, gitRemote: string, opts: Share
 export async function pullExperiments(repo: Repo, gitRemote: string, opts: ShareOptions = {}): Promise<ShareResult> {
   const root = scmRoot(repo);
   headRev(root);
+  await checkDvcRemote(repo, opts);
   return repo.withLock(async () => {
     const refs = select(root, remoteExpRefs(root, gitRemote), opts, false);
     const result = emptyResult();
@@ -244,6 +246,13 @@ export async function pullExperiments(repo: Repo, gitRemote: string, opts: Share
     }
     return result;
   });
+}
+
+/** A DVC remote named with -r must exist before any ref moves. */
+async function checkDvcRemote(repo: Repo, opts: ShareOptions): Promise<void> {
+  if (opts.cache === false || opts.dvcRemote === undefined) return;
+  const { remoteConfig } = await import('../data-sync.js');
+  remoteConfig(repo, opts.dvcRemote);
 }
 
 /** DVC's repo.push(revs=..., workspace=False) (and the run cache): files uploaded. */
