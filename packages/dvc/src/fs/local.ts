@@ -77,6 +77,8 @@ interface Stamp {
   ino: number;
   size: number;
   mtimeMs: number;
+  /** The source object's stamp, when this copy hashed it and found it sound. */
+  obj?: [number, number, number, number];
 }
 
 let copyBuf: Buffer | undefined;
@@ -85,6 +87,11 @@ let copyBuf: Buffer | undefined;
 export interface Expect {
   oid: string;
   hashName?: HashName;
+  /**
+   * The object's stamp (inode, size, mtime, ctime in ms) when its bytes were last hashed: a
+   * source that still has it is copied without being hashed again (see hash/worker-ops.ts).
+   */
+  stamp?: readonly [number, number, number, number];
 }
 
 /**
@@ -171,13 +178,28 @@ function linkOne(src: string, tmp: string, type: LinkType, expect?: Expect): Sta
     case 'copy': {
       const fd = openSync(src, 'r');
       try {
+        let size = -1;
+        let obj: Stamp['obj'];
+        if (expect) {
+          // Stamped before it is read: the bytes hashed below are the ones this stamp vouches for.
+          const st = fstatSync(fd);
+          size = st.size;
+          obj = [st.ino, st.size, st.mtimeMs, st.ctimeMs];
+          const k = expect.stamp;
+          if (k && k[0] === obj[0] && k[1] === obj[1] && k[2] === obj[2] && k[3] === obj[3]) {
+            expect = undefined; // unchanged since it was last hashed
+            obj = undefined;
+          }
+        }
         // Unchecked and large: the kernel's copy (reflink where it can) is cheapest.
-        if (!expect && fstatSync(fd).size > COPY_IN_MEMORY) {
+        if (!expect && (size >= 0 ? size : fstatSync(fd).size) > COPY_IN_MEMORY) {
           copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
           chmodSync(tmp, 0o666 & ~currentUmask());
           return undefined;
         }
-        return copyThrough(fd, tmp, 0o666, expect);
+        const stamp = copyThrough(fd, tmp, 0o666, expect);
+        if (obj) stamp.obj = obj;
+        return stamp;
       } finally {
         closeSync(fd);
       }
@@ -237,8 +259,9 @@ export function linkFileStamped(
   dest: string,
   types: readonly LinkType[],
   expect?: Expect,
-): { type: LinkType; ino: number; size: number; mtimeMs: number } {
+): { type: LinkType; ino: number; size: number; mtimeMs: number; obj?: [number, number, number, number] } {
   const { type, stamp } = linkWith(src, dest, types, expect);
+  if (stamp?.obj) return { type, ino: stamp.ino, size: stamp.size, mtimeMs: stamp.mtimeMs, obj: stamp.obj };
   const st = stamp ?? statSync(dest);
   return { type, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
 }

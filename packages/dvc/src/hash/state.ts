@@ -162,7 +162,9 @@ export class StateDb {
   private getStmt?: BetterSqlite3.Statement;
   private putStmt?: BetterSqlite3.Statement;
   private delStmt?: BetterSqlite3.Statement;
+  private objStmt?: BetterSqlite3.Statement;
   private pending: Array<[string, number, number, number, string]> = [];
+  private pendingObjects: Array<[string, number, number, number, number]> = [];
   /** Snapshots and completeness kept in memory only (StateDb.memory()). */
   private mem?: { dirs: Map<string, Buffer>; complete: Map<string, string> };
 
@@ -211,6 +213,39 @@ export class StateDb {
     this.getStmt = db.prepare('SELECT ino, size, mtime, md5 FROM files WHERE path = ?').raw();
     this.putStmt = db.prepare('INSERT OR REPLACE INTO files (path, ino, size, mtime, md5) VALUES (?, ?, ?, ?, ?)');
     this.delStmt = db.prepare('DELETE FROM files WHERE path = ?');
+    // Cache objects whose bytes were hashed (written by add/commit from the bytes hashed, or
+    // verified by a checkout copy), with their stamp then: see objectStamps.
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS objects (oid TEXT PRIMARY KEY, ino INTEGER NOT NULL, size INTEGER NOT NULL, ' +
+        'mtime REAL NOT NULL, ctime REAL NOT NULL) WITHOUT ROWID',
+    );
+  }
+
+  /**
+   * Remembers that cache object `oid` held bytes hashing to its name while it had this stamp
+   * (inode, size, mtime, ctime). Written on `flush()`.
+   */
+  putObjectStamp(oid: string, stamp: readonly [number, number, number, number]): void {
+    this.pendingObjects.push([oid, stamp[0], stamp[1], stamp[2], stamp[3]]);
+    if (this.pendingObjects.length >= 50_000) this.flush();
+  }
+
+  /**
+   * The remembered stamps of these cache objects, four numbers each (inode, size, mtime, ctime;
+   * NaN when none). Checkout copies an object that still has its stamp without hashing it again:
+   * writing to a file, truncating it, `chmod` or `touch` all move its ctime, which cannot be set
+   * back, so only a change below the file system (a failing disk) would go unseen, as it does
+   * for DVC, which never verifies its cache; `dvc cache check` reads every object.
+   */
+  objectStamps(oids: readonly string[]): Float64Array {
+    const out = new Float64Array(oids.length * 4).fill(NaN);
+    this.flush();
+    const stmt = this.objStmt ??= this.db.prepare('SELECT ino, size, mtime, ctime FROM objects WHERE oid = ?').raw();
+    for (let i = 0; i < oids.length; i++) {
+      const r = stmt.get(oids[i]) as [number, number, number, number] | undefined;
+      if (r) out.set(r, i * 4);
+    }
+    return out;
   }
 
   /** Opens the state kept in `tmpDir` (normally `.dvc/tmp`); files are created on first write. */
@@ -354,12 +389,16 @@ export class StateDb {
   }
 
   flush(): void {
-    if (!this.pending.length) return;
+    if (!this.pending.length && !this.pendingObjects.length) return;
     const rows = this.pending;
+    const objs = this.pendingObjects;
     this.pending = [];
+    this.pendingObjects = [];
     const put = this.stmts().put;
+    const putObj = objs.length ? this.db.prepare('INSERT OR REPLACE INTO objects (oid, ino, size, mtime, ctime) VALUES (?, ?, ?, ?, ?)') : undefined;
     this.db.transaction(() => {
       for (const r of rows) put.run(r[0], r[1], r[2], r[3], r[4]);
+      for (const r of objs) putObj!.run(r[0], r[1], r[2], r[3], r[4]);
     })();
   }
 
@@ -369,6 +408,7 @@ export class StateDb {
     } finally {
       this.dbHandle?.close();
       this.dbHandle = undefined;
+      this.objStmt = undefined;
     }
   }
 }

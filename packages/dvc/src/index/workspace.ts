@@ -9,6 +9,7 @@ import { relative, sep } from 'node:path';
 import { DvcError, NoSpaceError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
 import type { HashPool, HashResult } from '../hash/pool.js';
+import type { ObjectStamp } from '../hash/worker-ops.js';
 import { decodeDirSnapshot, hasFineClock, isRacy, type DirSnapshot, type StateDb } from '../hash/state.js';
 import { walkCompare } from '../fs/scan.js';
 import type { LocalObjectStore } from '../odb/local.js';
@@ -130,6 +131,7 @@ export async function hashWorkspace(ctx: HashContext, abs: string, store?: Local
     const [r] = store ? await pool.store(store.filesDir, [abs], { sizes: [size] }) : await pool.hash([abs], { sizes: [size] });
     if ('error' in r!) throw failure([r!], () => rootRel, [size], store)!;
     md5 = r!.md5;
+    if (r!.obj) ctx.state.putObjectStamp(md5, r!.obj);
     if (r!.size === st.size) ctx.state.set(rootRel, st, md5, Date.now());
     size = r!.size;
     ctx.onProgress?.(1, size);
@@ -280,8 +282,10 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
     const fine = hasFineClock(w.mtime);
     for (let k = 0; k < todo.length; k++) {
       const i = todo[k]!;
-      const r = results[k] as { md5: string; size: number }; // failure() threw for any error
+      const r = results[k] as { md5: string; size: number; obj?: ObjectStamp }; // failure() threw for any error
       md5s[i] = r.md5;
+      // An object written from the bytes just hashed: a checkout copy of it need not hash it again.
+      if (r.obj) ctx.state.putObjectStamp(r.md5, r.obj);
       // A file that changed while we read it (size differs from its stat) is not remembered.
       if (r.size === w.size[i]) {
         if (isRacy(w.mtime[i]!, now, fine)) untrusted.add(i);
