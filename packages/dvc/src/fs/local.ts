@@ -3,7 +3,7 @@
  * helpers the cache and workspace code share (atomic writes, linking with reflink / hardlink /
  * symlink / copy).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../hash/crypto.js';
 import {
   chmodSync,
   constants as fsc,
@@ -26,23 +26,23 @@ import {
 import { mkdir, readdir, stat, unlink, rename } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { UnsafePathError } from '../errors.js';
 import type { HashName } from '../hash/md5.js';
-import { CorruptObjectError, objectHasher } from '../hash/verify.js';
+import { CorruptObjectError, objectHasher } from '../hash/object-check.js';
 import type { FileSystem } from './types.js';
 
 export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
 export const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
 
 // Temp names: `<dest>.<16 hex>.tmp` (8 random hex per process + an 8 hex counter).
-const TMP_PREFIX = randomBytes(4).toString('hex');
+let tmpPrefix: string | undefined;
 let tmpCounter = 0;
 
 /** A temporary name beside `dest` (same folder, so a rename is atomic). */
 export function tmpPath(dest: string): string {
   tmpCounter = (tmpCounter + 1) >>> 0;
-  return `${dest}.${TMP_PREFIX}${tmpCounter.toString(16).padStart(8, '0')}.tmp`;
+  tmpPrefix ??= randomBytes(4).toString('hex');
+  return `${dest}.${tmpPrefix}${tmpCounter.toString(16).padStart(8, '0')}.tmp`;
 }
 
 /** Link types that failed with "not supported" here; not tried again in this process. */
@@ -330,6 +330,7 @@ export class LocalFileSystem implements FileSystem {
     await mkdir(dirname(dest), { recursive: true });
     const tmp = tmpPath(dest);
     try {
+      const { pipeline } = await import('node:stream/promises');
       await pipeline(data, createWriteStream(tmp, { flags: 'wx', mode: 0o444 }));
       await rename(tmp, dest);
     } catch (e) {

@@ -4,7 +4,8 @@
  * the calling thread (starting workers costs more than hashing a handful of files).
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import type { LinkType } from '../fs/local.js';
 import type { HashName } from './md5.js';
 import { copyObjects, hashFiles, linkFiles, storeFiles, type CopyResult, type HashResult, type LinkResult } from './worker-ops.js';
@@ -188,6 +189,8 @@ export class HashPool {
   }
 
   private spawn(): Worker {
+    // Loaded with the first worker: commands that never hash (a no-op status) skip it.
+    const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
     // Under tsx (tests run the TypeScript sources) the worker must register tsx itself.
     const w = import.meta.url.endsWith('.ts')
       ? new Worker(

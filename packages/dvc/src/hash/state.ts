@@ -241,10 +241,13 @@ export class StateDb {
     const out = new Float64Array(oids.length * 4).fill(NaN);
     this.flush();
     const stmt = this.objStmt ??= this.db.prepare('SELECT ino, size, mtime, ctime FROM objects WHERE oid = ?').raw();
-    for (let i = 0; i < oids.length; i++) {
-      const r = stmt.get(oids[i]) as [number, number, number, number] | undefined;
-      if (r) out.set(r, i * 4);
-    }
+    // One read transaction for all (not one lock of the WAL per lookup).
+    this.db.transaction(() => {
+      for (let i = 0; i < oids.length; i++) {
+        const r = stmt.get(oids[i]) as [number, number, number, number] | undefined;
+        if (r) out.set(r, i * 4);
+      }
+    })();
     return out;
   }
 

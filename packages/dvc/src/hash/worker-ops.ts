@@ -4,7 +4,7 @@
  * DVC object directory (`<filesDir>/<2 hex>/<30 hex>`, mode 0444) under a temporary name that is
  * renamed into place only when complete, so an object is never visible before it is whole.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from './crypto.js';
 import {
   closeSync,
   constants as fsc,

@@ -21,7 +21,7 @@ import {
   unlinkSync,
   mkdirSync,
 } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash } from '../hash/crypto.js';
 import { dirname, join } from 'node:path';
 import { InvalidFileError, UnsafePathError } from '../errors.js';
 import { LINK_TYPES, linkFileSync, type LinkType } from '../fs/local.js';
