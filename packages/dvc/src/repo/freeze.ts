@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { basename, relative, resolve, sep } from 'node:path';
 import type { Document, YAMLMap } from 'yaml';
 import { DvcError } from '../errors.js';
-import { dumpYaml } from '../formats/ruamel.js';
 import { DVC_FILE_SUFFIX } from '../formats/dvcfile.js';
 import { Y } from '../formats/dvcyaml.js';
 import { hasInterpolation } from '../formats/interpolate.js';
@@ -63,9 +62,9 @@ function setFrozenLocked(repo: Repo, target: string, frozen: boolean): FreezeRes
 }
 
 /**
- * The YAML text with `frozen: true` added at the end of the mapping at `path` (or removed). A
- * file in DVC's own layout is dumped again by the ruamel writer (byte for byte what DVC writes);
- * any other keeps its comments and styles through the yaml library's round trip.
+ * The YAML text with `frozen: true` added as the last key of the block mapping at `path` (or its
+ * `frozen` line removed), every other byte as written (ruamel's round trip in DVC keeps comments
+ * and layout too). A flow mapping (`{...}`) is written again by the yaml library.
  */
 export function withFrozen(text: string, path: string[], frozen: boolean, shown: string): string {
   const YL = Y();
@@ -76,12 +75,36 @@ export function withFrozen(text: string, path: string[], frozen: boolean, shown:
   const has = node.has('frozen');
   if (frozen && node.get('frozen') === true) return text;
   if (!frozen && !has) return text;
-  const data = doc.toJSON() as Record<string, unknown>;
-  const canonical = dumpYaml(data as never) === text;
-  // (an existing `frozen: false` is set in place, as DVC's apply_diff does)
+  const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === 'frozen');
+  const lineStart = (i: number) => text.lastIndexOf('\n', i - 1) + 1;
+  const lineEnd = (i: number) => {
+    const n = text.indexOf('\n', i);
+    return n < 0 ? text.length : n + 1;
+  };
+  const range = (n: unknown) => (n as { range?: [number, number, number] } | null)?.range;
+  if (!node.flow && node.items.length) {
+    if (!frozen && pair) {
+      // drop the `frozen: ...` line(s)
+      const k = range(pair.key);
+      const v = range(pair.value);
+      if (k && v) return text.slice(0, lineStart(k[0])) + text.slice(lineEnd(Math.max(v[1] - 1, k[0])));
+    } else if (frozen && pair) {
+      const v = range(pair.value);
+      if (v) return text.slice(0, v[0]) + 'true' + text.slice(v[1]);
+    } else if (frozen) {
+      const first = range(node.items[0]!.key);
+      const last = node.items[node.items.length - 1]!;
+      const end = range(last.value) ?? range(last.key);
+      if (first && end) {
+        const indent = first[0] - lineStart(first[0]);
+        const at = lineEnd(Math.max(end[1] - 1, first[0]));
+        const head = text.slice(0, at);
+        return (head.endsWith('\n') ? head : head + '\n') + ' '.repeat(indent) + 'frozen: true\n' + text.slice(at);
+      }
+    }
+  }
   if (frozen) node.set('frozen', true);
   else node.delete('frozen');
-  if (canonical) return dumpYaml(doc.toJSON() as never);
   return doc.toString({ indentSeq: false, lineWidth: 0 });
 }
 
