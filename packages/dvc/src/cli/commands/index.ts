@@ -42,6 +42,7 @@ import { register as du } from './du.js';
 import { register as data } from './data.js';
 import { register as importUrl } from './import-url.js';
 import { register as freeze } from './freeze.js';
+import { register as destroy } from './destroy.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
@@ -82,4 +83,5 @@ export const commands: Array<(program: Command) => void> = [
   data,
   importUrl,
   freeze,
+  destroy,
 ];
