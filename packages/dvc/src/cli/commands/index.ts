@@ -43,6 +43,7 @@ import { register as data } from './data.js';
 import { register as importUrl } from './import-url.js';
 import { register as freeze } from './freeze.js';
 import { register as destroy } from './destroy.js';
+import { register as completion } from './completion.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
@@ -84,4 +85,5 @@ export const commands: Array<(program: Command) => void> = [
   importUrl,
   freeze,
   destroy,
+  completion,
 ];
