@@ -35,7 +35,7 @@ export function parseJsonPy(text: string): JsonValue {
   // integers are marked before JSON.parse so they keep their kind (and their size)
   const marked = text.replace(/("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)/g, (m, str: string | undefined, num: string | undefined) => {
     if (str !== undefined) return str;
-    return /^-?\d+$/.test(num!) ? `{"\u0000int":"${num}"}` : m;
+    return /^-?\d+$/.test(num!) ? `{"\\u0000int":"${num}"}` : m;
   });
   return JSON.parse(marked, (_k, v: unknown) => {
     if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 && '\u0000int' in v) return BigInt((v as Record<string, string>)['\u0000int']!);

@@ -44,17 +44,17 @@ function addUi(c: Command): Command {
     .option('--html-template <path>', 'Custom HTML template for VEGA visualization.');
 }
 
-/** Only the props given on the command line (they override the plot definitions). */
+/** Only the props given on the command line (they override the plot definitions), in DVC's PLOT_PROPS order. */
 function props(o: PropsOpts, cmd: Command): import('../../repo/plots.js').PlotProps {
   const p: import('../../repo/plots.js').PlotProps = {};
   if (typeof o.template === 'string') p.template = o.template;
   if (o.x !== undefined) p.x = o.x;
   if (o.y !== undefined) p.y = o.y;
-  // commander sets header: true by default for --no-header; only an explicit --no-header counts
-  if (cmd.getOptionValueSource('header') === 'cli') p.header = false;
-  if (o.title !== undefined) p.title = o.title;
   if (o.xLabel !== undefined) p.x_label = o.xLabel;
   if (o.yLabel !== undefined) p.y_label = o.yLabel;
+  if (o.title !== undefined) p.title = o.title;
+  // commander sets header: true by default for --no-header; only an explicit --no-header counts
+  if (cmd.getOptionValueSource('header') === 'cli') p.header = false;
   return p;
 }
 
@@ -191,8 +191,10 @@ export function register(program: Command): void {
       const out = outputFor(cmd);
       const { Repo } = await import('../../repo/repo.js');
       const { plotsModify } = await import('../../repo/plots-modify.js');
+      const { withDvcExit } = await import('../../repo/pipeline.js');
       const unset = o.unset === undefined ? undefined : o.unset === true ? [] : o.unset;
-      const r = await plotsModify(Repo.open(), target, props(o, cmd), unset);
+      // DVC's CmdPlotsModify lets errors reach main(): exit 255
+      const r = await withDvcExit(() => plotsModify(Repo.open(), target, props(o, cmd), unset));
       out.info(`Modifying stage '${r.stage}' in '${r.file}'`);
     });
 
