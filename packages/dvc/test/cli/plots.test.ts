@@ -1,5 +1,6 @@
 /** `dvc plots diff | show | templates | modify` on real git repositories, with DVC's templates. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -140,6 +141,44 @@ describe('dvc plots show', () => {
     assert.equal(r.stdout, '');
     assert.equal(r.stderr, 'No plots were loaded, visualization file will not be created.\n');
     assert.ok(!existsSync(join(s.repo, 'dvc_plots')));
+  });
+});
+
+describe('dvc plots show flags', () => {
+  test('--no-header names the columns 0, 1, ...; --html-template fills {plot_divs}', () => {
+    const s = sandbox();
+    assert.equal(s.dvc(['init', '-q']).code, 0);
+    writeFileSync(join(s.repo, 'raw.csv'), '1,10\n2,20\n');
+    const r = s.dvc(['plots', 'show', '--show-vega', '--no-header', 'raw.csv']);
+    assert.equal(r.code, 0, r.stderr);
+    const spec = JSON.parse(r.stdout) as Spec;
+    assert.deepEqual(spec.data.values.map((v) => [v['0'], v['1'], v.step]), [['1', '10', 0], ['2', '20', 1]]);
+    assert.equal(spec.encoding.x!.field, 'step');
+    writeFileSync(join(s.repo, 'page.html'), '<html><body>{plot_divs}</body></html>');
+    const h = s.dvc(['plots', 'show', '--no-header', '--html-template', 'page.html', 'raw.csv']);
+    assert.equal(h.code, 0, h.stderr);
+    const html = readFileSync(join(s.repo, 'dvc_plots', 'index.html'), 'utf8');
+    assert.match(html, /^<html><body>\n    <div id = "raw_csv">/);
+    writeFileSync(join(s.repo, 'bad.html'), '<html></html>');
+    const bad = s.dvc(['plots', 'show', '--html-template', 'bad.html', 'raw.csv']);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, "ERROR: HTML template has to contain '{plot_divs}'.\n");
+  });
+
+  test('--open hands the page to the system opener and says how to open it automatically', () => {
+    const s = sandbox();
+    assert.equal(s.dvc(['init', '-q']).code, 0);
+    writeFileSync(join(s.repo, 'p.csv'), 'a,b\n1,2\n');
+    const bin = join(s.tmp, 'bin');
+    mkdirSync(bin);
+    const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
+    writeFileSync(join(bin, opener), `#!/bin/sh\necho "$1" > '${join(s.tmp, 'opened')}'\n`, { mode: 0o755 });
+    const r = s.dvc(['plots', 'show', '--open', 'p.csv'], { env: { PATH: `${bin}:${process.env.PATH}` } });
+    assert.equal(r.code, 0, r.stderr);
+    const url = pathToFileURL(join(s.repo, 'dvc_plots', 'index.html')).href;
+    assert.equal(r.stdout, `${url}\nTo enable auto opening, you can run:\n\n\tdvc config plots.auto_open true\n`);
+    for (let i = 0; i < 100 && !existsSync(join(s.tmp, 'opened')); i++) spawnSync('sleep', ['0.05']);
+    assert.equal(readFileSync(join(s.tmp, 'opened'), 'utf8'), url + '\n');
   });
 });
 
