@@ -49,7 +49,13 @@ export const COMMAND_FILES: Record<string, Loader> = {
   du: () => import('./du.js'),
   data: () => import('./data.js'),
   'import-url': () => import('./import-url.js'),
+  freeze: () => import('./freeze.js'),
+  unfreeze: () => import('./freeze.js'),
+  destroy: () => import('./destroy.js'),
 };
+
+/** Commands that need every other command registered (they describe the whole CLI). */
+export const NEEDS_FULL_TREE = new Set(['completion']);
 
 /** The command word of a `dvc` command line: the first argument that is not a global option. */
 export function commandWord(argv: string[]): string | undefined {
