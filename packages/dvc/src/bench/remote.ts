@@ -12,8 +12,9 @@
  * every file once; a push writes each file once, a pull twice: cache and workspace).
  * Remotes: a local folder, and S3 on Ceph RADOS Gateway when its test server runs
  * (packages/dvc/test/servers/ceph.sh start; endpoint read from $COPPER_SERVERS_DIR/ceph.json).
- * Each step also shows the CPU seconds the client used and, for S3 on this machine, those the
- * Ceph daemons used: which side limits the transfer.
+ * Each step also shows the CPU seconds the client used (in all, and in ms per object: the figure
+ * that stays steady on a shared machine) and, for S3 on this machine, those the Ceph daemons
+ * used: which side limits the transfer.
  *
  * The machine is shared and noisy: with BENCH_ROUNDS > 1 every step runs that many times, the
  * tools alternating (and their order flipping every round), and the table shows medians with the
@@ -292,7 +293,7 @@ function table(rows: Row[], ds: Dataset, rounds: number): string {
   const lines = [
     `copper dvc remote bench (node ${process.version}): pets, ${ds.files} files, ${(ds.bytes / 1e6).toFixed(0)} MB; ` +
       `${rounds} round${rounds === 1 ? '' : 's'}, medians (min-max of wall seconds when more than one)`,
-    `  ${'remote'.padEnd(6)} ${'step'.padEnd(33)} ${'tool'.padEnd(9)} ${'seconds'.padStart(8)} ${'spread'.padStart(13)} ${'MB/s'.padStart(7)} ${'obj/s'.padStart(7)} ${'cpu:cli'.padStart(8)} ${'server'.padStart(7)}`,
+    `  ${'remote'.padEnd(6)} ${'step'.padEnd(33)} ${'tool'.padEnd(9)} ${'seconds'.padStart(8)} ${'spread'.padStart(13)} ${'MB/s'.padStart(7)} ${'obj/s'.padStart(7)} ${'cpu:cli'.padStart(8)} ${'ms/obj'.padStart(7)} ${'server'.padStart(7)}`,
   ];
   for (const [, g] of groups) {
     const r0 = g[0]!;
@@ -305,8 +306,10 @@ function table(rows: Row[], ds: Dataset, rounds: number): string {
     const mbs = r0.bytes ? (r0.bytes / 1e6 / secs).toFixed(1) : '-';
     const ops = r0.objects ? (r0.objects / secs).toFixed(0) : '-';
     const failed = g.filter((r) => r.rc !== 0).length;
+    // Client CPU per object: steadier than wall time on a shared machine.
+    const perObj = r0.objects ? ((cpu / r0.objects) * 1000).toFixed(2) : '-';
     lines.push(
-      `  ${r0.remote.padEnd(6)} ${r0.step.padEnd(33)} ${r0.tool.padEnd(9)} ${secs.toFixed(2).padStart(8)} ${spread.padStart(13)} ${mbs.padStart(7)} ${ops.padStart(7)} ${cpu.toFixed(2).padStart(8)} ${server.padStart(7)}${failed ? `  (${failed} failed)` : ''}`,
+      `  ${r0.remote.padEnd(6)} ${r0.step.padEnd(33)} ${r0.tool.padEnd(9)} ${secs.toFixed(2).padStart(8)} ${spread.padStart(13)} ${mbs.padStart(7)} ${ops.padStart(7)} ${cpu.toFixed(2).padStart(8)} ${perObj.padStart(7)} ${server.padStart(7)}${failed ? `  (${failed} failed)` : ''}`,
     );
   }
   return lines.join('\n') + '\n';

@@ -313,42 +313,123 @@ async function skipBytes(src: Readable, n: number): Promise<Readable> {
 /**
  * A stream that reopens its source (skipping what it delivered) when it breaks transiently, or
  * when it delivers nothing for `opts.readTimeoutMs` while being read.
+ *
+ * A plain Readable fed by the source's 'data' events, with one idle timer re-armed as the
+ * consumer asks for more: a download of many small objects pays almost nothing for being
+ * resumable (no generator, no promise or timer per chunk).
  */
-function resumable(first: Readable, reopen: (skip: number) => Promise<Readable>, opts: RetryOptions, what = 'read'): Readable {
-  const retries = opts.retries ?? 5;
-  const transient = opts.isTransient ?? isTransient;
-  const idleMs = opts.readTimeoutMs;
-  let delivered = 0;
-  let src = first;
-  async function* gen() {
-    let timeouts = 0;
-    for (let attempt = 0; ; ) {
-      try {
-        const it = src[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-        for (;;) {
-          const r = await deadline(it.next(), idleMs, `${what} (no data)`);
-          if (r.done) break;
-          delivered += r.value.length;
-          yield r.value;
-        }
-        return;
-      } catch (e) {
-        src.destroy();
-        if (attempt >= retries || !transient(e)) throw e;
-        if (isTimeout(e) && ++timeouts > (opts.timeoutRetries ?? TIMEOUT_RETRIES)) throw e;
-        attempt++;
-        const delay = backoffDelay(attempt, opts.baseDelayMs, opts.maxDelayMs);
-        opts.onRetry?.(e, attempt, delay);
-        await sleep(delay);
-        src = await reopen(delivered);
-      }
-    }
+class ResumableStream extends Readable {
+  private delivered = 0;
+  private src: Readable;
+  /** Bumped when a source is dropped: events of an old source are ignored. */
+  private generation = 0;
+  private attempt = 0;
+  private timeouts = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** The consumer asked for bytes that have not come yet (the idle timer runs). */
+  private wanted = false;
+  private srcEnded = false;
+
+  constructor(
+    first: Readable,
+    private readonly reopen: (skip: number) => Promise<Readable>,
+    private readonly opts: RetryOptions,
+    private readonly what: string,
+  ) {
+    super({ highWaterMark: 1 << 16 });
+    this.src = first;
+    this.attach(first);
   }
-  const out = Readable.from(gen(), { objectMode: false, highWaterMark: 1 << 16 });
-  out.once('close', () => {
-    if (!src.destroyed && !src.readableEnded) src.destroy();
-  });
-  return out;
+
+  private attach(src: Readable): void {
+    const gen = ++this.generation;
+    src.on('data', (chunk: Buffer) => {
+      if (gen !== this.generation) return;
+      this.delivered += chunk.length;
+      if (!this.push(chunk)) {
+        this.wanted = false;
+        src.pause();
+      }
+    });
+    src.once('end', () => {
+      if (gen !== this.generation) return;
+      this.srcEnded = true;
+      this.stopTimer();
+      this.push(null);
+    });
+    src.on('error', (e) => this.broke(gen, e));
+    // Destroyed without an error (a cut the source did not name): as the async iterator says it.
+    src.once('close', () => {
+      if (!this.srcEnded) this.broke(gen, Object.assign(new Error('premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  }
+
+  override _read(): void {
+    this.wanted = true;
+    this.src.resume();
+    const ms = this.opts.readTimeoutMs;
+    if (ms === undefined || !(ms > 0)) return;
+    if (this.timer) this.timer.refresh();
+    else this.timer = setTimeout(() => this.idle(), ms);
+  }
+
+  private idle(): void {
+    if (!this.wanted || this.srcEnded || this.destroyed) return;
+    this.broke(this.generation, timeoutError(`${this.what} (no data)`, this.opts.readTimeoutMs!));
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The source `gen` failed with `e`: reopened after a backoff, or the error passed on. */
+  private broke(gen: number, e: unknown): void {
+    if (gen !== this.generation || this.destroyed) return;
+    this.generation++;
+    this.stopTimer();
+    const src = this.src;
+    if (!src.destroyed) src.destroy();
+    const retries = this.opts.retries ?? 5;
+    const transient = this.opts.isTransient ?? isTransient;
+    if (this.attempt >= retries || !transient(e) || (isTimeout(e) && ++this.timeouts > (this.opts.timeoutRetries ?? TIMEOUT_RETRIES))) {
+      this.destroy(e as Error);
+      return;
+    }
+    this.attempt++;
+    const delay = backoffDelay(this.attempt, this.opts.baseDelayMs, this.opts.maxDelayMs);
+    this.opts.onRetry?.(e, this.attempt, delay);
+    const mine = this.generation;
+    setTimeout(() => {
+      if (mine !== this.generation || this.destroyed) return;
+      this.reopen(this.delivered).then(
+        (next) => {
+          if (mine !== this.generation || this.destroyed) {
+            next.destroy();
+            return;
+          }
+          this.src = next;
+          this.attach(next);
+          if (this.wanted) this._read();
+          else next.pause();
+        },
+        (err: unknown) => {
+          if (mine === this.generation) this.destroy(err as Error);
+        },
+      );
+    }, delay);
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    this.generation++;
+    this.stopTimer();
+    if (!this.srcEnded && !this.src.destroyed) this.src.destroy();
+    cb(err);
+  }
+}
+
+function resumable(first: Readable, reopen: (skip: number) => Promise<Readable>, opts: RetryOptions, what = 'read'): Readable {
+  return new ResumableStream(first, reopen, opts, what);
 }
 
 /** `fs` with every operation retried on transient errors. */

@@ -30,8 +30,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
+import { getEndpointFromInstructions } from '@smithy/core/endpoints';
 import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
 import { guardAgent, remoteTimeouts } from './timeouts.js';
+import { S3Direct, UseSdk, type Creds, type PutHeaders } from './s3-direct.js';
 import { httpStatus, networkCode, netWords, notFoundError, remoteError, joinUrl, sizeChecked } from './remote-errors.js';
 
 export { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
@@ -67,6 +69,15 @@ export class S3FileSystem implements FileSystem {
   private readonly sseC: { SSECustomerAlgorithm?: string; SSECustomerKey?: string };
   /** The one HeadBucket asked after the first object HEAD that answered 404 (see checkBucket). */
   private bucketCheck: Promise<void> | undefined;
+  private readonly httpAgent: HttpAgent;
+  private readonly httpsAgent: HttpsAgent;
+  private readonly readMs: number | undefined;
+  private readonly anonymous: boolean;
+  /** The fast path (s3-direct.ts), once known to apply; undefined: every request on the SDK. */
+  private direct: Promise<S3Direct | undefined> | undefined;
+  private directOff = false;
+  /** The PUT headers of putExtras, for the fast path. */
+  private readonly putHeaders: PutHeaders;
 
   constructor(url: string, options: RemoteOptions = {}) {
     const u = new URL(url);
@@ -94,6 +105,11 @@ export class S3FileSystem implements FileSystem {
       }
     }
     const t = remoteTimeouts('s3', options);
+    this.readMs = t.readMs;
+    // The sockets carry the connect and read (idle) timeouts, downloads included. One pool for
+    // the SDK and the fast path; it holds as many sockets as there are jobs at once.
+    this.httpAgent = guardAgent(new HttpAgent({ keepAlive: true, maxSockets: 256 }), t);
+    this.httpsAgent = guardAgent(new HttpsAgent({ keepAlive: true, maxSockets: 256, ...tlsOptions }), t);
 
     const config: S3ClientConfig = {
       region: optStr(options.region) ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -107,11 +123,7 @@ export class S3FileSystem implements FileSystem {
       cacheMiddleware: true,
       // Retries are retry.ts's job (one policy for every backend).
       maxAttempts: 1,
-      requestHandler: {
-        // The sockets carry the connect and read (idle) timeouts, downloads included.
-        httpAgent: guardAgent(new HttpAgent({ keepAlive: true, maxSockets: 256 }), t),
-        httpsAgent: guardAgent(new HttpsAgent({ keepAlive: true, maxSockets: 256, ...tlsOptions }), t),
-      },
+      requestHandler: { httpAgent: this.httpAgent, httpsAgent: this.httpsAgent },
     };
     this.endpoint = endpoint;
     if (endpoint) {
@@ -133,7 +145,9 @@ export class S3FileSystem implements FileSystem {
         ...(configFilepath ? { configFilepath } : {}),
       });
     }
+    this.anonymous = false;
     if (optBool(options.allow_anonymous_login, false) && !config.credentials) {
+      this.anonymous = true;
       // Public buckets: requests go unsigned.
       config.credentials = { accessKeyId: '', secretAccessKey: '' };
       config.signer = { sign: async (request) => request };
@@ -162,6 +176,58 @@ export class S3FileSystem implements FileSystem {
     if (cAlg) this.sseC.SSECustomerAlgorithm = cAlg;
     if (cKey) this.sseC.SSECustomerKey = cKey;
     this.putExtras = { ...extras, ...this.sseC };
+    const h: PutHeaders = { 'content-type': 'application/octet-stream' };
+    if (extras.ServerSideEncryption) h['x-amz-server-side-encryption'] = extras.ServerSideEncryption;
+    if (extras.SSEKMSKeyId) h['x-amz-server-side-encryption-aws-kms-key-id'] = extras.SSEKMSKeyId;
+    if (extras.ACL) h['x-amz-acl'] = extras.ACL;
+    if (extras.GrantRead) h['x-amz-grant-read'] = extras.GrantRead;
+    if (extras.GrantReadACP) h['x-amz-grant-read-acp'] = extras.GrantReadACP;
+    if (extras.GrantWriteACP) h['x-amz-grant-write-acp'] = extras.GrantWriteACP;
+    if (extras.GrantFullControl) h['x-amz-grant-full-control'] = extras.GrantFullControl;
+    this.putHeaders = h;
+    // SSE-C needs its key headers on every request: the SDK does those.
+    this.directOff = process.env.COPPER_S3_DIRECT === '0' || !!(this.sseC.SSECustomerAlgorithm || this.sseC.SSECustomerKey);
+  }
+
+  /**
+   * The fast path for this bucket (s3-direct.ts), or undefined when the SDK must do every
+   * request: switched off (COPPER_S3_DIRECT=0, SSE-C), or the SDK's endpoint rules give an
+   * address this path does not sign for. Asked once.
+   */
+  private fast(): Promise<S3Direct | undefined> | undefined {
+    if (this.directOff) return undefined;
+    this.direct ??= this.makeDirect().catch(() => undefined);
+    return this.direct;
+  }
+
+  private async makeDirect(): Promise<S3Direct | undefined> {
+    const cfg = this.client.config;
+    const ep = await getEndpointFromInstructions({ Bucket: this.bucket, Key: `${this.root}x` }, GetObjectCommand, cfg as never);
+    const scheme = (ep.properties?.authSchemes as { name?: string; signingName?: string; signingRegion?: string }[] | undefined)?.[0];
+    const url = ep.url;
+    if (!scheme || scheme.name !== 'sigv4' || scheme.signingName !== 's3' || !scheme.signingRegion) return undefined;
+    if (Object.keys(ep.headers ?? {}).length || url.search || url.username || (url.protocol !== 'http:' && url.protocol !== 'https:')) return undefined;
+    const credentials = this.anonymous ? undefined : (cfg.credentials as unknown as () => Promise<Creds>);
+    return new S3Direct({
+      target: {
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[|\]$/g, ''),
+        port: url.port ? Number(url.port) : undefined,
+        host: url.host,
+        basePath: url.pathname.replace(/\/+$/, ''),
+        signingRegion: scheme.signingRegion,
+      },
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      credentials,
+      clock: cfg as { systemClockOffset?: number },
+      readMs: this.readMs,
+    });
+  }
+
+  /** The fast path met an answer only the SDK handles (a redirect): the SDK from now on. */
+  private sdkFromNow(): void {
+    this.directOff = true;
   }
 
   private key(path: string): string {
@@ -203,6 +269,20 @@ export class S3FileSystem implements FileSystem {
   }
 
   async size(path: string): Promise<number | undefined> {
+    const fast = this.fast();
+    const direct = fast && (await fast);
+    if (direct) {
+      let n: number | undefined;
+      try {
+        n = await direct.head(this.key(path));
+      } catch (e) {
+        if (!(e instanceof UseSdk)) throw this.fail(e, path, 'stat');
+        this.sdkFromNow();
+        return this.size(path);
+      }
+      if (n === undefined) await this.checkBucket();
+      return n;
+    }
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
       return r.ContentLength ?? 0;
@@ -300,7 +380,17 @@ export class S3FileSystem implements FileSystem {
   }
 
   async read(path: string): Promise<Readable> {
+    const fast = this.fast();
+    const direct = fast && (await fast);
     try {
+      if (direct) {
+        try {
+          return await direct.get(this.key(path));
+        } catch (e) {
+          if (!(e instanceof UseSdk)) throw e;
+          this.sdkFromNow();
+        }
+      }
       const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
       return r.Body as Readable;
     } catch (e) {
@@ -321,7 +411,18 @@ export class S3FileSystem implements FileSystem {
     };
     data.once('error', onError);
     try {
-      if (size !== undefined && size <= SINGLE_PUT_MAX) {
+      const fast = size !== undefined && size <= SINGLE_PUT_MAX ? this.fast() : undefined;
+      const direct = fast && (await fast);
+      if (direct && size !== undefined) {
+        try {
+          await direct.put(Key, data, size, this.putHeaders);
+        } catch (e) {
+          if (!(e instanceof UseSdk)) throw e;
+          // A redirect: the bytes are spent; the retry wrapper sends them again, through the SDK.
+          this.sdkFromNow();
+          throw Object.assign(remoteError(`${joinUrl(this.url, path)}: write redirected (HTTP ${e.answer}), sent again through the SDK`), { transient: true });
+        }
+      } else if (size !== undefined && size <= SINGLE_PUT_MAX) {
         await this.client.send(
           new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: size, ...this.putExtras }),
           { abortSignal: ac.signal },

@@ -6,7 +6,8 @@
  *    method, path and headers, Host included, so signed requests still verify) and, for the
  *    requests its plan picks, answers 500, resets the connection, cuts the response body half-way,
  *    stalls (no answer; the body stops after its first bytes; or it stops reading an upload), or
- *    delays.
+ *    delays; or, only when a plan names it, answers as S3 does for a bucket of another region
+ *    (`status301`). `requests` keeps the method, URL and headers of every request seen.
  *  - `tcpFaultProxy(target)`: a TCP relay (SSH) that, for the connections its plan picks, resets
  *    them, stalls them (bytes stop flowing both ways after a few exchanges), or never answers.
  *
@@ -15,11 +16,11 @@
  * everything passes), a stalled connection is dropped after `stallMs`, and `close()` ends every
  * connection at once.
  */
-import { createServer as createHttpServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpServer, request as httpRequest, Agent, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-export type HttpFault = 'status500' | 'reset' | 'cut' | 'stall' | 'stallBody' | 'stallUpload' | 'delay';
+export type HttpFault = 'status500' | 'reset' | 'cut' | 'stall' | 'stallBody' | 'stallUpload' | 'delay' | 'status301';
 export type TcpFault = 'reset' | 'stall' | 'blackhole' | 'delay';
 
 export interface FaultPlan<F extends string> {
@@ -140,6 +141,8 @@ export class HttpFaultProxy extends FaultProxy<HttpFault> {
   protected readonly allFaults: HttpFault[] = ['status500', 'reset', 'cut', 'stall', 'stallBody', 'stallUpload', 'delay'];
   protected readonly server = createHttpServer((req, res) => this.handle(req, res));
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  /** Every request seen, in order (cleared with `requests.length = 0`). */
+  readonly requests: { method: string; url: string; headers: IncomingHttpHeaders }[] = [];
 
   constructor(private readonly target: { host: string; port: number }) {
     super();
@@ -155,10 +158,22 @@ export class HttpFaultProxy extends FaultProxy<HttpFault> {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const method = req.method ?? 'GET';
     const url = req.url ?? '/';
+    this.requests.push({ method, url, headers: req.headers });
     const fault = this.pick(this.plan.only ? this.plan.only(method, url) : true);
     if (fault) this.log.push(`${fault} ${method} ${url}`);
     const sock = req.socket;
     switch (fault) {
+      case 'status301': {
+        // S3's answer for a bucket in another region (the region named is the server's own).
+        req.resume();
+        const body =
+          method === 'HEAD'
+            ? ''
+            : '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be addressed using the specified endpoint.</Message></Error>';
+        res.writeHead(301, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), 'x-amz-bucket-region': 'us-east-1', connection: 'close' });
+        res.end(body);
+        return;
+      }
       case 'status500': {
         req.resume();
         const body = method === 'HEAD' ? '' : '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>injected</Message></Error>';
