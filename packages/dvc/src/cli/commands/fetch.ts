@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { outputFor } from '../output.js';
-import { syncOptions, toSyncOptions, warnMissing, wrapSyncError, type SyncCliOptions } from './push.js';
+import { syncOptions, syncTargets, toSyncOptions, warnMissing, wrapSyncError, type SyncCliOptions } from './push.js';
 
 export function register(program: Command): void {
   syncOptions(
@@ -13,6 +13,9 @@ export function register(program: Command): void {
     const { fetch } = await import('../../repo/fetch.js');
     const { summary } = await import('../../repo/pull.js');
     const { progress } = await import('../progress.js');
+    const chosen = await syncTargets(repo, targets, opts);
+    if (!chosen) return out.info('Everything is up to date.');
+    targets = chosen;
     const bar = progress('Fetching', { quiet: out.quiet });
     let r;
     try {
