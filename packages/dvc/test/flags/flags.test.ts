@@ -5,7 +5,7 @@
  * aliases, and `status` refusing -a/-T/-A/-j without -c.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
@@ -174,5 +174,59 @@ describe('the rest of the flags', () => {
       assert.ok(isOneLineError(r.stderr), r.stderr);
       assert.equal(r.stderr, `ERROR: The following options are meaningless for local status: ${name}\n`);
     }
+  });
+
+  test('fetch --max-size and --type choose outputs by size and kind; push/pull/fetch --run-cache', () => {
+    const s = sandbox();
+    ok(s.dvc(['init', '-q']));
+    writeFileSync(join(s.repo, 'small'), 'tiny');
+    writeFileSync(join(s.repo, 'big'), 'x'.repeat(5000));
+    ok(s.dvc(['add', '-q', 'small', 'big']));
+    writeFileSync(
+      join(s.repo, 'dvc.yaml'),
+      'stages:\n  m:\n    cmd: echo 1 > m.json\n    deps: [small]\n    metrics: [m.json]\n  p:\n    cmd: echo 2 > p.csv\n    deps: [small]\n    plots: [p.csv]\n',
+    );
+    ok(s.dvc(['repro', '-q']), 'repro');
+    const store = join(s.tmp, 'store');
+    ok(s.dvc(['remote', 'add', '-q', '-d', 'r', store]));
+    assert.match(ok(s.dvc(['push', '--run-cache'])), /^6 files pushed/);
+    const runs = (root: string) => {
+      const out: string[] = [];
+      const walk = (d: string) => {
+        for (const n of existsSync(d) ? readdirSync(d, { withFileTypes: true }) : []) n.isDirectory() ? walk(join(d, n.name)) : out.push(join(d, n.name).slice(root.length));
+      };
+      walk(join(root, 'runs'));
+      return out.sort();
+    };
+    const local = join(s.repo, '.dvc', 'cache');
+    assert.equal(runs(local).length, 2);
+    assert.deepEqual(runs(store), runs(local));
+
+    const cacheFiles = () => {
+      const out: string[] = [];
+      const d = join(local, 'files', 'md5');
+      for (const a of existsSync(d) ? readdirSync(d) : []) for (const b of readdirSync(join(d, a))) out.push(a + b);
+      return out.sort();
+    };
+    const md5Of = (f: string) => parse(readFileSync(join(s.repo, f), 'utf8')).outs[0].md5 as string;
+    const lock = parse(readFileSync(join(s.repo, 'dvc.lock'), 'utf8'));
+    rmSync(local, { recursive: true });
+    assert.match(ok(s.dvc(['fetch', '--type', 'metrics'])), /^1 file fetched/);
+    assert.deepEqual(cacheFiles(), [lock.stages.m.outs[0].md5]);
+    assert.match(ok(s.dvc(['fetch', '--type', 'metrics', '--type', 'plots'])), /^1 file fetched/);
+    assert.match(ok(s.dvc(['fetch', '--max-size', '100'])), /^1 file fetched/);
+    assert.ok(cacheFiles().includes(md5Of('small.dvc')));
+    assert.ok(!cacheFiles().includes(md5Of('big.dvc')));
+    const bad = s.dvc(['fetch', '--type', 'images']);
+    assert.notEqual(bad.code, 0);
+    assert.ok(isOneLineError(bad.stderr), bad.stderr);
+
+    assert.equal(runs(local).length, 0);
+    ok(s.dvc(['fetch', '--run-cache', 'small.dvc']));
+    assert.deepEqual(runs(local), runs(store));
+    rmSync(join(local, 'runs'), { recursive: true });
+    ok(s.dvc(['pull', '--run-cache']));
+    assert.deepEqual(runs(local), runs(store));
+    assert.ok(cacheFiles().includes(md5Of('big.dvc')));
   });
 });

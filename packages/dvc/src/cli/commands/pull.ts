@@ -22,8 +22,10 @@ export function register(program: Command): void {
       const bar = progress('Pulling', { quiet: out.quiet });
       let r;
       try {
+        const sync = await toSyncOptions(opts);
+        if (opts.runCache) await (await import('../../repo/run-cache-sync.js')).pullRunCache(repo, sync.remote, sync.jobs);
         r = await pull(repo, targets, {
-          ...(await toSyncOptions(opts)),
+          ...sync,
           force: !!opts.force,
           allowMissing: !!opts.allowMissing,
           onProgress: bar.advance,

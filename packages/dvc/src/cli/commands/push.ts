@@ -12,6 +12,7 @@ export function syncOptions(cmd: Command, verb: string): Command {
     .option('-A, --all-commits', `${capital(verb)} cache for all commits.`)
     .option('-d, --with-deps', `${capital(verb)} cache for all dependencies of the specified target.`)
     .option('-R, --recursive', `${capital(verb)} cache for subdirectories of the specified directory.`)
+    .option('--run-cache', `${capital(verb)} run history for all stages.`)
     .option('--glob', 'Allows targets containing shell-style wildcards.');
 }
 
@@ -41,6 +42,7 @@ export interface SyncCliOptions {
   glob?: boolean;
   withDeps?: boolean;
   recursive?: boolean;
+  runCache?: boolean;
 }
 
 /** CLI options -> library options (-j checked: a positive integer). */
@@ -100,8 +102,11 @@ export function register(program: Command): void {
       targets = chosen;
       const bar = progress('Pushing', { quiet: out.quiet });
       let r;
+      let runs = 0;
       try {
-        r = await push(repo, targets, { ...(await toSyncOptions(opts)), onProgress: bar.advance, onTotal: bar.setTotal });
+        const sync = await toSyncOptions(opts);
+        if (opts.runCache) runs = await (await import('../../repo/run-cache-sync.js')).pushRunCache(repo, sync.remote, sync.jobs);
+        r = await push(repo, targets, { ...sync, onProgress: bar.advance, onTotal: bar.setTotal });
       } catch (e) {
         bar.done();
         const failed = (e as { result?: import('../../repo/push.js').PushResult }).result;
@@ -115,7 +120,7 @@ export function register(program: Command): void {
       }
       bar.done();
       warnMissing(out, r.missing);
-      out.info(summary([['pushed', r.pushed]]) || 'Everything is up to date.');
+      out.info(summary([['pushed', r.pushed + runs]]) || 'Everything is up to date.');
     },
   );
 }
