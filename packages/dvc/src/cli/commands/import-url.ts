@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { outputFor } from '../output.js';
 import { jobsArg, parseKeyValues } from './get.js';
 
@@ -14,7 +14,8 @@ export function register(program: Command): void {
     .option('--no-download', "Create .dvc file including target data hash value(s) but do not actually download the file(s).")
     .option('-j, --jobs <number>', 'Number of jobs to run simultaneously. The default value is 4 * cpu_count().')
     .option('-f, --force', 'Override local file or folder if exists.')
-    .option('--version-aware', 'Import using cloud versioning (not supported: refused).')
+    // Accepted only to be refused with one line (cloud versioning is not implemented): not in --help.
+    .addOption(new Option('--version-aware').hideHelp())
     .option('--fs-config <key=value...>', 'Config options for the target url.')
     .action(
       async (
