@@ -130,7 +130,7 @@ async function fileValue(src: UrlSource, path: string, stat: FileStat | undefine
     value = st?.etag;
   }
   if (!value) {
-    const what = name === 'checksum' ? 'an ETag or Content-MD5 header' : 'an ETag';
+    const what = name === 'checksum' ? 'ETag or Content-MD5 header' : 'ETag';
     throw new UrlSourceError(`'${src.url}${path === src.name ? '' : '/' + path.slice(src.name.length + 1)}' has no ${what} to record: the server does not send one`);
   }
   return versionId ? { value, versionId } : { value };

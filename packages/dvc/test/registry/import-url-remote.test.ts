@@ -17,6 +17,7 @@ import { nginxEnv } from '../remotes/nginx-env.js';
 import { sshKnownHosts, testServer, uniqueName } from '../remotes/servers.js';
 import { S3FileSystem } from '../../src/fs/s3.js';
 import { SshFileSystem } from '../../src/fs/ssh.js';
+import { retrying } from '../../src/fs/retry.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const dvcFile = (dir: string, name: string) => parse(readFileSync(join(dir, name), 'utf8'));
@@ -207,6 +208,23 @@ describe('import-url from HTTP (nginx)', { skip: nginx.skip, timeout: 120_000 },
   });
 });
 
+describe('import-url from WebDAV (nginx)', { skip: nginx.skip, timeout: 60_000 }, () => {
+  test('a server that keeps no ETag (nginx dav-ext) is one line, nothing written', () => {
+    const env = nginx.env!;
+    const dir = uniqueName('iu');
+    mkdirSync(join(env.davRoot, dir), { recursive: true });
+    writeFileSync(join(env.davRoot, dir, 'f.txt'), 'dav\n');
+    const s = sandbox();
+    assert.equal(s.dvc(['init', '-q']).code, 0);
+    const url = `${env.webdav.replace(/^http/, 'webdav')}/${dir}/f.txt`;
+    const r = s.dvc(['import-url', url, '--fs-config', `user=${env.user}`, `password=${env.password}`]);
+    assert.equal(r.code, 1);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.match(r.stderr, /has no ETag to record/);
+    assert.ok(!existsSync(join(s.repo, 'f.txt.dvc')) && !existsSync(join(s.repo, 'f.txt')));
+  });
+});
+
 const sshd = testServer('sshd');
 describe('import-url from SSH (OpenSSH)', { skip: sshd.skip, timeout: 120_000 }, () => {
   test('md5 of the bytes recorded, for a file and a folder', async () => {
@@ -231,5 +249,69 @@ describe('import-url from SSH (OpenSSH)', { skip: sshd.skip, timeout: 120_000 },
     assert.equal(dvcFile(s.repo, 'dd.dvc').outs[0].md5, oid);
     assert.deepEqual(readdirSync(join(s.repo, 'dd')).sort(), ['a', 's']);
     assert.equal(s.dvc(['update', 'dd.dvc'], { env }).stdout, "'dd.dvc' didn't change, skipping\n");
+  });
+});
+
+const azurite = testServer('azurite');
+describe('import-url from Azure (Azurite)', { skip: azurite.skip, timeout: 120_000 }, () => {
+  test('etag recorded quoted, as the service sends it; update after a change', async () => {
+    const info = azurite.info!;
+    const container = uniqueName('iu').toLowerCase();
+    const { AzureFileSystem } = await import('../../src/fs/azure.js');
+    const raw = new AzureFileSystem(`azure://${container}`, { connection_string: info.connection_string! });
+    // Emulators drop idle keep-alive sockets: the test's own requests are retried as the CLI's are.
+    const fs = retrying(raw);
+    const put = (k: string, v: string) => fs.write(k, Readable.from([Buffer.from(v)]), v.length);
+    try {
+      await raw.createContainer();
+      await put('a/f.txt', 'azure data\n');
+      const s = sandbox();
+      assert.equal(s.dvc(['init', '-q']).code, 0);
+      assert.equal(s.dvc(['remote', 'add', 'az', `azure://${container}`]).code, 0);
+      assert.equal(s.dvc(['remote', 'modify', '--local', 'az', 'connection_string', info.connection_string!]).code, 0);
+      const a = s.dvc(['import-url', 'remote://az/a/f.txt']);
+      assert.equal(a.code, 0, a.stderr);
+      const etag = (await fs.info!('a/f.txt'))!.etag!;
+      assert.match(etag, /^".+"$/);
+      assert.deepEqual(dvcFile(s.repo, 'f.txt.dvc').deps, [{ etag, size: 11, hash: 'md5', path: 'remote://az/a/f.txt' }]);
+      assert.equal(readFileSync(join(s.repo, 'f.txt'), 'utf8'), 'azure data\n');
+      await put('a/f.txt', 'azure data v2\n');
+      const u = s.dvc(['update', 'f.txt.dvc']);
+      assert.equal(u.code, 0, u.stderr);
+      assert.equal(readFileSync(join(s.repo, 'f.txt'), 'utf8'), 'azure data v2\n');
+      assert.equal(dvcFile(s.repo, 'f.txt.dvc').deps[0].etag, (await fs.info!('a/f.txt'))!.etag);
+    } finally {
+      await fs.close();
+    }
+  });
+});
+
+const gcs = testServer('gcs');
+describe('import-url from GCS (emulator)', { skip: gcs.skip, timeout: 120_000 }, () => {
+  test('etag recorded as hex of its base64, with the generation as version_id', async () => {
+    const info = gcs.info!;
+    const bucket = uniqueName('iu').toLowerCase();
+    const opts = { endpointurl: info.endpoint!, projectname: info.project! };
+    const { GsFileSystem } = await import('../../src/fs/gs.js');
+    const raw = new GsFileSystem(`gs://${bucket}`, opts);
+    const fs = retrying(raw);
+    try {
+      await raw.createBucket();
+      await fs.write('g/f.txt', Readable.from([Buffer.from('gcs data\n')]), 9);
+      const s = sandbox();
+      assert.equal(s.dvc(['init', '-q']).code, 0);
+      assert.equal(s.dvc(['remote', 'add', 'g', `gs://${bucket}`]).code, 0);
+      for (const [k, v] of Object.entries(opts)) assert.equal(s.dvc(['remote', 'modify', 'g', k, v]).code, 0);
+      const a = s.dvc(['import-url', 'remote://g/g/f.txt']);
+      assert.equal(a.code, 0, a.stderr);
+      const st = (await fs.info!('g/f.txt'))!;
+      const dep = dvcFile(s.repo, 'f.txt.dvc').deps[0];
+      assert.equal(dep.etag, Buffer.from(st.etag!, 'base64').toString('hex'));
+      assert.equal(dep.size, 9);
+      assert.equal(String(dep.version_id), st.versionId);
+      assert.equal(readFileSync(join(s.repo, 'f.txt'), 'utf8'), 'gcs data\n');
+    } finally {
+      await fs.close();
+    }
   });
 });
