@@ -89,6 +89,30 @@ export class DvcIgnore {
     return this.isIgnored(rel, isDir);
   }
 
+  /**
+   * Every pattern that matches `rel` (ignoring or re-including it), in the order DVC applies them
+   * (root .dvcignore first, then each folder's, top to bottom): `dvc check-ignore -d -a`.
+   */
+  matchAll(rel: string, isDir: boolean): IgnoreMatch[] {
+    const res: IgnoreMatch[] = [];
+    let dir = '';
+    for (;;) {
+      const r = this.rulesFor(dir);
+      if (r) {
+        const sub = dir ? rel.slice(dir.length + 1) : rel;
+        r.lines.forEach((line, i) => {
+          if (line.trim() === '' || line.startsWith('#')) return;
+          const t = ignore({ allowRelativePaths: true }).add(line).test(isDir ? sub + '/' : sub);
+          if (t.ignored || t.unignored) res.push({ file: dir ? `${dir}/${DVCIGNORE}` : DVCIGNORE, line: i + 1, pattern: line, ignored: t.ignored });
+        });
+      }
+      const next = rel.indexOf('/', dir ? dir.length + 1 : 0);
+      if (next < 0) break;
+      dir = rel.slice(0, next);
+    }
+    return res;
+  }
+
   /** The deciding rule for `rel`, or undefined when no pattern matches. */
   match(rel: string, isDir: boolean): IgnoreMatch | undefined {
     const name = rel.slice(rel.lastIndexOf('/') + 1);

@@ -33,7 +33,7 @@ import {
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
-import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
+import { walkSteps, type FileSystem, type FileStat, type ListPage, type ListStep } from './types.js';
 import { httpStatus, joinUrl, networkCode, netWords, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
 const MiB = 1024 * 1024;
@@ -281,6 +281,16 @@ export class AzureFileSystem implements FileSystem {
     try {
       const p = await this.blob(path).getProperties();
       return p.contentLength ?? 0;
+    } catch (e) {
+      if (httpStatus(e) === 404 && errCode(e) !== 'ContainerNotFound') return undefined;
+      throw this.fail(e, path, 'stat');
+    }
+  }
+
+  async info(path: string): Promise<FileStat | undefined> {
+    try {
+      const p = await this.blob(path).getProperties();
+      return { size: p.contentLength ?? 0, ...(p.etag ? { etag: p.etag } : {}), ...(p.versionId ? { versionId: p.versionId } : {}) };
     } catch (e) {
       if (httpStatus(e) === 404 && errCode(e) !== 'ContainerNotFound') return undefined;
       throw this.fail(e, path, 'stat');

@@ -10,7 +10,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
-import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
+import { walkSteps, type FileStat, type FileSystem, type ListPage, type ListStep } from './types.js';
 import { httpStatus, joinUrl, networkCode, netWords, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
 const MiB = 1024 * 1024;
@@ -84,6 +84,22 @@ export class GsFileSystem implements FileSystem {
     try {
       const [meta] = await this.bucket.file(this.root + path).getMetadata();
       return Number(meta.size ?? 0);
+    } catch (e) {
+      if (httpStatus(e) === 404) {
+        if (isBucketMissing(e)) throw this.fail(e, path, 'stat');
+        await this.checkBucket();
+        return undefined;
+      }
+      throw this.fail(e, path, 'stat');
+    }
+  }
+
+  async info(path: string): Promise<FileStat | undefined> {
+    try {
+      const [meta] = await this.bucket.file(this.root + path).getMetadata();
+      const etag = typeof meta.etag === 'string' ? meta.etag : undefined;
+      const gen = meta.generation === undefined || meta.generation === null ? undefined : String(meta.generation);
+      return { size: Number(meta.size ?? 0), ...(etag ? { etag } : {}), ...(gen ? { versionId: gen } : {}) };
     } catch (e) {
       if (httpStatus(e) === 404) {
         if (isBucketMissing(e)) throw this.fail(e, path, 'stat');

@@ -16,7 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { RemoteError } from '../errors.js';
-import type { FileSystem } from './types.js';
+import type { FileStat, FileSystem } from './types.js';
 import { guardAgent, remoteTimeouts } from './timeouts.js';
 import { sizeChecked } from './remote-errors.js';
 
@@ -274,6 +274,19 @@ export class HttpFileSystem implements FileSystem {
     if (!res) return undefined;
     const len = res.headers['content-length'];
     return len === undefined ? undefined : Number(len);
+  }
+
+  async info(path: string): Promise<FileStat | undefined> {
+    const res = await this.head(path);
+    if (!res) return undefined;
+    const h = (k: string) => {
+      const v = res.headers[k];
+      return typeof v === 'string' && v ? v : undefined;
+    };
+    const len = h('content-length');
+    const etag = h('etag');
+    const contentMd5 = h('content-md5');
+    return { size: len === undefined ? 0 : Number(len), ...(etag ? { etag } : {}), ...(contentMd5 ? { contentMd5 } : {}) };
   }
 
   // eslint-disable-next-line require-yield

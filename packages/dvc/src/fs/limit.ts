@@ -5,7 +5,7 @@
  * able to block itself.
  */
 import { finished, type Readable } from 'node:stream';
-import type { FileSystem, ListPage, ListStep } from './types.js';
+import type { FileStat, FileSystem, ListPage, ListStep } from './types.js';
 
 /** A counting semaphore; `acquire` resolves to the function that releases the slot. */
 export class Semaphore {
@@ -47,6 +47,7 @@ class LimitedFileSystem implements FileSystem {
   readonly url: string;
   readonly semaphore: Semaphore;
   listStep?: (step: ListStep) => Promise<ListPage>;
+  info?: (path: string) => Promise<FileStat | undefined>;
   removeStaleTemps?: (prefix: string, olderThanMs: number, owned?: (finalPath: string) => boolean) => Promise<string[]>;
   constructor(
     readonly inner: FileSystem,
@@ -57,6 +58,8 @@ class LimitedFileSystem implements FileSystem {
     this.semaphore = new Semaphore(limit);
     const step = inner.listStep?.bind(inner);
     if (step) this.listStep = step;
+    const info = inner.info?.bind(inner);
+    if (info) this.info = (p) => this.semaphore.run(() => info(p));
     const temps = inner.removeStaleTemps?.bind(inner);
     if (temps) this.removeStaleTemps = temps;
   }

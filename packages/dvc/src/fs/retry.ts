@@ -24,7 +24,7 @@
  */
 import { createReadStream, ReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
+import { walkSteps, type FileSystem, type FileStat, type ListPage, type ListStep } from './types.js';
 import { isTransient, joinUrl, remoteError } from './remote-errors.js';
 
 export interface RetryOptions {
@@ -152,6 +152,7 @@ class RetryingFileSystem implements FileSystem {
   /** How long one request may go unanswered (connect + read timeout), or undefined. */
   private readonly waitMs: number | undefined;
   listStep?: (step: ListStep) => Promise<ListPage>;
+  info?: (path: string) => Promise<FileStat | undefined>;
   removeStaleTemps?: (prefix: string, olderThanMs: number, owned?: (finalPath: string) => boolean) => Promise<string[]>;
   constructor(
     readonly inner: FileSystem,
@@ -163,6 +164,8 @@ class RetryingFileSystem implements FileSystem {
     this.waitMs = c === undefined && r === undefined ? undefined : (c ?? 0) + (r ?? 0);
     const step = inner.listStep?.bind(inner);
     if (step) this.listStep = (s) => this.retry(() => step(s), `list ${s.prefix}`);
+    const info = inner.info?.bind(inner);
+    if (info) this.info = (p) => this.retry(() => info(p), `stat ${p}`);
     const temps = inner.removeStaleTemps?.bind(inner);
     // A sweep of many requests: retried as a whole, with no deadline of its own.
     if (temps) this.removeStaleTemps = (prefix, age, owned) => withRetry(() => temps(prefix, age, owned), this.opts);

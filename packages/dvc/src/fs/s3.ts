@@ -31,7 +31,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { getEndpointFromInstructions } from '@smithy/core/endpoints';
-import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
+import { walkSteps, type FileSystem, type FileStat, type ListPage, type ListStep } from './types.js';
 import { guardAgent, remoteTimeouts } from './timeouts.js';
 import { S3Direct, UseSdk, type Creds, type PutHeaders } from './s3-direct.js';
 import { httpStatus, networkCode, netWords, notFoundError, remoteError, joinUrl, sizeChecked } from './remote-errors.js';
@@ -286,6 +286,20 @@ export class S3FileSystem implements FileSystem {
     try {
       const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
       return r.ContentLength ?? 0;
+    } catch (e) {
+      const name = (e as { name?: string }).name;
+      if (httpStatus(e) === 404 && name !== 'NoSuchBucket') {
+        await this.checkBucket();
+        return undefined;
+      }
+      throw this.fail(e, path, 'stat');
+    }
+  }
+
+  async info(path: string): Promise<FileStat | undefined> {
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
+      return { size: r.ContentLength ?? 0, ...(r.ETag ? { etag: r.ETag } : {}), ...(r.VersionId ? { versionId: r.VersionId } : {}) };
     } catch (e) {
       const name = (e as { name?: string }).name;
       if (httpStatus(e) === 404 && name !== 'NoSuchBucket') {

@@ -15,6 +15,12 @@ export interface FileSystem {
   exists(path: string): Promise<boolean>;
   /** Size in bytes of the file at `path`, or undefined when it does not exist. */
   size(path: string): Promise<number | undefined>;
+  /**
+   * The size and the change markers the backend keeps for a file (its ETag, Content-MD5,
+   * version), as the server gives them, or undefined when it does not exist. Backends that keep
+   * no such marker (local, ssh) do not implement it: callers fall back to `size`.
+   */
+  info?(path: string): Promise<FileStat | undefined>;
   /** Every file below `prefix` (recursive), as paths relative to the root. Missing prefix: none. */
   list(prefix: string): AsyncIterable<string>;
   /** A stream of the file's bytes. Rejects with an error whose `code` is 'ENOENT' when missing. */
@@ -44,6 +50,17 @@ export interface FileSystem {
    * uploads leave nothing behind do not implement it.
    */
   removeStaleTemps?(prefix: string, olderThanMs: number, owned?: (finalPath: string) => boolean): Promise<string[]>;
+}
+
+/** What `info` tells about a file; every field but `size` is the server's text, unchanged. */
+export interface FileStat {
+  size: number;
+  /** The ETag (S3 and HTTP give it quoted, GCS as base64). */
+  etag?: string;
+  /** HTTP's Content-MD5 header. */
+  contentMd5?: string;
+  /** S3's VersionId, GCS's generation. */
+  versionId?: string;
 }
 
 /** Where a listing step starts: a prefix (folder), and for paged listings the page's token. */

@@ -18,7 +18,7 @@ import { Readable } from 'node:stream';
 import { AuthType, createClient, type FileStat, type WebDAVClient, type WebDAVClientOptions } from 'webdav';
 import { RemoteError } from '../errors.js';
 import { bool, HttpStatusError, redact, type RemoteOptions } from './http.js';
-import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
+import { walkSteps, type FileSystem, type FileStat as FsStat, type ListPage, type ListStep } from './types.js';
 import { guardAgent, remoteTimeouts } from './timeouts.js';
 import { sizeChecked } from './remote-errors.js';
 
@@ -92,6 +92,17 @@ export class WebdavFileSystem implements FileSystem {
     try {
       const st = (await this.client.stat('/' + path)) as FileStat;
       return st.type === 'file' ? st.size : undefined;
+    } catch (err) {
+      if ((err as StatusError).status === 404) return undefined;
+      this.fail('PROPFIND', path, err);
+    }
+  }
+
+  async info(path: string): Promise<FsStat | undefined> {
+    try {
+      const st = (await this.client.stat('/' + path)) as FileStat & { etag?: string | null };
+      if (st.type !== 'file') return undefined;
+      return { size: st.size, ...(st.etag ? { etag: st.etag } : {}) };
     } catch (err) {
       if ((err as StatusError).status === 404) return undefined;
       this.fail('PROPFIND', path, err);

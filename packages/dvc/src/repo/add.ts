@@ -267,3 +267,54 @@ function repo(d: DataContext): string {
   return d.repo.root;
 }
 
+
+export interface AddToRemoteOptions {
+  /** `-o`: where the output is tracked (default: the source's name in the current folder). */
+  out?: string;
+  remote?: string;
+  /** `--remote-jobs`. */
+  jobs?: number;
+  force?: boolean;
+}
+
+/**
+ * `dvc add SRC --to-remote [-o OUT] [-r NAME]`: sends a file or folder (a local path or a URL)
+ * straight to a remote and tracks OUT in `OUT.dvc`, without keeping the data in the cache or the
+ * workspace (`dvc pull` brings it).
+ */
+export async function addToRemote(repo: Repo, src: string, opts: AddToRemoteOptions = {}): Promise<AddedOutput> {
+  const { isRemoteUrl, openUrlSource, sourceShape } = await import('./url-source.js');
+  const { transferToRemote } = await import('./imp-url.js');
+  const { resolveOutput } = await import('./get.js');
+  const remote = isRemoteUrl(src);
+  if (!remote && !existsSync(resolve(src))) throw new DvcError(`output '${src}' does not exist: [Errno 2] No such file or directory: '${resolve(src)}'`);
+  const outRel = opts.out ? resolveOutput(src, opts.out, opts.force) : basename(resolve('/', src.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '')));
+  const outAbs = repoPath(repo, outRel);
+  const rel = posix(relative(repo.root, outAbs));
+  if (rel === '' || rel.startsWith('..') || rel.split('/')[0] === '.dvc' || rel.split('/')[0] === '.git') throw new UnsafePathError(`cannot add to '${outRel}'`);
+  const dvcPath = DvcFile.pathFor(outAbs);
+  if (existsSync(dvcPath) && !opts.force) throw new DvcError(`'${posix(relative(process.cwd(), dvcPath))}' already exists. Use \`-f|--force\` to overwrite it.`);
+  return repo.withLock(() =>
+    withData(repo, async (d) => {
+      let h;
+      if (remote) {
+        const s = await openUrlSource(repo, src, {}, opts.jobs);
+        try {
+          const shape = await sourceShape(s);
+          if (shape.kind === 'missing') throw new DvcError(`output '${src}' does not exist`);
+          h = await transferToRemote(repo, d, { src: s, shape }, opts.remote, opts.jobs);
+        } finally {
+          await s.close();
+        }
+      } else h = await transferToRemote(repo, d, { local: resolve(src) }, opts.remote, opts.jobs);
+      mkdirSync(dirname(dvcPath), { recursive: true });
+      DvcFile.create(repo.root, dvcPath, [{ abs: outAbs, ...h }]).write();
+      repo.scmContext.track(dvcPath);
+      if (repo.scm) {
+        const g = repo.scm.ignore(outAbs);
+        if (g) repo.scmContext.track(g);
+      }
+      return { dvcFile: dvcPath, out: outAbs, ...h };
+    }),
+  );
+}

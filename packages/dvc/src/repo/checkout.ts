@@ -22,6 +22,8 @@ export interface CheckoutOptions {
    * are not hashed again. Only for objects of the md5 cache (`files/md5`).
    */
   verified?: ReadonlySet<string>;
+  /** `--allow-missing`: outputs whose data is not in the cache are left out, not an error. */
+  allowMissing?: boolean;
 }
 
 export interface CheckoutResult {
@@ -130,7 +132,7 @@ export async function checkout(repo: Repo, targets: string[] = [], opts: Checkou
             result,
           );
         }
-        if (result.failed.length) {
+        if (result.failed.length && !opts.allowMissing) {
           throw new CheckoutFailedError(
             `Checkout failed for following targets:\n${result.failed.join('\n')}\nIs your cache up to date?\n<https://error.dvc.org/missing-files>`,
             result,

@@ -185,3 +185,46 @@ export function showMermaid(dag: DagGraph, markdown = false): string {
   }
   return markdown ? '```mermaid\n' + g + '\n```' : g;
 }
+
+/**
+ * DVC's dag `_filter`: with targets, only the targets and what they depend on (all of the
+ * pipelines they belong to with `full`), as one graph.
+ */
+export function filterDag(dag: DagGraph, targets: string[], full: boolean): DagGraph {
+  if (!targets.length) return dag;
+  let keep = new Set(dag.nodes);
+  if (!full) {
+    keep = new Set(targets);
+    const stack = [...targets];
+    while (stack.length) {
+      const x = stack.pop()!;
+      for (const [a, b] of dag.edges) if (a === x && !keep.has(b)) (keep.add(b), stack.push(b));
+    }
+  }
+  const sub: DagGraph = { nodes: dag.nodes.filter((n) => keep.has(n)), edges: dag.edges.filter(([a, b]) => keep.has(a) && keep.has(b)) };
+  const comps = pipelines(sub).filter((c) => c.nodes.some((n) => targets.includes(n)));
+  const connected = new Set(comps.flatMap((c) => c.nodes));
+  return { nodes: sub.nodes.filter((n) => connected.has(n)), edges: sub.edges.filter(([a]) => connected.has(a)) };
+}
+
+/**
+ * DVC's outs graph (repo/graph.py build_outs_graph): every output (of `.dvc` files and stages)
+ * a node, named relative to the current folder; an edge from each output of a stage to every
+ * output its dependencies overlap.
+ */
+export function outsDag(stages: Stage[], dvcOuts: Array<{ abs: string }>, label: (abs: string) => string): DagGraph {
+  const outs = [...dvcOuts.map((o) => o.abs), ...stages.flatMap((s) => s.outs.map((o) => o.abs))];
+  const overlaps = (a: string, b: string) => a === b || a.startsWith(b + '/') || b.startsWith(a + '/');
+  const nodes = [...new Set(outs.map(label))];
+  const edges: Array<[string, string]> = [];
+  for (const s of stages) {
+    for (const d of s.deps) {
+      const hit = outs.filter((o) => overlaps(o, d.abs));
+      for (const from of s.outs) for (const o of hit) {
+        const e: [string, string] = [label(from.abs), label(o)];
+        if (!edges.some(([a, b]) => a === e[0] && b === e[1])) edges.push(e);
+      }
+    }
+  }
+  return { nodes, edges };
+}

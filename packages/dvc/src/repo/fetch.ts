@@ -119,12 +119,44 @@ async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy:
   return result;
 }
 
-export async function fetch(repo: Repo, targets: string[] = [], opts: SyncOptions = {}): Promise<FetchResult> {
+export interface FetchOptions extends SyncOptions {
+  /** `--max-size`: only outputs smaller than this many bytes (outputs of unknown size too). */
+  maxSize?: number;
+  /** `--type`: only outputs that are metrics or plots. */
+  types?: Array<'metrics' | 'plots'>;
+}
+
+/**
+ * DVC's fetch `outs_filter` for --max-size/--type, from what the workspace's `.dvc` files,
+ * dvc.yaml and dvc.lock say of each output (size, kind). Outputs only other revisions have are
+ * of no known kind (left out by --type) and size (kept by --max-size).
+ */
+async function outsFilter(repo: Repo, opts: FetchOptions): Promise<((o: UsedOut) => boolean) | undefined> {
+  if (!opts.maxSize && !opts.types?.length) return undefined;
+  const { collectDvcFiles } = await import('./collect.js');
+  const { loadPipeline } = await import('./pipeline.js');
+  const info = new Map<string, { size?: number; kind?: string }>();
+  for (const f of collectDvcFiles(repo)) for (const o of f.outs) info.set(o.rel, { size: o.size });
+  for (const s of loadPipeline(repo).stages) {
+    for (const o of s.outs) info.set(o.rel, { kind: o.kind, size: s.lock?.outs.find((e) => e.path === o.path)?.size });
+  }
+  return (o) => {
+    const i = info.get(o.rel);
+    if (opts.types?.length && !opts.types.some((t) => i?.kind === t)) return false;
+    // As DVC: --max-size 0 filters nothing.
+    if (opts.maxSize && i?.size !== undefined && i.size >= opts.maxSize) return false;
+    return true;
+  };
+}
+
+export async function fetch(repo: Repo, targets: string[] = [], opts: FetchOptions = {}): Promise<FetchResult> {
   return repo.withLock(() =>
     withData(repo, async (d) => {
       // Imports come from their source repositories (imp.ts), the rest from the remote.
       const { fetchImportsOf } = await import('./imp.js');
-      const imp = await fetchImportsOf(repo, targets, await usedOuts(repo, targets, opts), opts);
+      const keep = await outsFilter(repo, opts);
+      const used = await usedOuts(repo, targets, opts);
+      const imp = await fetchImportsOf(repo, targets, keep ? used.filter(keep) : used, opts);
       // Only imports: no remote needed.
       const r: FetchResult = imp.outs.length || !imp.imports ? await fetchOuts(repo, d, imp.outs, opts) : { fetched: 0, missing: [], failed: [], verified: new Set() };
       r.fetched += imp.fetched;

@@ -289,6 +289,9 @@ export interface UpdateOptions {
   recursive?: boolean;
   noDownload?: boolean;
   jobs?: number;
+  /** `--to-remote`: import-url data goes to this remote (`remote`, else the default one). */
+  toRemote?: boolean;
+  remote?: string;
 }
 
 export interface UpdateResult {
@@ -349,14 +352,17 @@ async function updateTargets(repo: Repo, targets: string[], recursive: boolean, 
 
 export async function update(repo: Repo, targets: string[], opts: UpdateOptions = {}): Promise<UpdateResult> {
   if (!targets.length) throw new DvcError('no targets given');
+  if (opts.toRemote && opts.noDownload) throw new DvcError("--to-remote can't be used with --no-download");
+  if (!opts.toRemote && opts.remote) throw new DvcError("--remote can't be used without --to-remote");
   return repo.withLock(async () => {
     const result: UpdateResult = { updated: [], unchanged: [], notPushed: [] };
     const urlImports: string[] = [];
     const infos = await updateTargets(repo, targets, !!opts.recursive, opts, result.notPushed, urlImports);
     if (urlImports.length && opts.rev !== undefined) throw new DvcError("--rev can't be used with an import-url stage");
+    if (infos.length && opts.toRemote) throw new DvcError("Data imported from other DVC or Git repositories can't be updated with --to-remote");
     for (const f of urlImports) {
       const { updateUrlImport } = await import('./imp-url.js');
-      const u = await updateUrlImport(repo, f, { noDownload: opts.noDownload });
+      const u = await updateUrlImport(repo, f, { noDownload: opts.noDownload, toRemote: opts.toRemote, remote: opts.remote, jobs: opts.jobs });
       if (!u.changed) result.unchanged.push(f);
       else result.updated.push({ dvcFile: f, path: u.source, url: '', out: u.out, source: u.source });
     }

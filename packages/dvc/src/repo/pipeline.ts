@@ -153,24 +153,38 @@ export function collectProjectFiles(repo: Repo, ignore = new DvcIgnore(repo.root
 }
 
 /** Loads every dvc.yaml and the dvc.lock beside it (no dvc.yaml: no stages). */
-export function loadPipeline(repo: Repo, cwd = process.cwd()): Pipeline {
+export function loadPipeline(repo: Repo, cwd = process.cwd(), opts: { onError?: (file: string, e: unknown) => void } = {}): Pipeline {
   const here = relative(repo.root, cwd);
   const inRepo = !(here === '..' || here.startsWith('..' + sep) || isAbsolute(here));
   const projectPath = join(inRepo ? cwd : repo.root, PROJECT_FILE);
   const p: Pipeline = { repo, projectPath, lockPath: join(dirname(projectPath), LOCK_FILE), files: [], stages: [] };
   for (const path of collectProjectFiles(repo)) {
-    const shown = posix(relative(repo.root, path));
-    const lockPath = join(dirname(path), LOCK_FILE);
-    const entry: ProjectEntry = { path, lockPath, project: parseProjectFile(readUtf8(path, shown), shown, dirname(path)) };
-    if (existsSync(lockPath)) entry.lock = parseLockFile(readUtf8(lockPath, posix(relative(repo.root, lockPath))), posix(relative(repo.root, lockPath)));
-    p.files.push(entry);
-    if (path === projectPath) {
-      p.project = entry.project;
-      if (entry.lock) p.lock = entry.lock;
+    if (opts.onError) {
+      // A file that does not load is skipped (and reported), the others still count.
+      try {
+        loadOne(repo, p, path, projectPath);
+      } catch (e) {
+        opts.onError(path, e);
+      }
+      continue;
     }
-    for (const def of entry.project.stages) p.stages.push(buildStage(repo, path, def, entry.lock?.stages.get(def.name)));
+    loadOne(repo, p, path, projectPath);
   }
   return p;
+}
+
+function loadOne(repo: Repo, p: Pipeline, path: string, projectPath: string): void {
+  const shown = posix(relative(repo.root, path));
+  const lockPath = join(dirname(path), LOCK_FILE);
+  const entry: ProjectEntry = { path, lockPath, project: parseProjectFile(readUtf8(path, shown), shown, dirname(path)) };
+  if (existsSync(lockPath)) entry.lock = parseLockFile(readUtf8(lockPath, posix(relative(repo.root, lockPath))), posix(relative(repo.root, lockPath)));
+  const built = entry.project.stages.map((def) => buildStage(repo, path, def, entry.lock?.stages.get(def.name)));
+  p.files.push(entry);
+  if (path === projectPath) {
+    p.project = entry.project;
+    if (entry.lock) p.lock = entry.lock;
+  }
+  p.stages.push(...built);
 }
 
 function isin(child: string, parent: string): boolean {

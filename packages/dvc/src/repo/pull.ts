@@ -13,6 +13,8 @@ import { trace } from '../trace.js';
 
 export interface PullOptions extends SyncOptions {
   force?: boolean;
+  /** `--allow-missing`: data neither the cache nor the remote has is left out, not an error. */
+  allowMissing?: boolean;
 }
 
 export interface PullResult {
@@ -40,13 +42,15 @@ async function pullLocked(repo: Repo, targets: string[], opts: PullOptions): Pro
   const coTargets = opts.glob ? [...new Set(workspaceOuts(repo, targets, true).map((o) => join(repo.root, o.rel)))] : targets;
   let co: CheckoutResult;
   try {
-    co = opts.glob && !coTargets.length ? emptyCheckout() : await checkout(repo, coTargets, { force: opts.force, verified: fetched.verified });
+    co = opts.glob && !coTargets.length ? emptyCheckout() : await checkout(repo, coTargets, { force: opts.force, verified: fetched.verified, allowMissing: opts.allowMissing });
   } catch (e) {
     if (e instanceof CheckoutFailedError && fetched.failed.length) throwIfFailed(fetched);
     throw e;
   }
   trace(`pull: checked out ${co.linked}`);
-  throwIfFailed(fetched);
+  // --allow-missing: only objects the remote lacks are forgiven, never a failed transfer.
+  if (opts.allowMissing) throwIfFailed({ ...fetched, failed: fetched.failed.filter((f) => (f.error as { code?: string })?.code !== 'ENOENT') });
+  else throwIfFailed(fetched);
   return { fetch: fetched, checkout: co };
 }
 

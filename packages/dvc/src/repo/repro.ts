@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { changedCache } from '../index/status.js';
 import { applyCheckout, planCheckout } from '../index/checkout.js';
 import { hashWorkspace } from '../index/workspace.js';
@@ -31,6 +31,7 @@ import { createHash } from 'node:crypto';
 import { writeFileAtomic } from '../fs/local.js';
 import { saveOutput } from './add.js';
 import { collectDvcFiles } from './collect.js';
+import { globToRegExp } from './data-sync.js';
 import { withData, type DataContext } from './context.js';
 import { readUtf8 } from '../formats/text.js';
 import { lookupParam, readParams } from './params.js';
@@ -62,9 +63,23 @@ export interface ReproOptions {
   noRunCache?: boolean;
   dry?: boolean;
   pull?: boolean;
+  /** -R: folder targets stand for every stage of the dvc.yaml files below them. */
+  recursive?: boolean;
+  /** -p: the whole pipelines (connected stages) the targets belong to. */
+  pipeline?: boolean;
+  /** --glob: stage names in targets are shell-style patterns (`train*`, `sub/dvc.yaml:t*`). */
+  glob?: boolean;
+  /** --force-downstream: every stage after one that ran runs too. */
+  forceDownstream?: boolean;
+  /** --allow-missing: a stage whose only change is outputs missing here is skipped. */
+  allowMissing?: boolean;
+  /** -k ('keep-going': stages depending on a failed one are skipped) or --ignore-errors ('ignore'). */
+  onError?: 'fail' | 'keep-going' | 'ignore';
+  /** -i: asked before each stage runs; false aborts. */
+  confirm?: (stage: string) => Promise<boolean>;
   /** Lines for the user (stdout). */
   info?: (line: string) => void;
-  /** Warnings (stderr): a frozen stage in the plan. */
+  /** Warnings (stderr): a frozen stage in the plan, a failed stage under -k/--ignore-errors. */
   warn?: (line: string) => void;
 }
 
@@ -274,20 +289,35 @@ function runCommand(repo: Repo, s: Stage, info: (l: string) => void): void {
  * plan_repro: a frozen stage is cut from its dependencies; `downstream` takes the targets and
  * every stage that depends on them, dependencies first.
  */
-export function planRepro(p: Pipeline, targets: string[], opts: { single?: boolean; downstream?: boolean; allPipelines?: boolean } = {}): Stage[] {
+export function planRepro(
+  p: Pipeline,
+  targets: string[],
+  opts: { single?: boolean; downstream?: boolean; allPipelines?: boolean; recursive?: boolean; pipeline?: boolean; glob?: boolean } = {},
+): Stage[] {
   checkOutputs(p.stages, collectDvcFiles(p.repo));
   const full = buildGraph(p.stages);
   const g = new Map([...full].map(([s, ups]) => [s, s.def.frozen ? [] : ups]));
   let sources: Stage[];
   if (opts.allPipelines) sources = p.stages;
-  else if (targets.length) sources = [...new Set(targets.flatMap((t) => findStages(p, t)))];
+  else if (targets.length) sources = [...new Set(targets.flatMap((t) => collectTarget(p, t, opts)))];
   else {
     // DVC's default target: the current folder's dvc.yaml
     if (!p.project) throw new PipelineError(`'${relative(process.cwd(), p.projectPath).split(sep).join('/')}' does not exist`);
     sources = p.stages.filter((s) => s.file === p.projectPath);
   }
-  const all = opts.allPipelines;
-  if (opts.single && !opts.allPipelines) return [...new Set(sources)];
+  const all = opts.allPipelines || opts.pipeline;
+  if (opts.pipeline && !opts.allPipelines) {
+    // DVC's get_pipeline: every stage connected to a target, whichever way.
+    const keep = new Set<Stage>(sources);
+    const stack = [...sources];
+    while (stack.length) {
+      const x = stack.pop()!;
+      const near = [...(g.get(x) ?? []), ...p.stages.filter((y) => g.get(y)?.includes(x))];
+      for (const y of near) if (!keep.has(y)) (keep.add(y), stack.push(y));
+    }
+    sources = p.stages.filter((x) => keep.has(x));
+  }
+  if (opts.single && !all) return [...new Set(sources)];
   if (opts.downstream && !all) {
     const rev = new Map<Stage, Stage[]>(p.stages.map((s) => [s, [] as Stage[]]));
     for (const [s, ups] of g) for (const u of ups) rev.get(u)!.push(s);
@@ -298,6 +328,36 @@ export function planRepro(p: Pipeline, targets: string[], opts: { single?: boole
   return postorder(g, sources);
 }
 
+/** The stages one target names: a stage, a dvc.yaml, a folder (-R), or a name pattern (--glob). */
+function collectTarget(p: Pipeline, t: string, opts: { recursive?: boolean; glob?: boolean }): Stage[] {
+  if (opts.recursive) {
+    const abs = resolve(t);
+    let dir = false;
+    try {
+      dir = statSync(abs).isDirectory();
+    } catch {
+      /* not a folder */
+    }
+    if (dir) return p.stages.filter((s) => s.file.startsWith(abs.endsWith(sep) ? abs : abs + sep));
+  }
+  if (opts.glob && /[*?[]/.test(t)) {
+    const m = /^(.*):([^\\/:]*)$/.exec(t);
+    const file = m ? m[1]! : 'dvc.yaml';
+    const pattern = m ? m[2]! : t;
+    const re = globToRegExp(pattern);
+    const stages = findStages(p, file).filter((s) => re.test(s.name));
+    if (!stages.length) throw new PipelineError(`No stages found for: ${t}`);
+    return stages;
+  }
+  return findStages(p, t);
+}
+
+/** Python's humanize.join of quoted names: `'a'`, `'a' and 'b'`, `'a', 'b' and 'c'`. */
+function joinNames(names: string[]): string {
+  const q = names.map((n) => `'${n}'`);
+  return q.length <= 1 ? q.join('') : `${q.slice(0, -1).join(', ')} and ${q[q.length - 1]}`;
+}
+
 export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptions = {}): Promise<ReproResult> {
   const info = opts.info ?? (() => {});
   return repo.withLock(() =>
@@ -305,43 +365,35 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
       let p = loadPipeline(repo);
       const plan = planRepro(p, targets, opts);
       const res: ReproResult = { ran: [], restored: [] };
-      let prev = false;
-      for (const planned of plan) {
-        // DVC prints an empty line after each stage that ran
-        if (prev) info('');
-        prev = false;
-        // Reload: an upstream stage may have rewritten dvc.lock.
-        p = loadPipeline(repo);
-        const s = p.stages.find((x) => x.file === planned.file && x.name === planned.name)!;
-        if (s.def.frozen) opts.warn?.(`stage: '${s.addressing}' is frozen. Its dependencies are not going to be reproduced.`);
-        let status = opts.force ? ['forced'] : await stageStatus(d.hash, d.store, s);
-        if (!status.length) {
+      async function reproStage(s: Stage, force: boolean): Promise<boolean> {
+        let status = force ? ['forced'] : await stageStatus(d.hash, d.store, s);
+        if (!status.length || (opts.allowMissing && !force && onlyMissingOuts(status))) {
           info(`Stage '${s.addressing}' didn't change, skipping`);
-          continue;
+          return false;
         }
-        if (opts.pull && !opts.dry && !opts.force && onlyMissingOuts(status)) {
+        if (opts.pull && !opts.dry && !force && onlyMissingOuts(status)) {
           // Unchanged but for outputs missing here: pull them instead of running (DVC's --pull)
           info(`Pulling data for stage: '${s.addressing}'`);
           if (await pullOuts(repo, s)) {
             status = await stageStatus(d.hash, d.store, s);
-            if (!status.length) continue;
+            if (!status.length) return false;
           }
           info(`Unable to pull data for stage: '${s.addressing}'`);
         }
-        if (s.def.frozen && !opts.force) {
+        if (s.def.frozen && !force) {
           info(`Verifying outputs in frozen stage: '${s.addressing}'`);
           for (const o of s.outs) if (!existsSync(o.abs)) throw new PipelineError(`failed to reproduce '${s.addressing}': output '${o.path}' does not exist`);
-          continue;
+          return false;
         }
         if (opts.dry) {
           info(`Running stage '${s.addressing}':`);
           for (const c of cmdList(s.def.cmd)) info(`> ${c}`);
           res.ran.push(s.addressing);
-          prev = true;
-          continue;
+          return true;
         }
+        if (opts.confirm && !(await opts.confirm(s.addressing))) throw new PipelineError(`failed to reproduce '${s.addressing}': reproduction aborted by the user`);
         let entry: LockStage | undefined;
-        if (!opts.force && canRunCache(s)) {
+        if (!force && canRunCache(s)) {
           // DVC's StageCache.restore: the lock itself when only outputs changed, else the run cache
           const depsChanged = status.some((e) => typeof e === 'object' && 'changed deps' in e);
           const lockUsable = !!s.lock && !status.includes('changed command') && !depsChanged && s.outs.every((o) => s.lock!.outs.some((e) => e.path === o.path && e.md5));
@@ -366,7 +418,59 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
           res.ran.push(s.addressing);
         }
         writeLock(repo, p, s, entry, info);
-        prev = true;
+        return true;
+      }
+      let prev = false;
+      const onError = opts.onError ?? 'fail';
+      const warn = opts.warn ?? (() => {});
+      const stages0 = p.stages;
+      const full = buildGraph(stages0);
+      const dependents = (x: Stage) => stages0.filter((y) => full.get(y)?.some((u) => u.file === x.file && u.name === x.name));
+      const key = (x: Stage) => `${x.file}\0${x.name}`;
+      const forced = new Set<string>();
+      const skip = new Set<string>();
+      const failed: Stage[] = [];
+      for (const planned of plan) {
+        if (skip.has(key(planned))) continue;
+        // DVC prints an empty line after each stage that ran
+        if (prev) info('');
+        prev = false;
+        // Reload: an upstream stage may have rewritten dvc.lock.
+        p = loadPipeline(repo);
+        const s = p.stages.find((x) => x.file === planned.file && x.name === planned.name)!;
+        if (s.def.frozen) warn(`stage: '${s.addressing}' is frozen. Its dependencies are not going to be reproduced.`);
+        const force = !!opts.force || forced.has(key(s));
+        let ran: boolean;
+        try {
+          ran = await reproStage(s, force);
+        } catch (e) {
+          if (onError === 'fail') throw e;
+          failed.push(s);
+          const why = String((e as Error)?.message ?? e).replace(`failed to reproduce '${s.addressing}': `, '');
+          warn(`${why}${onError === 'ignore' ? ' (ignored)' : ''}`);
+          if (onError === 'keep-going') {
+            // everything downstream of the failed stage
+            const down = new Set<string>();
+            const stack = [s];
+            const names: string[] = [];
+            while (stack.length) {
+              for (const y of dependents(stack.pop()!)) {
+                if (down.has(key(y))) continue;
+                down.add(key(y));
+                names.push(y.addressing);
+                stack.push(y);
+              }
+            }
+            for (const k of down) skip.add(k);
+            if (names.length) warn(`${names.length > 1 ? 'Stages' : 'Stage'} ${joinNames(names)} will be skipped due to this failure`);
+          }
+          continue;
+        }
+        if (opts.forceDownstream && (ran || force)) for (const y of dependents(s)) forced.add(key(y));
+        prev = ran;
+      }
+      if (onError !== 'ignore' && failed.length) {
+        throw new PipelineError(`failed to reproduce${failed.length > 1 ? ' stages:' : ''} ${joinNames(failed.map((x) => x.addressing))}`);
       }
       return res;
     }),

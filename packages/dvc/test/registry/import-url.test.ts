@@ -27,7 +27,7 @@ describe('dvc import-url', () => {
     assert.equal(parse(readFileSync(join(s.repo, 'ext.txt.dvc'), 'utf8')).deps[0].md5, 'ec1bebaea2c042beb68f7679ddd106a4');
   });
 
-  test('a folder; --no-exec and --no-download; refuses remote URLs and existing outputs', () => {
+  test('a folder; --no-exec and --no-download record what DVC records; refuses hdfs URLs and existing outputs', () => {
     const s = sandbox();
     assert.equal(s.dvc(['init', '-q']).code, 0);
     mkdirSync(join(s.tmp, 'ext', 'sub'), { recursive: true });
@@ -38,14 +38,20 @@ describe('dvc import-url', () => {
     assert.equal(parse(readFileSync(join(s.repo, 'ext.dvc'), 'utf8')).outs[0].nfiles, 2);
     assert.equal(s.dvc(['import-url', '--no-exec', '../ext', 'e2']).code, 0);
     assert.ok(!existsSync(join(s.repo, 'e2')));
-    assert.deepEqual(parse(readFileSync(join(s.repo, 'e2.dvc'), 'utf8')).deps, [{ path: '../ext' }]);
+    assert.deepEqual(parse(readFileSync(join(s.repo, 'e2.dvc'), 'utf8')).deps, [{ hash: 'md5', path: '../ext' }]);
+    assert.deepEqual(parse(readFileSync(join(s.repo, 'e2.dvc'), 'utf8')).outs, [{ hash: 'md5', path: 'e2' }]);
     assert.equal(s.dvc(['import-url', '--no-download', '../ext', 'e3']).code, 0);
     assert.ok(!existsSync(join(s.repo, 'e3')));
-    assert.match(parse(readFileSync(join(s.repo, 'e3.dvc'), 'utf8')).outs[0].md5, /\.dir$/);
+    // As DVC: the source's hash is recorded, the output has none until it is downloaded.
+    const e3 = parse(readFileSync(join(s.repo, 'e3.dvc'), 'utf8'));
+    assert.match(e3.deps[0].md5, /\.dir$/);
+    assert.deepEqual(e3.outs, [{ hash: 'md5', path: 'e3' }]);
+    assert.equal(s.dvc(['update', 'e3.dvc']).code, 0);
+    assert.equal(readFileSync(join(s.repo, 'e3', 'sub', 'b'), 'utf8'), 'b');
     const again = s.dvc(['import-url', '../ext']);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /already exists/);
-    const remote = s.dvc(['import-url', 's3://bucket/key', 'k']);
+    const remote = s.dvc(['import-url', 'hdfs://namenode/key', 'k']);
     assert.equal(remote.code, 1);
     assert.ok(isOneLineError(remote.stderr), remote.stderr);
   });

@@ -7,7 +7,7 @@ export function register(program: Command): void {
     .description('Check whether files or directories are excluded due to `.dvcignore`.')
     .argument('[targets...]', 'File or directory paths to check.')
     .option('-d, --details', 'Show the exclude patterns along with each target path.')
-    .option('-a, --all', 'Include the target paths which don’t match any pattern in the `--details` list.')
+    .option('-a, --all', 'Show all of the patterns match the target paths. Only usable when `--details` is also employed')
     .option('-n, --non-matching', 'Include the target paths which don’t match any pattern in the `--details` list.')
     .option('--stdin', 'Read paths from standard input instead of providing a target argument.')
     .action(
@@ -23,13 +23,14 @@ export function register(program: Command): void {
         }
         if (!targets.length) throw new ArgumentError('the following arguments are required: targets');
         if (opts.nonMatching && !opts.details) throw new ArgumentError('--non-matching is only valid with --details');
+        if (opts.all && !opts.details) throw new ArgumentError('--all is only valid with --details');
         const repo = Repo.open();
         const results = checkIgnore(repo, targets);
         let any = false;
         for (const r of results) {
           if (r.match?.ignored) any = true;
           if (opts.details) {
-            if (r.match) out.info(`${r.match.file}:${r.match.line}:${r.match.pattern}\t${r.target}`);
+            if (r.match) for (const m of opts.all ? r.all : [r.match]) out.info(`${m.file}:${m.line}:${m.pattern}\t${r.target}`);
             else if (opts.nonMatching) out.info(`::\t${r.target}`);
           } else if (r.match?.ignored) out.info(r.target);
         }

@@ -11,16 +11,23 @@ export function register(program: Command): void {
     .option('--relink', 'Recreate links or copies from cache to workspace.')
     .option('-d, --with-deps', 'Checkout all dependencies of the specified target.')
     .option('-R, --recursive', 'Checkout all subdirectories of the specified directory.')
-    .action(async (targets: string[], opts: { summary?: boolean; force?: boolean; relink?: boolean }, cmd: Command) => {
+    .option('--allow-missing', 'Ignore errors if some of the files or directories are missing.')
+    .action(async (targets: string[], opts: { summary?: boolean; force?: boolean; relink?: boolean; allowMissing?: boolean; withDeps?: boolean; recursive?: boolean }, cmd: Command) => {
       const out = outputFor(cmd);
       const { Repo } = await import('../../repo/repo.js');
       const co = await import('../../repo/checkout.js');
       const repo = Repo.open();
+      if (opts.withDeps || opts.recursive) {
+        const { expandTargets } = await import('../../repo/targets.js');
+        const given = targets.length;
+        targets = expandTargets(repo, targets, { withDeps: opts.withDeps, recursive: opts.recursive, outputs: true });
+        if (given && !targets.length) return;
+      }
       const { progress } = await import('../progress.js');
       const bar = progress('Checking out', { quiet: out.quiet });
       let result;
       try {
-        result = await co.checkout(repo, targets, { force: opts.force, relink: opts.relink, onProgress: bar.advance });
+        result = await co.checkout(repo, targets, { force: opts.force, relink: opts.relink, allowMissing: opts.allowMissing, onProgress: bar.advance });
       } catch (e) {
         bar.done();
         if (e instanceof co.CheckoutFailedError && !out.quiet) {

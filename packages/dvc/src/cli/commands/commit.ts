@@ -9,11 +9,17 @@ export function register(program: Command): void {
     .option('-f, --force', 'Commit data even if hash values for dependencies or outputs did not change.')
     .option('-d, --with-deps', 'Commit all dependencies of the specified target.')
     .option('-R, --recursive', 'Commit cache for subdirectories of the specified directory.')
-    .action(async (targets: string[], opts: { force?: boolean }, cmd: Command) => {
+    .action(async (targets: string[], opts: { force?: boolean; withDeps?: boolean; recursive?: boolean }, cmd: Command) => {
       const out = outputFor(cmd);
       const { Repo } = await import('../../repo/repo.js');
       const { commit } = await import('../../repo/commit.js');
       const repo = Repo.open();
+      if (opts.withDeps || opts.recursive) {
+        const { expandTargets } = await import('../../repo/targets.js');
+        const given = targets.length;
+        targets = expandTargets(repo, targets, { withDeps: opts.withDeps, recursive: opts.recursive });
+        if (given && !targets.length) return;
+      }
       // dvc.yaml stages (repo/repro.ts commitStages), then .dvc files
       const { commitStages } = await import('../../repo/repro.js');
       const { DvcError } = await import('../../errors.js');

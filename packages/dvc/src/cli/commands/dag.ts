@@ -10,27 +10,33 @@ export function register(program: Command): void {
     .option('--mermaid', 'Print DAG with mermaid format.')
     .option('--md', 'Print DAG with mermaid format wrapped in Markdown block.')
     .option('--full', 'Show full DAG that the target belongs too, instead of showing DAG consisting only of ancestors.')
-    .action(async (target: string | undefined, o: { dot?: boolean; mermaid?: boolean; md?: boolean; full?: boolean }, cmd: Command) => {
+    .option('-o, --outs', 'Print output files instead of stages.')
+    .action(async (target: string | undefined, o: { dot?: boolean; mermaid?: boolean; md?: boolean; full?: boolean; outs?: boolean }, cmd: Command) => {
       const { withDvcExit } = await import('../../repo/pipeline.js');
       return withDvcExit(async () => {
         const out = outputFor(cmd);
         const { Repo } = await import('../../repo/repo.js');
-        const { loadPipeline, buildGraph, checkOutputs, findStage, postorder } = await import('../../repo/pipeline.js');
+        const { loadPipeline, buildGraph, checkOutputs, findStage } = await import('../../repo/pipeline.js');
         const dag = await import('../../repo/dag.js');
-        const p = loadPipeline(Repo.open());
+        const repo = Repo.open();
+        const p = loadPipeline(repo);
         checkOutputs(p.stages);
         const g = buildGraph(p.stages);
-        let stages = p.stages;
-        if (target) {
-          const t = findStage(p, target);
-          const keep = new Set(postorder(g, [t]));
-          if (o.full) {
-            const comp = dag.pipelines(dag.dagOf(p.stages, g)).find((c) => c.nodes.includes(t.addressing))!;
-            stages = p.stages.filter((s) => comp.nodes.includes(s.addressing));
-          } else stages = p.stages.filter((s) => keep.has(s));
+        let d: import('../../repo/dag.js').DagGraph;
+        if (o.outs) {
+          const { collectDvcFiles, repoPath } = await import('../../repo/collect.js');
+          const { relative, sep } = await import('node:path');
+          const label = (abs: string) => relative(process.cwd(), abs).split(sep).join('/');
+          const full = dag.outsDag(p.stages, collectDvcFiles(repo).flatMap((f) => f.outs), label);
+          let targets: string[] = [];
+          if (target) {
+            const abs = repoPath(repo, target);
+            targets = full.nodes.includes(label(abs)) ? [label(abs)] : findStage(p, target).outs.map((x) => label(x.abs));
+          }
+          d = dag.filterDag(full, targets, !!o.full);
+        } else {
+          d = dag.filterDag(dag.dagOf(p.stages, g), target ? [findStage(p, target).addressing] : [], !!o.full);
         }
-        const sub = new Map([...g].filter(([s]) => stages.includes(s)).map(([s, u]) => [s, u.filter((x) => stages.includes(x))]));
-        const d = dag.dagOf(stages, sub);
         if (!d.nodes.length) return;
         if (o.dot) out.print(dag.showDot(d));
         else if (o.mermaid || o.md) out.print(dag.showMermaid(d, !!o.md));

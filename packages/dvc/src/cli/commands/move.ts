@@ -4,6 +4,7 @@ import { outputFor } from '../output.js';
 export function register(program: Command): void {
   program
     .command('move')
+    .alias('mv')
     .description('Rename or move a DVC controlled data file or a directory.')
     .argument('<src>', 'Source path to a data file or directory.')
     .argument('<dst>', 'Destination path.')

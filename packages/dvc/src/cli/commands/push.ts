@@ -10,7 +10,21 @@ export function syncOptions(cmd: Command, verb: string): Command {
     .option('-a, --all-branches', `${capital(verb)} cache for all branches.`)
     .option('-T, --all-tags', `${capital(verb)} cache for all tags.`)
     .option('-A, --all-commits', `${capital(verb)} cache for all commits.`)
+    .option('-d, --with-deps', `${capital(verb)} cache for all dependencies of the specified target.`)
+    .option('-R, --recursive', `${capital(verb)} cache for subdirectories of the specified directory.`)
+    .option('--run-cache', `${capital(verb)} run history for all stages.`)
     .option('--glob', 'Allows targets containing shell-style wildcards.');
+}
+
+/**
+ * The targets with -d/-R applied (repo/targets.ts: stages as their outputs); null when targets
+ * were given but name nothing then (a folder without stages): the command has nothing to do.
+ */
+export async function syncTargets(repo: import('../../repo/repo.js').Repo, targets: string[], o: SyncCliOptions): Promise<string[] | null> {
+  if (!o.withDeps && !o.recursive) return targets;
+  const { expandTargets } = await import('../../repo/targets.js');
+  const t = expandTargets(repo, targets, { withDeps: o.withDeps, recursive: o.recursive, outputs: true });
+  return targets.length && !t.length ? null : t;
 }
 
 /** 'push to' -> 'Push'. */
@@ -26,6 +40,9 @@ export interface SyncCliOptions {
   allTags?: boolean;
   allCommits?: boolean;
   glob?: boolean;
+  withDeps?: boolean;
+  recursive?: boolean;
+  runCache?: boolean;
 }
 
 /** CLI options -> library options (-j checked: a positive integer). */
@@ -80,10 +97,16 @@ export function register(program: Command): void {
       const { push } = await import('../../repo/push.js');
       const { summary } = await import('../../repo/pull.js');
       const { progress } = await import('../progress.js');
+      const chosen = await syncTargets(repo, targets, opts);
+      if (!chosen) return out.info('Everything is up to date.');
+      targets = chosen;
       const bar = progress('Pushing', { quiet: out.quiet });
       let r;
+      let runs = 0;
       try {
-        r = await push(repo, targets, { ...(await toSyncOptions(opts)), onProgress: bar.advance, onTotal: bar.setTotal });
+        const sync = await toSyncOptions(opts);
+        if (opts.runCache) runs = await (await import('../../repo/run-cache-sync.js')).pushRunCache(repo, sync.remote, sync.jobs);
+        r = await push(repo, targets, { ...sync, onProgress: bar.advance, onTotal: bar.setTotal });
       } catch (e) {
         bar.done();
         const failed = (e as { result?: import('../../repo/push.js').PushResult }).result;
@@ -97,7 +120,7 @@ export function register(program: Command): void {
       }
       bar.done();
       warnMissing(out, r.missing);
-      out.info(summary([['pushed', r.pushed]]) || 'Everything is up to date.');
+      out.info(summary([['pushed', r.pushed + runs]]) || 'Everything is up to date.');
     },
   );
 }

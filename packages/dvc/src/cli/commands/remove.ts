@@ -4,6 +4,7 @@ import { outputFor } from '../output.js';
 export function register(program: Command): void {
   program
     .command('remove')
+    .alias('rm')
     .description('Remove stages from dvc.yaml and/or stop tracking files or directories.')
     .argument('<targets...>', '.dvc files or stages to remove.')
     .option('--outs', 'Remove outputs as well.')

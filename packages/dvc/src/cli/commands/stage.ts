@@ -65,24 +65,21 @@ export function register(program: Command): void {
   stage
     .command('list')
     .description('List stages.')
-    .option('--name-only', 'List only stage names.')
-    .action(async (o: { nameOnly?: boolean }, cmd: Command) => {
+    .argument('[targets...]', "Show stages from a dvc.yaml/.dvc file or a directory. 'dvc.yaml' by default")
+    .option('--all', 'List all of the stages in the repo.')
+    .option('--fail', 'Fail immediately, do not suppress any syntax errors.')
+    .option('-R, --recursive', 'List all stages inside the specified directory.')
+    .option('--name-only, --names-only', 'List only stage names.')
+    .action(async (targets: string[], o: { all?: boolean; fail?: boolean; recursive?: boolean; nameOnly?: boolean; namesOnly?: boolean }, cmd: Command) => {
       const { withDvcExit } = await import('../../repo/pipeline.js');
       return withDvcExit(async () => {
         const out = outputFor(cmd);
         const { Repo } = await import('../../repo/repo.js');
-        const { loadPipeline } = await import('../../repo/pipeline.js');
-        const p = loadPipeline(Repo.open());
-        if (!p.stages.length) return;
-        const width = Math.max(...p.stages.map((s) => s.addressing.length));
-        for (const s of p.stages) {
-          if (o.nameOnly) out.info(s.addressing);
-          else {
-            const outs = s.outs.map((x) => x.path);
-            const desc = s.def.desc ?? (outs.length ? `Outputs ${outs.join(', ')}` : '');
-            out.info(desc ? `${s.addressing.padEnd(width)}  ${desc}` : s.addressing);
-          }
-        }
+        const { listStages } = await import('../../repo/stage-list.js');
+        const stages = listStages(Repo.open(), targets, { all: o.all, recursive: o.recursive, fail: o.fail });
+        if (!stages.length) return;
+        const width = Math.max(...stages.map((s) => s.addressing.length));
+        for (const s of stages) out.info(o.nameOnly || o.namesOnly || !s.description ? s.addressing : `${s.addressing.padEnd(width)}  ${s.description}`);
       });
     });
 }

@@ -13,12 +13,25 @@ export function register(program: Command): void {
     .option('-a, --all-branches', 'Show status of a local cache compared to a remote repository for all branches.')
     .option('-T, --all-tags', 'Show status of a local cache compared to a remote repository for all tags.')
     .option('-A, --all-commits', 'Show status of a local cache compared to a remote repository for all commits.')
-    .action(async (targets: string[], opts: { json?: boolean; cloud?: boolean; remote?: string }, cmd: Command) => {
+    .action(async (targets: string[], opts: { json?: boolean; cloud?: boolean; remote?: string; allBranches?: boolean; allTags?: boolean; allCommits?: boolean; jobs?: string }, cmd: Command) => {
       const out = outputFor(cmd);
       if (opts.cloud || opts.remote) {
         // remotes-2: cloud status lives in cli/commands/cloud-status.ts
         const { cloudStatusAction } = await import('./cloud-status.js');
         return cloudStatusAction(targets, opts, out);
+      }
+      // As DVC: the revision and jobs options only mean something against a remote.
+      const meaningless = (
+        [
+          ['--all-branches', opts.allBranches],
+          ['--all-tags', opts.allTags],
+          ['--all-commits', opts.allCommits],
+          ['--jobs', opts.jobs !== undefined],
+        ] as const
+      ).filter(([, on]) => on).map(([name]) => name);
+      if (meaningless.length) {
+        const { DvcError } = await import('../../errors.js');
+        throw new DvcError(`The following options are meaningless for local status: ${meaningless.join(', ')}`);
       }
       const { Repo } = await import('../../repo/repo.js');
       const st = await import('../../repo/status.js');

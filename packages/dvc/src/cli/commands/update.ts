@@ -10,8 +10,10 @@ export function register(program: Command): void {
     .option('--rev <commit>', 'Git revision (e.g. SHA, branch, tag)')
     .option('-R, --recursive', 'Update all stages in the specified directory.')
     .option('--no-download', 'Update .dvc file git revision/hash value(s) but do not download the file(s).')
+    .option('--to-remote', 'Update data directly on the remote')
+    .option('-r, --remote <name>', 'Remote storage to download to')
     .option('-j, --jobs <number>', 'Number of jobs to run simultaneously. The default value is 4 * cpu_count().')
-    .action(async (targets: string[], opts: { rev?: string; recursive?: boolean; download?: boolean; jobs?: string }, cmd: Command) => {
+    .action(async (targets: string[], opts: { rev?: string; recursive?: boolean; download?: boolean; jobs?: string; toRemote?: boolean; remote?: string }, cmd: Command) => {
       const out = outputFor(cmd);
       const { DvcError, ArgumentError } = await import('../../errors.js');
       const jobs = jobsArg(opts.jobs);
@@ -23,7 +25,7 @@ export function register(program: Command): void {
       const rel = (p: string) => relative(process.cwd(), p).split('\\').join('/');
       let r;
       try {
-        r = await update(repo, targets, { rev: opts.rev, recursive: opts.recursive, noDownload: opts.download === false, jobs });
+        r = await update(repo, targets, { rev: opts.rev, recursive: opts.recursive, noDownload: opts.download === false, jobs, toRemote: opts.toRemote, remote: opts.remote });
       } catch (e) {
         if (e instanceof DvcError) throw new DvcError(`failed update data - ${e.message}`, { cause: e });
         throw e;
