@@ -18,6 +18,7 @@ import type { ModelCheckpoint } from '../callbacks/model-checkpoint.js';
 import { Profiler, parseProfiler, type ProfilerKind } from './profiler.js';
 import { shortLoadError } from '../utils/load-error.js';
 import { DDPStrategy } from '../strategies/ddp.js';
+import { parsePrecision, type Precision } from './precision.js';
 
 export interface TrainerOptions {
   default_root_dir?: string;
@@ -157,6 +158,8 @@ export class Trainer {
   readonly profiler: Profiler | null;
   /** strategy=ddp with more than one process (null: this process trains alone). */
   readonly ddp: DDPStrategy | null;
+  /** trainer.precision: bf16-mixed runs the steps' forward under CPU autocast. */
+  readonly precision: Precision;
   /** Epoch aggregates of metrics logged with syncDist. */
   private synced = new WeakSet<MeanMetric>();
 
@@ -176,8 +179,7 @@ export class Trainer {
     const acc = String(opts.accelerator ?? 'cpu').toLowerCase();
     if (!['cpu', 'auto', 'gpu', 'cuda'].includes(acc)) throw new CopperError(`trainer.accelerator '${opts.accelerator}' is not supported (cpu, gpu, auto)`);
     if (acc === 'gpu' || acc === 'cuda') throw new CopperError('trainer.accelerator=gpu: no CUDA GPU is available to this libtorch build (use trainer=cpu or accelerator=auto)');
-    const prec = String(opts.precision ?? '32');
-    if (!['32', '32-true', '64', '64-true'].includes(prec)) throw new CopperError(`trainer.precision ${prec} is not supported (32 or 64)`);
+    this.precision = parsePrecision(opts.precision);
     this.info = opts.info ?? ((m) => process.stderr.write(`${m}\n`));
     this.maxTime = parseMaxTime(opts.max_time);
     const prof = parseProfiler(opts.profiler);
@@ -332,7 +334,7 @@ export class Trainer {
           model._batchSize = batch.y.shape[0]!;
           this.evalSamples += model._batchSize;
           this.step(model, stage === 'val' ? 'validation_step' : 'test_step', () =>
-            torch.noGrad(() => torch.tidy(() => (stage === 'val' ? model.validationStep(batch, i) : model.testStep(batch, i)))),
+            torch.noGrad(() => torch.tidy(() => this.precision.forward(() => (stage === 'val' ? model.validationStep(batch, i) : model.testStep(batch, i))))),
           );
         } finally {
           torch.dispose([batch.x, batch.y]);
@@ -524,7 +526,7 @@ export class Trainer {
           model._batchSize = batch.y.shape[0]!;
           try {
             torch.tidy(() => {
-              const loss = this.step(model, 'training_step', () => model.trainingStep(batch, i));
+              const loss = this.step(model, 'training_step', () => this.precision.forward(() => model.trainingStep(batch, i)));
               if (!(loss instanceof torch.Tensor)) throw new CopperError('trainingStep must return the loss tensor');
               this.step(model, 'backward', () => (accumulate > 1 ? loss.div(accumulate) : loss).backward());
             });
