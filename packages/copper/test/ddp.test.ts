@@ -157,6 +157,13 @@ describe('strategy=ddp', { skip }, () => {
     assert.match(ev.stdout, /Tested 8 images/);
     assert.equal(testAcc(ev.stdout), a2);
     assert.equal(/test\/loss=([\d.]+)/.exec(ev.stdout)![1], /Test: test\/loss=([\d.]+)/.exec(ddp.stdout)![1]);
+    // copper_eval over two ranks: every image counted once, the same numbers
+    const ev2 = await run([DIST_CLI('eval'), `ckpt_path=${best}`, 'split=all', 'data.num_workers=0', `paths.root_dir=${dir}`, `hydra.run.dir=${dir}/eval2`, 'trainer.strategy=ddp', 'trainer.devices=2'], { cwd: dir });
+    const ev1 = cli('eval', [`ckpt_path=${best}`, 'split=all', 'data.num_workers=0', `paths.root_dir=${dir}`, `hydra.run.dir=${dir}/eval1`], dir);
+    assert.equal(ev2.code, 0, ev2.stderr);
+    assert.match(ev2.stdout, /Tested 80 images/);
+    assert.match(ev1.stdout, /Tested 80 images/);
+    assert.equal(/Test: (.*)/.exec(ev2.stdout)![1], /Test: (.*)/.exec(ev1.stdout)![1]);
   });
 
   test('a rank that is killed ends the job with one line and exit code 1', async () => {

@@ -212,13 +212,15 @@ export class DDPStrategy {
       });
       proc.on('exit', (code, signal) => {
         child.exited = { code, signal };
-        if ((code !== 0 || signal) && !this.failing) {
+        // (a non-zero process.exitCode: rank 0 has already failed and said why)
+        if ((code !== 0 || signal) && !this.failing && !process.exitCode) {
           // rank 0 is not inside a failed collective that will report it: end the job now
           this.failing = true;
           this.killChildren();
           process.stderr.write(`Error: ${this.deathLine(child)}\n`);
           process.exit(1);
         }
+        if (process.exitCode && (code !== 0 || signal)) this.killChildren();
       });
       this.children.push(child);
     }

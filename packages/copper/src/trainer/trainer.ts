@@ -729,6 +729,8 @@ export class Trainer {
       return [{}];
     }
     const metrics = await this.runEval(model, loader, stage, n);
+    // every rank's images (copper_eval reports the count)
+    if (this.ddp) this.evalSamples = this.ddp.allReduceSum([this.evalSamples])[0]!;
     this.logToLoggers(metrics, this.globalStep);
     for (const l of this.loggers) l.save();
     this.state.stage = null;
