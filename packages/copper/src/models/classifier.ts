@@ -83,11 +83,24 @@ export class ImageClassifier extends LightningModule {
     this.valAccBest.reset();
   }
 
+  /**
+   * When set (copper_eval's predictions_file), each test sample's class index and the predicted
+   * one are appended here, with the image's path.
+   */
+  testPredictions: Array<{ path: string; actual: number; predicted: number }> | null = null;
+
   override testStep(batch: Batch): void {
     torch.tidy(() => {
-      const { loss, correct, n } = this.step(batch);
+      const logits = this.forward(batch.x);
+      const loss = torch.F.crossEntropy(logits, batch.y);
+      const n = batch.y.shape[0]!;
       this.log('test/loss', loss.item(), { syncDist: true });
-      this.log('test/acc', correct / n, { syncDist: true });
+      this.log('test/acc', correctCount(logits, batch.y) / n, { syncDist: true });
+      if (this.testPredictions) {
+        const predicted = logits.argmax(-1).toArray();
+        const actual = batch.y.toArray();
+        for (let i = 0; i < n; i++) this.testPredictions.push({ path: batch.paths[i] ?? '', actual: Number(actual[i]), predicted: Number(predicted[i]) });
+      }
     });
   }
 

@@ -4,10 +4,12 @@
  * The network comes from the config saved in the checkpoint (as copper_infer), and so do the
  * input size and normalization, so `copper_eval ckpt_path=...` needs no other setting.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { instantiate } from '@copper/hydra';
 import { CopperError } from '../utils/errors.js';
 import { LightningModule } from '../models/lightning-module.js';
+import { ImageClassifier } from '../models/classifier.js';
 import { disposeCheckpoint, loadCheckpoint } from '../trainer/checkpoint.js';
 import { assertRegisteredTargets } from '../registry.js';
 import { buildAll, checkModelFitsData, formatMetrics, opt, type Cfg } from './common.js';
@@ -59,13 +61,39 @@ export async function evaluate(cfg: Cfg): Promise<TaskResult & { tested: number;
       const h = datamodule.hparams;
       log.info(`Testing the ${split} split of ${dir}: ${datamodule.test.length} of its ${total} images (data.train_val_test_split=[${h.train_val_test_split.join(', ')}], data.seed=${h.seed})`);
     }
+    const metricsFile = opt(cfg, 'metrics_file');
+    const predictionsFile = opt(cfg, 'predictions_file');
+    if (predictionsFile && !(model instanceof ImageClassifier)) throw new CopperError('predictions_file needs an image classifier model (copper.models.ImageClassifier)');
+    if (predictionsFile) (model as ImageClassifier).testPredictions = [];
     log.info('Starting testing!');
     const metrics = (await trainer.test(model, datamodule, { ckptPath: String(ckpt) }))[0] ?? {};
     const tested = trainer.evalSamples;
     log.info(`Tested ${tested} images`);
     log.info(`Test: ${formatMetrics(metrics)}`);
+    // for DVC: metrics (`metrics:` of a stage, shown by `dvc exp show`) and a confusion-matrix plot
+    if (metricsFile) {
+      writeAtomic(String(metricsFile), JSON.stringify(metrics, null, 2) + '\n');
+      log.info(`Metrics written to ${metricsFile}`);
+    }
+    if (predictionsFile) {
+      const classes = datamodule.classes;
+      const csv = (v: string) => (/[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+      const rows = ((model as ImageClassifier).testPredictions ?? []).map((p) => [relative(process.cwd(), p.path).split('\\').join('/'), classes[p.actual] ?? String(p.actual), classes[p.predicted] ?? String(p.predicted)].map(csv).join(','));
+      (model as ImageClassifier).testPredictions = null;
+      writeAtomic(String(predictionsFile), ['path,actual,predicted', ...rows].join('\n') + '\n');
+      log.info(`Predictions written to ${predictionsFile}`);
+    }
     return { metrics, tested, split };
   } finally {
     await datamodule.teardown();
   }
+}
+
+/** Writes a whole file or nothing (temp file and rename), making its folder. */
+function writeAtomic(file: string, text: string): void {
+  const dst = resolve(file);
+  mkdirSync(dirname(dst), { recursive: true });
+  const tmp = `${dst}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, dst);
 }

@@ -108,10 +108,34 @@ export function loadVars(ctx: Ctx, vars: unknown, dir: string, where: string): v
   }
 }
 
+/**
+ * Where params and vars files are read from while `fn` runs (synchronously): a reader of absolute
+ * paths giving the text or null, e.g. the files of a git commit for `exp show` of a templated
+ * dvc.yaml. Outside it, the files on disk.
+ */
+let varsReader: ((abs: string) => string | null) | null = null;
+export function withVarsReader<T>(reader: (abs: string) => string | null, fn: () => T): T {
+  const prev = varsReader;
+  varsReader = reader;
+  try {
+    return fn();
+  } finally {
+    varsReader = prev;
+  }
+}
+
+function varsFileExists(abs: string): boolean {
+  return varsReader ? varsReader(abs) !== null : existsSync(abs);
+}
+
 function readVarsFile(abs: string, shown: string, where: string): Ctx {
   let text: string;
   try {
-    text = readUtf8(abs, shown);
+    if (varsReader) {
+      const t = varsReader(abs);
+      if (t === null) throw new Error('absent');
+      text = t;
+    } else text = readUtf8(abs, shown);
   } catch (e) {
     if (e instanceof InvalidFileError) throw e;
     throw new InvalidFileError(`${where}: 'vars' file '${shown}' does not exist`);
@@ -128,7 +152,7 @@ export function globalContext(data: Record<string, unknown>, dir: string, shown:
   const defaultParams = join(dir, 'params.yaml');
   const vars = data.vars;
   const listsDefault = Array.isArray(vars) && vars.some((v) => v === 'params.yaml');
-  if (!listsDefault && existsSync(defaultParams)) merge(ctx, readVarsFile(defaultParams, 'params.yaml', `'${shown}'`));
+  if (!listsDefault && varsFileExists(defaultParams)) merge(ctx, readVarsFile(defaultParams, 'params.yaml', `'${shown}'`));
   loadVars(ctx, vars, dir, `'${shown}': 'vars'`);
   return ctx;
 }

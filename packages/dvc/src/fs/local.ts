@@ -3,7 +3,7 @@
  * helpers the cache and workspace code share (atomic writes, linking with reflink / hardlink /
  * symlink / copy).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '../hash/crypto.js';
 import {
   chmodSync,
   constants as fsc,
@@ -26,23 +26,23 @@ import {
 import { mkdir, readdir, stat, unlink, rename } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { UnsafePathError } from '../errors.js';
 import type { HashName } from '../hash/md5.js';
-import { CorruptObjectError, objectHasher } from '../hash/verify.js';
+import { CorruptObjectError, objectHasher } from '../hash/object-check.js';
 import type { FileSystem } from './types.js';
 
 export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
 export const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
 
 // Temp names: `<dest>.<16 hex>.tmp` (8 random hex per process + an 8 hex counter).
-const TMP_PREFIX = randomBytes(4).toString('hex');
+let tmpPrefix: string | undefined;
 let tmpCounter = 0;
 
 /** A temporary name beside `dest` (same folder, so a rename is atomic). */
 export function tmpPath(dest: string): string {
   tmpCounter = (tmpCounter + 1) >>> 0;
-  return `${dest}.${TMP_PREFIX}${tmpCounter.toString(16).padStart(8, '0')}.tmp`;
+  tmpPrefix ??= randomBytes(4).toString('hex');
+  return `${dest}.${tmpPrefix}${tmpCounter.toString(16).padStart(8, '0')}.tmp`;
 }
 
 /** Link types that failed with "not supported" here; not tried again in this process. */
@@ -77,6 +77,8 @@ interface Stamp {
   ino: number;
   size: number;
   mtimeMs: number;
+  /** The source object's stamp, when this copy hashed it and found it sound. */
+  obj?: [number, number, number, number];
 }
 
 let copyBuf: Buffer | undefined;
@@ -85,6 +87,11 @@ let copyBuf: Buffer | undefined;
 export interface Expect {
   oid: string;
   hashName?: HashName;
+  /**
+   * The object's stamp (inode, size, mtime, ctime in ms) when its bytes were last hashed: a
+   * source that still has it is copied without being hashed again (see hash/worker-ops.ts).
+   */
+  stamp?: readonly [number, number, number, number];
 }
 
 /**
@@ -171,13 +178,28 @@ function linkOne(src: string, tmp: string, type: LinkType, expect?: Expect): Sta
     case 'copy': {
       const fd = openSync(src, 'r');
       try {
+        let size = -1;
+        let obj: Stamp['obj'];
+        if (expect) {
+          // Stamped before it is read: the bytes hashed below are the ones this stamp vouches for.
+          const st = fstatSync(fd);
+          size = st.size;
+          obj = [st.ino, st.size, st.mtimeMs, st.ctimeMs];
+          const k = expect.stamp;
+          if (k && k[0] === obj[0] && k[1] === obj[1] && k[2] === obj[2] && k[3] === obj[3]) {
+            expect = undefined; // unchanged since it was last hashed
+            obj = undefined;
+          }
+        }
         // Unchecked and large: the kernel's copy (reflink where it can) is cheapest.
-        if (!expect && fstatSync(fd).size > COPY_IN_MEMORY) {
+        if (!expect && (size >= 0 ? size : fstatSync(fd).size) > COPY_IN_MEMORY) {
           copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
           chmodSync(tmp, 0o666 & ~currentUmask());
           return undefined;
         }
-        return copyThrough(fd, tmp, 0o666, expect);
+        const stamp = copyThrough(fd, tmp, 0o666, expect);
+        if (obj) stamp.obj = obj;
+        return stamp;
       } finally {
         closeSync(fd);
       }
@@ -237,8 +259,9 @@ export function linkFileStamped(
   dest: string,
   types: readonly LinkType[],
   expect?: Expect,
-): { type: LinkType; ino: number; size: number; mtimeMs: number } {
+): { type: LinkType; ino: number; size: number; mtimeMs: number; obj?: [number, number, number, number] } {
   const { type, stamp } = linkWith(src, dest, types, expect);
+  if (stamp?.obj) return { type, ino: stamp.ino, size: stamp.size, mtimeMs: stamp.mtimeMs, obj: stamp.obj };
   const st = stamp ?? statSync(dest);
   return { type, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
 }
@@ -307,6 +330,7 @@ export class LocalFileSystem implements FileSystem {
     await mkdir(dirname(dest), { recursive: true });
     const tmp = tmpPath(dest);
     try {
+      const { pipeline } = await import('node:stream/promises');
       await pipeline(data, createWriteStream(tmp, { flags: 'wx', mode: 0o444 }));
       await rename(tmp, dest);
     } catch (e) {

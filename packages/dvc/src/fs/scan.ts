@@ -22,6 +22,9 @@ interface NativeScan {
   scan(path: string, threads: number): { count: number; names: string; kinds: Uint8Array; stats: Float64Array };
   /** flock(fd, LOCK_EX | LOCK_NB): 0 when taken, else the errno (absent in addons built before it). */
   tryLock?(fd: number): number;
+  /** See native/scan.c (absent in addons built before it). */
+  walkCompare?(path: string, snapshot: Uint8Array | null, threads: number): true | null | { count: number; names: string; stats: Float64Array };
+  dirStamps?(path: string): [string, number] | null;
 }
 
 function loadNative(): NativeScan | undefined {
@@ -42,6 +45,28 @@ const threads = Math.max(1, Math.min(availableParallelism(), 4));
  * holds it). Undefined when the native addon is not built (the caller then uses `flock(1)`).
  */
 export const nativeTryLock: ((fd: number) => number) | undefined = native?.tryLock ? (fd) => native.tryLock!(fd) : undefined;
+
+/**
+ * Walks a tracked folder in C as `walkFiles` does (same files, same order; see native/scan.c)
+ * and compares it with `snapshot` (an encoded DirSnapshot) without a JS value per file:
+ * `true` when names and stamps all match, else the walk as flat arrays; `null` when the JS walk
+ * must decide (a symlink or a .dvcignore below the folder, a sub-folder that cannot be read), and
+ * `undefined` when the addon lacks it. The caller checks that no .dvcignore above applies.
+ */
+export function walkCompare(abs: string, snapshot: Uint8Array | undefined): true | null | undefined | { rels: string[]; stats: Float64Array } {
+  if (!native?.walkCompare) return undefined;
+  const r = native.walkCompare(abs, snapshot && Buffer.isBuffer(snapshot) ? snapshot : snapshot ? Buffer.from(snapshot) : null, threads);
+  if (r === true || r === null) return r;
+  return { rels: r.count ? r.names.split('\0') : [], stats: r.stats };
+}
+
+/**
+ * "name:ino:mtime_ns:ctime_ns;" of each two-character entry of `abs` in name order, with the
+ * newest ctime (ms); null when an entry could not be read; undefined without the addon.
+ */
+export function dirStamps(abs: string): [string, number] | null | undefined {
+  return native?.dirStamps ? native.dirStamps(abs) : undefined;
+}
 
 /** True when the native scanner is in use (for `dvc version` / diagnostics). */
 export const nativeScanAvailable = native !== undefined;

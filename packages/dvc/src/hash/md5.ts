@@ -3,7 +3,7 @@
  * size. DVC 3's `hash: md5` is the md5 of the raw bytes (no CRLF normalisation). Outputs of DVC 2
  * `.dvc` files (no `hash:` line) use DVC's legacy `md5-dos2unix` instead: see `Dos2UnixMd5`.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from './crypto.js';
 import { closeSync, openSync, readSync, createReadStream } from 'node:fs';
 
 export const MD5_RE = /^[0-9a-f]{32}$/;

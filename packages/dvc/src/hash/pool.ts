@@ -4,7 +4,8 @@
  * the calling thread (starting workers costs more than hashing a handful of files).
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker } from 'node:worker_threads';
 import type { LinkType } from '../fs/local.js';
 import type { HashName } from './md5.js';
 import { copyObjects, hashFiles, linkFiles, storeFiles, type CopyResult, type HashResult, type LinkResult } from './worker-ops.js';
@@ -93,17 +94,20 @@ export class HashPool {
    * Links each `[cacheObject, dest]` pair with the first link type that works (atomic); with
    * `opts.filesDir` the pairs are `[oid, dest]` of objects in that folder, and copies are
    * verified against the oid (this pool's hash) as they are made, except those `opts.trusted`
-   * marks (same order as `pairs`: objects this process has just downloaded and verified).
+   * marks (same order as `pairs`: objects this process has just downloaded and verified) and
+   * those whose stamp is still the one in `opts.known` (four numbers per pair, NaN when unknown:
+   * the object's inode, size, mtime and ctime when its bytes were last hashed).
    */
   async link(
     pairs: Array<[string, string]>,
     types: LinkType[],
-    opts: HashJobOptions & { filesDir?: string; trusted?: boolean[] } = {},
+    opts: HashJobOptions & { filesDir?: string; trusted?: boolean[]; known?: Float64Array } = {},
   ): Promise<LinkResult[]> {
     const filesDir = opts.filesDir;
     const trusted = opts.trusted;
+    const known = opts.known;
     if (pairs.length <= INLINE_MAX_FILES) {
-      const r = linkFiles(pairs, types, filesDir, this.hashName, trusted);
+      const r = linkFiles(pairs, types, filesDir, this.hashName, trusted, known);
       opts.onProgress?.(pairs.length, 0);
       return r;
     }
@@ -112,7 +116,7 @@ export class HashPool {
     for (let start = 0; start < pairs.length; start += BATCH_FILES) {
       const end = Math.min(pairs.length, start + BATCH_FILES);
       jobs.push(
-        (this.submit({ op: 'link', pairs: pairs.slice(start, end), types, filesDir, hashName: this.hashName, ...(trusted ? { trusted: trusted.slice(start, end) } : {}) }) as Promise<unknown> as Promise<LinkResult[]>).then((r) => {
+        (this.submit({ op: 'link', pairs: pairs.slice(start, end), types, filesDir, hashName: this.hashName, ...(trusted ? { trusted: trusted.slice(start, end) } : {}), ...(known ? { known: known.slice(start * 4, end * 4) } : {}) }) as Promise<unknown> as Promise<LinkResult[]>).then((r) => {
           for (let i = 0; i < r.length; i++) results[start + i] = r[i]!;
           opts.onProgress?.(end - start, 0);
         }),
@@ -185,6 +189,8 @@ export class HashPool {
   }
 
   private spawn(): Worker {
+    // Loaded with the first worker: commands that never hash (a no-op status) skip it.
+    const { Worker } = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
     // Under tsx (tests run the TypeScript sources) the worker must register tsx itself.
     const w = import.meta.url.endsWith('.ts')
       ? new Worker(

@@ -1,11 +1,11 @@
 /**
  * The hash state: remembers the md5 of each workspace file keyed by its path (relative to the
  * repository root) together with a stamp of inode, size and mtime in nanoseconds, so unchanged
- * files are never hashed twice. Kept in SQLite under `.dvc/tmp` (ignored by git; never changes
+ * files are never hashed twice. Kept under `.dvc/tmp` (ignored by git; never changes
  * what lands in the repo, cache or remote). Files modified within the timestamp granularity of the
  * moment they were hashed are not remembered ("racy" files): they will be hashed again next time.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -72,19 +72,27 @@ export interface DirSnapshot {
 const SNAP_MAGIC = 0x32445043; // 'CPD2' little endian
 const SNAP_HEADER = 32; // magic, count, names length, reserved (4 x u32), folder md5 (16 bytes)
 
-export function encodeDirSnapshot(s: DirSnapshot): Buffer {
+/**
+ * The snapshot as bytes: a 32-byte header (magic, file count, names length, path length, folder
+ * md5), then fixed-width columns (inode/size/mtime as three float64 per file, 16 md5 bytes per
+ * file, manifest order as uint32), the names joined by NUL, then `path` (the folder's own path,
+ * so a read can check it got the right folder). native/scan.c reads this layout in place.
+ */
+export function encodeDirSnapshot(s: DirSnapshot, path = ''): Buffer {
   const n = s.rels.length;
   const names = Buffer.from(s.rels.join('\0'), 'utf8');
-  const buf = Buffer.allocUnsafe(SNAP_HEADER + n * 44 + names.length);
+  const pathBytes = Buffer.from(path, 'utf8');
+  const buf = Buffer.allocUnsafe(SNAP_HEADER + n * 44 + names.length + pathBytes.length);
   buf.writeUInt32LE(SNAP_MAGIC, 0);
   buf.writeUInt32LE(n, 4);
   buf.writeUInt32LE(names.length, 8);
-  buf.writeUInt32LE(0, 12);
+  buf.writeUInt32LE(pathBytes.length, 12);
   buf.write(s.md5, 16, 'hex');
   Buffer.from(s.stamps.buffer, s.stamps.byteOffset, n * 24).copy(buf, SNAP_HEADER);
   Buffer.from(s.md5s.buffer, s.md5s.byteOffset, n * 16).copy(buf, SNAP_HEADER + n * 24);
   Buffer.from(s.order.buffer, s.order.byteOffset, n * 4).copy(buf, SNAP_HEADER + n * 40);
   names.copy(buf, SNAP_HEADER + n * 44);
+  pathBytes.copy(buf, SNAP_HEADER + n * 44 + names.length);
   return buf;
 }
 
@@ -94,13 +102,13 @@ export function decodeDirSnapshot(buf: Uint8Array): DirSnapshot | undefined {
   if (b.length < SNAP_HEADER || b.readUInt32LE(0) !== SNAP_MAGIC) return undefined;
   const n = b.readUInt32LE(4);
   const namesLen = b.readUInt32LE(8);
-  if (b.length !== SNAP_HEADER + n * 44 + namesLen) return undefined;
+  if (b.length !== SNAP_HEADER + n * 44 + namesLen + b.readUInt32LE(12)) return undefined;
   const stamps = new Float64Array(n * 3);
   new Uint8Array(stamps.buffer).set(b.subarray(SNAP_HEADER, SNAP_HEADER + n * 24));
   const md5s = new Uint8Array(b.subarray(SNAP_HEADER + n * 24, SNAP_HEADER + n * 40));
   const order = new Uint32Array(n);
   new Uint8Array(order.buffer).set(b.subarray(SNAP_HEADER + n * 40, SNAP_HEADER + n * 44));
-  const rels = n ? b.toString('utf8', SNAP_HEADER + n * 44).split('\0') : [];
+  const rels = n ? b.toString('utf8', SNAP_HEADER + n * 44, SNAP_HEADER + n * 44 + namesLen).split('\0') : [];
   if (rels.length !== n) return undefined;
   for (let i = 0; i < n; i++) if (order[i]! >= n) return undefined;
   return { md5: b.toString('hex', 16, 32), rels, stamps, md5s, order };
@@ -130,54 +138,158 @@ function partOf(snap: DirSnapshot, prefix: string): DirSnapshot {
   return { md5: '', rels, stamps, md5s, order };
 }
 
-export class StateDb {
-  private db: BetterSqlite3.Database;
-  private getStmt: BetterSqlite3.Statement;
-  private putStmt: BetterSqlite3.Statement;
-  private delStmt: BetterSqlite3.Statement;
-  private pending: Array<[string, number, number, number, string]> = [];
+/** FNV-1a (64-bit, as two 32-bit halves) of `s` in hex: a file name for a folder path. */
+function nameOf(s: string): string {
+  let h1 = 0x811c9dc5;
+  let h2 = 0xcbf29ce4;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c ^ (h1 >>> 7), 0x01000193) >>> 0;
+  }
+  return h1.toString(16).padStart(8, '0') + h2.toString(16).padStart(8, '0');
+}
 
-  private constructor(db: BetterSqlite3.Database) {
-    this.db = db;
+/**
+ * The hash state of one repository. Per-file rows live in SQLite (opened on first need); each
+ * tracked folder's snapshot is a plain file `copper-dirs/<hash of its path>` (the DirSnapshot
+ * layout with the folder path after the names), read with one readFileSync and compared in
+ * place by the native walk, so a no-op `dvc status` never opens SQLite. Folders found complete
+ * in the cache are small files `copper-complete/<oid>` holding the cache's folder fingerprint.
+ */
+export class StateDb {
+  private dbHandle?: BetterSqlite3.Database;
+  private getStmt?: BetterSqlite3.Statement;
+  private putStmt?: BetterSqlite3.Statement;
+  private delStmt?: BetterSqlite3.Statement;
+  private objStmt?: BetterSqlite3.Statement;
+  private pending: Array<[string, number, number, number, string]> = [];
+  private pendingObjects: Array<[string, number, number, number, number]> = [];
+  /** Snapshots and completeness kept in memory only (StateDb.memory()). */
+  private mem?: { dirs: Map<string, Buffer>; complete: Map<string, string> };
+
+  private constructor(
+    /** Folder of the state files, or undefined for a state in memory. */
+    private readonly tmpDir: string | undefined,
+  ) {
+    if (tmpDir === undefined) this.mem = { dirs: new Map(), complete: new Map() };
+  }
+
+  private get db(): BetterSqlite3.Database {
+    if (this.dbHandle) return this.dbHandle;
+    const Database = require('better-sqlite3') as typeof BetterSqlite3;
+    let db: BetterSqlite3.Database | undefined;
+    if (this.tmpDir !== undefined) {
+      try {
+        mkdirSync(this.tmpDir, { recursive: true });
+        db = new Database(join(this.tmpDir, 'copper-state.sqlite'), { timeout: 10_000 });
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        this.prepare(db);
+      } catch {
+        // A corrupt state file is only a cache: start again in memory rather than fail.
+        db = undefined;
+      }
+    }
+    if (!db) {
+      db = new Database(':memory:');
+      this.prepare(db);
+    }
+    this.dbHandle = db;
+    return db;
+  }
+
+  /** The prepared statements (opening the database on first need). */
+  private stmts(): { get: BetterSqlite3.Statement; put: BetterSqlite3.Statement; del: BetterSqlite3.Statement } {
+    if (!this.dbHandle) void this.db;
+    return { get: this.getStmt!, put: this.putStmt!, del: this.delStmt! };
+  }
+
+  private prepare(db: BetterSqlite3.Database): void {
     db.exec(
       'CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, ino INTEGER NOT NULL, size INTEGER NOT NULL, ' +
         'mtime REAL NOT NULL, md5 TEXT NOT NULL) WITHOUT ROWID',
     );
-    db.exec('CREATE TABLE IF NOT EXISTS dirs (path TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID');
-    // Folder objects found complete in the cache, with the cache's folder fingerprint then.
-    db.exec('CREATE TABLE IF NOT EXISTS complete (oid TEXT PRIMARY KEY, sig TEXT NOT NULL) WITHOUT ROWID');
     this.getStmt = db.prepare('SELECT ino, size, mtime, md5 FROM files WHERE path = ?').raw();
     this.putStmt = db.prepare('INSERT OR REPLACE INTO files (path, ino, size, mtime, md5) VALUES (?, ?, ?, ?, ?)');
     this.delStmt = db.prepare('DELETE FROM files WHERE path = ?');
+    // Cache objects whose bytes were hashed (written by add/commit from the bytes hashed, or
+    // verified by a checkout copy), with their stamp then: see objectStamps.
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS objects (oid TEXT PRIMARY KEY, ino INTEGER NOT NULL, size INTEGER NOT NULL, ' +
+        'mtime REAL NOT NULL, ctime REAL NOT NULL) WITHOUT ROWID',
+    );
   }
 
-  /** Opens (creating) the state database in `tmpDir` (normally `.dvc/tmp`). */
+  /**
+   * Remembers that cache object `oid` held bytes hashing to its name while it had this stamp
+   * (inode, size, mtime, ctime). Written on `flush()`.
+   */
+  putObjectStamp(oid: string, stamp: readonly [number, number, number, number]): void {
+    this.pendingObjects.push([oid, stamp[0], stamp[1], stamp[2], stamp[3]]);
+    if (this.pendingObjects.length >= 50_000) this.flush();
+  }
+
+  /**
+   * The remembered stamps of these cache objects, four numbers each (inode, size, mtime, ctime;
+   * NaN when none). Checkout copies an object that still has its stamp without hashing it again:
+   * writing to a file, truncating it, `chmod` or `touch` all move its ctime, which cannot be set
+   * back, so only a change below the file system (a failing disk) would go unseen, as it does
+   * for DVC, which never verifies its cache; `dvc cache check` reads every object.
+   */
+  objectStamps(oids: readonly string[]): Float64Array {
+    const out = new Float64Array(oids.length * 4).fill(NaN);
+    this.flush();
+    const stmt = this.objStmt ??= this.db.prepare('SELECT ino, size, mtime, ctime FROM objects WHERE oid = ?').raw();
+    // One read transaction for all (not one lock of the WAL per lookup).
+    this.db.transaction(() => {
+      for (let i = 0; i < oids.length; i++) {
+        const r = stmt.get(oids[i]) as [number, number, number, number] | undefined;
+        if (r) out.set(r, i * 4);
+      }
+    })();
+    return out;
+  }
+
+  /** Opens the state kept in `tmpDir` (normally `.dvc/tmp`); files are created on first write. */
   static open(tmpDir: string): StateDb {
-    mkdirSync(tmpDir, { recursive: true });
-    const Database = require('better-sqlite3') as typeof BetterSqlite3;
-    const file = join(tmpDir, 'copper-state.sqlite');
-    let db: BetterSqlite3.Database;
-    try {
-      db = new Database(file, { timeout: 10_000 });
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      return new StateDb(db);
-    } catch {
-      // A corrupt state file is only a cache: start again in memory rather than fail.
-      db = new Database(':memory:');
-      return new StateDb(db);
-    }
+    return new StateDb(tmpDir);
   }
 
   /** A state kept in memory only (for data outside any repository). */
   static memory(): StateDb {
-    const Database = require('better-sqlite3') as typeof BetterSqlite3;
-    return new StateDb(new Database(':memory:'));
+    return new StateDb(undefined);
+  }
+
+  private fileIn(sub: string, name: string): string {
+    return join(this.tmpDir!, sub, name);
+  }
+
+  /** Writes `data` to `sub/name` atomically (a temp file renamed over it); best effort. */
+  private writeFile(sub: string, name: string, data: Uint8Array | string): void {
+    const file = this.fileIn(sub, name);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(join(this.tmpDir!, sub), { recursive: true });
+      writeFileSync(tmp, data);
+      renameSync(tmp, file);
+    } catch {
+      // The state is only a cache: a folder that cannot be written means hashing again next time.
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  private readFile(sub: string, name: string): Buffer | undefined {
+    try {
+      return readFileSync(this.fileIn(sub, name));
+    } catch {
+      return undefined;
+    }
   }
 
   /** The remembered md5 for `path` if inode, size and mtime still match. */
   get(path: string, st: FileStamp): string | undefined {
-    const row = this.getStmt.get(path) as [number, number, number, string] | undefined;
+    const row = this.stmts().get.get(path) as [number, number, number, string] | undefined;
     return row && row[0] === st.ino && row[1] === st.size && row[2] === st.mtimeMs ? row[3] : undefined;
   }
 
@@ -214,19 +326,36 @@ export class StateDb {
 
   /** The cache fingerprint under which every object of folder `oid` was last found present. */
   getComplete(oid: string): string | undefined {
-    const row = this.db.prepare('SELECT sig FROM complete WHERE oid = ?').raw().get(oid) as [string] | undefined;
-    return row?.[0];
+    if (this.mem) return this.mem.complete.get(oid);
+    if (!/^[0-9a-f]{32}(\.dir)?$/.test(oid)) return undefined;
+    return this.readFile('copper-complete', oid)?.toString('utf8');
   }
 
   /** Remembers that every object of folder `oid` is present while the fingerprint is `sig`. */
   putComplete(oid: string, sig: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO complete (oid, sig) VALUES (?, ?)').run(oid, sig);
+    if (this.mem) this.mem.complete.set(oid, sig);
+    else if (/^[0-9a-f]{32}(\.dir)?$/.test(oid)) this.writeFile('copper-complete', oid, sig);
+  }
+
+  /**
+   * The encoded snapshot of tracked folder `path` (root-relative), as saved: the buffer the
+   * native walk compares in place (`decodeDirSnapshot` reads it).
+   */
+  getDirRaw(path: string): Buffer | undefined {
+    const buf = this.mem ? this.mem.dirs.get(path) : this.readFile('copper-dirs', nameOf(path));
+    if (!buf || buf.length < SNAP_HEADER || buf.readUInt32LE(0) !== SNAP_MAGIC) return undefined;
+    // The folder's path follows the snapshot (two paths may share a file name).
+    const n = buf.readUInt32LE(4);
+    const end = SNAP_HEADER + n * 44 + buf.readUInt32LE(8);
+    const pathLen = buf.readUInt32LE(12);
+    if (buf.length !== end + pathLen || buf.toString('utf8', end) !== path) return undefined;
+    return buf;
   }
 
   /** The snapshot of tracked folder `path` (root-relative), if one was saved. */
   getDir(path: string): DirSnapshot | undefined {
-    const row = this.db.prepare('SELECT data FROM dirs WHERE path = ?').raw().get(path) as [Buffer] | undefined;
-    return row ? decodeDirSnapshot(row[0]) : undefined;
+    const raw = this.getDirRaw(path);
+    return raw ? decodeDirSnapshot(raw) : undefined;
   }
 
   /**
@@ -245,7 +374,9 @@ export class StateDb {
 
   /** Saves the snapshot of tracked folder `path` (replacing the previous one). */
   putDir(path: string, snap: DirSnapshot): void {
-    this.db.prepare('INSERT OR REPLACE INTO dirs (path, data) VALUES (?, ?)').run(path, encodeDirSnapshot(snap));
+    const buf = encodeDirSnapshot(snap, path);
+    if (this.mem) this.mem.dirs.set(path, buf);
+    else this.writeFile('copper-dirs', nameOf(path), buf);
   }
 
   /** Remembers `md5` for `path` unless the file is racy. Written on `flush()`. */
@@ -257,15 +388,20 @@ export class StateDb {
 
   delete(path: string): void {
     this.flush();
-    this.delStmt.run(path);
+    this.stmts().del.run(path);
   }
 
   flush(): void {
-    if (!this.pending.length) return;
+    if (!this.pending.length && !this.pendingObjects.length) return;
     const rows = this.pending;
+    const objs = this.pendingObjects;
     this.pending = [];
+    this.pendingObjects = [];
+    const put = this.stmts().put;
+    const putObj = objs.length ? this.db.prepare('INSERT OR REPLACE INTO objects (oid, ino, size, mtime, ctime) VALUES (?, ?, ?, ?, ?)') : undefined;
     this.db.transaction(() => {
-      for (const r of rows) this.putStmt.run(r[0], r[1], r[2], r[3], r[4]);
+      for (const r of rows) put.run(r[0], r[1], r[2], r[3], r[4]);
+      for (const r of objs) putObj!.run(r[0], r[1], r[2], r[3], r[4]);
     })();
   }
 
@@ -273,7 +409,9 @@ export class StateDb {
     try {
       this.flush();
     } finally {
-      this.db.close();
+      this.dbHandle?.close();
+      this.dbHandle = undefined;
+      this.objStmt = undefined;
     }
   }
 }

@@ -9,43 +9,12 @@
  *    last byte leaves, so no backend can complete the upload (a sized PUT lacks a byte, a
  *    multipart upload is aborted, a temp file is never renamed).
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
-import { Dos2UnixMd5, type HashName } from './md5.js';
+import type { HashName } from './md5.js';
 
-export interface ObjectHasher {
-  update(data: Uint8Array): unknown;
-  /** Hex digest (call once). */
-  digest(): string;
-}
-
-export function objectHasher(name: HashName = 'md5'): ObjectHasher {
-  if (name === 'md5-dos2unix') return new Dos2UnixMd5();
-  const h = createHash('md5');
-  return { update: (d) => h.update(d), digest: () => h.digest('hex') };
-}
-
-/** A cache object whose bytes do not hash to its name (a flipped bit, a cut-short file). */
-export class CorruptObjectError extends Error {
-  readonly code = 'ECORRUPT';
-  constructor(
-    readonly oid: string,
-    /** What the bytes hash to. */
-    readonly actual: string,
-    readonly path?: string,
-  ) {
-    super(`cache object '${oid}' is corrupted (its content hashes to ${actual})`);
-    this.name = 'CorruptObjectError';
-  }
-}
-
-export function isCorrupt(e: unknown): e is { code: 'ECORRUPT'; oid?: string; actual?: string } {
-  for (let x = e, depth = 0; x && depth < 6; x = (x as { cause?: unknown }).cause, depth++) {
-    if ((x as { code?: unknown }).code === 'ECORRUPT') return true;
-  }
-  return false;
-}
+export { CorruptObjectError, isCorrupt, objectHasher, type ObjectHasher } from './object-check.js';
+import { CorruptObjectError, objectHasher, type ObjectHasher } from './object-check.js';
 
 /**
  * The bytes of cache object `oid` at `path`, checked on the way: the stream errors with

@@ -4,7 +4,7 @@
  * DVC object directory (`<filesDir>/<2 hex>/<30 hex>`, mode 0444) under a temporary name that is
  * renamed into place only when complete, so an object is never visible before it is whole.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from './crypto.js';
 import {
   closeSync,
   constants as fsc,
@@ -18,6 +18,7 @@ import {
   writeFileSync,
   writeSync,
   chmodSync,
+  statSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { copyVerifiedSync, linkFileStamped, tmpPath, type LinkType } from '../fs/local.js';
@@ -27,7 +28,16 @@ import { md5Dos2UnixFileSync, md5FileSync, type HashName } from './md5.js';
 export const SMALL_FILE = 8 << 20;
 const CHUNK = 1 << 20;
 
-export type HashResult = { md5: string; size: number; stored?: boolean } | { error: string; code?: string };
+/**
+ * A cache object's stamp: inode, size, mtime and ctime (ms, as fs.Stats gives them). Any write,
+ * truncate, chmod, rename or `touch` of the object changes its ctime, which no user call can set
+ * back, so an object whose stamp is the one it had when its bytes were last hashed still holds
+ * those bytes (see hash/state.ts `objectStamps`).
+ */
+export type ObjectStamp = [ino: number, size: number, mtimeMs: number, ctimeMs: number];
+
+/** `obj`: the stamp of an object this call wrote into the store from the bytes it hashed. */
+export type HashResult = { md5: string; size: number; stored?: boolean; obj?: ObjectStamp } | { error: string; code?: string };
 
 export function hashFiles(paths: string[], name: HashName = 'md5'): HashResult[] {
   const out: HashResult[] = [];
@@ -129,7 +139,7 @@ function storeOne(filesDir: string, src: string): HashResult {
       ensureDir(dir);
       renameSync(tmp, dest);
       tmp = undefined;
-      return { md5, size, stored: true };
+      return { md5, size, stored: true, obj: stampOf(dest) };
     }
   } catch (e) {
     if (tmp) {
@@ -145,7 +155,17 @@ function storeOne(filesDir: string, src: string): HashResult {
   }
   const md5 = createHash('md5').update(data).digest('hex');
   const stored = writeObject(filesDir, md5, data);
-  return { md5, size: data.length, stored };
+  return stored ? { md5, size: data.length, stored, obj: stampOf(join(filesDir, md5.slice(0, 2), md5.slice(2))) } : { md5, size: data.length, stored };
+}
+
+/** The stamp of an object just written (after its rename: a rename changes the ctime). */
+function stampOf(path: string): ObjectStamp | undefined {
+  try {
+    const st = statSync(path);
+    return [st.ino, st.size, st.mtimeMs, st.ctimeMs];
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -206,7 +226,8 @@ export function writeObject(filesDir: string, md5: string, data: Uint8Array, suf
 }
 
 
-export type LinkResult = { type: LinkType; ino: number; size: number; mtimeMs: number } | { error: string; code?: string; actual?: string };
+/** `obj`: the source object's stamp when this copy hashed it and found it sound. */
+export type LinkResult = { type: LinkType; ino: number; size: number; mtimeMs: number; obj?: ObjectStamp } | { error: string; code?: string; actual?: string };
 
 const OBJECT_ID = /^[0-9a-f]{32}$/;
 
@@ -217,6 +238,9 @@ const OBJECT_ID = /^[0-9a-f]{32}$/;
  * copy is verified against the oid (named by `hashName`) as it is made: a corrupt object gives
  * `{error, code: 'ECORRUPT', actual}` and is not placed. `trusted[i]` marks an object this
  * process has just downloaded and verified (pull): it is copied without being hashed again.
+ * `known` holds four numbers per pair (NaN when unknown): the object's stamp when its bytes were
+ * last hashed; an object that still has that stamp is copied without being hashed again, and
+ * one that was hashed now reports its stamp as `obj`.
  */
 export function linkFiles(
   pairs: Array<[string, string]>,
@@ -224,6 +248,7 @@ export function linkFiles(
   filesDir?: string,
   hashName: HashName = 'md5',
   trusted?: readonly boolean[],
+  known?: ArrayLike<number>,
 ): LinkResult[] {
   const out: LinkResult[] = [];
   for (let i = 0; i < pairs.length; i++) {
@@ -231,7 +256,8 @@ export function linkFiles(
     try {
       if (filesDir !== undefined && !OBJECT_ID.test(from)) throw new Error(`invalid object id '${from}'`);
       const src = filesDir === undefined ? from : `${filesDir}/${from.slice(0, 2)}/${from.slice(2)}`;
-      out.push(linkFileStamped(src, dest, types, filesDir === undefined || trusted?.[i] ? undefined : { oid: from, hashName }));
+      const stamp = known && !Number.isNaN(known[i * 4 + 3]!) ? ([known[i * 4]!, known[i * 4 + 1]!, known[i * 4 + 2]!, known[i * 4 + 3]!] as ObjectStamp) : undefined;
+      out.push(linkFileStamped(src, dest, types, filesDir === undefined || trusted?.[i] ? undefined : { oid: from, hashName, stamp }));
     } catch (e) {
       out.push(errorResult(e));
     }

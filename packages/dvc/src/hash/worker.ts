@@ -9,7 +9,7 @@ import { copyObjects, hashFiles, linkFiles, storeFiles } from './worker-ops.js';
 export type Job =
   | { id: number; op: 'hash'; paths: string[]; hashName?: HashName }
   | { id: number; op: 'store'; filesDir: string; paths: string[]; hashName?: HashName }
-  | { id: number; op: 'link'; pairs: Array<[string, string]>; types: LinkType[]; filesDir?: string; hashName?: HashName; trusted?: boolean[] }
+  | { id: number; op: 'link'; pairs: Array<[string, string]>; types: LinkType[]; filesDir?: string; hashName?: HashName; trusted?: boolean[]; known?: Float64Array }
   | { id: number; op: 'copy'; triples: Array<[string, string, string]>; hashName?: HashName };
 
 parentPort!.on('message', (job: Job) => {
@@ -20,6 +20,6 @@ parentPort!.on('message', (job: Job) => {
         ? storeFiles(job.filesDir, job.paths, job.hashName)
         : job.op === 'copy'
           ? copyObjects(job.triples, job.hashName)
-          : linkFiles(job.pairs, job.types, job.filesDir, job.hashName, job.trusted);
+          : linkFiles(job.pairs, job.types, job.filesDir, job.hashName, job.trusted, job.known);
   parentPort!.postMessage({ id: job.id, results });
 });

@@ -268,7 +268,9 @@ function planEntries(
  * corrupt object is listed in `plan.corrupt`, never placed. Reflinks, hardlinks
  * and symlinks share the cache object's blocks and are not read (`dvc cache check` verifies the
  * whole cache). Objects in `verified` (those this process has just downloaded, each hashed as
- * it arrived) are copied without being hashed a second time.
+ * it arrived) are copied without being hashed a second time, and so are objects whose stamp
+ * (inode, size, mtime, ctime) is still the one they had when their bytes were last hashed (by
+ * add/commit writing them, or by an earlier checkout copy): see StateDb.objectStamps.
  */
 export async function applyCheckout(
   ctx: HashContext,
@@ -295,9 +297,12 @@ export async function applyCheckout(
     // [oid, dest] pairs as planned: the workers find each object in the cache themselves.
     const chunk = plan.link.slice(start, start + CHUNK);
     if (plan.wsDirs.size) for (const [, dest] of chunk) if (plan.wsDirs.has(dest)) clearFolderAt(dest);
+    const copies = types.includes('copy');
     const done = ctx.pool().link(chunk, types, {
       filesDir: store.filesDir,
       ...(verified?.size ? { trusted: chunk.map(([oid]) => verified.has(oid)) } : {}),
+      // Objects unchanged since their bytes were last hashed are copied without hashing again.
+      ...(copies ? { known: ctx.state.objectStamps(chunk.map(([oid]) => oid)) } : {}),
       onProgress: ctx.onProgress ? (n) => ctx.onProgress!(n, 0) : undefined,
     });
     // Awaited in order below; a failure there ends the checkout (no unhandled rejection meanwhile).
@@ -332,6 +337,8 @@ export async function applyCheckout(
         }
         throw new DvcError(`failed to check out '${ctx.root ? dest.slice(ctx.root.length + 1) : dest}': ${r.error}`);
       }
+      // A copy that hashed its object and found it sound: no need to hash it next time.
+      if (r.obj) ctx.state.putObjectStamp(oid, r.obj);
       // A whole folder is remembered by its snapshot below; other links file by file.
       const k = stamps ? whole!.linkEntry[start + i]! : -1;
       fine ||= r.mtimeMs % 1000 !== 0;

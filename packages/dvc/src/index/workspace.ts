@@ -9,7 +9,9 @@ import { relative, sep } from 'node:path';
 import { DvcError, NoSpaceError } from '../errors.js';
 import type { DvcIgnore } from '../formats/dvcignore.js';
 import type { HashPool, HashResult } from '../hash/pool.js';
-import { hasFineClock, isRacy, type DirSnapshot, type StateDb } from '../hash/state.js';
+import type { ObjectStamp } from '../hash/worker-ops.js';
+import { decodeDirSnapshot, hasFineClock, isRacy, type DirSnapshot, type StateDb } from '../hash/state.js';
+import { walkCompare } from '../fs/scan.js';
 import type { LocalObjectStore } from '../odb/local.js';
 import { compareCodePoints, serializeChunks } from '../tree/manifest.js';
 import { checkLink, walkFiles, type WalkResult } from '../tree/walk.js';
@@ -129,6 +131,7 @@ export async function hashWorkspace(ctx: HashContext, abs: string, store?: Local
     const [r] = store ? await pool.store(store.filesDir, [abs], { sizes: [size] }) : await pool.hash([abs], { sizes: [size] });
     if ('error' in r!) throw failure([r!], () => rootRel, [size], store)!;
     md5 = r!.md5;
+    if (r!.obj) ctx.state.putObjectStamp(md5, r!.obj);
     if (r!.size === st.size) ctx.state.set(rootRel, st, md5, Date.now());
     size = r!.size;
     ctx.onProgress?.(1, size);
@@ -138,11 +141,35 @@ export async function hashWorkspace(ctx: HashContext, abs: string, store?: Local
 
 async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: LocalObjectStore): Promise<WsObject> {
   trace('hashDir: start');
-  const w = walkFiles(abs, { root: ctx.root, allowed: ctx.allowed, ignore: ctx.ignore, relToRoot: rootRel });
+  // The native walk compares the folder with its snapshot as it goes (no JS value per file) when
+  // no .dvcignore at or above the folder applies; it hands back to the JS walk on a symlink or a
+  // .dvcignore inside.
+  const raw = ctx.state.getDirRaw(rootRel);
+  const fast = ctx.ignore?.anyRulesAbove(rootRel) ? undefined : walkCompare(abs, raw);
+  let prev: DirSnapshot | undefined;
+  let w: WalkResult;
+  if (fast === true) {
+    trace('hashDir: walked, unchanged since the last snapshot');
+    if (!store) return snapshotObject(abs, raw!);
+    prev = decodeDirSnapshot(raw!)!;
+    w = { rels: prev.rels, ino: [], size: [], mtime: [] };
+    for (let i = 0; i < prev.rels.length; i++) {
+      w.ino.push(prev.stamps[i * 3]!);
+      w.size.push(prev.stamps[i * 3 + 1]!);
+      w.mtime.push(prev.stamps[i * 3 + 2]!);
+    }
+  } else if (fast) {
+    w = { rels: fast.rels, ino: new Array(fast.rels.length), size: new Array(fast.rels.length), mtime: new Array(fast.rels.length) };
+    for (let i = 0; i < fast.rels.length; i++) {
+      w.ino[i] = fast.stats[i * 3]!;
+      w.size[i] = fast.stats[i * 3 + 1]!;
+      w.mtime[i] = fast.stats[i * 3 + 2]!;
+    }
+  } else w = walkFiles(abs, { root: ctx.root, allowed: ctx.allowed, ignore: ctx.ignore, relToRoot: rootRel });
   const n = w.rels.length;
   trace(`hashDir: walked (${n} files)`);
   // What the folder's last snapshot vouches for: files with the same name and the same stamp.
-  const prev = ctx.state.getDirOrPart(rootRel);
+  prev ??= raw ? decodeDirSnapshot(raw) : ctx.state.getDirOrPart(rootRel);
   const rels = w.rels;
   const md5s: string[] = new Array(n);
   let order: Uint32Array | undefined;
@@ -156,8 +183,8 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
   let prevHex: (j: number) => string = () => '';
   if (prev) {
     const st = prev.stamps;
-    const raw = Buffer.from(prev.md5s.buffer, prev.md5s.byteOffset, prev.md5s.byteLength);
-    prevHex = (j) => raw.toString('hex', j * 16, j * 16 + 16);
+    const prevMd5s = Buffer.from(prev.md5s.buffer, prev.md5s.byteOffset, prev.md5s.byteLength);
+    prevHex = (j) => prevMd5s.toString('hex', j * 16, j * 16 + 16);
     const take = (i: number, j: number) => {
       prevOf[i] = j;
       matched++;
@@ -255,8 +282,10 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
     const fine = hasFineClock(w.mtime);
     for (let k = 0; k < todo.length; k++) {
       const i = todo[k]!;
-      const r = results[k] as { md5: string; size: number }; // failure() threw for any error
+      const r = results[k] as { md5: string; size: number; obj?: ObjectStamp }; // failure() threw for any error
       md5s[i] = r.md5;
+      // An object written from the bytes just hashed: a checkout copy of it need not hash it again.
+      if (r.obj) ctx.state.putObjectStamp(r.md5, r.obj);
       // A file that changed while we read it (size differs from its stat) is not remembered.
       if (r.size === w.size[i]) {
         if (isRacy(w.mtime[i]!, now, fine)) untrusted.add(i);
@@ -277,6 +306,51 @@ async function hashDir(ctx: HashContext, abs: string, rootRel: string, store?: L
   }
   trace('hashDir: manifest and snapshot');
   return ws;
+}
+
+/**
+ * The folder object of a folder found unchanged since its snapshot `raw`: only its hash, file
+ * count and size are read now; the file list is decoded when asked for.
+ */
+function snapshotObject(abs: string, raw: Buffer): WsDir {
+  const n = raw.readUInt32LE(4);
+  let size: number | undefined;
+  let full: WsDir | undefined;
+  const decoded = (): WsDir => {
+    if (!full) {
+      const s = decodeDirSnapshot(raw)!;
+      const w: WalkResult = { rels: s.rels, ino: [], size: [], mtime: [] };
+      const md5s: string[] = new Array(n);
+      const hex = Buffer.from(s.md5s.buffer, s.md5s.byteOffset, s.md5s.byteLength);
+      for (let i = 0; i < n; i++) {
+        w.ino.push(s.stamps[i * 3]!);
+        w.size.push(s.stamps[i * 3 + 1]!);
+        w.mtime.push(s.stamps[i * 3 + 2]!);
+        md5s[i] = hex.toString('hex', i * 16, i * 16 + 16);
+      }
+      full = dirObject(abs, w, md5s, s.md5, s.order);
+    }
+    return full;
+  };
+  return {
+    kind: 'dir',
+    oid: raw.toString('hex', 16, 32) + '.dir',
+    get text() {
+      return decoded().text;
+    },
+    get size() {
+      if (size === undefined) {
+        size = 0;
+        for (let i = 0; i < n; i++) size += raw.readDoubleLE(32 + i * 24 + 8);
+      }
+      return size;
+    },
+    nfiles: n,
+    get files() {
+      return decoded().files;
+    },
+    md5List: () => decoded().md5List(),
+  };
 }
 
 function sortedOrder(rels: string[]): Uint32Array {

@@ -21,11 +21,11 @@ import {
   unlinkSync,
   mkdirSync,
 } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash } from '../hash/crypto.js';
 import { dirname, join } from 'node:path';
 import { InvalidFileError, UnsafePathError } from '../errors.js';
 import { LINK_TYPES, linkFileSync, type LinkType } from '../fs/local.js';
-import { listNames } from '../fs/scan.js';
+import { dirStamps, listNames } from '../fs/scan.js';
 import { bytesHasher, fileHasher, OID_RE, type HashName } from '../hash/md5.js';
 import { writeObject } from '../hash/worker-ops.js';
 import { parseManifest, type TreeEntry } from '../tree/manifest.js';
@@ -138,6 +138,14 @@ export class LocalObjectStore {
    * hide a second change in the same tick) or the store cannot be listed.
    */
   folderSignature(nowMs = Date.now()): string | undefined {
+    // The native addon stats the prefix folders in one call; the text itself is the signature.
+    try {
+      const native = dirStamps(this.filesDir);
+      if (native === null) return undefined;
+      if (native !== undefined) return native[1] > nowMs - 3000 ? undefined : native[0];
+    } catch {
+      return undefined;
+    }
     let prefixes: string[];
     try {
       prefixes = listNames(this.filesDir);

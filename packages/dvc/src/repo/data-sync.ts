@@ -25,6 +25,10 @@ export interface RevisionOptions {
   allTags?: boolean;
   /** -A: every commit. */
   allCommits?: boolean;
+  /** These commits as well (DVC's revs: `exp push`/`exp pull` give the experiments' commits). */
+  revs?: string[];
+  /** false: the workspace's outputs are left out (DVC's workspace=False). */
+  workspace?: boolean;
 }
 
 export interface SyncOptions extends RevisionOptions {
@@ -215,7 +219,8 @@ export async function revisionOuts(repo: Repo, rev: string, targets: string[] = 
 
 /** Outputs used in the workspace and the revisions chosen by -a / -T / -A. */
 export async function usedOuts(repo: Repo, targets: string[], opts: RevisionOptions & { glob?: boolean } = {}): Promise<UsedOut[]> {
-  const outs = workspaceOuts(repo, targets, opts.glob);
+  const outs = opts.workspace === false ? [] : workspaceOuts(repo, targets, opts.glob);
+  for (const rev of opts.revs ?? []) outs.push(...(await revisionOuts(repo, rev, targets, opts.glob)));
   if (opts.allBranches || opts.allTags || opts.allCommits) {
     if (!repo.scm) throw new ConfigError('-a/-T/-A need a git repository (core.no_scm is set or there is no git)');
     const revs = await repo.scm.revisions(opts);

@@ -13,6 +13,8 @@ export interface PipelineStatus {
   stages: number;
   /** Targets that name no stage (left for the .dvc file status). */
   rest: string[];
+  /** Frozen stages looked at (their dependencies are not checked). */
+  frozen: string[];
 }
 
 export async function pipelineStatus(repo: Repo, d: DataContext, targets: string[]): Promise<PipelineStatus> {
@@ -30,12 +32,14 @@ export async function pipelineStatus(repo: Repo, d: DataContext, targets: string
     else rest.push(t);
   }
   const report: Record<string, StageStatus> = {};
+  const frozen: string[] = [];
   for (const s of chosen) {
+    if (s.def.frozen) frozen.push(s.addressing);
     const st = await stageStatus(d.hash, d.store, s);
     if (st.length) report[s.addressing] = st;
   }
   chosen = [...chosen];
-  return { report, stages: chosen.length, rest };
+  return { report, stages: chosen.length, rest, frozen };
 }
 
 /** The lines of one status entry (a string or a titled mapping, nested for params). */

@@ -64,6 +64,8 @@ export interface ReproOptions {
   pull?: boolean;
   /** Lines for the user (stdout). */
   info?: (line: string) => void;
+  /** Warnings (stderr): a frozen stage in the plan. */
+  warn?: (line: string) => void;
 }
 
 export interface ReproResult {
@@ -311,6 +313,7 @@ export async function repro(repo: Repo, targets: string[] = [], opts: ReproOptio
         // Reload: an upstream stage may have rewritten dvc.lock.
         p = loadPipeline(repo);
         const s = p.stages.find((x) => x.file === planned.file && x.name === planned.name)!;
+        if (s.def.frozen) opts.warn?.(`stage: '${s.addressing}' is frozen. Its dependencies are not going to be reproduced.`);
         let status = opts.force ? ['forced'] : await stageStatus(d.hash, d.store, s);
         if (!status.length) {
           info(`Stage '${s.addressing}' didn't change, skipping`);

@@ -16,6 +16,8 @@ export interface StatusResult {
   report: StatusReport;
   /** Number of .dvc files looked at (0: nothing tracked). */
   tracked: number;
+  /** Frozen stages and `.dvc` files looked at (DVC warns that their dependencies are not shown). */
+  frozen: string[];
 }
 
 /** Holds the repository lock as DVC's `@locked` status does: never reads a half-done `add`. */
@@ -29,9 +31,15 @@ async function statusLocked(repo: Repo, targets: string[]): Promise<StatusResult
     const ps = await pipelineStatus(repo, d, targets);
     const resolved = targets.length && !ps.rest.length ? [] : resolveTargets(repo, ps.rest, undefined);
     const report: StatusReport = {};
+    const frozen: string[] = [];
     for (const { file, outs } of resolved) {
-      // An import (`deps: - repo: ...`): 'update available' when its source moved (imp.ts).
       const text = file.toString();
+      // A frozen `.dvc` file other than a repository import (import-url, `dvc freeze x.dvc`)
+      if (text.includes('frozen:') && !text.includes('repo:')) {
+        const { dvcFileFrozen } = await import('./freeze.js');
+        if (dvcFileFrozen(text)) frozen.push(shownPath(file.abs));
+      }
+      // An import (`deps: - repo: ...`): 'update available' when its source moved (imp.ts).
       if (!text.startsWith('outs:') && text.includes('repo:')) {
         const imp = await import('./imp.js');
         const info = imp.importInfoOf(file.abs, text, yamlLib());
@@ -53,7 +61,7 @@ async function statusLocked(repo: Repo, targets: string[]): Promise<StatusResult
       }
     }
     Object.assign(report, ps.report);
-    return { report, tracked: resolved.length + ps.stages };
+    return { report, tracked: resolved.length + ps.stages, frozen: [...frozen, ...ps.frozen] };
   });
 }
 

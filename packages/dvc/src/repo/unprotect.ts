@@ -28,6 +28,11 @@ function unprotectFile(p: string): void {
   }
 }
 
+/** Unprotects a file or every file of a folder (links to the cache become writable copies). */
+export function unprotectPath(p: string): void {
+  walk(p);
+}
+
 function walk(p: string): void {
   const l = lstatSync(p);
   if (l.isDirectory()) {

@@ -6,7 +6,7 @@
  * bytes plus `.dir`.
  */
 import { InvalidFileError, UnsafePathError } from '../errors.js';
-import { createHash } from 'node:crypto';
+import { createHash } from '../hash/crypto.js';
 import { md5Bytes, MD5_RE } from '../hash/md5.js';
 
 export interface TreeEntry {

@@ -6,7 +6,7 @@
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { linkFiles } from '../../src/hash/worker-ops.js';
@@ -79,6 +79,43 @@ describe('checkout copies of trusted objects', () => {
           assert.equal(readFileSync(join(ws, `f${i}`), 'utf8'), corrupt.has(i) ? `not file ${i}` : `file ${i}`);
         }
       }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('an object still stamped as when its bytes were last hashed is copied as is; any other stamp means hashing again', async () => {
+    // A corrupt object stands for "the bytes changed below the file system": the only change a
+    // stamp (inode, size, mtime, ctime) cannot show. Every change made through the file system
+    // moves the ctime and so is hashed and caught (see test/sync/corrupt-cache.test.ts).
+    const bad = put('claimed 2', 'flipped 2');
+    const src = join(filesDir, bad.slice(0, 2), bad.slice(2));
+    const st = statSync(src);
+    const stamp = [st.ino, st.size, st.mtimeMs, st.ctimeMs];
+    const ws = join(dir, 'ws3');
+    mkdirSync(ws);
+    const known = new Float64Array([...stamp, stamp[0]!, stamp[1]!, stamp[2]!, stamp[3]! - 1, NaN, NaN, NaN, NaN]);
+    const r = linkFiles([[bad, join(ws, 'same')], [bad, join(ws, 'other-ctime')], [bad, join(ws, 'unknown')]], ['copy'], filesDir, 'md5', undefined, known);
+    assert.ok('type' in r[0]!, 'an object with its recorded stamp is trusted');
+    assert.equal(readFileSync(join(ws, 'same'), 'utf8'), 'flipped 2');
+    assert.ok('error' in r[1]! && r[1].code === 'ECORRUPT', 'another ctime: hashed and refused');
+    assert.ok('error' in r[2]! && r[2].code === 'ECORRUPT', 'no stamp: hashed and refused');
+    // A sound object hashed now reports its stamp (for the state to remember), a trusted one not.
+    const good = put('good 3', 'good 3');
+    const g = statSync(join(filesDir, good.slice(0, 2), good.slice(2)));
+    const r2 = linkFiles([[good, join(ws, 'g1')]], ['copy'], filesDir, 'md5', undefined, new Float64Array(4).fill(NaN));
+    assert.deepEqual('obj' in r2[0]! && r2[0].obj, [g.ino, g.size, g.mtimeMs, g.ctimeMs]);
+    // Through the pool, the stamps stay with their pairs across batches.
+    const pairs: Array<[string, string]> = [];
+    const stamps = new Float64Array(300 * 4).fill(NaN);
+    for (let i = 0; i < 300; i++) {
+      pairs.push([bad, join(ws, `p${i}`)]);
+      if (i % 2 === 0) stamps.set(stamp, i * 4);
+    }
+    const pool = new HashPool(2);
+    try {
+      const res = await pool.link(pairs, ['copy'], { filesDir, known: stamps });
+      for (let i = 0; i < 300; i++) assert.equal('error' in res[i]!, i % 2 === 1, `pair ${i}`);
     } finally {
       await pool.close();
     }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ArgumentError, DvcError } from '../../errors.js';
 import { outputFor } from '../output.js';
+import { registerShare } from './exp-share.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -213,23 +214,32 @@ export function register(program: Command): void {
   exp
     .command('list')
     .alias('ls')
-    .description('List local experiments.')
-    .option('-A, --all-commits', 'List experiments derived from all Git commits.')
-    .option('--rev <commit>', 'List experiments derived from the specified `<commit>` as baseline.', collect, [])
+    .description('List local and remote experiments.')
+    .argument('[git_remote]', 'Optional Git remote name or Git URL. If provided, experiments from the specified Git repository  will be listed instead of local ones.')
+    .option('-A, --all-commits', 'List all experiments in the repository (overrides `--rev` and `--num`).')
+    .option('--rev <commit>', 'List experiments derived from the specified `<commit>` as baseline (HEAD by default).', collect, [])
     .option('-n, --num <num>', 'List experiments from the last `num` commits (first parents) starting from the `--rev` baseline.', intArg)
     .option('--name-only, --names-only', 'Only output experiment names (without SHAs or parent commits).')
     .option('--sha-only, --shas-only', 'Only output experiment commit SHAs (without names or parent commits).')
-    .action(async (o: { allCommits?: boolean; rev: string[]; num?: number; nameOnly?: boolean; namesOnly?: boolean; shaOnly?: boolean; shasOnly?: boolean }, cmd: Command) => {
+    .action(async (gitRemote: string | undefined, o: { allCommits?: boolean; rev: string[]; num?: number; nameOnly?: boolean; namesOnly?: boolean; shaOnly?: boolean; shasOnly?: boolean }, cmd: Command) => {
       const out = outputFor(cmd);
       const nameOnly = o.nameOnly || o.namesOnly;
       const shaOnly = o.shaOnly || o.shasOnly;
       if (nameOnly && shaOnly) throw new ArgumentError('argument --sha-only/--shas-only: not allowed with argument --name-only/--names-only');
       const repo = await repoOpen();
       const m = await import('../../repo/experiments/manage.js');
+      if (shaOnly && gitRemote) {
+        const { ExperimentError } = await import('../../repo/experiments/refs.js');
+        throw new ExperimentError('--sha-only not supported with git_remote.');
+      }
+      const list = gitRemote
+        ? (await import('../../repo/experiments/share.js')).listRemoteExperiments(repo, gitRemote, { allCommits: o.allCommits, revs: o.rev, num: o.num })
+        : m.listExperiments(repo, { allCommits: o.allCommits, revs: o.rev, num: o.num });
       const lines: string[] = [];
-      for (const b of m.listExperiments(repo, { allCommits: o.allCommits, revs: o.rev, num: o.num })) {
+      for (const b of list) {
         if (!nameOnly && !shaOnly) lines.push(`${b.baselineName ?? b.baseline.slice(0, 7)}:`);
-        for (const e of b.experiments) lines.push(nameOnly ? e.name : shaOnly ? e.rev : `\t${e.rev.slice(0, 7)} [${e.name}]`);
+        // a git remote's experiments are listed by name only, as DVC
+        for (const e of b.experiments) lines.push(nameOnly ? e.name : shaOnly ? e.rev : gitRemote ? `\t${e.name}` : `\t${e.rev.slice(0, 7)} [${e.name}]`);
       }
       if (lines.length) out.print(lines.join('\n'));
     });
@@ -291,4 +301,6 @@ export function register(program: Command): void {
       const renamed = m.renameExperiment(repo, from, to, !!o.force);
       out.info(renamed.length ? `Renamed experiments: ${humanJoin(renamed)}` : 'No experiments to rename.');
     });
+
+  registerShare(exp);
 }

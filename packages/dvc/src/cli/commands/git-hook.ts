@@ -1,6 +1,7 @@
 /**
- * `dvc git-hook pre-commit | post-checkout | pre-push`: what the hooks `dvc install` writes run
- * (`exec dvc git-hook <name> $@`). Outside a DVC repository each does nothing and exits 0, as DVC.
+ * `dvc git-hook pre-commit | post-checkout | pre-push | merge-driver`: what the hooks `dvc
+ * install` writes run (`exec dvc git-hook <name> $@`), and the merge driver it configures.
+ * Outside a DVC repository each does nothing and exits 0, as DVC.
  */
 import type { Command } from 'commander';
 
@@ -43,4 +44,16 @@ export function register(program: Command): void {
     return dvc(['checkout']);
   });
   sub('pre-push', 'Run pre-push GIT hook.', () => dvc(['push']));
+  hook
+    .command('merge-driver')
+    .description('Run GIT merge driver.')
+    .requiredOption('--ancestor <ancestor>', "Ancestor's version of the conflicting file.")
+    .requiredOption('--our <our>', 'Current version of the conflicting file.')
+    .requiredOption('--their <their>', "Other branch's version of the conflicting file.")
+    .action(async (o: { ancestor: string; our: string; their: string }) => {
+      if (!(await inDvcRepo())) return;
+      const { Repo } = await import('../../repo/repo.js');
+      const { mergeDvcFiles } = await import('../../repo/merge-driver.js');
+      mergeDvcFiles(Repo.open(), o);
+    });
 }

@@ -41,6 +41,9 @@ import { register as lsUrl } from './ls-url.js';
 import { register as du } from './du.js';
 import { register as data } from './data.js';
 import { register as importUrl } from './import-url.js';
+import { register as freeze } from './freeze.js';
+import { register as destroy } from './destroy.js';
+import { register as completion } from './completion.js';
 
 export const commands: Array<(program: Command) => void> = [
   init,
@@ -80,4 +83,7 @@ export const commands: Array<(program: Command) => void> = [
   du,
   data,
   importUrl,
+  freeze,
+  destroy,
+  completion,
 ];

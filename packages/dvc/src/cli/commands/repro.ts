@@ -33,6 +33,7 @@ export function register(program: Command): void {
             noCommit: !o.commit,
             noRunCache: !o.runCache,
             info: (l) => out.info(l),
+            warn: (l) => out.warn(l),
           });
         } finally {
           const hint = await repo.scmContext.finish({ quiet: out.quiet });

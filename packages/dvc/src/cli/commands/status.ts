@@ -25,6 +25,7 @@ export function register(program: Command): void {
       const repo = Repo.open();
       const r = await st.status(repo, targets);
       const changed = Object.keys(r.report).length > 0;
+      for (const f of r.frozen) out.warn(`stage: '${f}' is frozen. Its dependencies are not going to be shown in the status output.`);
       if (opts.json) out.print(st.statusJson(r.report));
       else out.info(st.formatStatus(r));
       // DVC: with -q the exit code says whether anything changed.

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { posix as P, relative } from 'node:path';
 import { DEFAULT_PARAMS_FILE, LOCK_FILE, PROJECT_FILE, parseLockFile, parseProjectFile, parseYamlText, type LockFile, type ProjectFile } from '../../formats/dvcyaml.js';
 import type { YamlValue } from '../../formats/ruamel.js';
+import { withVarsReader } from '../../formats/interpolate.js';
 import { parseParamsText } from '../params.js';
 import { collectProjectFiles } from '../pipeline.js';
 import type { Repo } from '../repo.js';
@@ -144,7 +145,9 @@ export function collectRev(repo: Repo, rev: string, opts: { paramDeps?: boolean 
     try {
       const text = src.read(file);
       if (text === null) continue;
-      pf = parseProjectFile(text, file, rev === 'workspace' ? P.join(repo.root, dir) : undefined);
+      const abs = P.join(repo.root, dir);
+      // a templated dvc.yaml of a commit resolves with that commit's params.yaml and vars files
+      pf = rev === 'workspace' ? parseProjectFile(text, file, abs) : withVarsReader((p) => src.read(relative(repo.root, p).split('\\').join('/')), () => parseProjectFile(text, file, abs));
       const lockText = src.read(P.join(dir, LOCK_FILE));
       if (lockText !== null) lock = parseLockFile(lockText, P.join(dir, LOCK_FILE));
     } catch {

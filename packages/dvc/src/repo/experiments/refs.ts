@@ -130,6 +130,11 @@ export function iterRefs(root: string, base = EXPS_NAMESPACE): Array<{ ref: stri
     });
 }
 
+/** Bookkeeping refs (apply, exec, celery, temp namespaces and the stashes), never listed. */
+export function isIgnoredExpRef(ref: string): boolean {
+  return ignored(ref);
+}
+
 function ignored(ref: string): boolean {
   return SKIP.some((ns) => ref.startsWith(ns)) || STASHES.has(ref);
 }
