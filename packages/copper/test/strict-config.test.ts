@@ -54,10 +54,10 @@ describe('strict configs (copper_train)', { skip: !existsSync(DIST_CLI('train'))
   });
 
   test('trainer.strategy: auto and single_device train, others are refused with one line', () => {
-    const ok = cli('train', ['-q', '+trainer.strategy=single_device', '+trainer.fast_dev_run=True', 'data.image_size=16', 'hydra.run.dir=run-sd'], dir);
+    const ok = cli('train', ['-q', 'trainer.strategy=single_device', '+trainer.fast_dev_run=True', 'data.image_size=16', 'hydra.run.dir=run-sd'], dir);
     assert.equal(ok.code, 0, ok.stderr);
-    const line = oneLineError(cli('train', ['-q', '+trainer.strategy=ddp', '+trainer.fast_dev_run=True', 'hydra.run.dir=run-ddp'], dir));
-    assert.match(line, /^Error: .*trainer\.strategy "ddp" is not supported.*auto or single_device/);
+    const line = oneLineError(cli('train', ['-q', 'trainer.strategy=ddp_spawn', 'trainer.devices=2', '+trainer.fast_dev_run=True', 'hydra.run.dir=run-ddp'], dir));
+    assert.match(line, /^Error: .*trainer\.strategy "ddp_spawn" is not supported \(auto, single_device, ddp\).*use trainer\.strategy=ddp/);
   });
 
   test('trainer.max_time in a bad format is refused with one line', () => {

@@ -129,6 +129,10 @@ export const functions = [
   'to(t: H, dtype: Num): H',
   'toDevice(t: H, device: string): H',
   'cudaIsAvailable(): boolean',
+  // torch.autocast (at::autocast): enter returns [was enabled (0/1), previous dtype code] for exit
+  'autocastEnter(device: string, enabled: boolean, dtype: Num): Num[]',
+  'autocastExit(device: string, wasEnabled: boolean, dtype: Num): void',
+  'autocastIsEnabled(device: string): boolean',
   'clone(t: H): H',
   'detach(t: H): H',
   'contiguous(t: H): H',

@@ -24,6 +24,8 @@ export { save, load, serialize, deserialize, type Saveable, type Loaded } from '
 export * as autograd from './autograd.js';
 export * as ops from './ops.js';
 export * as distributed from './distributed.js';
+export * as amp from './amp.js';
+export { autocast, isAutocastEnabled } from './amp.js';
 export {
   TorchError, ShapeError, DTypeError, IndexError, ArgumentError, OutOfMemoryError, NativeNotBuiltError, StateDictError,
   SerializationError, DisposedTensorError, DistributedError,

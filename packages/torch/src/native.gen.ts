@@ -43,6 +43,9 @@ export interface Native {
   to(t: H, dtype: Num): H;
   toDevice(t: H, device: string): H;
   cudaIsAvailable(): boolean;
+  autocastEnter(device: string, enabled: boolean, dtype: Num): Num[];
+  autocastExit(device: string, wasEnabled: boolean, dtype: Num): void;
+  autocastIsEnabled(device: string): boolean;
   clone(t: H): H;
   detach(t: H): H;
   contiguous(t: H): H;
@@ -206,6 +209,9 @@ export const NATIVE_FUNCTIONS: readonly (keyof Native)[] = [
   'to',
   'toDevice',
   'cudaIsAvailable',
+  'autocastEnter',
+  'autocastExit',
+  'autocastIsEnabled',
   'clone',
   'detach',
   'contiguous',

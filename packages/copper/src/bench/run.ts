@@ -9,8 +9,11 @@
  *   - copper_train end to end (the train task through Hydra, as the CLI runs it),
  *   - Python PyTorch with a DataLoader + PIL (same files, network, batch and workers), when a
  *     python3 with torch, torchvision and PIL is found (PYTHON=... to choose one), and the ratio.
+ *   - strategy=ddp: copper_train with trainer.devices=1 and =2 (CPU, Gloo; each process with the
+ *     same batch and loader workers), images/s over the epochs after the first (process start and
+ *     rendezvous left out) and the scaling 2 processes / 1.
  * Options: --images N (total, default 1200), --size S (64), --batch B (32), --workers W (2),
- * --epochs E (2), --no-python.
+ * --epochs E (2), --ddp-epochs E (3; 0 skips the DDP runs), --no-python.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '32' },
     workers: { type: 'string', default: '2' },
     epochs: { type: 'string', default: '2' },
+    'ddp-epochs': { type: 'string', default: '3' },
     'no-python': { type: 'boolean', default: false },
   },
 });
@@ -221,5 +225,52 @@ if (!values['no-python']) {
       const pyRate = line(`Python PyTorch DataLoader+PIL (${workers} workers)`, Number(m[1]), Number(m[2]));
       console.log(`copper_train / Python: ${(copperRate / pyRate).toFixed(2)}x`);
     }
+  }
+}
+
+// strategy=ddp: 1 vs 2 processes through the CLI (rank 0 starts rank 1 by running the command again)
+const ddpEpochs = Number(values['ddp-epochs']);
+if (ddpEpochs >= 2) {
+  const rates: number[] = [];
+  for (const devices of [1, 2]) {
+    const out = join(tmpdir(), `copper-bench-ddp-${process.pid}-${devices}`);
+    const args = [
+      join(PKG, 'dist', 'cli', 'train.js'),
+      `data.data_dir=${root}`,
+      `data.image_size=${size}`,
+      `data.batch_size=${batch}`,
+      `data.num_workers=${workers}`,
+      'data.train_val_test_split=[1,0,0]',
+      'data.dvc_checkout=False',
+      'model=simple_cnn',
+      'callbacks=none',
+      'logger=[]',
+      `trainer.max_epochs=${ddpEpochs}`,
+      'trainer.min_epochs=1',
+      'trainer.num_sanity_val_steps=0',
+      `trainer.devices=${devices}`,
+      `trainer.strategy=${devices > 1 ? 'ddp' : 'auto'}`,
+      'test=False',
+      'seed=1',
+      `paths.root_dir=${out}`,
+      `hydra.run.dir=${out}/run`,
+    ];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    rmSync(out, { recursive: true, force: true });
+    // the epochs after the first, from the timestamps of the `Epoch N:` log lines
+    const stamps = [...(r.stdout ?? '').matchAll(/^\[(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d),(\d{3})\]\S* - Epoch \d+:/gm)].map((m) => Date.parse(`${m[1]}T${m[2]}.${m[3]}Z`));
+    if (r.status !== 0 || stamps.length !== ddpEpochs) {
+      console.log(`ddp devices=${devices}: the run failed (${(r.stderr || r.stdout || '').trim().split('\n').pop()})`);
+      break;
+    }
+    const secs = (stamps[stamps.length - 1]! - stamps[0]!) / 1000;
+    rates.push(line(`copper_train strategy=ddp devices=${devices} (${workers} workers each)`, nFiles * (ddpEpochs - 1), secs));
+  }
+  if (rates.length === 2) {
+    const cores = cpus().length;
+    console.log(
+      `ddp scaling, 2 processes / 1: ${(rates[1]! / rates[0]!).toFixed(2)}x on ${cores} CPU${cores === 1 ? '' : 's'}` +
+        (cores <= 2 ? ' (each process and its loader workers share the same cores: expect little gain here)' : ''),
+    );
   }
 }

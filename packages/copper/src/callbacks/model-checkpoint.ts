@@ -89,8 +89,12 @@ export class ModelCheckpoint extends Callback {
     return this.mode === 'min' ? a < b : a > b;
   }
 
+  /** The trainer of the current fit (only rank 0 deletes files under strategy=ddp). */
+  private trainer: Trainer | null = null;
+
   override onTrainEpochEnd(trainer: Trainer, model: LightningModule): void {
     void model;
+    this.trainer = trainer;
     if (!trainer.checkpointingEnabled || trainer.sanityChecking) return;
     if (this.everyNEpochs < 1 || (trainer.currentEpoch + 1) % this.everyNEpochs !== 0) return;
     const metrics: Record<string, number> = { ...trainer.callbackMetrics, epoch: trainer.currentEpoch, step: trainer.globalStep };
@@ -136,6 +140,7 @@ export class ModelCheckpoint extends Callback {
   }
 
   private remove(path: string): void {
+    if (this.trainer && !this.trainer.isGlobalZero) return;
     try {
       if (existsSync(path)) unlinkSync(path);
     } catch {

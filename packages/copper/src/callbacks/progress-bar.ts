@@ -32,7 +32,7 @@ export class ProgressBar extends Callback {
   }
 
   enabled(trainer: Trainer): boolean {
-    return trainer.progressEnabled && !ProgressBar.quiet && (this.force || this.stream.isTTY === true);
+    return trainer.isGlobalZero && trainer.progressEnabled && !ProgressBar.quiet && (this.force || this.stream.isTTY === true);
   }
 
   private draw(trainer: Trainer, label: string, i: number, n: number, metrics: Record<string, number>): void {

@@ -18,7 +18,8 @@ function oneLine(s: string): string {
 
 export async function runApp<T>(configName: string, task: TaskFunction<T>, argv = process.argv.slice(2)): Promise<unknown> {
   // -q/--quiet: no console logging and no progress bar (log files are still written)
-  const quiet = argv.includes('-q') || argv.includes('--quiet');
+  // strategy=ddp's other ranks (started by rank 0) print nothing but their errors
+  const quiet = argv.includes('-q') || argv.includes('--quiet') || process.env.COPPER_DDP_CHILD === '1';
   if (quiet) {
     argv = argv.filter((a) => a !== '-q' && a !== '--quiet');
     ProgressBar.quiet = true;

@@ -125,6 +125,12 @@ export interface LoaderOptions {
   prefetch?: number;
   pool?: DecodePool | null;
   warn?: (msg: string) => void;
+  /**
+   * This process's shard under strategy=ddp (DistributedSampler): the order (shuffled with
+   * seed + epoch, the same on every rank) is cut into `numReplicas` interleaved shards; `pad`
+   * repeats samples from the start so every shard has the same length (training).
+   */
+  distributed?: { numReplicas: number; rank: number; pad: boolean } | null;
 }
 
 export class DataLoader {
@@ -152,6 +158,7 @@ export class DataLoader {
       prefetch: Math.max(2, (opts.pool?.size ?? 0) * 2),
       warn: (m) => process.stderr.write(`[copper][WARNING] ${m}\n`),
       transformsName: 'transforms',
+      distributed: null,
       ...opts,
       channels,
       mean,
@@ -163,22 +170,48 @@ export class DataLoader {
     checkTransformsSize(transforms, size, this.opts.transformsName);
   }
 
+  /** DistributedSampler.set_epoch: the next epoch's order (seed + epoch). */
+  setEpoch(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  /** Samples this process goes through per epoch (its shard under strategy=ddp). */
+  get numSamples(): number {
+    const n = this.samples.length;
+    const d = this.opts.distributed;
+    if (!d) return n;
+    if (d.pad) return Math.ceil(n / d.numReplicas);
+    return n > d.rank ? Math.floor((n - d.rank - 1) / d.numReplicas) + 1 : 0;
+  }
+
   /** Number of batches per epoch. */
   get length(): number {
-    const n = this.samples.length / this.opts.batchSize;
+    const n = this.numSamples / this.opts.batchSize;
     return this.opts.dropLast ? Math.floor(n) : Math.ceil(n);
   }
 
   private plan(): DecodeJob[] & { labels: number[][] } {
     const rng = new Rng((this.opts.seed + this.epoch * 7919) >>> 0);
-    const order = this.opts.shuffle ? rng.shuffle(this.samples) : [...this.samples];
+    let order = this.opts.shuffle ? rng.shuffle(this.samples) : [...this.samples];
+    const d = this.opts.distributed;
+    if (d) {
+      if (d.pad && order.length) {
+        const total = Math.ceil(order.length / d.numReplicas) * d.numReplicas;
+        const padded = [...order];
+        while (padded.length < total) padded.push(...order.slice(0, total - padded.length));
+        order = padded;
+      }
+      order = order.filter((_, i) => i % d.numReplicas === d.rank);
+    }
+    // augmentation seeds: a stream of this rank's own (the shuffle above is the same on every rank)
+    const augRng = d ? new Rng((this.opts.seed + this.epoch * 7919 + Math.imul(d.rank + 1, 0x9e3779b1)) >>> 0) : rng;
     const jobs = [] as unknown as DecodeJob[] & { labels: number[][] };
     jobs.labels = [];
     const bs = this.opts.batchSize;
     for (let i = 0; i < order.length; i += bs) {
       const part = order.slice(i, i + bs);
       if (part.length < bs && this.opts.dropLast) break;
-      const seeds = part.map(() => Math.floor(rng.next() * 4294967296));
+      const seeds = part.map(() => Math.floor(augRng.next() * 4294967296));
       jobs.push({ paths: part.map((s) => s.path), seeds, transforms: this.opts.transforms, channels: this.opts.channels, size: this.opts.imageSize });
       jobs.labels.push(part.map((s) => s.label));
     }

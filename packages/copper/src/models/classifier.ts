@@ -52,8 +52,8 @@ export class ImageClassifier extends LightningModule {
 
   trainingStep(batch: Batch): torch.Tensor {
     const { loss, correct, n } = this.step(batch);
-    this.log('train/loss', loss.item(), { onStep: false, onEpoch: true, progBar: true });
-    this.log('train/acc', correct / n, { onStep: false, onEpoch: true, progBar: true });
+    this.log('train/loss', loss.item(), { onStep: false, onEpoch: true, progBar: true, syncDist: true });
+    this.log('train/acc', correct / n, { onStep: false, onEpoch: true, progBar: true, syncDist: true });
     return loss;
   }
 
@@ -65,13 +65,15 @@ export class ImageClassifier extends LightningModule {
     torch.tidy(() => {
       const { loss, correct, n } = this.step(batch);
       this.valAcc.update(correct / n, n);
-      this.log('val/loss', loss.item(), { progBar: true });
-      this.log('val/acc', correct / n, { progBar: true });
+      this.log('val/loss', loss.item(), { progBar: true, syncDist: true });
+      this.log('val/acc', correct / n, { progBar: true, syncDist: true });
     });
   }
 
   override onValidationEpochEnd(): void {
-    const acc = this.valAcc.compute();
+    // the accuracy over every process's images under strategy=ddp (torchmetrics syncs in compute())
+    const [sum, weight] = this.allReduceSum([this.valAcc.sum, this.valAcc.weight]) as [number, number];
+    const acc = weight ? sum / weight : NaN;
     if (!Number.isNaN(acc)) this.valAccBest.update(acc);
     if (this.valAccBest.value > -Infinity) this.log('val/acc_best', this.valAccBest.compute(), { progBar: true, onEpoch: true, onStep: false, batchSize: 1 });
   }
@@ -92,8 +94,8 @@ export class ImageClassifier extends LightningModule {
       const logits = this.forward(batch.x);
       const loss = torch.F.crossEntropy(logits, batch.y);
       const n = batch.y.shape[0]!;
-      this.log('test/loss', loss.item());
-      this.log('test/acc', correctCount(logits, batch.y) / n);
+      this.log('test/loss', loss.item(), { syncDist: true });
+      this.log('test/acc', correctCount(logits, batch.y) / n, { syncDist: true });
       if (this.testPredictions) {
         const predicted = logits.argmax(-1).toArray();
         const actual = batch.y.toArray();

@@ -16,6 +16,8 @@ export interface LogOptions {
   onEpoch?: boolean;
   /** Weight of the value in the epoch mean (default: the batch's size). */
   batchSize?: number;
+  /** Under strategy=ddp: the epoch mean over every rank's images (default: this rank's). */
+  syncDist?: boolean;
 }
 
 export interface LoggedValue {
@@ -58,8 +60,16 @@ export abstract class LightningModule extends torch.nn.Module {
     const train = this._stage === 'train';
     this._logged.set(name, {
       value: v,
-      opts: { onStep: opts.onStep ?? train, onEpoch: opts.onEpoch ?? !train, progBar: opts.progBar ?? false, batchSize: opts.batchSize ?? this._batchSize },
+      opts: { onStep: opts.onStep ?? train, onEpoch: opts.onEpoch ?? !train, progBar: opts.progBar ?? false, batchSize: opts.batchSize ?? this._batchSize, syncDist: opts.syncDist ?? false },
     });
+  }
+
+  /** @internal set by the trainer under strategy=ddp */
+  _allReduceSum: ((values: number[]) => number[]) | null = null;
+
+  /** Each number summed over all processes (strategy=ddp; unchanged in one process). Every rank must call it. */
+  allReduceSum(values: number[]): number[] {
+    return this._allReduceSum ? this._allReduceSum(values) : [...values];
   }
   logDict(values: Record<string, number | torch.Tensor>, opts: LogOptions = {}): void {
     for (const [k, v] of Object.entries(values)) this.log(k, v, opts);

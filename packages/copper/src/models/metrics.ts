@@ -14,8 +14,9 @@ export function accuracy(logits: torch.Tensor, target: torch.Tensor): number {
 
 /** Weighted running mean (reset each epoch). */
 export class MeanMetric {
-  private sum = 0;
-  private weight = 0;
+  /** Sum of value x weight so far (what strategy=ddp adds up over the ranks). */
+  sum = 0;
+  weight = 0;
   update(v: number, w = 1): void {
     this.sum += v * w;
     this.weight += w;

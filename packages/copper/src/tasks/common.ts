@@ -9,6 +9,7 @@ import type { Callback } from '../callbacks/callback.js';
 import type { ExperimentLogger } from '../loggers/logger.js';
 import { CopperError } from '../utils/errors.js';
 import { registerCopperTargets } from '../registry.js';
+import { DDPStrategy } from '../strategies/ddp.js';
 
 import { opt, plainCfg, type Cfg } from './cfg.js';
 export { opt, plainCfg, type Cfg };
@@ -81,7 +82,15 @@ export function buildAll(cfg: Cfg, task: string): Built {
   log.info('Instantiating callbacks...');
   const callbacks = instantiateGroup<Callback>(opt(cfg, 'callbacks'), 'callbacks');
   log.info('Instantiating loggers...');
-  const loggers = instantiateGroup<ExperimentLogger>(opt(cfg, 'logger'), 'logger');
+  // strategy=ddp: only rank 0 has loggers (a logger's folder is made when it is built)
+  const tc = plainCfg(cfg.trainer) as Record<string, unknown>;
+  let otherRank = false;
+  try {
+    otherRank = DDPStrategy.fromOptions(tc)?.isGlobalZero === false;
+  } catch {
+    /* a bad devices/num_nodes is reported by the Trainer */
+  }
+  const loggers = otherRank ? [] : instantiateGroup<ExperimentLogger>(opt(cfg, 'logger'), 'logger');
   log.info(`Instantiating trainer <${cfg.trainer._target_}>`);
   const partial = build<(kw: Record<string, unknown>) => Trainer>(Object.assign({}, plainCfg(cfg.trainer), { _partial_: true }), 'trainer');
   let trainer: Trainer;

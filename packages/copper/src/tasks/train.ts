@@ -59,7 +59,7 @@ export async function train(cfg: Cfg): Promise<TaskResult> {
     const metrics = { ...fitMetrics, ...testMetrics };
     const result: TaskResult = { metrics, bestCheckpoint: trainer.checkpointCallback?.bestModelPath || null };
     const exportTo = opt(cfg, 'export_ckpt');
-    if (exportTo) {
+    if (exportTo && trainer.isGlobalZero) {
       const src = result.bestCheckpoint || trainer.checkpointCallback?.lastModelPath;
       if (!src) throw new CopperError('export_ckpt is set but no checkpoint was saved (checkpointing disabled or fast_dev_run)');
       const dst = resolve(String(exportTo));

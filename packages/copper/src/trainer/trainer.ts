@@ -17,6 +17,8 @@ import { disposeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } fr
 import type { ModelCheckpoint } from '../callbacks/model-checkpoint.js';
 import { Profiler, parseProfiler, type ProfilerKind } from './profiler.js';
 import { shortLoadError } from '../utils/load-error.js';
+import { DDPStrategy } from '../strategies/ddp.js';
+import { parsePrecision, type Precision } from './precision.js';
 
 export interface TrainerOptions {
   default_root_dir?: string;
@@ -46,8 +48,12 @@ export interface TrainerOptions {
   max_time?: string | Record<string, number> | null;
   /** `simple` or `advanced`: a report of time per hook and data loading at the end of fit and test. */
   profiler?: ProfilerKind | null;
-  /** `auto` or `single_device` (one process; no distributed strategies). */
+  /** `auto`, `single_device` or `ddp` (devices x num_nodes processes; see strategies/ddp.ts). */
   strategy?: string | null;
+  /** Machines of a strategy=ddp job (each runs `devices` processes). */
+  num_nodes?: number;
+  /** Shard the data per process under strategy=ddp (default true). */
+  use_distributed_sampler?: boolean;
   /** libtorch intra-op threads (default: libtorch's choice). */
   num_threads?: number | null;
   callbacks?: Callback[] | Record<string, Callback> | null;
@@ -123,7 +129,7 @@ function formatSeconds(s: number): string {
 export class Trainer {
   readonly opts: TrainerOptions;
   readonly callbacks: Callback[];
-  readonly loggers: ExperimentLogger[];
+  loggers: ExperimentLogger[];
   currentEpoch = 0;
   globalStep = 0;
   shouldStop = false;
@@ -150,6 +156,12 @@ export class Trainer {
   /** trainer.max_time in seconds (null: no limit). */
   readonly maxTime: number | null;
   readonly profiler: Profiler | null;
+  /** strategy=ddp with more than one process (null: this process trains alone). */
+  readonly ddp: DDPStrategy | null;
+  /** trainer.precision: bf16-mixed runs the steps' forward under CPU autocast. */
+  readonly precision: Precision;
+  /** Epoch aggregates of metrics logged with syncDist. */
+  private synced = new WeakSet<MeanMetric>();
 
   constructor(opts: TrainerOptions = {}) {
     for (const k of Object.keys(opts ?? {})) {
@@ -167,16 +179,14 @@ export class Trainer {
     const acc = String(opts.accelerator ?? 'cpu').toLowerCase();
     if (!['cpu', 'auto', 'gpu', 'cuda'].includes(acc)) throw new CopperError(`trainer.accelerator '${opts.accelerator}' is not supported (cpu, gpu, auto)`);
     if (acc === 'gpu' || acc === 'cuda') throw new CopperError('trainer.accelerator=gpu: no CUDA GPU is available to this libtorch build (use trainer=cpu or accelerator=auto)');
-    const prec = String(opts.precision ?? '32');
-    if (!['32', '32-true', '64', '64-true'].includes(prec)) throw new CopperError(`trainer.precision ${prec} is not supported (32 or 64)`);
+    this.precision = parsePrecision(opts.precision);
     this.info = opts.info ?? ((m) => process.stderr.write(`${m}\n`));
     this.maxTime = parseMaxTime(opts.max_time);
     const prof = parseProfiler(opts.profiler);
     this.profiler = prof ? new Profiler(prof) : null;
-    const strategy = opts.strategy ?? 'auto';
-    if (strategy !== 'auto' && strategy !== 'single_device') {
-      throw new CopperError(`trainer.strategy ${JSON.stringify(strategy)} is not supported: copper trains in one process (auto or single_device)`);
-    }
+    this.ddp = DDPStrategy.fromOptions(opts);
+    // only rank 0 logs, prints and writes checkpoints
+    if (this.ddp && !this.ddp.isGlobalZero) this.loggers = [];
     if (opts.num_threads) torch.setNumThreads(opts.num_threads);
     if ((opts.accumulate_grad_batches ?? 1) < 1 || !Number.isInteger(opts.accumulate_grad_batches ?? 1)) {
       throw new CopperError(`trainer.accumulate_grad_batches must be a positive integer, got ${opts.accumulate_grad_batches}`);
@@ -197,13 +207,25 @@ export class Trainer {
     return this.opts.default_root_dir ?? process.cwd();
   }
   get logDir(): string | null {
+    if (this.ddp && !this.ddp.isGlobalZero) return this.ddp.rootLogDir;
     return this.loggers[0]?.logDir ?? null;
+  }
+  /** This process's rank in a strategy=ddp job (0 alone). */
+  get globalRank(): number {
+    return this.ddp?.globalRank ?? 0;
+  }
+  get worldSize(): number {
+    return this.ddp?.worldSize ?? 1;
+  }
+  /** Rank 0: the process that logs and writes checkpoints. */
+  get isGlobalZero(): boolean {
+    return this.globalRank === 0;
   }
   get progressEnabled(): boolean {
     return this.opts.enable_progress_bar !== false;
   }
   log(msg: string): void {
-    this.info(msg);
+    if (this.isGlobalZero) this.info(msg);
   }
 
   // ---- hooks (timed by the profiler when there is one) ----------------------------------------
@@ -263,6 +285,7 @@ export class Trainer {
         let m = this.epochAgg.get(k);
         if (!m) this.epochAgg.set(k, (m = new MeanMetric()));
         m.update(value, opts.batchSize ?? 1);
+        if (opts.syncDist) this.synced.add(m);
         if (opts.progBar) this.progressBarMetrics[k] = m.compute();
       }
     }
@@ -273,9 +296,15 @@ export class Trainer {
   /** The epoch means for metrics logged so far (and resets them). */
   private epochMetrics(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [k, m] of this.epochAgg) {
-      const v = m.compute();
-      if (!Number.isNaN(v)) out[k] = v;
+    if (this.ddp) {
+      // every rank gets here at the same point: syncDist means over all ranks' images
+      const keys = new Set([...this.epochAgg].filter(([, m]) => this.synced.has(m)).map(([k]) => k));
+      for (const [k, v] of this.ddp.syncMeans(this.epochAgg, keys)) if (!Number.isNaN(v)) out[k] = v;
+    } else {
+      for (const [k, m] of this.epochAgg) {
+        const v = m.compute();
+        if (!Number.isNaN(v)) out[k] = v;
+      }
     }
     this.epochAgg.clear();
     Object.assign(this.callbackMetrics, out);
@@ -305,7 +334,7 @@ export class Trainer {
           model._batchSize = batch.y.shape[0]!;
           this.evalSamples += model._batchSize;
           this.step(model, stage === 'val' ? 'validation_step' : 'test_step', () =>
-            torch.noGrad(() => torch.tidy(() => (stage === 'val' ? model.validationStep(batch, i) : model.testStep(batch, i)))),
+            torch.noGrad(() => torch.tidy(() => this.precision.forward(() => (stage === 'val' ? model.validationStep(batch, i) : model.testStep(batch, i))))),
           );
         } finally {
           torch.dispose([batch.x, batch.y]);
@@ -333,6 +362,10 @@ export class Trainer {
   }
 
   private clipGradients(model: LightningModule): void {
+    // before every optimizer step: strategy=ddp averages the gradients over the ranks first
+    if (this.ddp) {
+      this.ddp.averageGradients(model.parameters());
+    }
     const v = this.opts.gradient_clip_val;
     if (!v || v <= 0) return;
     const params = model.parameters().filter((p) => p.grad !== null);
@@ -376,6 +409,20 @@ export class Trainer {
 
   /** Trains (and validates) `model` on `datamodule`; `ckptPath` resumes from a checkpoint. */
   async fit(model: LightningModule, datamodule: ImageFolderDataModule, opts: { ckptPath?: string | null } = {}): Promise<void> {
+    if (this.ddp) return this.ddp.run((m) => this.info(m), this.logDir, () => this.fitLoop(model, datamodule, opts));
+    return this.fitLoop(model, datamodule, opts);
+  }
+
+  /** Under strategy=ddp: rank 0's weights everywhere, module sums across ranks, the loaders sharded. */
+  private distribute(model: LightningModule, loaders: DataLoader[], pad: boolean): void {
+    if (!this.ddp) return;
+    this.ddp.broadcastModel(model);
+    const ddp = this.ddp;
+    model._allReduceSum = (v) => ddp.allReduceSum(v);
+    if (this.opts.use_distributed_sampler !== false) for (const l of loaders) this.ddp.distribute(l, pad);
+  }
+
+  private async fitLoop(model: LightningModule, datamodule: ImageFolderDataModule, opts: { ckptPath?: string | null }): Promise<void> {
     this.model = model;
     this.datamodule = datamodule;
     this.state = { fn: 'fit', stage: null };
@@ -410,11 +457,15 @@ export class Trainer {
       valLoader.opts.shuffle = false;
       valLoader.opts.transforms = datamodule.evalTransforms;
     }
+    this.distribute(model, [trainLoader], true);
+    if (this.ddp && this.opts.use_distributed_sampler !== false) this.ddp.distribute(valLoader, false);
     const nTrain = fdr ? Math.min(fdr, trainLoader.length) : limitBatches(overfit > 0 ? overfit : this.opts.limit_train_batches, trainLoader.length, overfit > 0 ? 'overfit_batches' : 'limit_train_batches');
     const nVal = fdr ? Math.min(fdr, valLoader.length) : limitBatches(overfit > 0 ? overfit : this.opts.limit_val_batches, valLoader.length, 'limit_val_batches');
     this.numTrainBatches = nTrain;
     this.numValBatches = nVal;
     if (nTrain === 0) throw new CopperError('no training batches: the training split is empty or limit_train_batches is 0');
+    // under strategy=ddp a rank whose validation shard is empty still joins each validation's sync
+    const hasVal = this.ddp ? this.ddp.any(nVal > 0) : nVal > 0;
     const hparams = { ...model.hparams, data: datamodule.hparams, data_version: datamodule.dataVersion };
     for (const l of this.loggers) l.logHyperparams(hparams as Record<string, unknown>);
     await this.hookAsync('onFitStart', model);
@@ -446,7 +497,8 @@ export class Trainer {
     const checkTime = (epoch: number) => {
       if (this.maxTime === null || timeUp || epoch + 1 < minEpochs) return false;
       const elapsed = (performance.now() - fitStart) / 1000;
-      if (elapsed < this.maxTime) return false;
+      // under strategy=ddp rank 0's clock decides for all (every rank must stop at the same batch)
+      if (this.ddp ? !this.ddp.broadcastFlag(elapsed >= this.maxTime) : elapsed < this.maxTime) return false;
       timeUp = true;
       this.log(`Time limit reached (max_time ${formatSeconds(this.maxTime)}). Elapsed time is ${formatSeconds(elapsed)}. Signaling Trainer to stop.`);
       return true;
@@ -456,7 +508,7 @@ export class Trainer {
         const stopEpoch = this.profiler?.start('run_training_epoch');
         this.currentEpoch = epoch;
         this.state.stage = 'train';
-        trainLoader.epoch = epoch;
+        trainLoader.setEpoch(epoch);
         model._stage = 'train';
         model.train();
         this.epochAgg.clear();
@@ -474,7 +526,7 @@ export class Trainer {
           model._batchSize = batch.y.shape[0]!;
           try {
             torch.tidy(() => {
-              const loss = this.step(model, 'training_step', () => model.trainingStep(batch, i));
+              const loss = this.step(model, 'training_step', () => this.precision.forward(() => model.trainingStep(batch, i)));
               if (!(loss instanceof torch.Tensor)) throw new CopperError('trainingStep must return the loss tensor');
               this.step(model, 'backward', () => (accumulate > 1 ? loss.div(accumulate) : loss).backward());
             });
@@ -487,6 +539,7 @@ export class Trainer {
             this.clipGradients(model);
             this.step(model, 'optimizer_step', () => optimizer.step());
             optimizer.zeroGrad();
+            this.ddp?.broadcastBuffers(model);
             this.globalStep++;
             stepped = true;
             this.stepScheduler(sched, 'step');
@@ -504,7 +557,7 @@ export class Trainer {
           stopBatch?.();
           i++;
           const stopNow = checkTime(epoch);
-          const validateNow = nVal > 0 && (epoch + 1) % cvene === 0 && (i % valEveryBatches === 0 || last || stopNow);
+          const validateNow = hasVal && (epoch + 1) % cvene === 0 && (i % valEveryBatches === 0 || last || stopNow);
           if (validateNow) {
             this.state.stage = 'val';
             valMetrics = await this.runEval(model, valLoader, 'val', nVal);
@@ -535,7 +588,7 @@ export class Trainer {
             this.globalStep++;
             this.stepScheduler(sched, 'step');
           }
-          if (nVal > 0 && (epoch + 1) % cvene === 0 && i % valEveryBatches !== 0) {
+          if (hasVal && (epoch + 1) % cvene === 0 && i % valEveryBatches !== 0) {
             this.state.stage = 'val';
             valMetrics = await this.runEval(model, valLoader, 'val', nVal);
             this.state.stage = 'train';
@@ -562,6 +615,7 @@ export class Trainer {
         stopEpoch?.();
         if (timeUp) break;
         if (maxSteps > 0 && this.globalStep >= maxSteps) break;
+        if (this.ddp) this.shouldStop = this.ddp.any(this.shouldStop);
         if (this.shouldStop && epoch + 1 >= minEpochs) break;
         this.shouldStop = false;
       }
@@ -616,6 +670,7 @@ export class Trainer {
   }
 
   saveCheckpoint(path: string, weightsOnly = false): void {
+    if (!this.isGlobalZero) return;
     const ck = this.dumpCheckpoint(weightsOnly);
     try {
       saveCheckpoint(ck, path);
@@ -650,6 +705,11 @@ export class Trainer {
   }
 
   private async evaluate(stage: 'val' | 'test', model: LightningModule, datamodule: ImageFolderDataModule, ckptPath: string | null | undefined): Promise<Record<string, number>[]> {
+    if (this.ddp) return this.ddp.run((m) => this.info(m), this.logDir, () => this.evaluateLoop(stage, model, datamodule, ckptPath));
+    return this.evaluateLoop(stage, model, datamodule, ckptPath);
+  }
+
+  private async evaluateLoop(stage: 'val' | 'test', model: LightningModule, datamodule: ImageFolderDataModule, ckptPath: string | null | undefined): Promise<Record<string, number>[]> {
     this.model = model;
     this.datamodule = datamodule;
     this.state = { fn: stage === 'val' ? 'validate' : 'test', stage };
@@ -657,16 +717,20 @@ export class Trainer {
     this.profiler?.reset();
     await this.prepare(datamodule);
     const path = this.resolveCkpt(ckptPath);
-    if (path) this.loadWeights(model, path);
+    // strategy=ddp: rank 0 reads the checkpoint (it wrote it) and its weights go to every rank below
+    if (path && this.isGlobalZero) this.loadWeights(model, path);
     const loader = stage === 'val' ? datamodule.valDataloader() : datamodule.testDataloader();
+    this.distribute(model, [loader], false);
     const n = this.fastDevRun ? Math.min(this.fastDevRun, loader.length) : limitBatches(stage === 'val' ? this.opts.limit_val_batches : this.opts.limit_test_batches, loader.length, stage === 'val' ? 'limit_val_batches' : 'limit_test_batches');
     if (stage === 'val') this.numValBatches = n;
     else this.numTestBatches = n;
-    if (n === 0) {
+    if (this.ddp ? !this.ddp.any(n > 0) : n === 0) {
       this.log(`The ${stage === 'val' ? 'validation' : 'test'} split is empty: nothing to evaluate`);
       return [{}];
     }
     const metrics = await this.runEval(model, loader, stage, n);
+    // every rank's images (copper_eval reports the count)
+    if (this.ddp) this.evalSamples = this.ddp.allReduceSum([this.evalSamples])[0]!;
     this.logToLoggers(metrics, this.globalStep);
     for (const l of this.loggers) l.save();
     this.state.stage = null;

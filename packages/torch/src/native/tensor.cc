@@ -1,5 +1,6 @@
 // Tensor handles: creation, data in and out, metadata, autograd, runtime settings.
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/autograd.h>
@@ -144,6 +145,52 @@ static Napi::Value toDevice(const Napi::CallbackInfo& info) {
   return Wrap(info.Env(), T(info[0]).to(at::Device(info[1].As<Napi::String>().Utf8Value())));
 }
 static Napi::Value cudaIsAvailable(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), at::hasCUDA()); }
+
+// ---- autocast (torch.autocast's __enter__/__exit__ over at::autocast's thread-local state) ----
+static bool AutocastCuda(const Napi::Value& v) {
+  std::string d = v.As<Napi::String>();
+  if (d == "cpu") return false;
+  if (d == "cuda") return true;
+  throw ArgumentError("autocast: device must be 'cpu' or 'cuda', got '" + d + "'");
+}
+static Napi::Value autocastEnter(const Napi::CallbackInfo& info) {
+  bool cuda = AutocastCuda(info[0]);
+  bool en = info[1].As<Napi::Boolean>();
+  at::ScalarType dt = Dt(info[2]);
+  bool was = cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+  at::ScalarType prev = cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+  if (cuda) {
+    at::autocast::set_enabled(en);
+    at::autocast::set_autocast_gpu_dtype(dt);
+  } else {
+    at::autocast::set_cpu_enabled(en);
+    at::autocast::set_autocast_cpu_dtype(dt);
+  }
+  at::autocast::increment_nesting();
+  auto out = Napi::Array::New(info.Env(), 2);
+  out.Set(0u, Napi::Number::New(info.Env(), was ? 1 : 0));
+  out.Set(1u, Napi::Number::New(info.Env(), static_cast<int>(prev)));
+  return out;
+}
+static Napi::Value autocastExit(const Napi::CallbackInfo& info) {
+  bool cuda = AutocastCuda(info[0]);
+  bool was = info[1].As<Napi::Boolean>();
+  at::ScalarType prev = Dt(info[2]);
+  // the cast weights are cached while autocast is nested; the outermost exit frees them
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  if (cuda) {
+    at::autocast::set_enabled(was);
+    at::autocast::set_autocast_gpu_dtype(prev);
+  } else {
+    at::autocast::set_cpu_enabled(was);
+    at::autocast::set_autocast_cpu_dtype(prev);
+  }
+  return info.Env().Undefined();
+}
+static Napi::Value autocastIsEnabled(const Napi::CallbackInfo& info) {
+  bool cuda = AutocastCuda(info[0]);
+  return Napi::Boolean::New(info.Env(), cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled());
+}
 static Napi::Value clone(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).clone()); }
 static Napi::Value detach(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).detach()); }
 static Napi::Value contiguous(const Napi::CallbackInfo& info) { return Wrap(info.Env(), T(info[0]).contiguous()); }
@@ -298,6 +345,9 @@ void InitTensor(Napi::Env env, Napi::Object e) {
   CT_EXPORT(e, to);
   CT_EXPORT(e, toDevice);
   CT_EXPORT(e, cudaIsAvailable);
+  CT_EXPORT(e, autocastEnter);
+  CT_EXPORT(e, autocastExit);
+  CT_EXPORT(e, autocastIsEnabled);
   CT_EXPORT(e, clone);
   CT_EXPORT(e, detach);
   CT_EXPORT(e, contiguous);
