@@ -112,5 +112,5 @@ export {
   type TreeEntry,
   type TreeDiff,
 } from './tree/manifest.js';
-export { hashWorkspace, type WsObject, type HashContext } from './index/workspace.js';
-export { outStatus, changedCache, type OutStatus } from './index/status.js';
+export { hashWorkspace, type WsObject, type HashContext } from './sync/workspace.js';
+export { outStatus, changedCache, type OutStatus } from './sync/status.js';

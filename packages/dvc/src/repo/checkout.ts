@@ -4,7 +4,7 @@
  * output before changing anything.
  */
 import { DvcError, WorkspaceChangedError } from '../errors.js';
-import { applyCheckout, planCheckout, type CheckoutPlan, type FileCounts } from '../index/checkout.js';
+import { applyCheckout, planCheckout, type CheckoutPlan, type FileCounts } from '../sync/checkout.js';
 import { collectDvcFiles, resolveTargets, shownPath } from './collect.js';
 import { lockDvcFiles } from './pipeline.js';
 import { isLegacyOut, type DvcOut } from '../formats/dvcfile.js';

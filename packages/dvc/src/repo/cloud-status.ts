@@ -3,9 +3,9 @@
  * remote: `new` (only in the cache: push would upload it), `deleted` (only on the remote: pull
  * would download it), `missing` (in neither). Folders are expanded through their manifests.
  */
-import { remoteHas } from '../index/transfer.js';
-import { legacyRemoteFs } from '../index/legacy-transfer.js';
-import { byHashName, cacheManifests, expandOuts } from '../index/used.js';
+import { remoteHas } from '../sync/transfer.js';
+import { legacyRemoteFs } from '../sync/legacy-transfer.js';
+import { byHashName, cacheManifests, expandOuts } from '../sync/used.js';
 import { withData } from './context.js';
 import { byRemote, jobsOf, onRemote, openRemoteFs, usedOuts, type SyncOptions } from './data-sync.js';
 import type { Repo } from './repo.js';

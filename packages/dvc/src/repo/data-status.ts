@@ -10,8 +10,8 @@
  * themselves are compared (a folder as a whole), with it every file inside folders too.
  */
 import { join } from 'node:path';
-import { hashWorkspace } from '../index/workspace.js';
-import type { UsedOut } from '../index/used.js';
+import { hashWorkspace } from '../sync/workspace.js';
+import type { UsedOut } from '../sync/used.js';
 import { withData, type DataContext } from './context.js';
 import { remoteConfig, revisionOuts, workspaceOuts } from './data-sync.js';
 import type { Repo } from './repo.js';
@@ -137,7 +137,7 @@ export async function dataStatus(repo: Repo, opts: DataStatusOptions = {}): Prom
     if (opts.notInRemote) {
       const rc = remoteConfig(repo, opts.remote);
       const { openRemoteFs, onRemote, jobsOf } = await import('./data-sync.js');
-      const { remoteHas } = await import('../index/transfer.js');
+      const { remoteHas } = await import('../sync/transfer.js');
       const fs = await openRemoteFs(rc);
       try {
         const pushable = new Set(indexOuts.filter((o) => o.push).map((o) => o.rel));

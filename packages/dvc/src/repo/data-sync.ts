@@ -10,12 +10,12 @@ import { ConfigError, DvcError, RemoteError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
 import { decodeUtf8, readUtf8 } from '../formats/text.js';
 import type { FileSystem } from '../fs/types.js';
-import { outsOfDvcFiles, outsOfLockFile, type UsedOut } from '../index/used.js';
+import { outsOfDvcFiles, outsOfLockFile, type UsedOut } from '../sync/used.js';
 import { collectDvcFiles, repoPath } from './collect.js';
 import { collectProjectFiles } from './pipeline.js';
 import type { Repo } from './repo.js';
 import type { RemoteConfig } from '../config/config.js';
-import type { ObjectWriter } from '../index/transfer.js';
+import type { ObjectWriter } from '../sync/transfer.js';
 import type { DataContext } from './context.js';
 
 export interface RevisionOptions {

@@ -6,8 +6,8 @@
  */
 import { join, resolve } from 'node:path';
 import { DvcError } from '../errors.js';
-import { hashWorkspace } from '../index/workspace.js';
-import type { UsedOut } from '../index/used.js';
+import { hashWorkspace } from '../sync/workspace.js';
+import type { UsedOut } from '../sync/used.js';
 import { withData, type DataContext } from './context.js';
 import { revisionOuts, workspaceOuts } from './data-sync.js';
 import type { Repo } from './repo.js';

@@ -3,11 +3,11 @@
  * folders' files are known), each verified by its md5 before it enters the cache.
  */
 import { DvcError, NoSpaceError } from '../errors.js';
-import { download, parallel, type TransferFailure } from '../index/transfer.js';
-import { freeBytes } from '../index/workspace.js';
+import { download, parallel, type TransferFailure } from '../sync/transfer.js';
+import { freeBytes } from '../sync/workspace.js';
 import { oidToPath } from '../odb/layout.js';
-import { downloadLegacy, legacyRemoteFs } from '../index/legacy-transfer.js';
-import { cacheManifests, expandOuts, byHashName, type UsedObject, type UsedOut } from '../index/used.js';
+import { downloadLegacy, legacyRemoteFs } from '../sync/legacy-transfer.js';
+import { cacheManifests, expandOuts, byHashName, type UsedObject, type UsedOut } from '../sync/used.js';
 import { withData, type DataContext } from './context.js';
 import { byRemote, jobsOf, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import type { Repo } from './repo.js';

@@ -3,9 +3,9 @@
  * branch, tag or commit) to the remote, skipping what it has. Outputs with `push: false` stay.
  */
 import { DvcError } from '../errors.js';
-import { legacyRemoteFs } from '../index/legacy-transfer.js';
-import { byHashName, expandOuts, cacheManifests, type UsedObject } from '../index/used.js';
-import { remoteHas, upload } from '../index/transfer.js';
+import { legacyRemoteFs } from '../sync/legacy-transfer.js';
+import { byHashName, expandOuts, cacheManifests, type UsedObject } from '../sync/used.js';
+import { remoteHas, upload } from '../sync/transfer.js';
 import { CorruptObjectError } from '../hash/verify.js';
 import { byRemote, jobsOf, onRemote, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import { withData } from './context.js';

@@ -3,7 +3,7 @@
  * `{ "data.dvc": [{ "changed outs": { "data": "modified" } }] }` (paths relative to the cwd).
  */
 import { isLegacyOut } from '../formats/dvcfile.js';
-import { outStatus, type OutStatus } from '../index/status.js';
+import { outStatus, type OutStatus } from '../sync/status.js';
 import { resolveTargets, shownPath } from './collect.js';
 import { withData } from './context.js';
 import { formatEntry, pipelineStatus } from './pipeline-status.js';

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { LocalFileSystem } from '../../src/fs/local.js';
 import type { FileSystem } from '../../src/fs/types.js';
-import { download, remoteHas, upload } from '../../src/index/transfer.js';
-import { expandOuts, outsOfLockFile } from '../../src/index/used.js';
+import { download, remoteHas, upload } from '../../src/sync/transfer.js';
+import { expandOuts, outsOfLockFile } from '../../src/sync/used.js';
 import { LocalObjectStore } from '../../src/odb/local.js';
 import { oidToPath } from '../../src/odb/layout.js';
 
