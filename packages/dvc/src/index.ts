@@ -100,7 +100,8 @@ export { md5File, md5FileSync, md5Bytes, md5Dos2UnixBytes, md5Dos2UnixFileSync, 
 export { HashPool } from './hash/pool.js';
 export { StateDb } from './hash/state.js';
 export { LocalObjectStore, parseLinkTypes } from './odb/local.js';
-export { oidToPath, pathToOid, legacyOidToPath, legacyPathToOid, isDirOid, FILES_PREFIX } from './odb/layout.js';
+export { oidToPath, pathToOid, legacyOidToPath, legacyPathToOid, isDirOid, FILES_PREFIX, LAYOUT_V2, LAYOUT_V3, layoutFor, type ObjectLayout } from './odb/layout.js';
+export { ObjectDb } from './odb/db.js';
 export {
   serializeManifest,
   parseManifest,

@@ -10,6 +10,8 @@ import { ConfigError, DvcError, RemoteError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
 import { decodeUtf8, readUtf8 } from '../formats/text.js';
 import type { FileSystem } from '../fs/types.js';
+import { ObjectDb } from '../odb/db.js';
+import { LAYOUT_V2, LAYOUT_V3 } from '../odb/layout.js';
 import { outsOfDvcFiles, outsOfLockFile, type UsedOut } from '../sync/used.js';
 import { collectDvcFiles, repoPath } from './collect.js';
 import { collectProjectFiles } from './pipeline.js';
@@ -62,6 +64,12 @@ export function jobsOf(jobs: number | undefined): number {
 export async function openRemoteFs(rc: RemoteConfig): Promise<FileSystem> {
   const { openRemoteFs: open } = await import('../fs/registry.js');
   return open(rc.url, rc.options as Record<string, string | number | boolean | undefined>);
+}
+
+/** The remote as an object database: DVC 3's area, or with `legacy` DVC 2's (`<2>/<30>` at its root). */
+export async function openRemoteDb(rc: RemoteConfig, legacy = false): Promise<ObjectDb> {
+  const fs = await openRemoteFs(rc);
+  return new ObjectDb(fs, legacy ? LAYOUT_V2 : LAYOUT_V3);
 }
 
 /**

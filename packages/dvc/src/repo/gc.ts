@@ -3,14 +3,12 @@
  * version uses: the workspace (-w), every branch (-a), tag (-T) or commit (-A). Manifests of
  * kept folders keep their files. Temporary files left by an interrupted transfer go too.
  */
-import { readdir, rm, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { DvcError } from '../errors.js';
-import { OID_RE } from '../hash/md5.js';
-import { listRemote, parallel } from '../sync/transfer.js';
-import { legacyRemoteFs } from '../sync/legacy-transfer.js';
 import { byHashName, cacheManifests, expandOuts } from '../sync/used.js';
-import { FILES_PREFIX, legacyPathToOid, oidToPath, pathToOid } from '../odb/layout.js';
+import { ObjectDb, parallel } from '../odb/db.js';
+import { LAYOUT_V2, LAYOUT_V3 } from '../odb/layout.js';
+import { LocalObjectStore } from '../odb/local.js';
 import { STALE_TEMP_AGE_MS } from '../fs/types.js';
 import { withData } from './context.js';
 import { jobsOf, onRemote, openRemoteFs, remoteConfig, usedOuts, type RevisionOptions } from './data-sync.js';
@@ -90,57 +88,46 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
       }
       const result: GcResult = { removedLocal: 0, removedLegacy: 0 };
 
-      // Local cache: every object not kept, plus leftover temp files.
-      const filesDir = join(repo.cacheDir, FILES_PREFIX);
-      const doomed = await unusedIn(filesDir, keep.modern);
-      result.removedLocal = doomed.length;
-      // DVC 2's objects right under the cache folder (`<2>/<30>`; `files/` and `runs/` are not
-      // of that shape).
-      const doomedLegacy = await unusedIn(repo.cacheDir, keep.legacy);
-      result.removedLegacy = doomedLegacy.length;
-      // Temp files of interrupted transfers, once old (a fresh one may belong to a running process).
-      doomed.push(...(await staleTemps(filesDir)), ...(await staleTemps(repo.cacheDir)));
-      if (!opts.dry) {
-        await parallel([...doomed, ...doomedLegacy], 16, async (f) => unlink(f).catch(() => undefined));
+      // Local cache: every object not kept (DVC 3's `files/md5/<2>/<30>`, then DVC 2's `<2>/<30>`
+      // right under the cache folder; `files/` and `runs/` are not of that shape), plus the temp
+      // files of interrupted writes once old (a fresh one may belong to a running process).
+      const cache = d.store.db;
+      // Not d.space(true): that would open DVC 2's hash state, which gc has no use for.
+      const legacyCache = new LocalObjectStore(repo.cacheDir, { hashName: 'md5-dos2unix' }).db;
+      result.removedLocal = await sweep(cache, keep.modern, opts.dry, 16);
+      result.removedLegacy = await sweep(legacyCache, keep.legacy, opts.dry, 16, (oid) => {
         // DVC 2 unpacked some folders beside their manifest (`<oid>.dir.unpacked`).
-        for (const f of doomedLegacy) if (f.endsWith('.dir')) await rm(f + '.unpacked', { recursive: true, force: true });
+        if (oid.endsWith('.dir')) return rm(legacyCache.localPath(oid)! + '.unpacked', { recursive: true, force: true });
+      });
+      if (!opts.dry) {
+        await cache.removeStaleTemps(CACHE_TEMP_AGE_MS);
+        await legacyCache.removeStaleTemps(CACHE_TEMP_AGE_MS);
       }
 
       if (opts.cloud) {
         const rc = remoteConfig(repo, opts.remote);
         result.remoteName = rc.name;
         const fs = await openRemoteFs(rc);
+        const remote = new ObjectDb(fs, LAYOUT_V3);
+        // The remote's DVC 2 area (`<remote>/<2>/<30>`), as DVC sweeps it too.
+        const legacyRemote = new ObjectDb(fs, LAYOUT_V2);
         try {
-          let remoteOids: Set<string>;
           try {
-            remoteOids = await onRemote(rc, fs, () => listRemote(fs));
+            result.removedRemote = await onRemote(rc, fs, () => sweep(remote, keep.modern, opts.dry, jobs));
           } catch (e) {
             if ((e as { code?: string }).code === 'ENOTSUP') {
               throw new DvcError(`gc -c needs a remote that can list its objects; the ${fs.protocol} remote '${rc.name}' cannot`);
             }
             throw e;
           }
-          const gone = [...remoteOids].filter((oid) => !keep.modern.has(oid));
-          result.removedRemote = gone.length;
-          if (!opts.dry) await parallel(gone, jobs, async (oid) => fs.delete(oidToPath(oid)));
-          // The remote's DVC 2 area (`<remote>/<2>/<30>`), as DVC sweeps it too.
-          const legacyFs = legacyRemoteFs(fs);
-          const legacyOids = await onRemote(rc, fs, () => listRemote(legacyFs));
-          const goneLegacy = [...legacyOids].filter((oid) => !keep.legacy.has(oid));
-          result.removedRemoteLegacy = goneLegacy.length;
-          if (!opts.dry) await parallel(goneLegacy, jobs, async (oid) => legacyFs.delete(oidToPath(oid)));
+          result.removedRemoteLegacy = await onRemote(rc, fs, () => sweep(legacyRemote, keep.legacy, opts.dry, jobs));
           // The temp files of killed or failed pushes, once old enough that no running upload
           // can own them: on every backend that leaves any (SSH `.tmp`, WebDAV `.copper-tmp-*`,
           // unfinished S3 multipart uploads...).
-          if (!opts.dry) {
-            const root = (fs as { root?: unknown }).root;
-            if (fs.protocol === 'local' && typeof root === 'string') {
-              const stale = [...(await staleTemps(join(root, FILES_PREFIX), STALE_TEMP_AGE_MS)), ...(await staleTemps(root, STALE_TEMP_AGE_MS))];
-              await parallel(stale, 16, async (f) => unlink(f).catch(() => undefined));
-              result.removedRemoteTemps = stale.length;
-            } else if (fs.removeStaleTemps) {
-              result.removedRemoteTemps = (await onRemote(rc, fs, () => fs.removeStaleTemps!('', STALE_TEMP_AGE_MS, isObjectPath))).length;
-            }
+          if (!opts.dry && (remote.localBase !== undefined || fs.removeStaleTemps)) {
+            result.removedRemoteTemps = await onRemote(rc, fs, async () => {
+              return (await remote.removeStaleTemps(STALE_TEMP_AGE_MS)) + (await legacyRemote.removeStaleTemps(STALE_TEMP_AGE_MS));
+            });
           }
         } finally {
           await fs.close();
@@ -151,61 +138,38 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
   );
 }
 
-/** A remote path where an object lives (DVC 3 or DVC 2 layout): gc sweeps only those uploads' temp files. */
-function isObjectPath(p: string): boolean {
-  return pathToOid(p) !== undefined || legacyPathToOid(p) !== undefined;
-}
+/** How old a temp file in the local cache must be before gc removes it (an hour). */
+const CACHE_TEMP_AGE_MS = 3600_000;
 
-/** The objects (absolute paths) below a `<2 hex>/<30 hex>` layout folder that `keep` lacks. */
-async function unusedIn(dir: string, keep: Set<string>): Promise<string[]> {
-  let prefixes: string[] = [];
-  try {
-    prefixes = await readdir(dir);
-  } catch {
-    return []; // no cache yet
-  }
-  const out: string[] = [];
-  for (const p of prefixes) {
-    if (!/^[0-9a-f]{2}$/.test(p)) continue;
-    let names: string[];
-    try {
-      names = await readdir(join(dir, p));
-    } catch {
-      continue; // not a folder
-    }
-    for (const name of names) {
-      const oid = p + name;
-      if (OID_RE.test(oid) && !keep.has(oid)) out.push(join(dir, p, name));
-    }
-  }
-  return out;
-}
-
-/** Temp files (`<name>.<16 hex>.tmp`) older than `age` ms (an hour) below a `files/md5` folder. */
-async function staleTemps(filesDir: string, age = 3600_000): Promise<string[]> {
-  const out: string[] = [];
-  let prefixes: string[] = [];
-  try {
-    prefixes = await readdir(filesDir);
-  } catch {
-    return out;
-  }
-  const old = async (path: string) => {
-    const st = await stat(path).catch(() => undefined);
-    return !!st && st.isFile() && Date.now() - st.mtimeMs > age;
+/**
+ * Deletes (unless `dry`) every object of `db` that `keep` lacks, as the listing streams by, in
+ * batches of `jobs` parallel deletes: memory holds one batch and one listed folder or page, never
+ * the whole store. Returns how many objects went (or would go).
+ */
+async function sweep(
+  db: ObjectDb,
+  keep: Set<string>,
+  dry: boolean | undefined,
+  jobs: number,
+  after?: (oid: string) => Promise<void> | void,
+): Promise<number> {
+  let n = 0;
+  let batch: string[] = [];
+  const flush = async () => {
+    const b = batch;
+    batch = [];
+    await parallel(b, jobs, async (oid) => {
+      await db.delete(oid);
+      await after?.(oid);
+    });
   };
-  for (const p of prefixes) {
-    // Large objects are staged as `files/md5/.<hex>.tmp` (see hash/worker-ops.ts).
-    if (/^\.[0-9a-f]{16}\.tmp$/.test(p)) {
-      if (await old(join(filesDir, p))) out.push(join(filesDir, p));
-      continue;
-    }
-    if (!/^[0-9a-f]{2}$/.test(p)) continue;
-    for (const name of await readdir(join(filesDir, p)).catch(() => [] as string[])) {
-      if (!/\.[0-9a-f]{16}\.tmp$/.test(name)) continue;
-      const st = await stat(join(filesDir, p, name)).catch(() => undefined);
-      if (st && Date.now() - st.mtimeMs > age) out.push(join(filesDir, p, name));
-    }
+  for await (const oid of db.list()) {
+    if (keep.has(oid)) continue;
+    n++;
+    if (dry) continue;
+    batch.push(oid);
+    if (batch.length >= 1000) await flush();
   }
-  return out;
+  await flush();
+  return n;
 }

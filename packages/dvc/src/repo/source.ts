@@ -343,11 +343,12 @@ export class SourceRepo {
     }
     if (!remote.length) return;
     const rc = this.remote();
-    const { openRemoteFs, onRemote, jobsOf } = await import('./data-sync.js');
+    const { openRemoteDb, onRemote, jobsOf } = await import('./data-sync.js');
     const { download } = await import('../sync/transfer.js');
-    const fs = await openRemoteFs(rc);
+    const db = await openRemoteDb(rc, store.legacy);
+    const fs = db.fs;
     try {
-      const r = await onRemote(rc, fs, () => download(store, fs, remote, { jobs: jobsOf(this.opts.jobs) }));
+      const r = await onRemote(rc, fs, () => download(db, store.db, remote, { jobs: jobsOf(this.opts.jobs) }));
       if (r.failed.length) {
         const f = r.failed[0]!;
         const missing = r.missing.length;
