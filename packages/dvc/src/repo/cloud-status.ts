@@ -69,9 +69,3 @@ export async function cloudStatus(repo: Repo, targets: string[] = [], opts: Sync
   }));
 }
 
-/** DVC's text: `\tnew:                data/a.txt` lines, or `Cache and remote 'NAME' are in sync.` */
-export function formatCloudStatus(r: CloudStatusResult): string {
-  const names = Object.keys(r.changes);
-  if (!names.length) return `Cache and remote '${r.remotes.join("', '")}' are in sync.`;
-  return names.map((n) => `\t${(r.changes[n] + ':').padEnd(20)}${n}`).join('\n');
-}

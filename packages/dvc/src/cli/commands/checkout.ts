@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .action(async (targets: string[], opts: { summary?: boolean; force?: boolean; relink?: boolean }, cmd: Command) => {
       const out = outputFor(cmd);
       const { Repo } = await import('../../repo/repo.js');
-      const co = await import('../../repo/checkout.js');
+      const co = { ...(await import('../../repo/checkout.js')), ...(await import('../text/checkout.js')) };
       const repo = Repo.open();
       const { progress } = await import('../progress.js');
       const bar = progress('Checking out', { quiet: out.quiet });

@@ -11,7 +11,7 @@ export function register(program: Command): void {
     const { Repo } = await import('../../repo/repo.js');
     const repo = Repo.open();
     const { fetch } = await import('../../repo/fetch.js');
-    const { summary } = await import('../../repo/pull.js');
+    const { summary } = await import('../text/checkout.js');
     const { progress } = await import('../progress.js');
     const bar = progress('Fetching', { quiet: out.quiet });
     let r;

@@ -58,7 +58,8 @@ export function register(program: Command): void {
         o.jobs = n;
       }
       lib.validateGcOptions(o);
-      out.warn(lib.gcWarning(o));
+      const { gcWarning } = await import('../text/gc.js');
+      out.warn(gcWarning(o));
       if (!opts.force && !opts.dry) {
         if (!process.stdin.isTTY) {
           throw new DvcError('cannot ask for confirmation: stdin is not a terminal; use -f/--force to remove unused objects');

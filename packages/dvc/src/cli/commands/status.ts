@@ -21,7 +21,7 @@ export function register(program: Command): void {
         return cloudStatusAction(targets, opts, out);
       }
       const { Repo } = await import('../../repo/repo.js');
-      const st = await import('../../repo/status.js');
+      const st = { ...(await import('../../repo/status.js')), ...(await import('../text/status.js')) };
       const repo = Repo.open();
       const r = await st.status(repo, targets);
       const changed = Object.keys(r.report).length > 0;
