@@ -187,7 +187,13 @@ export function workspaceOuts(repo: Repo, targets: string[] = [], glob = false):
 }
 
 /** Outputs used at one git revision (its .dvc files and dvc.lock files). */
-export async function revisionOuts(repo: Repo, rev: string, targets: string[] = [], glob = false): Promise<UsedOut[]> {
+export async function revisionOuts(
+  repo: Repo,
+  rev: string,
+  targets: string[] = [],
+  glob = false,
+  onError?: (e: DvcError) => void,
+): Promise<UsedOut[]> {
   const scm = repo.scm;
   if (!scm) return [];
   const filter = targetFilter(repo, targets, glob);
@@ -214,8 +220,10 @@ export async function revisionOuts(repo: Repo, rev: string, targets: string[] = 
         for (const o of outsOfLockFile(text, rel)) if (select(o, filter?.(o.rel, rel))) outs.push(o);
       }
     } catch (e) {
-      // A broken file in an old commit must not stop gc/push of the rest; DVC skips it too.
+      // A broken file in an old commit must not stop push/fetch of the rest; gc decides with
+      // `onError` (it fails unless --skip-failed, as DVC: skipping would delete that commit's data).
       if (!(e instanceof DvcError)) throw e;
+      onError?.(e);
     }
   }
   return outs;

@@ -1,17 +1,19 @@
 /**
  * `dvc gc`: remove the cache objects (and with `cloud`, the remote's objects) that no kept
- * version uses: the workspace (-w), every branch (-a), tag (-T) or commit (-A). Manifests of
- * kept folders keep their files. Temporary files left by an interrupted transfer go too.
+ * version uses: the workspace (always), every branch (-a), tag (-T) or commit (-A), `--rev R`
+ * and the `-n N - 1` commits before it, the commits since `--date`, every experiment. Manifests
+ * of kept folders keep their files. With `--not-in-remote`, only what the remote lacks is kept.
+ * Temporary files left by an interrupted transfer go too. As DVC's dvc/repo/gc.py.
  */
 import { rm } from 'node:fs/promises';
-import { DvcError } from '../errors.js';
-import { byHashName, cacheManifests, expandOuts } from '../sync/used.js';
+import { ConfigError, DvcError } from '../errors.js';
+import { byHashName, cacheManifests, expandOuts, type UsedOut } from '../sync/used.js';
 import { ObjectDb, parallel } from '../odb/db.js';
 import { LAYOUT_V2, LAYOUT_V3 } from '../odb/layout.js';
 import { LocalObjectStore } from '../odb/local.js';
 import { STALE_TEMP_AGE_MS } from '../fs/types.js';
-import { withData } from './context.js';
-import { jobsOf, onRemote, openRemoteFs, remoteConfig, usedOuts, type RevisionOptions } from './data-sync.js';
+import { withData, type DataContext } from './context.js';
+import { byRemote, jobsOf, onRemote, openRemoteDb, openRemoteFs, remoteConfig, revisionOuts, workspaceOuts, type RevisionOptions } from './data-sync.js';
 import type { Repo } from './repo.js';
 
 export interface GcOptions extends RevisionOptions {
@@ -22,6 +24,20 @@ export interface GcOptions extends RevisionOptions {
   /** Report only (--dry). */
   dry?: boolean;
   jobs?: number;
+  /** --rev: keep what this commit uses (and with `num`, the `num - 1` commits before it). */
+  rev?: string;
+  /** -n/--num: with `rev`, how many commits back from it (DVC's default 1; negative: all). */
+  num?: number;
+  /** --date YYYY-MM-DD: keep what the commits since that day (committer time, local) use. */
+  commitDate?: string;
+  /** --all-experiments: keep what every experiment's commits use. */
+  allExperiments?: boolean;
+  /** --not-in-remote: of what is used, keep only what the remote lacks. */
+  notInRemote?: boolean;
+  /** --skip-failed: a revision whose DVC files cannot be read is skipped (a warning), not an error. */
+  skipFailed?: boolean;
+  /** Called with each revision skipped under `skipFailed` (DVC warns about each). */
+  onSkipped?: (rev: string) => void;
 }
 
 export interface GcResult {
@@ -46,12 +62,77 @@ export class GcArgumentError extends DvcError {
   override readonly exitCode = 255;
 }
 
+/** A revision whose DVC files could not be read (DVC's RevCollectionError: exit 1). */
+export class RevCollectionError extends DvcError {
+  constructor(
+    readonly rev: string,
+    cause: unknown,
+  ) {
+    super(`Failed to collect '${rev}' - ${String((cause as Error)?.message ?? cause)}`, { cause });
+  }
+}
+
+/** DVC's _validate_args, in its order (InvalidArgumentError: exit 255). */
 export function validateGcOptions(o: GcOptions): void {
-  if (!(o.workspace || o.allBranches || o.allTags || o.allCommits)) {
+  if (o.remote && !(o.cloud || o.notInRemote)) throw new GcArgumentError('`--remote` requires `--cloud` or `--not-in-remote`');
+  if (o.notInRemote && o.cloud) throw new GcArgumentError('`--not-in-remote` and `--cloud` are mutually exclusive');
+  if (!(o.workspace || o.allBranches || o.allTags || o.allCommits || o.allExperiments || o.commitDate || o.rev || o.num)) {
     throw new GcArgumentError(
-      'Either of `-w|--workspace`, `-a|--all-branches`, `-T|--all-tags`, `--all-experiments`, `--all-commits`, `--date` or `--rev` needs to be set.',
+      'Either of `-w|--workspace`, `-a|--all-branches`, `-T|--all-tags` `--all-experiments`, `--all-commits`, `--date` or `--rev` needs to be set.',
     );
   }
+  if (o.num && !o.rev) throw new GcArgumentError('`--num` can only be used alongside `--rev`');
+  if (o.commitDate !== undefined) dateStamp(o.commitDate);
+}
+
+/**
+ * Python's datetime.strptime(d, "%Y-%m-%d").timestamp(): local midnight of that day, in seconds.
+ * A malformed date is DVC's "unexpected error" (exit 255).
+ */
+export function dateStamp(d: string): number {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(d);
+  const bad = () => new GcArgumentError(`unexpected error - time data '${d}' does not match format '%Y-%m-%d'`);
+  if (!m) throw bad();
+  const [y, mo, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(y, mo - 1, day);
+  if (mo < 1 || mo > 12 || t.getFullYear() !== y || t.getMonth() !== mo - 1 || t.getDate() !== day) throw bad();
+  return Math.floor(t.getTime() / 1000);
+}
+
+/** The commits whose outputs gc keeps besides the workspace's (DVC's iter_revs), deduplicated. */
+async function keptRevisions(repo: Repo, o: GcOptions): Promise<string[]> {
+  if (!(o.allBranches || o.allTags || o.allCommits || o.rev || o.commitDate || o.allExperiments)) return [];
+  const scm = repo.scm;
+  if (!scm) throw new ConfigError('-a/-T/-A/--rev/--date/--all-experiments need a git repository (core.no_scm is set or there is no git)');
+  const revs = new Set<string>();
+  if (o.rev) {
+    const list = await scm.revAndAncestors(o.rev, o.num || 1);
+    if (!list) throw new DvcError(`unknown Git revision '${o.rev}'`);
+    for (const c of list) revs.add(c);
+  }
+  for (const c of await scm.revisions(o)) if (c !== 'workspace') revs.add(c);
+  if (o.commitDate && !o.allCommits) for (const c of await scm.commitsSince(dateStamp(o.commitDate))) revs.add(c);
+  if (o.allExperiments) for (const c of await scm.experimentCommits()) revs.add(c);
+  return [...revs];
+}
+
+/** The outputs of the workspace and of every kept revision. */
+async function keptOuts(repo: Repo, o: GcOptions): Promise<UsedOut[]> {
+  const outs = workspaceOuts(repo, []);
+  for (const rev of await keptRevisions(repo, o)) {
+    try {
+      outs.push(
+        ...(await revisionOuts(repo, rev, [], false, (e) => {
+          throw e;
+        })),
+      );
+    } catch (e) {
+      if (!(e instanceof DvcError)) throw e;
+      if (!o.skipFailed) throw new RevCollectionError(rev, e);
+      o.onSkipped?.(rev);
+    }
+  }
+  return outs;
 }
 
 export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
@@ -59,7 +140,7 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
   const jobs = jobsOf(opts.jobs);
   return repo.withLock(() =>
     withData(repo, async (d) => {
-      const outs = await usedOuts(repo, [], opts);
+      const outs = await keptOuts(repo, opts);
       // DVC 3 objects and DVC 2 (md5-dos2unix) objects are kept apart, as DVC does: an object of
       // one layout is kept only when an output of that kind uses it.
       const keep = { modern: new Set<string>(), legacy: new Set<string>() };
@@ -74,6 +155,7 @@ export async function gc(repo: Repo, opts: GcOptions): Promise<GcResult> {
         const set = part.legacy ? keep.legacy : keep.modern;
         for (const o of objects) set.add(o.oid);
       }
+      if (opts.notInRemote) await dropWhatTheRemoteHas(repo, d, outs, keep, opts.remote, jobs);
       const result: GcResult = { removedLocal: 0, removedLegacy: 0 };
 
       // Local cache: every object not kept (DVC 3's `files/md5/<2>/<30>`, then DVC 2's `<2>/<30>`
@@ -160,4 +242,33 @@ async function sweep(
   }
   await flush();
   return n;
+}
+
+/**
+ * `--not-in-remote`: removes from `keep` every object a remote already has (the output's own
+ * remote, or `remote`, or the default; DVC 2's objects in the remote's DVC 2 area), as DVC's
+ * _used_obj_ids_not_in_remote. Folders count with their files.
+ */
+async function dropWhatTheRemoteHas(
+  repo: Repo,
+  d: DataContext,
+  outs: UsedOut[],
+  keep: { modern: Set<string>; legacy: Set<string> },
+  remote: string | undefined,
+  jobs: number,
+): Promise<void> {
+  for (const part of byHashName(outs)) {
+    const set = part.legacy ? keep.legacy : keep.modern;
+    for (const { rc, outs: group } of byRemote(repo, part.outs, remote).values()) {
+      const { objects } = expandOuts(group, cacheManifests(d.space(part.legacy).store));
+      if (!objects.length) continue;
+      const db = await openRemoteDb(rc, part.legacy);
+      try {
+        const have = await onRemote(rc, db.fs, () => db.hasMany(objects.map((o) => o.oid), jobs));
+        for (const oid of have) set.delete(oid);
+      } finally {
+        await db.close();
+      }
+    }
+  }
 }
