@@ -67,7 +67,7 @@ export function register(program: Command): void {
     .action(async (opts: GcCliOptions, cmd: Command) => {
       const out = outputFor(cmd);
       const { Repo } = await import('../../repo/repo.js');
-      const { DvcError, ArgumentError } = await import('../../errors.js');
+      const { ArgumentError } = await import('../../errors.js');
       const repo = Repo.open();
       const lib = await import('../../repo/gc.js');
       const o: import('../../repo/gc.js').GcOptions = {
