@@ -38,11 +38,15 @@ export {
   type RemoteEntry,
 } from './repo/remote.js';
 export { add, type AddOptions, type AddedOutput } from './repo/add.js';
-export { status, formatStatus, statusJson, type StatusReport, type StatusResult } from './repo/status.js';
+export { status, type StatusReport, type StatusResult } from './repo/status.js';
+// DVC's wording of the results (what the CLI prints), for callers that want the same text
+export { formatStatus } from './cli/text/status.js';
+export { statusJson, pyJson } from './cli/text/json.js';
+export { formatCheckoutChanges, formatCheckoutSummary, pullSummary } from './cli/text/checkout.js';
+export { formatCloudStatus } from './cli/text/cloud-status.js';
+export { formatDiff, formatDiffMarkdown, diffJsonData } from './cli/text/diff.js';
 export {
   checkout,
-  formatCheckoutChanges,
-  formatCheckoutSummary,
   CheckoutFailedError,
   CheckoutUnsavedError,
   type CheckoutOptions,
@@ -57,7 +61,7 @@ export { push, UploadError, type PushResult } from './repo/push.js';
 export { pull, type PullOptions, type PullResult } from './repo/pull.js';
 export { fetch, DownloadError, type FetchResult } from './repo/fetch.js';
 export { gc, type GcOptions, type GcResult } from './repo/gc.js';
-export { cloudStatus, formatCloudStatus, type CloudStatusResult } from './repo/cloud-status.js';
+export { cloudStatus, type CloudStatusResult } from './repo/cloud-status.js';
 // other repositories (data registries) and history
 export { openFile, readFile, IsADirectoryError, type OpenFileOptions } from './repo/api.js';
 export { SourceRepo, SourceError, SourcePathError, type SourceOptions, type LsEntry } from './repo/source.js';
@@ -66,7 +70,7 @@ export { importRepo, update, type ImportOptions, type UpdateOptions, type Update
 export { lsUrl, getUrl } from './repo/url.js';
 export { install, HookExistsError } from './repo/install.js';
 export { dataStatus, type DataStatus, type DataStatusOptions } from './repo/data-status.js';
-export { diff, formatDiff, type DiffResult } from './repo/diff.js';
+export { diff, type DiffResult } from './repo/diff.js';
 export { stageAdd, type StageAddOptions } from './repo/stage.js';
 export { repro, type ReproOptions, type ReproResult } from './repo/repro.js';
 export { loadPipeline, stageStatus, PipelineError, type Pipeline, type Stage, type StageStatus } from './repo/pipeline.js';
@@ -105,7 +109,8 @@ export { md5File, md5FileSync, md5Bytes, md5Dos2UnixBytes, md5Dos2UnixFileSync, 
 export { HashPool } from './hash/pool.js';
 export { StateDb } from './hash/state.js';
 export { LocalObjectStore, parseLinkTypes } from './odb/local.js';
-export { oidToPath, pathToOid, legacyOidToPath, legacyPathToOid, isDirOid, FILES_PREFIX } from './odb/layout.js';
+export { oidToPath, pathToOid, legacyOidToPath, legacyPathToOid, isDirOid, FILES_PREFIX, LAYOUT_V2, LAYOUT_V3, layoutFor, type ObjectLayout } from './odb/layout.js';
+export { ObjectDb } from './odb/db.js';
 export {
   serializeManifest,
   parseManifest,
@@ -117,5 +122,5 @@ export {
   type TreeEntry,
   type TreeDiff,
 } from './tree/manifest.js';
-export { hashWorkspace, type WsObject, type HashContext } from './index/workspace.js';
-export { outStatus, changedCache, type OutStatus } from './index/status.js';
+export { hashWorkspace, type WsObject, type HashContext } from './sync/workspace.js';
+export { outStatus, changedCache, type OutStatus } from './sync/status.js';

@@ -1,32 +1,15 @@
 /**
  * The work a hashing worker does, as plain synchronous functions (also called directly on the
- * main thread for small jobs). `storeFiles` hashes a file and, in the same read, writes it into a
- * DVC object directory (`<filesDir>/<2 hex>/<30 hex>`, mode 0444) under a temporary name that is
- * renamed into place only when complete, so an object is never visible before it is whole.
+ * main thread for small jobs). `storeFiles` hashes files and stores them in a local object
+ * folder through the local object database's write path (odb/write.ts).
  */
-import { createHash, randomBytes } from './crypto.js';
-import {
-  closeSync,
-  constants as fsc,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-  writeSync,
-  chmodSync,
-  statSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
-import { copyVerifiedSync, linkFileStamped, tmpPath, type LinkType } from '../fs/local.js';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { copyVerifiedSync, linkFileStamped, type LinkType } from '../fs/local.js';
+import { storeFileSync } from '../odb/write.js';
 import { md5Dos2UnixFileSync, md5FileSync, type HashName } from './md5.js';
 
-/** Files up to this size are read whole (one read, one write); larger ones are streamed. */
-export const SMALL_FILE = 8 << 20;
-const CHUNK = 1 << 20;
+export { SMALL_FILE, tmpName, writeObject } from '../odb/write.js';
 
 /**
  * A cache object's stamp: inode, size, mtime and ctime (ms, as fs.Stats gives them). Any write,
@@ -34,7 +17,8 @@ const CHUNK = 1 << 20;
  * back, so an object whose stamp is the one it had when its bytes were last hashed still holds
  * those bytes (see hash/state.ts `objectStamps`).
  */
-export type ObjectStamp = [ino: number, size: number, mtimeMs: number, ctimeMs: number];
+export type { ObjectStamp } from '../odb/write.js';
+import type { ObjectStamp } from '../odb/write.js';
 
 /** `obj`: the stamp of an object this call wrote into the store from the bytes it hashed. */
 export type HashResult = { md5: string; size: number; stored?: boolean; obj?: ObjectStamp } | { error: string; code?: string };
@@ -66,11 +50,6 @@ function ensureDir(dir: string): void {
   madeDirs.add(dir);
 }
 
-export const tmpName = tmpPath;
-
-/** Whether the umask strips read bits (then objects need an explicit chmod to be 0444). */
-const umaskStripsRead = (process.umask() & 0o444) !== 0;
-
 /**
  * Hashes each file and stores it under `filesDir` (the `files/md5` folder of a cache; for
  * `md5-dos2unix`, the cache root of DVC 2's layout).
@@ -79,7 +58,7 @@ export function storeFiles(filesDir: string, paths: string[], name: HashName = '
   const out: HashResult[] = [];
   for (const p of paths) {
     try {
-      out.push(name === 'md5-dos2unix' ? storeLegacyOne(filesDir, p) : storeOne(filesDir, p));
+      out.push(storeFileSync(filesDir, p, name));
     } catch (e) {
       out.push(errorResult(e));
     }
@@ -87,143 +66,6 @@ export function storeFiles(filesDir: string, paths: string[], name: HashName = '
   return out;
 }
 
-let readBuf: Buffer | undefined;
-
-function storeOne(filesDir: string, src: string): HashResult {
-  const fd = openSync(src, 'r');
-  let data: Buffer | undefined;
-  let tmp: string | undefined;
-  try {
-    // Read the first chunk; small files are done in one go.
-    const first = (readBuf ??= Buffer.allocUnsafe(SMALL_FILE + 1));
-    let n = 0;
-    for (;;) {
-      const r = readSync(fd, first, n, first.length - n, null);
-      if (r <= 0) break;
-      n += r;
-      if (n === first.length) break;
-    }
-    if (n <= SMALL_FILE) {
-      data = first.subarray(0, n);
-    } else {
-      // Large file: stream into a temporary file in filesDir while hashing.
-      ensureDir(filesDir);
-      tmp = join(filesDir, `.${randomBytes(8).toString('hex')}.tmp`);
-      const h = createHash('md5');
-      const wfd = openSync(tmp, 'wx', 0o444);
-      let size = 0;
-      try {
-        h.update(first.subarray(0, n));
-        writeAll(wfd, first.subarray(0, n));
-        size = n;
-        const buf = Buffer.allocUnsafe(CHUNK);
-        for (;;) {
-          const r = readSync(fd, buf, 0, CHUNK, null);
-          if (r <= 0) break;
-          const c = buf.subarray(0, r);
-          h.update(c);
-          writeAll(wfd, c);
-          size += r;
-        }
-      } finally {
-        closeSync(wfd);
-      }
-      const md5 = h.digest('hex');
-      const dir = join(filesDir, md5.slice(0, 2));
-      const dest = join(dir, md5.slice(2));
-      if (existsSync(dest)) {
-        unlinkSync(tmp);
-        tmp = undefined;
-        return { md5, size, stored: false };
-      }
-      ensureDir(dir);
-      renameSync(tmp, dest);
-      tmp = undefined;
-      return { md5, size, stored: true, obj: stampOf(dest) };
-    }
-  } catch (e) {
-    if (tmp) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        /* already gone */
-      }
-    }
-    throw e;
-  } finally {
-    closeSync(fd);
-  }
-  const md5 = createHash('md5').update(data).digest('hex');
-  const stored = writeObject(filesDir, md5, data);
-  return stored ? { md5, size: data.length, stored, obj: stampOf(join(filesDir, md5.slice(0, 2), md5.slice(2))) } : { md5, size: data.length, stored };
-}
-
-/** The stamp of an object just written (after its rename: a rename changes the ctime). */
-function stampOf(path: string): ObjectStamp | undefined {
-  try {
-    const st = statSync(path);
-    return [st.ino, st.size, st.mtimeMs, st.ctimeMs];
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * A DVC 2 object: the raw bytes, named by their `md5-dos2unix` hash. The file is copied to a temp
- * name first and the copy is hashed, so the name always matches what was stored.
- */
-function storeLegacyOne(filesDir: string, src: string): HashResult {
-  ensureDir(filesDir);
-  const tmp = join(filesDir, `.${randomBytes(8).toString('hex')}.tmp`);
-  try {
-    copyFileSync(src, tmp, fsc.COPYFILE_FICLONE);
-    const { md5, size } = md5Dos2UnixFileSync(tmp);
-    const dir = join(filesDir, md5.slice(0, 2));
-    const dest = join(dir, md5.slice(2));
-    if (existsSync(dest)) {
-      unlinkSync(tmp);
-      return { md5, size, stored: false };
-    }
-    chmodSync(tmp, 0o444);
-    ensureDir(dir);
-    renameSync(tmp, dest);
-    return { md5, size, stored: true };
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* gone */
-    }
-    throw e;
-  }
-}
-
-function writeAll(fd: number, buf: Buffer): void {
-  let off = 0;
-  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-}
-
-/** Writes bytes whose md5 is `md5` as an object (no-op when present). True when written. */
-export function writeObject(filesDir: string, md5: string, data: Uint8Array, suffix = ''): boolean {
-  const dir = join(filesDir, md5.slice(0, 2));
-  const dest = join(dir, md5.slice(2) + suffix);
-  if (existsSync(dest)) return false;
-  ensureDir(dir);
-  const tmp = tmpName(dest);
-  try {
-    writeFileSync(tmp, data, { mode: 0o444, flag: 'wx' });
-    if (umaskStripsRead) chmodSync(tmp, 0o444);
-    renameSync(tmp, dest);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* not created */
-    }
-    throw e;
-  }
-  return true;
-}
 
 
 /** `obj`: the source object's stamp when this copy hashed it and found it sound. */

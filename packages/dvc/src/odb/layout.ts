@@ -36,3 +36,27 @@ export function legacyPathToOid(path: string): string | undefined {
   const m = /^([0-9a-f]{2})\/([0-9a-f]{30}(?:\.dir)?)$/.exec(path);
   return m ? m[1]! + m[2]! : undefined;
 }
+
+/**
+ * Where one kind of object lives below a root: DVC 3's (`files/md5/<2>/<30>`, md5) or DVC 2's
+ * (`<2>/<30>` at the root, md5-dos2unix). An ObjectDb (db.ts) is a FileSystem plus one of these.
+ */
+export interface ObjectLayout {
+  readonly name: 'v3' | 'v2';
+  /** The hash that names the objects. */
+  readonly hashName: 'md5' | 'md5-dos2unix';
+  /** The folder, relative to the root ('' for the root itself), that holds the 256 prefix folders. */
+  readonly base: string;
+  /** Root-relative path of an object (throws on anything that is not an oid). */
+  path(oid: string): string;
+  /** The oid at a root-relative path, or undefined for anything else (temp files, junk). */
+  oid(path: string): string | undefined;
+}
+
+export const LAYOUT_V3: ObjectLayout = { name: 'v3', hashName: 'md5', base: FILES_PREFIX, path: oidToPath, oid: pathToOid };
+export const LAYOUT_V2: ObjectLayout = { name: 'v2', hashName: 'md5-dos2unix', base: '', path: legacyOidToPath, oid: legacyPathToOid };
+
+/** The layout objects named by `hashName` live in. */
+export function layoutFor(hashName: 'md5' | 'md5-dos2unix'): ObjectLayout {
+  return hashName === 'md5-dos2unix' ? LAYOUT_V2 : LAYOUT_V3;
+}

@@ -1,7 +1,8 @@
 /**
  * The local content-addressed object store (`.dvc/cache` or any local folder with DVC's layout).
- * Objects are written atomically (temp name, then rename), read-only (0444) in 0755 folders,
- * and never visible under their hash before complete. Also links objects into the workspace
+ * Objects are written atomically (temp name, then rename; write.ts), read-only (0444) in 0755
+ * folders, and never visible under their hash before complete. `db` is the same store as an
+ * ObjectDb (db.ts), the interface the remotes share. Also links objects into the workspace
  * (reflink / hardlink / symlink / copy).
  *
  * With `hashName: 'md5-dos2unix'` it is DVC 2's ("legacy") cache of the same folder: objects at
@@ -24,12 +25,13 @@ import {
 import { createHash } from '../hash/crypto.js';
 import { dirname, join } from 'node:path';
 import { InvalidFileError, UnsafePathError } from '../errors.js';
-import { LINK_TYPES, linkFileSync, type LinkType } from '../fs/local.js';
+import { LINK_TYPES, LocalFileSystem, linkFileSync, type LinkType } from '../fs/local.js';
 import { dirStamps, listNames } from '../fs/scan.js';
 import { bytesHasher, fileHasher, OID_RE, type HashName } from '../hash/md5.js';
-import { writeObject } from '../hash/worker-ops.js';
+import { writeObject } from './write.js';
 import { parseManifest, type TreeEntry } from '../tree/manifest.js';
-import { FILES_PREFIX } from './layout.js';
+import { ObjectDb } from './db.js';
+import { FILES_PREFIX, layoutFor } from './layout.js';
 
 export { LINK_TYPES, type LinkType } from '../fs/local.js';
 
@@ -54,6 +56,7 @@ export class LocalObjectStore {
   /** What names the objects: md5 (DVC 3) or md5-dos2unix (DVC 2's layout). */
   readonly hashName: HashName;
   private manifests = new Map<string, TreeEntry[]>();
+  private _db: ObjectDb | undefined;
   private hashFile: (path: string) => { md5: string; size: number };
   private hashBytes: (data: Uint8Array | string) => string;
 
@@ -69,6 +72,14 @@ export class LocalObjectStore {
 
   get legacy(): boolean {
     return this.hashName === 'md5-dos2unix';
+  }
+
+  /**
+   * This store as an ObjectDb (db.ts): what transfer, gc and the remote comparisons use, the same
+   * interface every remote has. The synchronous methods below are the local fast paths.
+   */
+  get db(): ObjectDb {
+    return (this._db ??= new ObjectDb(new LocalFileSystem(this.root), layoutFor(this.hashName)));
   }
 
   /** Absolute path of an object. */

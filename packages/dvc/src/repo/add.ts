@@ -6,10 +6,10 @@
 import { existsSync, lstatSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { StateDb } from '../hash/state.js';
-import { applyCheckout, planCheckout } from '../index/checkout.js';
+import { applyCheckout, planCheckout } from '../sync/checkout.js';
 import { DvcError, UnsafePathError } from '../errors.js';
 import { DvcFile, isLegacyOut } from '../formats/dvcfile.js';
-import { hashWorkspace, type HashContext, type WsObject } from '../index/workspace.js';
+import { hashWorkspace, type HashContext, type WsObject } from '../sync/workspace.js';
 import { checkLink } from '../tree/walk.js';
 import { collectDvcFiles, repoPath } from './collect.js';
 import { loadPipeline } from './pipeline.js';

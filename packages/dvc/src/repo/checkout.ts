@@ -4,7 +4,7 @@
  * output before changing anything.
  */
 import { DvcError, WorkspaceChangedError } from '../errors.js';
-import { applyCheckout, planCheckout, type CheckoutPlan, type FileCounts } from '../index/checkout.js';
+import { applyCheckout, planCheckout, type CheckoutPlan, type FileCounts } from '../sync/checkout.js';
 import { collectDvcFiles, resolveTargets, shownPath } from './collect.js';
 import { lockDvcFiles } from './pipeline.js';
 import { isLegacyOut, type DvcOut } from '../formats/dvcfile.js';
@@ -145,21 +145,3 @@ export async function checkout(repo: Repo, targets: string[] = [], opts: Checkou
   );
 }
 
-/** DVC's per-output lines: `A       data/`. */
-export function formatCheckoutChanges(r: CheckoutResult): string[] {
-  const lines: string[] = [];
-  for (const [letter, list] of [['A', r.added], ['M', r.modified], ['D', r.deleted]] as const) {
-    for (const p of list) lines.push(`${letter.padEnd(8)}${p}`);
-  }
-  return lines;
-}
-
-/** `--summary`: DVC's per-file counts, "2 files modified and 1 file added" (modified, added, deleted). */
-export function formatCheckoutSummary(r: CheckoutResult): string {
-  const parts: string[] = [];
-  for (const [name, n] of [['modified', r.files.modified], ['added', r.files.added], ['deleted', r.files.deleted + r.deleted.length]] as const) {
-    if (n) parts.push(`${n} ${n === 1 ? 'file' : 'files'} ${name}`);
-  }
-  if (!parts.length) return 'No changes.';
-  return parts.length === 1 ? parts[0]! : parts.slice(0, -1).join(', ') + ' and ' + parts[parts.length - 1];
-}

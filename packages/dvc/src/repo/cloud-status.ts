@@ -3,11 +3,10 @@
  * remote: `new` (only in the cache: push would upload it), `deleted` (only on the remote: pull
  * would download it), `missing` (in neither). Folders are expanded through their manifests.
  */
-import { remoteHas } from '../index/transfer.js';
-import { legacyRemoteFs } from '../index/legacy-transfer.js';
-import { byHashName, cacheManifests, expandOuts } from '../index/used.js';
+import { byHashName, cacheManifests, expandOuts } from '../sync/used.js';
+import { parseManifest, type TreeEntry } from '../tree/manifest.js';
 import { withData } from './context.js';
-import { byRemote, jobsOf, onRemote, openRemoteFs, usedOuts, type SyncOptions } from './data-sync.js';
+import { byRemote, jobsOf, onRemote, openRemoteDb, usedOuts, type SyncOptions } from './data-sync.js';
 import type { Repo } from './repo.js';
 
 export type CloudState = 'new' | 'deleted' | 'missing';
@@ -31,21 +30,19 @@ export async function cloudStatus(repo: Repo, targets: string[] = [], opts: Sync
       for (const { rc, outs: group } of byRemote(repo, part.outs, opts.remote).values()) {
         if (!result.remotes.includes(rc.name)) result.remotes.push(rc.name);
         if (!group.length) continue;
-        const remoteFs = await openRemoteFs(rc);
-        const fs = part.legacy ? legacyRemoteFs(remoteFs) : remoteFs;
+        const remote = await openRemoteDb(rc, part.legacy);
+        const fs = remote.fs;
         try {
           // A manifest only on the remote still names its files: read it from there.
           const local = cacheManifests(store);
           const { objects, unreadable } = expandOuts(group, local);
-          const have = await onRemote(rc, fs, () => remoteHas(fs, objects.map((o) => o.oid), jobs));
-          const remoteManifests = new Map<string, import('../tree/manifest.js').TreeEntry[]>();
+          const have = await onRemote(rc, fs, () => remote.hasMany(objects.map((o) => o.oid), jobs));
+          const remoteManifests = new Map<string, TreeEntry[]>();
           for (const u of unreadable) {
             if (!have.has(u.oid)) continue;
             try {
               const chunks: Buffer[] = [];
-              const { oidToPath } = await import('../odb/layout.js');
-              for await (const c of await fs.read(oidToPath(u.oid))) chunks.push(c as Buffer);
-              const { parseManifest } = await import('../tree/manifest.js');
+              for await (const c of await remote.get(u.oid)) chunks.push(c as Buffer);
               remoteManifests.set(u.oid, parseManifest(Buffer.concat(chunks).toString('utf8'), `'${u.oid}'`));
             } catch {
               /* unreadable there too: the folder alone is reported */
@@ -55,7 +52,7 @@ export async function cloudStatus(repo: Repo, targets: string[] = [], opts: Sync
           if (remoteManifests.size) {
             all = expandOuts(group, (oid) => local(oid) ?? remoteManifests.get(oid)).objects;
             const more = all.filter((o) => !objects.some((x) => x.oid === o.oid)).map((o) => o.oid);
-            for (const oid of await onRemote(rc, fs, () => remoteHas(fs, more, jobs))) have.add(oid);
+            for (const oid of await onRemote(rc, fs, () => remote.hasMany(more, jobs))) have.add(oid);
           }
           for (const o of all) {
             const inCache = store.exists(o.oid);
@@ -72,9 +69,3 @@ export async function cloudStatus(repo: Repo, targets: string[] = [], opts: Sync
   }));
 }
 
-/** DVC's text: `\tnew:                data/a.txt` lines, or `Cache and remote 'NAME' are in sync.` */
-export function formatCloudStatus(r: CloudStatusResult): string {
-  const names = Object.keys(r.changes);
-  if (!names.length) return `Cache and remote '${r.remotes.join("', '")}' are in sync.`;
-  return names.map((n) => `\t${(r.changes[n] + ':').padEnd(20)}${n}`).join('\n');
-}

@@ -8,7 +8,7 @@ import { DvcIgnore } from '../formats/dvcignore.js';
 import type { LinkType } from '../fs/local.js';
 import { HashPool } from '../hash/pool.js';
 import { StateDb } from '../hash/state.js';
-import type { HashContext } from '../index/workspace.js';
+import type { HashContext } from '../sync/workspace.js';
 import { LocalObjectStore } from '../odb/local.js';
 import type { Repo } from './repo.js';
 

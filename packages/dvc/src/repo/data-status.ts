@@ -10,8 +10,8 @@
  * themselves are compared (a folder as a whole), with it every file inside folders too.
  */
 import { join } from 'node:path';
-import { hashWorkspace } from '../index/workspace.js';
-import type { UsedOut } from '../index/used.js';
+import { hashWorkspace } from '../sync/workspace.js';
+import type { UsedOut } from '../sync/used.js';
 import { withData, type DataContext } from './context.js';
 import { remoteConfig, revisionOuts, workspaceOuts } from './data-sync.js';
 import type { Repo } from './repo.js';
@@ -136,9 +136,9 @@ export async function dataStatus(repo: Repo, opts: DataStatusOptions = {}): Prom
     }
     if (opts.notInRemote) {
       const rc = remoteConfig(repo, opts.remote);
-      const { openRemoteFs, onRemote, jobsOf } = await import('./data-sync.js');
-      const { remoteHas } = await import('../index/transfer.js');
-      const fs = await openRemoteFs(rc);
+      const { openRemoteDb, onRemote, jobsOf } = await import('./data-sync.js');
+      const db = await openRemoteDb(rc);
+      const fs = db.fs;
       try {
         const pushable = new Set(indexOuts.filter((o) => o.push).map((o) => o.rel));
         const entries = sorted(index.keys()).filter((p) => {
@@ -146,7 +146,7 @@ export async function dataStatus(repo: Repo, opts: DataStatusOptions = {}): Prom
           return [...pushable].some((r) => top === r || top.startsWith(r + '/'));
         });
         const oids = [...new Set(entries.map((p) => index.get(p)).filter((x): x is string => !!x))];
-        const have = await onRemote(rc, fs, () => remoteHas(fs, oids, jobsOf(opts.jobs)));
+        const have = await onRemote(rc, fs, () => db.hasMany(oids, jobsOf(opts.jobs)));
         for (const p of entries) if (!have.has(index.get(p)!)) status.not_in_remote.push(p);
       } finally {
         await fs.close();

@@ -10,12 +10,14 @@ import { ConfigError, DvcError, RemoteError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
 import { decodeUtf8, readUtf8 } from '../formats/text.js';
 import type { FileSystem } from '../fs/types.js';
-import { outsOfDvcFiles, outsOfLockFile, type UsedOut } from '../index/used.js';
+import { ObjectDb } from '../odb/db.js';
+import { LAYOUT_V2, LAYOUT_V3 } from '../odb/layout.js';
+import { outsOfDvcFiles, outsOfLockFile, type UsedOut } from '../sync/used.js';
 import { collectDvcFiles, repoPath } from './collect.js';
 import { collectProjectFiles } from './pipeline.js';
 import type { Repo } from './repo.js';
 import type { RemoteConfig } from '../config/config.js';
-import type { ObjectWriter } from '../index/transfer.js';
+import type { ObjectWriter } from '../sync/transfer.js';
 import type { DataContext } from './context.js';
 
 export interface RevisionOptions {
@@ -66,6 +68,12 @@ export function jobsOf(jobs: number | undefined): number {
 export async function openRemoteFs(rc: RemoteConfig): Promise<FileSystem> {
   const { openRemoteFs: open } = await import('../fs/registry.js');
   return open(rc.url, rc.options as Record<string, string | number | boolean | undefined>);
+}
+
+/** The remote as an object database: DVC 3's area, or with `legacy` DVC 2's (`<2>/<30>` at its root). */
+export async function openRemoteDb(rc: RemoteConfig, legacy = false): Promise<ObjectDb> {
+  const fs = await openRemoteFs(rc);
+  return new ObjectDb(fs, legacy ? LAYOUT_V2 : LAYOUT_V3);
 }
 
 /**
@@ -183,7 +191,13 @@ export function workspaceOuts(repo: Repo, targets: string[] = [], glob = false):
 }
 
 /** Outputs used at one git revision (its .dvc files and dvc.lock files). */
-export async function revisionOuts(repo: Repo, rev: string, targets: string[] = [], glob = false): Promise<UsedOut[]> {
+export async function revisionOuts(
+  repo: Repo,
+  rev: string,
+  targets: string[] = [],
+  glob = false,
+  onError?: (e: DvcError) => void,
+): Promise<UsedOut[]> {
   const scm = repo.scm;
   if (!scm) return [];
   const filter = targetFilter(repo, targets, glob);
@@ -210,8 +224,10 @@ export async function revisionOuts(repo: Repo, rev: string, targets: string[] = 
         for (const o of outsOfLockFile(text, rel)) if (select(o, filter?.(o.rel, rel))) outs.push(o);
       }
     } catch (e) {
-      // A broken file in an old commit must not stop gc/push of the rest; DVC skips it too.
+      // A broken file in an old commit must not stop push/fetch of the rest; gc decides with
+      // `onError` (it fails unless --skip-failed, as DVC: skipping would delete that commit's data).
       if (!(e instanceof DvcError)) throw e;
+      onError?.(e);
     }
   }
   return outs;

@@ -3,13 +3,11 @@
  * folders' files are known), each verified by its md5 before it enters the cache.
  */
 import { DvcError, NoSpaceError } from '../errors.js';
-import { download, parallel, type TransferFailure } from '../index/transfer.js';
-import { freeBytes } from '../index/workspace.js';
-import { oidToPath } from '../odb/layout.js';
-import { downloadLegacy, legacyRemoteFs } from '../index/legacy-transfer.js';
-import { cacheManifests, expandOuts, byHashName, type UsedObject, type UsedOut } from '../index/used.js';
+import { download, parallel, type TransferFailure } from '../sync/transfer.js';
+import { freeBytes } from '../sync/workspace.js';
+import { cacheManifests, expandOuts, byHashName, type UsedObject, type UsedOut } from '../sync/used.js';
 import { withData, type DataContext } from './context.js';
-import { byRemote, jobsOf, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
+import { byRemote, jobsOf, openRemoteDb, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import type { Repo } from './repo.js';
 
 export interface FetchResult {
@@ -72,8 +70,8 @@ async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy:
       return files.filter((o) => absent.has(o.oid));
     };
     if (!dirOids.length && !needFiles().length) continue;
-    const remoteFs = await openRemoteFs(rc);
-    const fs = isLegacy ? legacyRemoteFs(remoteFs) : remoteFs;
+    const remote = await openRemoteDb(rc, isLegacy);
+    const fs = remote.fs;
     const start = result.failed.length;
     try {
       let total = 0;
@@ -86,7 +84,7 @@ async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy:
           opts.onTotal?.({ files: total });
         },
       };
-      const get = (objects: UsedObject[]) => (isLegacy ? downloadLegacy(store, fs, objects, progress) : download(store, fs, objects, progress));
+      const get = (objects: UsedObject[]) => download(remote, store.db, objects, progress);
       if (dirOids.length) {
         const named = dirOids.map((oid) => ({ oid, name: group.find((o) => o.oid === oid)!.rel }));
         // A corrupt manifest in the cache is replaced.
@@ -108,7 +106,7 @@ async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy:
         const ns = (result.noSpace ??= { cacheDir: store.root, names: [], bytes: 0 });
         await parallel(full, jobs, async (f) => {
           ns.names.push(f.object.name);
-          const size = await fs.size(oidToPath(f.object.oid)).catch(() => undefined);
+          const size = await remote.size(f.object.oid).catch(() => undefined);
           ns.bytes += size ?? 0;
         });
       }

@@ -18,11 +18,13 @@ import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { DvcError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
 import { StateDb } from '../hash/state.js';
-import { applyCheckout, planCheckout } from '../index/checkout.js';
-import { cacheManifests, expandOuts } from '../index/used.js';
-import { upload } from '../index/transfer.js';
-import { hashWorkspace, type HashContext } from '../index/workspace.js';
+import { applyCheckout, planCheckout } from '../sync/checkout.js';
+import { cacheManifests, expandOuts } from '../sync/used.js';
+import { upload } from '../sync/transfer.js';
+import { hashWorkspace, type HashContext } from '../sync/workspace.js';
 import { LocalObjectStore } from '../odb/local.js';
+import { ObjectDb } from '../odb/db.js';
+import { LAYOUT_V3 } from '../odb/layout.js';
 import { repoPath } from './collect.js';
 import { withData, type DataContext } from './context.js';
 import { jobsOf, onRemote, openRemoteFs, remoteConfig } from './data-sync.js';
@@ -161,7 +163,7 @@ export async function transferToRemote(
     const { objects } = expandOuts([{ rel: 'out', oid: h.md5, push: true }], cacheManifests(store));
     const fs = await openRemoteFs(rc);
     try {
-      const r = await onRemote(rc, fs, () => upload(store, fs, objects, { jobs: jobsOf(jobs) }));
+      const r = await onRemote(rc, fs, () => upload(store.db, new ObjectDb(fs, LAYOUT_V3), objects, { jobs: jobsOf(jobs) }));
       if (r.failed.length) {
         const e = r.failed[0]!.error;
         if (e instanceof DvcError) throw e;

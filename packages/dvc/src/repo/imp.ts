@@ -29,7 +29,7 @@ import { withData } from './context.js';
 import { FileExistsLocallyError, GetDvcFileError, resolveOutput } from './get.js';
 import type { Repo } from './repo.js';
 import { SourceRepo, type SourceOptions } from './source.js';
-import type { UsedOut } from '../index/used.js';
+import type { UsedOut } from '../sync/used.js';
 import { LocalObjectStore } from '../odb/local.js';
 import { Y as yamlLib } from '../formats/dvcyaml.js';
 

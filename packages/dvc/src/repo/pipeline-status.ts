@@ -42,19 +42,3 @@ export async function pipelineStatus(repo: Repo, d: DataContext, targets: string
   return { report, stages: chosen.length, rest, frozen };
 }
 
-/** The lines of one status entry (a string or a titled mapping, nested for params). */
-export function formatEntry(group: string | Record<string, unknown>): string[] {
-  if (typeof group === 'string') return [`\t${group}`];
-  const lines: string[] = [];
-  for (const [title, changes] of Object.entries(group)) {
-    lines.push(`\t${title}:`);
-    for (const [path, s] of Object.entries(changes as Record<string, unknown>)) {
-      if (typeof s === 'string') lines.push(`\t\t${(s + ':').padEnd(20)}${path}`);
-      else {
-        lines.push(`\t\t${path}:`);
-        for (const [k, v] of Object.entries(s as Record<string, string>)) lines.push(`\t\t\t${(v + ':').padEnd(20)}${k}`);
-      }
-    }
-  }
-  return lines;
-}

@@ -24,8 +24,8 @@ import {
   type StageDef,
 } from '../formats/dvcyaml.js';
 import type { YamlValue } from '../formats/ruamel.js';
-import { changedCache } from '../index/status.js';
-import { hashWorkspace, type HashContext } from '../index/workspace.js';
+import { changedCache } from '../sync/status.js';
+import { hashWorkspace, type HashContext } from '../sync/workspace.js';
 import type { LocalObjectStore } from '../odb/local.js';
 import { readParams, lookupParam, paramsEqual } from './params.js';
 import { walkRepoFolders } from './collect.js';

@@ -58,23 +58,3 @@ function emptyCheckout(): CheckoutResult {
   return { added: [], modified: [], deleted: [], failed: [], corrupt: [], linked: 0, files: { added: 0, modified: 0, deleted: 0 } };
 }
 
-/** DVC's summary: `13 files fetched and 12 files added` / `Everything is up to date.` */
-export function pullSummary(r: PullResult): string {
-  const co = r.checkout;
-  // DVC counts files, each by its own change (a file a failed pull never wrote is added, even in
-  // a folder that exists), in its order: fetched, modified, added, deleted.
-  const parts: Array<[string, number]> = [
-    ['fetched', r.fetch.fetched],
-    ['modified', co.files.modified],
-    ['added', co.files.added],
-    ['deleted', co.files.deleted + co.deleted.length],
-  ];
-  return summary(parts) || 'Everything is up to date.';
-}
-
-/** `1 file pushed`, `2 files fetched and 3 files added`, `a, b and c`. */
-export function summary(parts: Array<[string, number]>): string {
-  const words = parts.filter(([, n]) => n > 0).map(([what, n]) => `${n} ${n === 1 ? 'file' : 'files'} ${what}`);
-  if (words.length <= 1) return words.join('');
-  return words.slice(0, -1).join(', ') + ' and ' + words[words.length - 1];
-}

@@ -3,11 +3,10 @@
  * branch, tag or commit) to the remote, skipping what it has. Outputs with `push: false` stay.
  */
 import { DvcError } from '../errors.js';
-import { legacyRemoteFs } from '../index/legacy-transfer.js';
-import { byHashName, expandOuts, cacheManifests, type UsedObject } from '../index/used.js';
-import { remoteHas, upload } from '../index/transfer.js';
+import { byHashName, expandOuts, cacheManifests, type UsedObject } from '../sync/used.js';
+import { upload } from '../sync/transfer.js';
 import { CorruptObjectError } from '../hash/verify.js';
-import { byRemote, jobsOf, onRemote, openRemoteFs, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
+import { byRemote, jobsOf, onRemote, openRemoteDb, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import { withData } from './context.js';
 import type { Repo } from './repo.js';
 import { trace } from '../trace.js';
@@ -50,10 +49,10 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
         const notInCache = objects.filter((o) => absent.has(o.oid));
         if (!inCache.length && !notInCache.length) continue;
         trace(`push: ${objects.length} objects collected`);
-        const remoteFs = await openRemoteFs(rc);
-        const fs = part.legacy ? legacyRemoteFs(remoteFs) : remoteFs;
+        const remote = await openRemoteDb(rc, part.legacy);
+        const fs = remote.fs;
         try {
-          const have = await onRemote(rc, fs, () => remoteHas(fs, objects.map((o) => o.oid), jobs));
+          const have = await onRemote(rc, fs, () => remote.hasMany(objects.map((o) => o.oid), jobs));
           trace(`push: the remote has ${have.size}`);
           // Missing locally but on the remote already: nothing to warn about.
           for (const o of notInCache) if (!have.has(o.oid)) result.missing.push(o);
@@ -63,7 +62,7 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
           const incomplete = new Set(result.missing.map((o) => o.parent).filter((p): p is string => !!p));
           const todo = inCache.filter((o) => !have.has(o.oid) && !incomplete.has(o.oid));
           if (!todo.length) continue;
-          const r = await upload(store, fs, todo, { jobs, onProgress: opts.onProgress, onTotal: opts.onTotal, writer: poolWriter(d) });
+          const r = await upload(store.db, remote, todo, { jobs, onProgress: opts.onProgress, onTotal: opts.onTotal, writer: poolWriter(d) });
           trace('push: uploaded');
           result.pushed += r.transferred.length;
           failed += r.failed.length;

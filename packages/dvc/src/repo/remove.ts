@@ -6,7 +6,7 @@
 import { rmSync, unlinkSync } from 'node:fs';
 import { DvcError, WorkspaceChangedError } from '../errors.js';
 import { isLegacyOut } from '../formats/dvcfile.js';
-import { hashWorkspace } from '../index/workspace.js';
+import { hashWorkspace } from '../sync/workspace.js';
 import { resolveTargets, shownPath } from './collect.js';
 import { withData } from './context.js';
 import type { Repo } from './repo.js';

@@ -11,9 +11,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { changedCache } from '../index/status.js';
-import { applyCheckout, planCheckout } from '../index/checkout.js';
-import { hashWorkspace } from '../index/workspace.js';
+import { changedCache } from '../sync/status.js';
+import { applyCheckout, planCheckout } from '../sync/checkout.js';
+import { hashWorkspace } from '../sync/workspace.js';
 import { DvcFile } from '../formats/dvcfile.js';
 import {
   LOCK_FILE,

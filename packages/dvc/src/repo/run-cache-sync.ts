@@ -7,7 +7,7 @@ import { createReadStream, createWriteStream, mkdirSync, readdirSync, renameSync
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
-import { parallel } from '../index/transfer.js';
+import { parallel } from '../sync/transfer.js';
 import { jobsOf, onRemote, openRemoteFs, remoteConfig } from './data-sync.js';
 import type { Repo } from './repo.js';
 

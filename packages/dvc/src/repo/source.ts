@@ -23,7 +23,7 @@ import { Config, type RemoteConfig } from '../config/config.js';
 import { DvcError } from '../errors.js';
 import { DvcFile } from '../formats/dvcfile.js';
 import { md5Bytes } from '../hash/md5.js';
-import { outsOfDvcFiles, outsOfLockFile, type UsedObject, type UsedOut } from '../index/used.js';
+import { outsOfDvcFiles, outsOfLockFile, type UsedObject, type UsedOut } from '../sync/used.js';
 import { LocalObjectStore } from '../odb/local.js';
 import { hashManifest, underPrefix, type TreeEntry } from '../tree/manifest.js';
 import { findGitRoot } from '../scm/git.js';
@@ -343,11 +343,12 @@ export class SourceRepo {
     }
     if (!remote.length) return;
     const rc = this.remote();
-    const { openRemoteFs, onRemote, jobsOf } = await import('./data-sync.js');
-    const { download } = await import('../index/transfer.js');
-    const fs = await openRemoteFs(rc);
+    const { openRemoteDb, onRemote, jobsOf } = await import('./data-sync.js');
+    const { download } = await import('../sync/transfer.js');
+    const db = await openRemoteDb(rc, store.legacy);
+    const fs = db.fs;
     try {
-      const r = await onRemote(rc, fs, () => download(store, fs, remote, { jobs: jobsOf(this.opts.jobs) }));
+      const r = await onRemote(rc, fs, () => download(db, store.db, remote, { jobs: jobsOf(this.opts.jobs) }));
       if (r.failed.length) {
         const f = r.failed[0]!;
         const missing = r.missing.length;

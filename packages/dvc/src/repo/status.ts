@@ -3,10 +3,10 @@
  * `{ "data.dvc": [{ "changed outs": { "data": "modified" } }] }` (paths relative to the cwd).
  */
 import { isLegacyOut } from '../formats/dvcfile.js';
-import { outStatus, type OutStatus } from '../index/status.js';
+import { outStatus, type OutStatus } from '../sync/status.js';
 import { resolveTargets, shownPath } from './collect.js';
 import { withData } from './context.js';
-import { formatEntry, pipelineStatus } from './pipeline-status.js';
+import { pipelineStatus } from './pipeline-status.js';
 import type { Repo } from './repo.js';
 import { Y as yamlLib } from '../formats/dvcyaml.js';
 
@@ -65,44 +65,3 @@ async function statusLocked(repo: Repo, targets: string[]): Promise<StatusResult
   });
 }
 
-/** DVC's human-readable status text. */
-export function formatStatus(r: StatusResult): string {
-  const keys = Object.keys(r.report);
-  if (!keys.length) {
-    return r.tracked ? 'Data and pipelines are up to date.' : 'There are no data or pipelines tracked in this project yet.';
-  }
-  const lines: string[] = [];
-  for (const k of keys) {
-    lines.push(`${k}:`);
-    for (const group of r.report[k]!) lines.push(...formatEntry(group));
-  }
-  return lines.join('\n');
-}
-
-/** Python's json.dumps (", " and ": " separators, ASCII-escaped) of a status report. */
-export function statusJson(report: StatusReport): string {
-  return pyJson(report);
-}
-
-function pyJson(v: unknown): string {
-  if (v === null) return 'null';
-  if (typeof v === 'string') {
-    let out = '"';
-    for (const ch of v) {
-      const c = ch.codePointAt(0)!;
-      if (ch === '"') out += '\\"';
-      else if (ch === '\\') out += '\\\\';
-      else if (ch === '\n') out += '\\n';
-      else if (ch === '\r') out += '\\r';
-      else if (ch === '\t') out += '\\t';
-      else if (c >= 0x20 && c <= 0x7e) out += ch;
-      else {
-        for (let i = 0; i < ch.length; i++) out += '\\u' + ch.charCodeAt(i).toString(16).padStart(4, '0');
-      }
-    }
-    return out + '"';
-  }
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return '[' + v.map(pyJson).join(', ') + ']';
-  return '{' + Object.entries(v as Record<string, unknown>).map(([k, x]) => `${pyJson(k)}: ${pyJson(x)}`).join(', ') + '}';
-}

@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DvcError } from '../errors.js';
 import type { FileStat, FileSystem } from '../fs/types.js';
-import { parallel } from '../index/transfer.js';
+import { parallel } from '../sync/transfer.js';
 import type { LocalObjectStore } from '../odb/local.js';
 import { compareCodePoints, pyJsonString } from '../tree/manifest.js';
 import type { Repo } from './repo.js';

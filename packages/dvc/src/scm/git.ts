@@ -191,6 +191,48 @@ export class Git {
   }
 
   /**
+   * `rev` and the `num - 1` commits before it along first parents (`rev~1`, `rev~2`, ... as DVC's
+   * `--rev R -n N`), stopping at the root. Null when `rev` names no commit.
+   */
+  async revAndAncestors(rev: string, num: number): Promise<string[] | null> {
+    const first = await this.resolveRev(rev);
+    if (!first) return null;
+    if (num <= 1) return [first];
+    const out = await this.git(['rev-list', '--first-parent', `--max-count=${num}`, first]);
+    return out.toString('utf8').split('\n').filter(Boolean);
+  }
+
+  /** Every commit reachable from any ref whose committer time is at or after `epochSeconds`. */
+  async commitsSince(epochSeconds: number): Promise<string[]> {
+    if (!(await this.hasCommits())) return [];
+    const out = await this.git(['log', '--all', '--format=%H %ct']);
+    return out
+      .toString('utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ') as [string, string])
+      .filter(([, t]) => Number(t) >= epochSeconds)
+      .map(([c]) => c);
+  }
+
+  /**
+   * The commits of every experiment (`refs/exps/<2>/<38 baseline>/<name>`): from the experiment's
+   * tip back to, not including, its baseline commit (DVC's exp_commits).
+   */
+  async experimentCommits(): Promise<string[]> {
+    const refs = await this.git(['for-each-ref', '--format=%(refname)', 'refs/exps/']);
+    const out = new Set<string>();
+    for (const ref of refs.toString('utf8').split('\n').filter(Boolean)) {
+      const m = /^refs\/exps\/([0-9a-f]{2})\/([0-9a-f]{38})\/[^/]+$/.exec(ref);
+      if (!m) continue;
+      const list = await run(this.root, ['rev-list', ref, `^${m[1]}${m[2]}`]);
+      if (list.code !== 0) continue;
+      for (const c of list.stdout.toString('utf8').split('\n').filter(Boolean)) out.add(c);
+    }
+    return [...out];
+  }
+
+  /**
    * The commits DVC visits for `-a` (all branches), `-T` (all tags), `-A` (all commits), plus the
    * workspace (always, as 'workspace'), deduplicated, workspace first.
    */

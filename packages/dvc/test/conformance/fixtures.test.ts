@@ -48,9 +48,7 @@ const DIVERGES: Record<string, Record<string, string>> = {
  * Scenarios whose missing flags are known and named here, so they stay todo even under
  * COPPER_REQUIRE_SERVERS=1 (each gap is an open issue, not a silent skip).
  */
-const KNOWN_GAPS: Record<string, string> = {
-  '21-gc-flags': 'dvc gc --rev, -n/--num and --not-in-remote (issue 13)',
-};
+const KNOWN_GAPS: Record<string, string> = {};
 
 /** Our CLI's command tree, as commander sees it. */
 function cliTree(): Command {

@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { LocalFileSystem } from '../../src/fs/local.js';
 import type { FileSystem } from '../../src/fs/types.js';
-import { download, remoteHas, upload } from '../../src/index/transfer.js';
-import { expandOuts, outsOfLockFile } from '../../src/index/used.js';
+import { download, upload } from '../../src/sync/transfer.js';
+import { ObjectDb } from '../../src/odb/db.js';
+import { expandOuts, outsOfLockFile } from '../../src/sync/used.js';
 import { LocalObjectStore } from '../../src/odb/local.js';
 import { oidToPath } from '../../src/odb/layout.js';
 
@@ -110,7 +111,7 @@ describe('used objects and transfers', () => {
     assert.deepEqual(unreadable.map((o) => o.name), ['other']);
   });
 
-  test('remoteHas asks object by object for a few objects or a large remote, and lists a small remote', async () => {
+  test('ObjectDb.hasMany asks object by object for a few objects or a large remote, and lists a small remote', async () => {
     const dir = tmp();
     try {
       const inner = new LocalFileSystem(dir);
@@ -124,13 +125,13 @@ describe('used objects and transfers', () => {
         writeFileSync(join(dir, oidToPath(oid)), `obj ${i}`);
       }
       const few = [have[0]!, md5('absent')];
-      assert.deepEqual([...(await remoteHas(fs, few, 4))].sort(), [have[0]]);
+      assert.deepEqual([...(await new ObjectDb(fs).hasMany(few, 4))].sort(), [have[0]]);
       assert.equal(fs.calls.exists, 2);
       assert.equal(fs.calls.list, 0);
       // many wanted, small remote: one sample listing then the full listing, no per-object queries
       const many = [...have.slice(0, 200), ...Array.from({ length: 100 }, (_, i) => md5(`missing ${i}`))];
       fs.calls = { exists: 0, list: 0, read: 0, write: 0 };
-      const got = await remoteHas(fs, many, 4);
+      const got = await new ObjectDb(fs).hasMany(many, 4);
       assert.equal(got.size, 200);
       assert.equal(fs.calls.exists, 0);
       assert.equal(fs.calls.list, 2);
@@ -139,7 +140,7 @@ describe('used objects and transfers', () => {
       for (let i = 0; i < 400; i++) writeFileSync(join(dir, 'files/md5', big, `${i.toString(16).padStart(30, '0')}`), 'x');
       fs.calls = { exists: 0, list: 0, read: 0, write: 0 };
       const forty = [have[0]!, ...many.slice(250, 289)];
-      const r = await remoteHas(fs, forty, 4);
+      const r = await new ObjectDb(fs).hasMany(forty, 4);
       assert.deepEqual([...r], [have[0]]);
       assert.equal(fs.calls.list, 1, 'only the sample listing');
       assert.equal(fs.calls.exists, 40);
@@ -168,14 +169,14 @@ describe('used objects and transfers', () => {
         { oid: dirOid, name: 'data' },
         { oid: fileOid, name: 'data/f', parent: dirOid },
       ];
-      const up = await upload(cache, remote, objs, { jobs: 4 });
+      const up = await upload(cache.db, new ObjectDb(remote), objs, { jobs: 4 });
       assert.equal(up.transferred.length, 2);
       assert.deepEqual(order, [oidToPath(fileOid), oidToPath(dirOid)]);
 
       const empty = new LocalObjectStore(join(dir, 'cache2'));
       // spoil the remote copy of the file: it must not enter the cache
       writeFileSync(join(dir, 'remote', oidToPath(fileOid)), 'spoiled');
-      const down = await download(empty, remote, objs, { jobs: 4 });
+      const down = await download(new ObjectDb(remote), empty.db, objs, { jobs: 4 });
       assert.equal(down.transferred.length, 1);
       assert.equal(down.failed.length, 1);
       assert.match(String((down.failed[0]!.error as Error).message), /corrupted/);
@@ -185,7 +186,7 @@ describe('used objects and transfers', () => {
       assert.deepEqual(left, [], 'no temp file left behind');
       // missing on the remote: reported as missing
       rmSync(join(dir, 'remote', oidToPath(fileOid)));
-      const again = await download(empty, remote, [objs[1]!], { jobs: 4 });
+      const again = await download(new ObjectDb(remote), empty.db, [objs[1]!], { jobs: 4 });
       assert.deepEqual(again.missing.map((o) => o.name), ['data/f']);
       assert.equal(existsSync(empty.path(fileOid)), false);
     } finally {

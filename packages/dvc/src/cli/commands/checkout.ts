@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .action(async (targets: string[], opts: { summary?: boolean; force?: boolean; relink?: boolean; allowMissing?: boolean; withDeps?: boolean; recursive?: boolean }, cmd: Command) => {
       const out = outputFor(cmd);
       const { Repo } = await import('../../repo/repo.js');
-      const co = await import('../../repo/checkout.js');
+      const co = { ...(await import('../../repo/checkout.js')), ...(await import('../text/checkout.js')) };
       const repo = Repo.open();
       if (opts.withDeps || opts.recursive) {
         const { expandTargets } = await import('../../repo/targets.js');

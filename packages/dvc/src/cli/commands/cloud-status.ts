@@ -5,7 +5,8 @@ import { toSyncOptions, type SyncCliOptions } from './push.js';
 export async function cloudStatusAction(targets: string[], opts: SyncCliOptions & { json?: boolean }, out: Output): Promise<void> {
   const { Repo } = await import('../../repo/repo.js');
   const repo = Repo.open();
-  const { cloudStatus, formatCloudStatus } = await import('../../repo/cloud-status.js');
+  const { cloudStatus } = await import('../../repo/cloud-status.js');
+  const { formatCloudStatus } = await import('../text/cloud-status.js');
   let r;
   try {
     r = await cloudStatus(repo, targets, await toSyncOptions(opts));
@@ -19,7 +20,7 @@ export async function cloudStatusAction(targets: string[], opts: SyncCliOptions 
     throw e;
   }
   if (opts.json) {
-    const { statusJson } = await import('../../repo/status.js');
+    const { statusJson } = await import('../text/json.js');
     out.print(statusJson(r.changes as never));
   } else out.info(formatCloudStatus(r));
   if (out.quiet && Object.keys(r.changes).length) process.exitCode = 1;

@@ -59,7 +59,7 @@ export function register(program: Command): void {
         if (!o.unchanged) delete shown.unchanged;
         if (mode === 'no') delete shown.untracked;
         if (o.json) {
-          const { statusJson } = await import('../../repo/status.js');
+          const { statusJson } = await import('../text/json.js');
           const compact: Record<string, unknown> = {};
           for (const [k, v] of Object.entries(shown)) if (!isEmpty(v)) compact[k] = v;
           out.print(statusJson(compact as never));

@@ -16,8 +16,8 @@ export function register(program: Command): void {
       const out = outputFor(cmd);
       const { Repo } = await import('../../repo/repo.js');
       const repo = Repo.open();
-      const d = await import('../../repo/diff.js');
-      const { statusJson } = await import('../../repo/status.js');
+      const d = { ...(await import('../../repo/diff.js')), ...(await import('../text/diff.js')) };
+      const { statusJson } = await import('../text/json.js');
       const { DvcError } = await import('../../errors.js');
       let r;
       try {

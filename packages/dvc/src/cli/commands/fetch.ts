@@ -23,7 +23,7 @@ export function register(program: Command): void {
       const { Repo } = await import('../../repo/repo.js');
       const repo = Repo.open();
       const { fetch } = await import('../../repo/fetch.js');
-      const { summary } = await import('../../repo/pull.js');
+      const { summary } = await import('../text/checkout.js');
       const { progress } = await import('../progress.js');
       const chosen = await syncTargets(repo, targets, opts);
       if (!chosen) return out.info('Everything is up to date.');

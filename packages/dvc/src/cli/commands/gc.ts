@@ -11,13 +11,28 @@ interface GcCliOptions {
   force?: boolean;
   dry?: boolean;
   jobs?: string;
+  rev?: string;
+  num?: string;
+  date?: string;
+  allExperiments?: boolean;
+  notInRemote?: boolean;
+  skipFailed?: boolean;
 }
 
+/**
+ * DVC's ui.confirm: `<question> [y/n]: ` on stdout, one line read from stdin (a terminal or a
+ * pipe: `echo y | dvc gc -w`); no answer (end of input) is no.
+ */
 async function confirm(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const { createInterface } = await import('node:readline');
+  process.stdout.write(`${question} [y/n]: `);
+  const rl = createInterface({ input: process.stdin, terminal: false });
   try {
-    const a = (await rl.question(`${question} [y/n] `)).trim().toLowerCase();
+    const line = await new Promise<string | undefined>((ok) => {
+      rl.once('line', ok);
+      rl.once('close', () => ok(undefined));
+    });
+    const a = (line ?? '').trim().toLowerCase();
     return a === 'y' || a === 'yes';
   } finally {
     rl.close();
@@ -29,18 +44,30 @@ export function register(program: Command): void {
     .command('gc')
     .description('Garbage collect unused objects from cache or remote storage.')
     .option('-w, --workspace', 'Keep data files used in the current workspace.')
+    .option('--rev <commit>', 'Keep data files used in the specified <commit>.')
+    .option(
+      '-n, --num <num>',
+      'Keep data files used in the last `num` commits starting from the `--rev` <commit>. Only used if `--rev` is also provided. Defaults to `1`.',
+    )
     .option('-a, --all-branches', 'Keep data files for the tips of all Git branches.')
     .option('-T, --all-tags', 'Keep data files for all Git tags.')
     .option('-A, --all-commits', 'Keep data files for all Git commits.')
+    .option(
+      '--date <yyyy-mm-dd>',
+      'Keep cached data referenced in the commits after ( inclusive ) a certain time. Date must match the extended ISO 8601 format (yyyy-mm-dd).',
+    )
+    .option('--all-experiments', 'Keep data files for all experiments.')
+    .option('--not-in-remote', 'Keep data files that are not present in the remote.')
     .option('-c, --cloud', 'Collect garbage in remote storage in addition to local cache.')
     .option('-r, --remote <name>', 'Remote storage to collect garbage in')
+    .option('--skip-failed', 'Skip revisions that fail when collected.')
     .option('-f, --force', 'Force garbage collection - automatically agree to all prompts.')
     .option('-j, --jobs <number>', 'Number of jobs to run simultaneously.')
     .option('--dry', 'Only print what would get removed without actually removing.')
     .action(async (opts: GcCliOptions, cmd: Command) => {
       const out = outputFor(cmd);
       const { Repo } = await import('../../repo/repo.js');
-      const { DvcError, ArgumentError } = await import('../../errors.js');
+      const { ArgumentError } = await import('../../errors.js');
       const repo = Repo.open();
       const lib = await import('../../repo/gc.js');
       const o: import('../../repo/gc.js').GcOptions = {
@@ -50,7 +77,18 @@ export function register(program: Command): void {
         allCommits: !!opts.allCommits,
         cloud: !!opts.cloud,
         dry: !!opts.dry,
+        allExperiments: !!opts.allExperiments,
+        notInRemote: !!opts.notInRemote,
+        skipFailed: !!opts.skipFailed,
+        onSkipped: (rev) => out.warn(`Failed to collect '${rev}', skipping`),
       };
+      if (opts.rev !== undefined) o.rev = opts.rev;
+      if (opts.date !== undefined) o.commitDate = opts.date;
+      if (opts.num !== undefined) {
+        // argparse's type=int
+        if (!/^\s*[-+]?\d+\s*$/.test(opts.num)) throw new ArgumentError(`argument -n/--num: invalid int value: '${opts.num}'`);
+        o.num = Number(opts.num);
+      }
       if (opts.remote !== undefined) o.remote = opts.remote;
       if (opts.jobs !== undefined) {
         const n = Number(opts.jobs);
@@ -58,24 +96,17 @@ export function register(program: Command): void {
         o.jobs = n;
       }
       lib.validateGcOptions(o);
-      out.warn(lib.gcWarning(o));
+      // DVC: --rev alone keeps one commit
+      if (o.rev) o.num = o.num || 1;
+      const { gcWarning, gcSummary } = await import('../text/gc.js');
+      out.warn(gcWarning(o));
       if (!opts.force && !opts.dry) {
-        if (!process.stdin.isTTY) {
-          throw new DvcError('cannot ask for confirmation: stdin is not a terminal; use -f/--force to remove unused objects');
-        }
         if (!(await confirm('Are you sure you want to proceed?'))) {
           process.exitCode = 1;
           return;
         }
       }
       const r = await lib.gc(repo, o);
-      const verb = opts.dry ? 'Would remove' : 'Removed';
-      out.info(r.removedLocal ? `${verb} ${r.removedLocal} objects from repo cache.` : "No unused 'repo' cache to remove.");
-      out.info("No unused 'local' cache to remove.");
-      out.info(r.removedLegacy ? `${verb} ${r.removedLegacy} objects from legacy cache.` : "No unused 'legacy' cache to remove.");
-      // DVC sweeps the remote's DVC 3 area, then its DVC 2 area, with one line each.
-      for (const n of [r.removedRemote, r.removedRemoteLegacy]) {
-        if (n !== undefined) out.info(n ? `${verb} ${n} objects from remote.` : 'No unused cache to remove from remote.');
-      }
+      for (const line of gcSummary(r, o)) out.info(line);
     });
 }

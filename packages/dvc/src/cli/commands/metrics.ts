@@ -17,7 +17,7 @@ export function register(program: Command): void {
       return withDvcExit(async () => {
         const out = outputFor(cmd);
         const { Repo } = await import('../../repo/repo.js');
-        const m = await import('../../repo/metrics.js');
+        const m = { ...(await import('../../repo/metrics.js')), ...(await import('../text/metrics.js')) };
         if (o.allBranches || o.allTags || o.allCommits) {
           const revs = await m.metricsShowRevs(Repo.open(), targets, o);
           if (o.json) out.print(m.metricsShowRevsJson(revs));
@@ -50,7 +50,7 @@ export function addDiffCommand(group: Command, kind: 'metrics' | 'params'): void
       return withDvcExit(async () => {
         const out = outputFor(cmd);
         const { Repo } = await import('../../repo/repo.js');
-        const m = await import('../../repo/metrics.js');
+        const m = { ...(await import('../../repo/metrics.js')), ...(await import('../text/metrics.js')) };
         const rows = await m.diffFiles(Repo.open(), kind, aRev, !!o.all, bRev);
         if (o.json) out.print(m.diffJson(rows));
         else {

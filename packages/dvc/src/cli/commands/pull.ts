@@ -13,8 +13,9 @@ export function register(program: Command): void {
       const out = outputFor(cmd);
       const { Repo } = await import('../../repo/repo.js');
       const repo = Repo.open();
-      const { pull, pullSummary } = await import('../../repo/pull.js');
-      const { formatCheckoutChanges, CheckoutFailedError } = await import('../../repo/checkout.js');
+      const { pull } = await import('../../repo/pull.js');
+      const { CheckoutFailedError } = await import('../../repo/checkout.js');
+      const { formatCheckoutChanges, pullSummary } = await import('../text/checkout.js');
       const { progress } = await import('../progress.js');
       const chosen = await syncTargets(repo, targets, opts);
       if (!chosen) return out.info('Everything is up to date.');

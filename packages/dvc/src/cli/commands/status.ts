@@ -34,7 +34,7 @@ export function register(program: Command): void {
         throw new DvcError(`The following options are meaningless for local status: ${meaningless.join(', ')}`);
       }
       const { Repo } = await import('../../repo/repo.js');
-      const st = await import('../../repo/status.js');
+      const st = { ...(await import('../../repo/status.js')), ...(await import('../text/status.js')) };
       const repo = Repo.open();
       const r = await st.status(repo, targets);
       const changed = Object.keys(r.report).length > 0;

@@ -1,14 +1,15 @@
 /**
- * Moving objects between the local cache and a remote (any FileSystem with DVC's layout
- * `files/md5/xx/yyy`):
- *  - `remoteHas` decides per run between listing the remote and asking object by object
- *    (estimating the remote's size from one prefix folder, as DVC does);
- *  - `upload` streams cache objects up in parallel, files before the `.dir` manifests that name
+ * Moving objects between two object databases (odb/db.ts): the local cache (`store.db`) and a
+ * remote (any FileSystem, in DVC 3's layout `files/md5/xx/yyy` or DVC 2's `xx/yyy`):
+ *  - which objects a db has: ObjectDb.hasMany (listing vs. asking object by object);
+ *  - `upload` streams a local db's objects to another db in parallel, files before the `.dir` manifests that name
  *    them (a remote that has a manifest has its files), hashing each as it goes: an object whose
  *    bytes do not match its name is refused (CorruptObjectError), on every kind of remote;
- *  - `download` streams objects down in parallel into a temporary file beside the final name,
- *    hashing on the way, and renames only an object whose md5 matches: never a partial or
- *    corrupt object under its final name, so a killed run simply runs again.
+ *  - `download` streams objects from a db into a local db in parallel, into a temporary file
+ *    beside the final name, hashing on the way (md5, or md5-dos2unix for DVC 2's layout), and
+ *    renames only an object whose hash matches: never a partial or corrupt object under its
+ *    final name, so a killed run simply runs again.
+ * Local to local skips the streams (copies on the hashing pool or in batches on this thread).
  */
 import { createHash } from 'node:crypto';
 import { chmod, rename, unlink } from 'node:fs/promises';
@@ -23,17 +24,17 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { md5FileSync } from '../hash/md5.js';
+import { Dos2UnixMd5, md5FileSync } from '../hash/md5.js';
 import { CorruptObjectError, isCorrupt, VerifiedFileStream } from '../hash/verify.js';
 import { copyObjects, type CopyResult } from '../hash/worker-ops.js';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname } from 'node:path';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tmpPath } from '../fs/local.js';
-import { listNames } from '../fs/scan.js';
-import type { FileSystem } from '../fs/types.js';
-import { FILES_PREFIX, oidToPath, pathToOid } from '../odb/layout.js';
-import type { LocalObjectStore } from '../odb/local.js';
+import { parallel, type ObjectDb } from '../odb/db.js';
 import type { UsedObject } from './used.js';
+
+export { parallel } from '../odb/db.js';
 
 /** What core's hash pool offers (hash/pool.ts): hash files and store them under their md5. */
 export interface ObjectWriter {
@@ -79,96 +80,8 @@ export interface TransferResult {
   bytes: number;
 }
 
-/** Runs `fn` over `items` with at most `jobs` at a time; collects errors, never stops early. */
-export async function parallel<T>(items: T[], jobs: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, items.length)) }, worker));
-}
-
 function isEnoent(e: unknown): boolean {
   return (e as { code?: string })?.code === 'ENOENT';
-}
-
-function isNotSupported(e: unknown): boolean {
-  return (e as { code?: string })?.code === 'ENOTSUP';
-}
-
-/** Every oid in a local folder with DVC's layout (256 readdirs, no per-file work). */
-function listLocalOids(root: string): Set<string> {
-  const have = new Set<string>();
-  const base = join(root, FILES_PREFIX);
-  let prefixes: string[];
-  try {
-    prefixes = listNames(base);
-  } catch {
-    return have;
-  }
-  for (const p of prefixes) {
-    if (p.length !== 2 || !/^[0-9a-f]{2}$/.test(p)) continue;
-    let names: string[];
-    try {
-      names = listNames(join(base, p));
-    } catch {
-      continue;
-    }
-    for (const n of names) {
-      // Temp files (`<name>.<hex>.tmp`) are longer than any object name.
-      if (n.length === 30 || (n.length === 34 && n.endsWith('.dir'))) have.add(p + n);
-    }
-  }
-  return have;
-}
-
-/** Every oid on the remote (by listing `files/md5`). Throws ENOTSUP when the kind cannot list. */
-export async function listRemote(fs: FileSystem, prefix = FILES_PREFIX): Promise<Set<string>> {
-  const local = localRoot(fs);
-  if (local && prefix === FILES_PREFIX) return listLocalOids(local);
-  const have = new Set<string>();
-  for await (const p of fs.list(prefix)) {
-    const oid = pathToOid(p);
-    if (oid) have.add(oid);
-  }
-  return have;
-}
-
-/**
- * Which of `oids` the remote has. Small sets are asked object by object; for larger ones the
- * remote's size is estimated from one prefix folder and the cheaper way wins (a listing page
- * holds ~1000 names, a query answers one).
- */
-export async function remoteHas(fs: FileSystem, oids: string[], jobs: number): Promise<Set<string>> {
-  const unique = [...new Set(oids)];
-  const query = async (): Promise<Set<string>> => {
-    const have = new Set<string>();
-    await parallel(unique, jobs, async (oid) => {
-      if (await fs.exists(oidToPath(oid))) have.add(oid);
-    });
-    return have;
-  };
-  if (unique.length <= 32) return query();
-  const local = localRoot(fs);
-  if (local) {
-    const all = listLocalOids(local);
-    return new Set(unique.filter((o) => all.has(o)));
-  }
-  try {
-    const sample = unique[0]!.slice(0, 2);
-    let n = 0;
-    for await (const p of fs.list(`${FILES_PREFIX}/${sample}`)) if (pathToOid(p)) n++;
-    const estimate = n * 256;
-    if (estimate / 1000 > unique.length) return query();
-    const all = await listRemote(fs);
-    return new Set(unique.filter((o) => all.has(o)));
-  } catch (e) {
-    if (isNotSupported(e)) return query();
-    throw e;
-  }
 }
 
 /** Objects up to this size are downloaded into memory, checked, then written at once. */
@@ -176,10 +89,11 @@ const SMALL_OBJECT = 1 << 20;
 /** Whether files created 0444 need an explicit chmod (a umask that strips read bits). */
 const UMASK_STRIPS_READ = (process.umask() & 0o444) !== 0;
 
-/** The folder behind a local remote (LocalFileSystem), for copies without streams. */
-function localRoot(fs: FileSystem): string | undefined {
-  const root = (fs as { root?: unknown }).root;
-  return fs.protocol === 'local' && typeof root === 'string' && isAbsolute(root) ? root : undefined;
+/** The absolute path of an object of a db that must be local (the cache side of a transfer). */
+function localPathOf(db: ObjectDb, oid: string): string {
+  const p = db.localPath(oid);
+  if (p === undefined) throw new Error(`${db.url}: a transfer needs the cache side on a local folder`);
+  return p;
 }
 
 /** mkdir -p, once per folder per run (synchronous: local copies run in batches on the main thread). */
@@ -228,10 +142,10 @@ async function localBatches<T>(items: T[], fn: (item: T) => void): Promise<void>
   }
 }
 
-/** Uploads cache objects to the remote: files first, then manifests. */
+/** Uploads the objects of a local db (the cache) to another db (a remote): files first, then manifests. */
 export async function upload(
-  store: LocalObjectStore,
-  fs: FileSystem,
+  from: ObjectDb,
+  to: ObjectDb,
   objects: UsedObject[],
   opts: TransferOptions = {},
 ): Promise<TransferResult> {
@@ -241,7 +155,7 @@ export async function upload(
   let total = 0;
   for (const o of objects) {
     try {
-      const size = statSync(store.path(o.oid)).size;
+      const size = statSync(localPathOf(from, o.oid)).size;
       sizes.set(o.oid, size);
       total += size;
     } catch {
@@ -249,8 +163,7 @@ export async function upload(
     }
   }
   opts.onTotal?.({ files: objects.length, bytes: total });
-  const local = localRoot(fs);
-  const ensureDir = dirMaker();
+  const local = to.localBase !== undefined;
   const begin = (o: UsedObject): number | undefined => {
     const size = sizes.get(o.oid);
     if (size === undefined) {
@@ -265,20 +178,20 @@ export async function upload(
     opts.onProgress?.(1, size);
   };
   const corrupt = (o: UsedObject, actual: string | undefined) => {
-    result.failed.push({ object: o, error: new CorruptObjectError(o.oid, actual ?? 'something else', store.path(o.oid)) });
+    result.failed.push({ object: o, error: new CorruptObjectError(o.oid, actual ?? 'something else', localPathOf(from, o.oid)) });
   };
   const run = async (list: UsedObject[]) => {
     if (local) {
       // Read once, hashed while copied, named only when the md5 matches (the pool's workers on
       // all cores when there are many; this thread for a few or without a pool).
       const todo = list.filter((o) => begin(o) !== undefined);
-      const triples = todo.map((o): [string, string, string] => [store.path(o.oid), join(local, oidToPath(o.oid)), o.oid]);
+      const triples = todo.map((o): [string, string, string] => [localPathOf(from, o.oid), to.localPath(o.oid)!, o.oid]);
       let res: CopyResult[];
-      if (opts.writer?.copy && store.hashName === 'md5' && todo.length > 64) res = await opts.writer.copy(triples, { onProgress: opts.onProgress });
+      if (opts.writer?.copy && from.hashName === 'md5' && todo.length > 64) res = await opts.writer.copy(triples, { onProgress: opts.onProgress });
       else {
         res = [];
         await localBatches(triples, (t) => {
-          res.push(...copyObjects([t], store.hashName));
+          res.push(...copyObjects([t], from.hashName));
           const r = res[res.length - 1]!;
           if ('size' in r) opts.onProgress?.(1, r.size);
         });
@@ -302,12 +215,12 @@ export async function upload(
         return;
       }
       // Hashed while it streams up; a mismatch stops the stream before its last byte leaves.
-      const src = new VerifiedFileStream(store.path(o.oid), o.oid, store.hashName);
+      const src = new VerifiedFileStream(localPathOf(from, o.oid), o.oid, from.hashName);
       try {
-        await fs.write(oidToPath(o.oid), src, size);
+        await to.put(o.oid, src, size);
         if (src.corrupt) {
           // A backend that finished despite the error: take the object back off the remote.
-          await fs.delete(oidToPath(o.oid)).catch(() => undefined);
+          await to.delete(o.oid).catch(() => undefined);
           throw src.corrupt;
         }
         done(o, size);
@@ -336,19 +249,20 @@ function corruptError(oid: string, md5: string): Error {
   return Object.assign(new Error(`object '${oid}' on the remote is corrupted (its content hashes to ${md5})`), { code: 'ECORRUPT' });
 }
 
-/** Downloads one object into the cache, verified; returns its size. */
+/** Downloads one object from `from` into the local db `to`, verified; returns its size. */
 export async function downloadObject(
-  store: LocalObjectStore,
-  fs: FileSystem,
+  from: ObjectDb,
+  to: ObjectDb,
   oid: string,
   ensureDir: (dir: string) => void = dirMaker(),
 ): Promise<number> {
-  const dest = store.path(oid);
+  if (to.hashName === 'md5-dos2unix') return downloadLegacyObject(from, to, oid);
+  const dest = localPathOf(to, oid);
   ensureDir(dirname(dest));
   const tmp = tmpPath(dest);
   const hash = createHash('md5');
   let size = 0;
-  const src = await fs.read(oidToPath(oid));
+  const src = await from.get(oid);
   const it = (src as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   try {
     // Small objects (most of a dataset) are held in memory, checked, then written in one go;
@@ -402,10 +316,13 @@ export async function downloadObject(
   }
 }
 
-/** Downloads objects from the remote into the cache (skips none: pass only what is missing). */
+/**
+ * Downloads objects from a db (a remote) into a local db (the cache); skips none: pass only what
+ * is missing.
+ */
 export async function download(
-  store: LocalObjectStore,
-  fs: FileSystem,
+  from: ObjectDb,
+  to: ObjectDb,
   objects: UsedObject[],
   opts: TransferOptions = {},
 ): Promise<TransferResult> {
@@ -425,11 +342,12 @@ export async function download(
   const result: TransferResult = { transferred: [], failed: [], missing: [], bytes: 0 };
   opts.onTotal?.({ files: objects.length });
   const ensureDir = dirMaker();
-  const local = localRoot(fs);
+  // DVC 2's objects (md5-dos2unix) are checked by their own hash, always through the stream.
+  const local = to.hashName === 'md5' && from.localBase !== undefined;
   if (local && opts.writer && objects.length > 64) {
     // Files through the pool (read once, hashed, stored under their md5); manifests below.
     const plain = objects.filter((o) => !o.oid.endsWith('.dir'));
-    const res = await opts.writer.store(store.filesDir, plain.map((o) => join(local, oidToPath(o.oid))), {
+    const res = await opts.writer.store(to.localBase!, plain.map((o) => from.localPath(o.oid)!), {
       onProgress: opts.onProgress,
     });
     res.forEach((r, i) => {
@@ -440,7 +358,7 @@ export async function download(
         result.failed.push({ object: o, error });
       } else if (r.md5 !== o.oid) {
         // Stored under its real hash, never under the name it claimed; that object is junk.
-        if (r.stored && !wanted.has(r.md5)) store.remove(r.md5);
+        if (r.stored && !wanted.has(r.md5)) removeSync(localPathOf(to, r.md5));
         result.failed.push({ object: o, error: corruptError(o.oid, r.md5) });
       } else {
         result.transferred.push(o);
@@ -453,7 +371,7 @@ export async function download(
     // A local remote: copy (reflink when possible), hash the copy, then give it its name.
     await localBatches(objects, (o) => {
       try {
-        record(o, copyAtomicSync(join(local, oidToPath(o.oid)), store.path(o.oid), ensureDir, o.oid));
+        record(o, copyAtomicSync(from.localPath(o.oid)!, localPathOf(to, o.oid), ensureDir, o.oid));
       } catch (error) {
         record(o, error);
       }
@@ -462,10 +380,49 @@ export async function download(
   }
   await parallel(objects, jobs, async (o) => {
     try {
-      record(o, await downloadObject(store, fs, o.oid, ensureDir));
+      record(o, await downloadObject(from, to, o.oid, ensureDir));
     } catch (error) {
       record(o, error);
     }
   });
   return result;
+}
+
+function removeSync(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (e) {
+    if (!isEnoent(e)) throw e;
+  }
+}
+
+/** Downloads one DVC 2 object into a local db of DVC 2's layout, checked against its md5-dos2unix name. */
+async function downloadLegacyObject(from: ObjectDb, to: ObjectDb, oid: string): Promise<number> {
+  const dest = localPathOf(to, oid);
+  mkdirSync(dirname(dest), { recursive: true, mode: 0o755 });
+  const tmp = tmpPath(dest);
+  const h = new Dos2UnixMd5();
+  let src: Readable | undefined;
+  try {
+    src = await from.get(oid);
+    await pipeline(
+      src,
+      async function* (chunks: AsyncIterable<Buffer>) {
+        for await (const c of chunks) {
+          h.update(c);
+          yield c;
+        }
+      },
+      createWriteStream(tmp, { flags: 'wx', mode: 0o444 }),
+    );
+    const md5 = h.digest();
+    if (md5 !== oid.slice(0, 32)) throw corruptError(oid, md5);
+    await chmod(tmp, 0o444);
+    await rename(tmp, dest);
+    return h.size;
+  } catch (e) {
+    src?.destroy();
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HashPool } from '../../src/hash/pool.js';
 import { StateDb } from '../../src/hash/state.js';
-import { hashWorkspace, type HashContext } from '../../src/index/workspace.js';
+import { hashWorkspace, type HashContext } from '../../src/sync/workspace.js';
 import { LocalObjectStore } from '../../src/odb/local.js';
 import { DvcIgnore } from '../../src/formats/dvcignore.js';
 
