@@ -225,7 +225,8 @@ function stashDrop(root: string, ref: string, revs: string[]): void {
       }
     }
     if (ok) {
-      if (gitRun(root, ['rev-parse', '-q', '--verify', `${ref}@{0}`]).code !== 0) gitRun(root, ['update-ref', '-d', ref]);
+      // an empty reflog: the stash is gone (git stash drop's last entry)
+      if (!gitRun(root, ['log', '-g', '--format=%H', ref, '--']).stdout.trim()) gitRun(root, ['update-ref', '-d', ref]);
       return;
     }
     sleepSync(50 + Math.random() * 50);
