@@ -206,12 +206,16 @@ export function stashEntries(root: string, ref: string): StashEntry[] {
 }
 
 function stashPush(root: string, ref: string, rev: string, message: string): void {
-  gitLocked(root, ['update-ref', '--create-reflog', '-m', `commit: ${message}`, ref, rev]);
+  withStashLock(root, () => gitLocked(root, ['update-ref', '--create-reflog', '-m', `commit: ${message}`, ref, rev]));
 }
 
 /** Drops stash entries (by commit), newest index first, as git stash drop. */
 function stashDrop(root: string, ref: string, revs: string[]): void {
   if (!revs.length) return;
+  withStashLock(root, () => stashDropLocked(root, ref, revs));
+}
+
+function stashDropLocked(root: string, ref: string, revs: string[]): void {
   for (let attempt = 0; attempt < 100; attempt++) {
     const entries = stashEntries(root, ref).filter((e) => revs.includes(e.rev));
     if (!entries.length) return;
@@ -232,6 +236,43 @@ function stashDrop(root: string, ref: string, revs: string[]): void {
     sleepSync(50 + Math.random() * 50);
   }
   throw new ExperimentError(`could not update '${ref}': it stays locked by another git process`);
+}
+
+/**
+ * Serializes the stash reflog edits of this repository's processes (a drop by index must not race
+ * another process's drop): an exclusive folder, taken over when its holder is gone.
+ */
+function withStashLock<T>(root: string, fn: () => T): T {
+  const lock = resolve(root, git(root, ['rev-parse', '--git-common-dir']).trim(), 'copper-exps-stash.lock');
+  for (let i = 0; ; i++) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+      } catch {
+        /* being written */
+      }
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lock).mtimeMs;
+      } catch {
+        continue;
+      }
+      if ((holder && !pidAlive(holder)) || age > 60_000) rmSync(lock, { recursive: true, force: true });
+      else if (i > 2000) throw new ExperimentError(`the experiments queue stays locked ('${lock}')`);
+      else sleepSync(20);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 function stashMessage(head: string, baseline: string, name: string | null, branch?: string | null): string {
