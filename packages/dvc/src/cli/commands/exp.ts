@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .option('-f, --force', 'Overwrite an existing experiment of the same name (and reproduce every stage).')
     .option('-m, --message <message>', 'Custom commit message to use when committing the experiment.')
     .option('--queue', 'Stage this experiment in the run queue for future execution.')
-    .option('--run-all', 'Execute all experiments in the run queue. Implies --temp.')
+    .option('--run-all', 'Execute all experiments in the run queue.')
     .option('-j, --jobs <number>', 'Run the specified number of experiments at a time in parallel.', jobsArg, 1)
     .action(async (targets: string[], o: { setParam: string[]; name?: string; force?: boolean; message?: string; queue?: boolean; runAll?: boolean; jobs: number }, cmd: Command) => {
       const out = outputFor(cmd);
