@@ -77,6 +77,11 @@ async function runAll(jobs: number, out: Output): Promise<void> {
   const entries = [...q.active(), ...q.queued()];
   if (!entries.length) return;
   q.startWorkers(jobs, selfCli());
+  // Ctrl+C stops following; the workers (detached) carry on
+  process.once('SIGINT', () => {
+    out.info("Experiment(s) are still executing in the background. To abort execution use 'dvc queue kill' or 'dvc queue stop'.");
+    process.exit(0);
+  });
   out.info('Following logs for all queued experiments. Use Ctrl+C to stop following logs (experiment execution will continue).\n');
   const failed: string[] = [];
   const ran: string[] = [];

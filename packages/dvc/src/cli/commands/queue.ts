@@ -92,6 +92,7 @@ export function register(program: Command): void {
       }
       if (o.follow) {
         out.info(`Following logs for experiment '${task}'. Use Ctrl+C to stop following logs (experiment execution will continue).\n`);
+        process.once('SIGINT', () => process.exit(0));
         await q.waitDone(t, (chunk) => process.stdout.write(decoder.decode(chunk, { stream: true })));
         return;
       }

@@ -411,7 +411,7 @@ export class ExpQueue {
     const alive = new Set(this.workers().map((w) => w.task));
     for (const t of this.processed()) {
       if (this.ready(t.id)) continue;
-      const claim = readJson<{ pid: number }>(t.file + '.claim') ?? readJson<{ pid: number }>(join(this.pidDir, t.entry.stash_rev, 'worker.json'));
+      const claim = readJson<{ pid: number }>(join(this.pidDir, t.entry.stash_rev, 'worker.json'));
       if (alive.has(t.entry.stash_rev)) continue;
       if (claim && pidAlive(claim.pid)) continue;
       const proc = this.loadProc(t.entry.stash_rev);
@@ -599,7 +599,6 @@ export class ExpQueue {
         queuedRevs.push(t.entry.stash_rev);
       } else {
         rmSync(t.file, { force: true });
-        rmSync(t.file + '.claim', { force: true });
         rmSync(this.resultFile(t.id), { force: true });
         failedRevs.push(t.entry.stash_rev);
       }
@@ -906,16 +905,20 @@ export class ExpQueue {
     }
   }
 
-  /** Moves the oldest queued message to processed (kombu's get); null when none is left. */
+  /**
+   * Moves the oldest queued message to processed (kombu's get); null when none is left. The claim
+   * (our pid, in the task's run folder, never among kombu's messages) is written first, so no
+   * other process takes a just-claimed task for an abandoned one.
+   */
   private claim(): Task | null {
     for (const t of this.queued()) {
       const dest = join(this.processedDir, t.file.slice(t.file.lastIndexOf('/') + 1));
+      writeJson(join(this.pidDir, t.entry.stash_rev, 'worker.json'), { pid: process.pid });
       try {
         renameSync(t.file, dest);
       } catch {
         continue; // another worker took it
       }
-      writeJson(dest + '.claim', { pid: process.pid });
       return { ...t, file: dest };
     }
     return null;
@@ -997,7 +1000,6 @@ export class ExpQueue {
         rmSync(wt, { recursive: true, force: true });
         gitRun(this.root, ['worktree', 'prune']);
       }
-      rmSync(t.file + '.claim', { force: true });
       this.writeResult(t.id, 'SUCCESS');
     }
   }
