@@ -240,6 +240,28 @@ describe('dvc exp run --queue / dvc queue', () => {
   });
 });
 
+describe('a queued experiment with DVC-tracked data', () => {
+  test('runs in its worktree with the data checked out from the shared cache; its cached outputs come back with exp apply', () => {
+    const sb = sandbox();
+    ok(sb.dvc(['init', '-q']));
+    mkdirSync(join(sb.repo, 'data'));
+    writeFileSync(join(sb.repo, 'data', 'a.txt'), 'hello\n');
+    ok(sb.dvc(['add', '-q', 'data']));
+    writeFileSync(join(sb.repo, 'params.yaml'), 'lr: 0.1\n');
+    writeFileSync(join(sb.repo, 'train.sh'), `mkdir -p out && cat data/a.txt > out/r.txt && grep lr params.yaml >> out/r.txt\n`);
+    ok(sb.dvc(['stage', 'add', '-n', 'train', '-p', 'lr', '-d', 'train.sh', '-d', 'data', '-o', 'out', 'sh train.sh']));
+    ok(sb.dvc(['repro', '-q']));
+    ok(sb.git(['add', '-A']));
+    ok(sb.git(['commit', '-qm', 'base']));
+    ok(sb.dvc(['exp', 'run', '--queue', '-S', 'lr=0.3', '-n', 'd1']));
+    assert.match(ok(sb.dvc(['exp', 'run', '--run-all'], { env: ENV })), /Ran experiment\(s\): d1/);
+    assert.equal(readFileSync(join(sb.repo, 'out', 'r.txt'), 'utf8'), 'hello\nlr: 0.1\n');
+    ok(sb.dvc(['exp', 'apply', 'd1']));
+    assert.equal(readFileSync(join(sb.repo, 'out', 'r.txt'), 'utf8'), 'hello\nlr: 0.3\n');
+    ok(sb.dvc(['queue', 'stop']));
+  });
+});
+
 describe('Hydra composition (hydra.enabled)', () => {
   function hydraProject(): Sandbox {
     const sb = sandbox();
