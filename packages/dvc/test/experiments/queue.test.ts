@@ -20,8 +20,17 @@ const git = (sb: Sandbox, ...args: string[]) => ok(sb.git(args)).trim();
 const ENV = { COPPER_QUEUE_IDLE_TIMEOUT: '2' };
 const TRAIN = `awk '/^lr:/{lr=$2} END{printf "{\\"acc\\": %.3f}\\n", 1-lr}' params.yaml > metrics.json\n`;
 
-function project(train = TRAIN, params = 'lr: 0.1\n'): Sandbox {
+/** A sandbox whose queue is stopped (running tasks killed) when the test ends, pass or fail. */
+function queueSandbox(t?: { after(fn: () => void): void }): Sandbox {
   const sb = sandbox();
+  t?.after(() => {
+    sb.dvc(['queue', 'stop', '--kill']);
+  });
+  return sb;
+}
+
+function project(train = TRAIN, params = 'lr: 0.1\n', t?: { after(fn: () => void): void }): Sandbox {
+  const sb = queueSandbox(t);
   ok(sb.dvc(['init', '-q']));
   writeFileSync(join(sb.repo, 'train.sh'), train);
   writeFileSync(join(sb.repo, 'params.yaml'), params);
@@ -80,8 +89,8 @@ function workerPids(sb: Sandbox): number[] {
 }
 
 describe('dvc exp run --queue / dvc queue', () => {
-  test('queued as Python DVC queues; workers started by `queue start -j 2` outlive it and the results show in exp show', async () => {
-    const sb = project();
+  test('queued as Python DVC queues; workers started by `queue start -j 2` outlive it and the results show in exp show', async (t) => {
+    const sb = project(undefined, undefined, t);
     const head = git(sb, 'rev-parse', 'HEAD');
     assert.equal(ok(sb.dvc(['exp', 'run', '--queue', '-S', 'lr=0.5', '-n', 'q1'])), "Queueing with overrides '{'params.yaml': ['lr=0.5']}'.\nQueued experiment 'q1' for future execution.\n");
     ok(sb.dvc(['exp', 'run', '--queue', '-S', 'lr=0.6', '-n', 'q2']));
@@ -162,9 +171,9 @@ describe('dvc exp run --queue / dvc queue', () => {
     await until('the workers to exit', () => workerPids(sb).every((p) => !alive(p)));
   });
 
-  test('a worker killed mid-run leaves the task failed, its stage stopped and the queue consistent', async () => {
+  test('a worker killed mid-run leaves the task failed, its stage stopped and the queue consistent', async (t) => {
     // the stage waits for a file that never comes
-    const sb = project(`while [ -n "$GO" ] && [ ! -f "$GO" ]; do sleep 0.1; done\n${TRAIN}`);
+    const sb = project(`while [ -n "$GO" ] && [ ! -f "$GO" ]; do sleep 0.1; done\n${TRAIN}`, undefined, t);
     ok(sb.dvc(['exp', 'run', '--queue', '-S', 'lr=0.3', '-n', 'slow']));
     ok(sb.dvc(['queue', 'start'], { env: { ...ENV, GO: join(sb.repo, 'never') } }));
     const running = await until('the task to run', () => status(sb).rows.find((r) => r.status === 'Running'));
@@ -198,8 +207,8 @@ describe('dvc exp run --queue / dvc queue', () => {
     assert.match(ok(sb.dvc(['queue', 'status'])), /^No experiment tasks in the queue\./);
   });
 
-  test('queue kill interrupts a running task (failed); exp run --run-all -j runs the rest and follows their logs', async () => {
-    const sb = project(`while [ -n "$GO" ] && [ ! -f "$GO" ]; do sleep 0.1; done\n${TRAIN}`);
+  test('queue kill interrupts a running task (failed); exp run --run-all -j runs the rest and follows their logs', async (t) => {
+    const sb = project(`while [ -n "$GO" ] && [ ! -f "$GO" ]; do sleep 0.1; done\n${TRAIN}`, undefined, t);
     ok(sb.dvc(['exp', 'run', '--queue', '-S', 'lr=0.3', '-n', 'stuck']));
     ok(sb.dvc(['queue', 'start'], { env: { ...ENV, GO: join(sb.repo, 'never') } }));
     await until('the task to run', () => status(sb).rows.find((r) => r.status === 'Running'));
@@ -208,6 +217,9 @@ describe('dvc exp run --queue / dvc queue', () => {
     assert.equal(r.stderr, "ERROR: 'nope' is not a valid running experiment name\n");
     assert.equal(ok(sb.dvc(['queue', 'kill', 'stuck'])), 'stuck has been killed.\n');
     await until('the task to fail', () => status(sb).rows.find((r) => r.name === 'stuck' && r.status === 'Failed'));
+    // that worker goes (it would take the next tasks without their GO file)
+    ok(sb.dvc(['queue', 'stop']));
+    await until('the worker to exit', () => workerPids(sb).every((p) => !alive(p)));
     r = sb.dvc(['queue', 'logs', 'nope']);
     assert.equal(r.stderr, "ERROR: 'nope' is not a valid queued experiment name\n");
     // two more, run by two workers that --run-all starts; it prints their logs in queue order
@@ -227,7 +239,9 @@ describe('dvc exp run --queue / dvc queue', () => {
         '\nRan experiment(s): a, b\nTo apply the results of an experiment to your workspace run:\n\n\tdvc exp apply <exp>\n',
     );
     assert.deepEqual(ok(sb.dvc(['exp', 'list', '--name-only'])).trim().split('\n').sort(), ['a', 'b']);
-    // exp remove --queue / by name of a queued task
+    // exp remove --queue / by name of a queued task (with no worker left to take them)
+    ok(sb.dvc(['queue', 'stop']));
+    await until('the workers to exit', () => workerPids(sb).every((p) => !alive(p)));
     ok(sb.dvc(['exp', 'run', '--queue', '-S', 'lr=0.5', '-n', 'c']));
     ok(sb.dvc(['exp', 'run', '--queue', '-S', 'lr=0.6', '-n', 'd']));
     assert.equal(ok(sb.dvc(['exp', 'remove', 'c'])), "Removed experiments: 'c'\n");

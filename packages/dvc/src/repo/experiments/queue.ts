@@ -582,7 +582,7 @@ export class ExpQueue {
     const res = new Map<string, T | null>();
     for (const n of names) {
       let hit = byName.get(n) ?? null;
-      if (!hit && /^[0-9a-f]{1,40}$/i.test(n)) hit = tasks.find((t) => t.entry.stash_rev.startsWith(n.toLowerCase())) ?? null;
+      if (!hit && /^[0-9a-f]{4,40}$/i.test(n)) hit = tasks.find((t) => t.entry.stash_rev.startsWith(n.toLowerCase())) ?? null;
       res.set(n, hit);
     }
     return res;
@@ -975,9 +975,19 @@ export class ExpQueue {
         }
       })();
       if (message) args.push('--message', message);
-      const child = spawn(cli.node, args, { cwd: wtDvc, detached: true, stdio: ['pipe', log, log], env: { ...process.env, DVC_EXP_BASELINE_REV: entry.baseline_rev, DVC_EXP_NAME: entry.name ?? '', DVC_ROOT: this.repo.root } });
+      const child = spawn(cli.node, args, { cwd: wtDvc, detached: true, stdio: ['pipe', log, log], env: { ...process.env, COPPER_QUEUE_WORKER_PID: String(process.pid), DVC_EXP_BASELINE_REV: entry.baseline_rev, DVC_EXP_NAME: entry.name ?? '', DVC_ROOT: this.repo.root } });
       closeSync(log);
       writeJson(this.procfile(rev), { pid: child.pid ?? 0, stdin: null, stdout: this.logfile(rev), stderr: null, returncode: null } satisfies ProcessInfo);
+      // the experiment's stages run synchronously, so it cannot watch us itself: a watchdog
+      // (its own session) kills its process group if this worker dies before it ends
+      if (child.pid) {
+        const W = process.pid;
+        const P = child.pid;
+        spawn('/bin/sh', ['-c', `while kill -0 ${W} 2>/dev/null && kill -0 ${P} 2>/dev/null; do sleep 0.3; done; kill -0 ${W} 2>/dev/null || kill -9 -${P} 2>/dev/null; exit 0`], {
+          detached: true,
+          stdio: 'ignore',
+        }).unref();
+      }
       const code = await new Promise<number>((res) => {
         child.on('error', () => res(1));
         child.on('exit', (c, sig) => res(c ?? -(sig ? (({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }) as Record<string, number>)[sig] ?? 1 : 1)));
@@ -1046,7 +1056,15 @@ export function unpackReproArgs(dvcTmpDir: string): { targets: string[]; force: 
  * ExecutorInfo. Exits (and kills its stages) when its worker dies.
  */
 export async function execRun(repo: Repo, infofile: string, opts: { message?: string; info: (line: string) => void }): Promise<void> {
-  // the worker holds our stdin open; when it dies, so does the experiment
+  // when our worker dies (killed), so does the experiment: its stdin pipe closes, and our parent
+  // changes (we are reparented)
+  const worker = Number(process.env.COPPER_QUEUE_WORKER_PID) || 0;
+  if (worker) {
+    const watch = setInterval(() => {
+      if (process.ppid !== worker || !pidAlive(worker)) killOwnGroup();
+    }, 250);
+    watch.unref();
+  }
   if (!process.stdin.isTTY) {
     process.stdin.on('end', () => killOwnGroup());
     process.stdin.on('error', () => killOwnGroup());
