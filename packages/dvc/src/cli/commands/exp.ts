@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ArgumentError, DvcError } from '../../errors.js';
 import { outputFor } from '../output.js';
 import { registerShare } from './exp-share.js';
+import { expRemoveQueued, expRunQueue, jobsArg, registerExpQueue } from './exp-queue.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -39,8 +40,12 @@ export function register(program: Command): void {
     .option('-n, --name <name>', 'Human-readable experiment name. If not specified, a name will be auto-generated.')
     .option('-f, --force', 'Overwrite an existing experiment of the same name (and reproduce every stage).')
     .option('-m, --message <message>', 'Custom commit message to use when committing the experiment.')
-    .action(async (targets: string[], o: { setParam: string[]; name?: string; force?: boolean; message?: string }, cmd: Command) => {
+    .option('--queue', 'Stage this experiment in the run queue for future execution.')
+    .option('--run-all', 'Execute all experiments in the run queue.')
+    .option('-j, --jobs <number>', 'Run the specified number of experiments at a time in parallel.', jobsArg, 1)
+    .action(async (targets: string[], o: { setParam: string[]; name?: string; force?: boolean; message?: string; queue?: boolean; runAll?: boolean; jobs: number }, cmd: Command) => {
       const out = outputFor(cmd);
+      if (await expRunQueue(targets, o, out)) return;
       const repo = await repoOpen();
       const { withDvcExit } = await import('../../repo/pipeline.js');
       await withDvcExit(async () => {
@@ -278,13 +283,18 @@ export function register(program: Command): void {
     .option('--rev <commit>', 'Remove experiments derived from the specified `<commit>` as baseline.', collect, [])
     .option('-n, --num <num>', 'Remove experiments from the last `num` commits (first parents) starting from the `--rev` baseline.', intArg)
     .option('--keep', 'Keep the selected experiments instead of removing them, and remove all others.')
-    .action(async (names: string[], o: { allCommits?: boolean; rev: string[]; num?: number; keep?: boolean }, cmd: Command) => {
+    .option('--queue', 'Remove all queued experiments.')
+    .action(async (names: string[], o: { allCommits?: boolean; rev: string[]; num?: number; keep?: boolean; queue?: boolean }, cmd: Command) => {
       const out = outputFor(cmd);
       const { ExperimentError } = await import('../../repo/experiments/refs.js');
-      if (!(o.allCommits || o.rev.length) === !names.length) throw new ExperimentError('Either provide an `experiment` argument, or use the `--rev` or `--all-commits` flag.');
+      if (!(o.allCommits || o.rev.length || o.queue) === !names.length) throw new ExperimentError('Either provide an `experiment` argument, or use the `--rev` or `--all-commits` or `--queue` flag.');
+      if (o.keep && o.queue) throw new ExperimentError('Cannot use both `--keep` and `--queue`.');
       const repo = await repoOpen();
       const m = await import('../../repo/experiments/manage.js');
-      const removed = m.removeExperiments(repo, { names, allCommits: o.allCommits, revs: o.rev, num: o.num, keep: o.keep });
+      // queued experiments (exp remove --queue, or names of queue tasks) leave the queue first
+      const q = o.queue || names.length ? await expRemoveQueued(names, !!o.queue) : { removed: [], rest: names };
+      const more = q.rest.length || o.allCommits || o.rev.length ? m.removeExperiments(repo, { names: q.rest, allCommits: o.allCommits, revs: o.rev, num: o.num, keep: o.keep }) : [];
+      const removed = [...q.removed, ...more];
       out.info(removed.length ? `Removed experiments: ${humanJoin(removed)}` : 'No experiments to remove.');
     });
 
@@ -303,4 +313,5 @@ export function register(program: Command): void {
     });
 
   registerShare(exp);
+  registerExpQueue(exp);
 }

@@ -30,6 +30,7 @@ import { register as params } from './params.js';
 import { register as metrics } from './metrics.js';
 import { register as plots } from './plots.js';
 import { register as exp } from './exp.js';
+import { register as queue } from './queue.js';
 import { register as install } from './install.js';
 import { register as gitHook } from './git-hook.js';
 import { register as list } from './ls.js';
@@ -72,6 +73,7 @@ export const commands: Array<(program: Command) => void> = [
   metrics,
   plots,
   exp,
+  queue,
   install,
   gitHook,
   list,

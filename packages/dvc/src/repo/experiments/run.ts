@@ -18,7 +18,7 @@ import type { YamlValue } from '../../formats/ruamel.js';
 import { loadPipeline } from '../pipeline.js';
 import type { Repo } from '../repo.js';
 import { genRandomName } from './names.js';
-import { applyOverrides, groupOverrides, parseOverride } from './overrides.js';
+import { groupOverrides, parseOverride } from './overrides.js';
 import { EXEC_APPLY, EXEC_HEAD, ExpRefInfo, ExperimentError, ExperimentExistsError, checkRefFormat, getRef, git, gitRun, headRev, setRef } from './refs.js';
 
 export interface ExpRunOptions {
@@ -31,6 +31,12 @@ export interface ExpRunOptions {
   targets?: string[];
   /** Lines for the user (repro's output). */
   info?: (line: string) => void;
+  /**
+   * The experiment's baseline when it is not HEAD (a queued experiment runs in a worktree checked
+   * out at its stash commit): the overrides were applied when it was queued, and the workspace's
+   * EXEC_APPLY/EXEC_HEAD refs are left alone.
+   */
+  baseline?: string;
 }
 
 export interface ExpRunResult {
@@ -61,7 +67,7 @@ export function hashExp(entries: Record<string, YamlValue>): string {
 export function prepareRun(repo: Repo, opts: ExpRunOptions): { baseline: string; name: string } {
   if (!repo.scm) throw new ExperimentError('Only available for Git repositories.');
   const root = repo.scm.root;
-  const baseline = headRev(root);
+  const baseline = opts.baseline ?? headRev(root);
   for (const [file, ovs] of groupOverrides(opts.setParams ?? [])) {
     if (!/\.(ya?ml|json)$/i.test(file)) throw new ExperimentError(`-S/--set-param: '${file}' is not a YAML or JSON params file (other formats are not supported)`);
     ovs.forEach(parseOverride);
@@ -79,9 +85,8 @@ export async function expRun(repo: Repo, opts: ExpRunOptions = {}): Promise<ExpR
   const { baseline, name } = prepareRun(repo, opts);
   const root = repo.scm!.root;
   const info = opts.info ?? (() => {});
-  for (const [file, ovs] of groupOverrides(opts.setParams ?? [])) {
-    await applyOverrides(repo.root, relative(repo.root, resolve(repo.root, file)), ovs);
-  }
+  const { writeParams } = await import('./hydra.js');
+  await writeParams(repo, opts.setParams ?? [], repo.root, opts.baseline !== undefined);
   info(`Reproducing experiment '${name}'`);
   const { repro } = await import('../repro.js');
   const res = await repro(repo, opts.targets ?? [], { force: opts.force, info });
@@ -114,8 +119,10 @@ export async function expRun(repo: Repo, opts: ExpRunOptions = {}): Promise<ExpR
     // DVC's _raise_ref_conflict: the same tree is the same experiment
     if (gitRun(root, ['diff', '--quiet', existing, rev]).code !== 0) throw new ExperimentExistsError(name);
   } else setRef(root, ref, rev, `dvc: experiment '${name}'`);
-  setRef(root, EXEC_APPLY, getRef(root, ref)!);
-  setRef(root, EXEC_HEAD, baseline);
+  if (opts.baseline === undefined) {
+    setRef(root, EXEC_APPLY, getRef(root, ref)!);
+    setRef(root, EXEC_HEAD, baseline);
+  }
   return { name, rev: getRef(root, ref)!, ref, expHash, baseline };
 }
 

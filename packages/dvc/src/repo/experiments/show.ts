@@ -9,6 +9,7 @@ import type { YamlValue } from '../../formats/ruamel.js';
 import { showValue } from '../params.js';
 import type { Repo } from '../repo.js';
 import { collectRev, type ExpData } from './collect.js';
+import { ExpQueue, type ExpExecutor } from './queue.js';
 import { ExpRefInfo, ExperimentError, git, gitRun, headRev, iterRefs } from './refs.js';
 
 export interface ExpState {
@@ -21,7 +22,8 @@ export interface ExpState {
 
 export interface ExpRange {
   revs: ExpState[];
-  executor: null;
+  /** Where the experiment ran or runs (DVC's ExpExecutor): queue tasks only. */
+  executor: ExpExecutor | null;
   name: string | null;
 }
 
@@ -100,6 +102,11 @@ export function baselineExperiments(repo: Repo, baseline: string, paramDeps?: bo
     states[0]!.name = info.name;
     ranges.push({ revs: states, executor: null, name: info.name });
   }
+  return sortRanges(ranges);
+}
+
+/** DVC's _sorted_ranges: newest first by (timestamp, rev). */
+export function sortRanges(ranges: ExpRange[]): ExpRange[] {
   const key = (r: ExpRange): [string, string] => {
     const h = r.revs[0];
     return h?.data?.timestamp ? [h.data.timestamp, h.rev] : ['', ''];
@@ -120,9 +127,13 @@ export function showExperiments(repo: Repo, opts: ShowOptions = {}): ExpState[] 
   const names = opts.sha ? new Map<string, string | null>() : describe(repo, baselines);
   const res: ExpState[] = [];
   if (!opts.hideWorkspace) res.push(state(repo, 'workspace', opts.paramDeps));
+  // the queue's experiments (DVC's collect: active, successful, queued, failed, each newest first)
+  const q = new ExpQueue(repo).collect(baselines);
   for (const b of baselines) {
     const s = state(repo, b, opts.paramDeps);
-    const exps = baselineExperiments(repo, b, opts.paramDeps);
+    const done = baselineExperiments(repo, b, opts.paramDeps);
+    for (const r of done) r.executor = q.success.get(String(new ExpRefInfo(b, r.name ?? ''))) ?? null;
+    const exps = [...sortRanges(q.active.get(b) ?? []), ...done, ...sortRanges(q.queued.get(b) ?? []), ...sortRanges(q.failed.get(b) ?? [])];
     res.push({ ...s, name: names.get(b) ?? null, experiments: exps.length ? exps : null });
   }
   return res;
@@ -202,7 +213,7 @@ export interface TabulateOptions {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-function formatTime(ts: string | null, o: TabulateOptions): string {
+export function formatTime(ts: string | null, o: Pick<TabulateOptions, 'fillValue' | 'iso'>): string {
   if (!ts) return o.fillValue;
   if (o.iso) return ts;
   const [d, t] = ts.split('T') as [string, string];
@@ -298,6 +309,10 @@ export function tabulate(states: ExpState[], o: TabulateOptions): ExpTable {
       er.set('rev', isSha(e.rev) ? e.rev.slice(0, 7) : e.rev);
       er.set('typ', i === exps.length - 1 ? 'branch_base' : 'branch_commit');
       er.set('parent', '');
+      if (r.executor) {
+        er.set('State', r.executor.state[0]!.toUpperCase() + r.executor.state.slice(1));
+        if (r.executor.name) er.set('Executor', r.executor.name[0]!.toUpperCase() + r.executor.name.slice(1).toLowerCase());
+      }
       if (e.data) {
         er.set('Created', formatTime(e.data.timestamp, o));
         dataCells(e, er);

@@ -1,0 +1,166 @@
+/**
+ * The queue side of `dvc exp`: `exp run --queue / --run-all / -j`, Hydra sweeps, `exp remove
+ * --queue`, `exp clean`, and the hidden `exp queue-worker` / `exp exec-run` that queue workers run
+ * (DVC's names). exp.ts calls in here; the wording is DVC's.
+ */
+import type { Command } from 'commander';
+import { ArgumentError } from '../../errors.js';
+import type { Output } from '../output.js';
+import { outputFor } from '../output.js';
+
+async function repoOpen() {
+  const { Repo } = await import('../../repo/repo.js');
+  return Repo.open();
+}
+
+/** How to start this same CLI again (workers, experiment runs). */
+export function selfCli(): { node: string; script: string } {
+  return { node: process.execPath, script: process.argv[1]! };
+}
+
+export function jobsArg(v: string): number {
+  if (!/^-?\d+$/.test(v)) throw new ArgumentError(`argument -j/--jobs: invalid int value: '${v}'`);
+  return Number(v);
+}
+
+export interface ExpRunQueueOptions {
+  setParam: string[];
+  name?: string;
+  force?: boolean;
+  message?: string;
+  queue?: boolean;
+  runAll?: boolean;
+  jobs?: number;
+}
+
+/**
+ * The part of `exp run` that is about the queue. Returns false when the run is an ordinary one
+ * in the workspace (after refusing sweeps there, as DVC).
+ */
+export async function expRunQueue(targets: string[], o: ExpRunQueueOptions, out: Output): Promise<boolean> {
+  if (o.runAll) {
+    await runAll(o.jobs ?? 1, out);
+    return true;
+  }
+  const hasParams = o.setParam.length > 0;
+  if (!o.queue && !hasParams) return false;
+  const repo = await repoOpen();
+  const h = await import('../../repo/experiments/hydra.js');
+  const { ExperimentError } = await import('../../repo/experiments/refs.js');
+  const groups = hasParams ? h.pathOverrides(repo, o.setParam) : new Map<string, string[]>();
+  const sweep = hasParams && (await h.isSweep(groups));
+  if (sweep && !o.queue) throw new ExperimentError("Sweep overrides can't be used without `--queue`");
+  if (!o.queue) return false;
+  const all = hasParams ? groups : h.pathOverrides(repo, []);
+  const sweeps = sweep ? await h.hydraSweeps(all) : [all];
+  const { prepareRun } = await import('../../repo/experiments/run.js');
+  const { ExpQueue } = await import('../../repo/experiments/queue.js');
+  const q = new ExpQueue(repo);
+  for (const [i, ovs] of sweeps.entries()) {
+    const setParams = h.toSetParams(ovs);
+    const name = sweep && o.name !== undefined ? `${o.name}-${i + 1}` : o.name;
+    const { baseline, name: expName } = prepareRun(repo, { name, setParams, force: o.force });
+    await repo.withLock(() =>
+      q.put({ baseline, name: expName, targets, force: o.force, message: o.message, writeParams: (dir) => h.writeParams(repo, setParams, dir) }),
+    );
+    if (ovs.size) out.info(`Queueing with overrides '${h.overridesRepr(ovs)}'.`);
+    out.info(`Queued experiment '${expName}' for future execution.`);
+  }
+  return true;
+}
+
+/** DVC's reproduce_celery: start workers, follow every active and queued task's log to its end. */
+async function runAll(jobs: number, out: Output): Promise<void> {
+  const repo = await repoOpen();
+  const { ExpQueue } = await import('../../repo/experiments/queue.js');
+  const q = new ExpQueue(repo);
+  const entries = [...q.active(), ...q.queued()];
+  if (!entries.length) return;
+  q.startWorkers(jobs, selfCli());
+  // Ctrl+C stops following; the workers (detached) carry on
+  process.once('SIGINT', () => {
+    out.info("Experiment(s) are still executing in the background. To abort execution use 'dvc queue kill' or 'dvc queue stop'.");
+    process.exit(0);
+  });
+  out.info('Following logs for all queued experiments. Use Ctrl+C to stop following logs (experiment execution will continue).\n');
+  const failed: string[] = [];
+  const ran: string[] = [];
+  for (const t of entries) {
+    const done = await q.waitDone(t, (chunk) => {
+      if (!out.quiet) process.stdout.write(chunk);
+    });
+    if (done?.ref) ran.push(done.ref.name);
+    else failed.push(t.entry.name || t.entry.stash_rev.slice(0, 7));
+  }
+  if (failed.length) out.error(`Failed to reproduce experiment(s) '${failed.join(', ')}'`);
+  if (ran.length) {
+    out.info(`\nRan experiment(s): ${ran.join(', ')}`);
+    out.info('To apply the results of an experiment to your workspace run:\n\n\tdvc exp apply <exp>');
+  }
+}
+
+/**
+ * `exp remove --queue` and queued names given to `exp remove` (DVC's get_ref_and_entry_by_names):
+ * removes them from the queue; returns the removed names and the names left for the experiment refs.
+ */
+export async function expRemoveQueued(names: string[], queue: boolean): Promise<{ removed: string[]; rest: string[] }> {
+  const repo = await repoOpen();
+  const { ExpQueue } = await import('../../repo/experiments/queue.js');
+  const { resolveNames } = await import('../../repo/experiments/refs.js');
+  const q = new ExpQueue(repo);
+  const removed: string[] = queue ? q.clear({ queued: true }) : [];
+  const rest: string[] = [];
+  if (names.length) {
+    const refs = resolveNames(q.root, names);
+    const m = q.match(names, [...q.queued(), ...q.done()]);
+    for (const n of names) {
+      const t = m.get(n);
+      if (t && !refs.get(n)) {
+        q.remove([n]);
+        removed.push(n);
+      } else {
+        if (t) q.remove([n]);
+        rest.push(n);
+      }
+    }
+  }
+  return { removed, rest };
+}
+
+export function registerExpQueue(exp: Command): void {
+  exp
+    .command('clean')
+    .description('Cleanup experiments temporary internal files.')
+    .action(async (_o: unknown, cmd: Command) => {
+      const out = outputFor(cmd);
+      const repo = await repoOpen();
+      const { ExpQueue } = await import('../../repo/experiments/queue.js');
+      out.info('Cleaning up dvc-task messages...');
+      new ExpQueue(repo).clean();
+      out.info('Done!');
+    });
+
+  exp
+    .command('queue-worker', { hidden: true })
+    .description('Run the experiments task queue worker (started by `dvc queue start`).')
+    .argument('<name>', 'Worker node name.')
+    .option('--clean', 'Accepted for DVC compatibility.')
+    .action(async (name: string) => {
+      const repo = await repoOpen();
+      const { ExpQueue } = await import('../../repo/experiments/queue.js');
+      await new ExpQueue(repo).work(name, selfCli());
+    });
+
+  exp
+    .command('exec-run', { hidden: true })
+    .description('Run an experiment from a queue task (used by queue workers).')
+    .requiredOption('--infofile <path>', 'Executor info file.')
+    .option('-m, --message <message>', 'Custom commit message to use when committing the experiment.')
+    .action(async (o: { infofile: string; message?: string }, cmd: Command) => {
+      const out = outputFor(cmd);
+      const repo = await repoOpen();
+      const { execRun } = await import('../../repo/experiments/queue.js');
+      const { withDvcExit } = await import('../../repo/pipeline.js');
+      await withDvcExit(() => execRun(repo, o.infofile, { message: o.message, info: (l) => out.info(l) }));
+    });
+}
