@@ -54,6 +54,7 @@ export const COMMAND_FILES: Record<string, Loader> = {
   freeze: () => import('./freeze.js'),
   unfreeze: () => import('./freeze.js'),
   destroy: () => import('./destroy.js'),
+  queue: () => import('./queue.js'),
 };
 
 /** Commands that need every other command registered (they describe the whole CLI). */
