@@ -228,10 +228,10 @@ export function replayScenario(name: string, opts: { keep?: boolean } = {}): Rep
       if (rc !== exp.rc) {
         result.rcDiffs.push(`step ${i + 1} \`${step}\`: exit ${rc}, DVC ${exp.rc}${stderr ? ` (stderr: ${stderr.split('\n')[0]})` : ''}`);
       }
-      if (stdout !== exp.stdout.replace(/\n+$/, '')) {
+      if (unordered(stdout) !== unordered(exp.stdout.replace(/\n+$/, ''))) {
         result.outputDiffs.push(`step ${i + 1} \`${step}\` stdout: ours ${JSON.stringify(stdout)}, DVC ${JSON.stringify(exp.stdout)}`);
       }
-      if (stderr !== exp.stderr.replace(/\n+$/, '')) {
+      if (unordered(stderr) !== unordered(exp.stderr.replace(/\n+$/, ''))) {
         result.outputDiffs.push(`step ${i + 1} \`${step}\` stderr: ours ${JSON.stringify(stderr)}, DVC ${JSON.stringify(exp.stderr)}`);
       }
     }
@@ -240,6 +240,34 @@ export function replayScenario(name: string, opts: { keep?: boolean } = {}): Rep
     if (!opts.keep) rmSync(tmp, { recursive: true, force: true });
   }
   return result;
+}
+
+/**
+ * Output with the parts Python DVC prints in set order (which changes from run to run with
+ * Python's hash seed: the recordings show both `git add .gitignore data.dvc` and
+ * `git add data.dvc .gitignore`) put in one order: the files of a `git add` hint, and each run of
+ * `\t<state>: <path>` lines of `status -c`.
+ */
+export function unordered(text: string): string {
+  const lines = text.split('\n').map((l) => {
+    const m = /^(\tgit add )(.+)$/.exec(l);
+    return m ? m[1] + m[2]!.split(' ').sort().join(' ') : l;
+  });
+  const out: string[] = [];
+  let run: string[] = [];
+  const flush = () => {
+    out.push(...run.sort());
+    run = [];
+  };
+  for (const l of lines) {
+    if (/^\t[a-z ]+:\s+\S/.test(l)) run.push(l);
+    else {
+      flush();
+      out.push(l);
+    }
+  }
+  flush();
+  return out.join('\n');
 }
 
 /** Every scenario folder name, sorted. */

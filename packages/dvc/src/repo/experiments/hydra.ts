@@ -21,8 +21,17 @@ import { ExperimentError } from './refs.js';
 type HydraMod = typeof import('@copper/hydra');
 
 let hydraMod: HydraMod | undefined;
+/**
+ * @copper/hydra is bundled into dvc's CLI (dist/bundle), so an installed @copper/dvc needs no
+ * separate package; an unbundled run without it says what to install.
+ */
 async function hydra(): Promise<HydraMod> {
-  return (hydraMod ??= await import('@copper/hydra'));
+  try {
+    return (hydraMod ??= await import('@copper/hydra'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException)?.code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    throw new ExperimentError("Hydra composition (hydra.enabled) needs @copper/hydra: run 'npm install @copper/hydra'");
+  }
 }
 
 export interface HydraSettings {
