@@ -27,6 +27,8 @@ export interface ExpRunQueueOptions {
   setParam: string[];
   name?: string;
   force?: boolean;
+  pull?: boolean;
+  allowMissing?: boolean;
   message?: string;
   queue?: boolean;
   runAll?: boolean;
@@ -61,7 +63,7 @@ export async function expRunQueue(targets: string[], o: ExpRunQueueOptions, out:
     const name = sweep && o.name !== undefined ? `${o.name}-${i + 1}` : o.name;
     const { baseline, name: expName } = prepareRun(repo, { name, setParams, force: o.force });
     await repo.withLock(() =>
-      q.put({ baseline, name: expName, targets, force: o.force, message: o.message, writeParams: (dir) => h.writeParams(repo, setParams, dir) }),
+      q.put({ baseline, name: expName, targets, force: o.force, pull: o.pull, allowMissing: o.allowMissing, message: o.message, writeParams: (dir) => h.writeParams(repo, setParams, dir) }),
     );
     if (ovs.size) out.info(`Queueing with overrides '${h.overridesRepr(ovs)}'.`);
     out.info(`Queued experiment '${expName}' for future execution.`);

@@ -43,14 +43,16 @@ export function register(program: Command): void {
     .option('--queue', 'Stage this experiment in the run queue for future execution.')
     .option('--run-all', 'Execute all experiments in the run queue.')
     .option('-j, --jobs <number>', 'Run the specified number of experiments at a time in parallel.', jobsArg, 1)
-    .action(async (targets: string[], o: { setParam: string[]; name?: string; force?: boolean; message?: string; queue?: boolean; runAll?: boolean; jobs: number }, cmd: Command) => {
+    .option('--pull', 'Try automatically pulling missing data.')
+    .option('--allow-missing', 'Skip stages with missing data but no other changes.')
+    .action(async (targets: string[], o: { setParam: string[]; name?: string; force?: boolean; message?: string; queue?: boolean; runAll?: boolean; jobs: number; pull?: boolean; allowMissing?: boolean }, cmd: Command) => {
       const out = outputFor(cmd);
       if (await expRunQueue(targets, o, out)) return;
       const repo = await repoOpen();
       const { withDvcExit } = await import('../../repo/pipeline.js');
       await withDvcExit(async () => {
         const { expRun } = await import('../../repo/experiments/run.js');
-        const r = await expRun(repo, { name: o.name, setParams: o.setParam, force: o.force, message: o.message, targets, info: (l) => out.info(l) });
+        const r = await expRun(repo, { name: o.name, setParams: o.setParam, force: o.force, pull: o.pull, allowMissing: o.allowMissing, message: o.message, targets, info: (l) => out.info(l) });
         out.info('');
         out.info(`Ran experiment(s): ${r.name}`);
         out.info('Experiment results have been applied to your workspace.');

@@ -502,6 +502,8 @@ export class ExpQueue {
     name: string;
     targets?: string[];
     force?: boolean;
+    pull?: boolean;
+    allowMissing?: boolean;
     message?: string;
     writeParams: (dir: string) => Promise<string[]>;
   }): Promise<QueueEntry> {
@@ -529,6 +531,9 @@ export class ExpQueue {
       }
       const run_env: Record<string, PyValue> = { DVC_EXP_BASELINE_REV: opts.baseline, DVC_EXP_NAME: opts.name, DVC_ROOT: this.repo.root };
       const kwargs: Record<string, PyValue> = { targets: opts.targets?.length ? opts.targets : null, force: !!opts.force, run_env };
+      // repro's --pull / --allow-missing, under DVC's kwarg names
+      if (opts.pull) kwargs.pull = true;
+      if (opts.allowMissing) kwargs.allow_missing = true;
       add([dvcPrefix, '.dvc', 'tmp', PACKED_ARGS_FILE].filter(Boolean).join('/'), pickleDumps({ args: new PyTuple([]), kwargs }));
       const tree = git(root, ['write-tree'], { env }).trim();
       const short = opts.baseline.slice(0, 7);
@@ -1036,15 +1041,15 @@ export class UnresolvedQueueExpNamesError extends ExperimentError {
 }
 
 /** The run's arguments from `.dvc/tmp/repro.dat` (deleted, as DVC's executor does). */
-export function unpackReproArgs(dvcTmpDir: string): { targets: string[]; force: boolean } {
+export function unpackReproArgs(dvcTmpDir: string): { targets: string[]; force: boolean; pull: boolean; allowMissing: boolean } {
   const file = join(dvcTmpDir, PACKED_ARGS_FILE);
-  if (!existsSync(file)) return { targets: [], force: false };
+  if (!existsSync(file)) return { targets: [], force: false, pull: false, allowMissing: false };
   try {
     const d = pickleLoads(readFileSync(file)) as Record<string, PyValue>;
     const kw = (d?.kwargs ?? {}) as Record<string, PyValue>;
     const t = kw.targets;
     const targets = typeof t === 'string' ? [t] : Array.isArray(t) ? t.filter((x): x is string => typeof x === 'string') : t instanceof PyTuple ? t.items.filter((x): x is string => typeof x === 'string') : [];
-    return { targets, force: kw.force === true };
+    return { targets, force: kw.force === true, pull: kw.pull === true, allowMissing: kw.allow_missing === true };
   } finally {
     unlinkSync(file);
   }
@@ -1088,6 +1093,8 @@ export async function execRun(repo: Repo, infofile: string, opts: { message?: st
       baseline: info.baseline_rev,
       targets: args.targets,
       force: args.force,
+      pull: args.pull,
+      allowMissing: args.allowMissing,
       message: opts.message,
       info: opts.info,
     });
