@@ -103,3 +103,48 @@ describe('dvc exp run --pull / --allow-missing', () => {
     assert.match(help, /--allow-missing/);
   });
 });
+
+describe('dvc exp remove -g', () => {
+  test('removes the named experiments on the git remote, leaves the local ones; unknown names are one ERROR line', () => {
+    const { sb, head, origin } = project();
+    for (const [n, lr] of [['e1', '0.2'], ['e2', '0.3'], ['e3', '0.4']]) ok(sb.dvc(['exp', 'run', '-q', '-S', `lr=${lr}`, '-n', n!]));
+    ok(sb.dvc(['exp', 'push', '--no-cache', 'origin', 'e1', 'e2', 'e3']));
+    const onOrigin = () => ok(sb.dvc(['exp', 'list', 'origin', '--name-only'])).split('\n').filter(Boolean);
+    assert.deepEqual(onOrigin(), ['e1', 'e2', 'e3']);
+    assert.equal(ok(sb.dvc(['exp', 'remove', '-g', 'origin', 'e1', 'e2'])), "Removed experiments: 'e1' and 'e2'\n");
+    assert.deepEqual(onOrigin(), ['e3']);
+    assert.equal(sb.git(['rev-parse', '-q', '--verify', ref(head, 'e1')], { cwd: origin }).code, 1);
+    // the local experiments are all still there
+    assert.equal(ok(sb.dvc(['exp', 'list', '--name-only'])), 'e1\ne2\ne3\n');
+    // a name the remote does not have (though it is local): DVC's message, nothing removed
+    const r = sb.dvc(['exp', 'remove', '--git-remote', 'origin', 'e1', 'e3']);
+    assert.notEqual(r.code, 0);
+    assert.equal(r.stderr, "ERROR: Experiment 'e1' does not exist in 'origin'\n");
+    assert.deepEqual(onOrigin(), ['e3']);
+    // a bad remote, and --queue with -g
+    const bad = sb.dvc(['exp', 'remove', '-g', 'nosuch', 'e3']);
+    assert.notEqual(bad.code, 0);
+    assert.ok(isOneLineError(bad.stderr), bad.stderr);
+    const both = sb.dvc(['exp', 'remove', '-g', 'origin', '--queue']);
+    assert.notEqual(both.code, 0);
+    assert.match(both.stderr, /not allowed with argument --queue/);
+    assert.deepEqual(onOrigin(), ['e3']);
+  });
+
+  test('-A, --rev and --keep choose among the remote\'s experiments; a URL works as a remote', () => {
+    const { sb, head, origin } = project();
+    for (const [n, lr] of [['e1', '0.2'], ['e2', '0.3'], ['e3', '0.4']]) ok(sb.dvc(['exp', 'run', '-q', '-S', `lr=${lr}`, '-n', n!]));
+    ok(sb.dvc(['exp', 'push', '--no-cache', 'origin']));
+    const onOrigin = () => ok(sb.dvc(['exp', 'list', 'origin', '--name-only'])).split('\n').filter(Boolean);
+    assert.equal(ok(sb.dvc(['exp', 'remove', '-g', origin, '--keep', 'e2'])), "Removed experiments: 'e1' and 'e3'\n");
+    assert.deepEqual(onOrigin(), ['e2']);
+    ok(sb.dvc(['exp', 'push', '--no-cache', 'origin']));
+    assert.equal(ok(sb.dvc(['exp', 'remove', '-g', 'origin', '--rev', head])), "Removed experiments: 'e1', 'e2' and 'e3'\n");
+    assert.deepEqual(onOrigin(), []);
+    assert.equal(ok(sb.dvc(['exp', 'remove', '-g', 'origin', '-A'])), 'No experiments to remove.\n');
+    ok(sb.dvc(['exp', 'push', '--no-cache', 'origin']));
+    assert.equal(ok(sb.dvc(['exp', 'remove', '-g', 'origin', '-A'])), "Removed experiments: 'e1', 'e2' and 'e3'\n");
+    assert.deepEqual(onOrigin(), []);
+    assert.equal(ok(sb.dvc(['exp', 'list', '--name-only'])), 'e1\ne2\ne3\n');
+  });
+});

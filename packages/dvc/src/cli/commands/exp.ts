@@ -286,12 +286,20 @@ export function register(program: Command): void {
     .option('-n, --num <num>', 'Remove experiments from the last `num` commits (first parents) starting from the `--rev` baseline.', intArg)
     .option('--keep', 'Keep the selected experiments instead of removing them, and remove all others.')
     .option('--queue', 'Remove all queued experiments.')
-    .action(async (names: string[], o: { allCommits?: boolean; rev: string[]; num?: number; keep?: boolean; queue?: boolean }, cmd: Command) => {
+    .option('-g, --git-remote <git_remote>', 'Name or URL of the Git remote to remove the experiment from')
+    .action(async (names: string[], o: { allCommits?: boolean; rev: string[]; num?: number; keep?: boolean; queue?: boolean; gitRemote?: string }, cmd: Command) => {
       const out = outputFor(cmd);
+      if (o.queue && o.gitRemote !== undefined) throw new ArgumentError('argument -g/--git-remote: not allowed with argument --queue');
       const { ExperimentError } = await import('../../repo/experiments/refs.js');
       if (!(o.allCommits || o.rev.length || o.queue) === !names.length) throw new ExperimentError('Either provide an `experiment` argument, or use the `--rev` or `--all-commits` or `--queue` flag.');
       if (o.keep && o.queue) throw new ExperimentError('Cannot use both `--keep` and `--queue`.');
       const repo = await repoOpen();
+      if (o.gitRemote !== undefined) {
+        const { removeRemoteExperiments } = await import('../../repo/experiments/share.js');
+        const gone = removeRemoteExperiments(repo, o.gitRemote, { names, allCommits: o.allCommits, revs: o.rev, num: o.num, keep: o.keep });
+        out.info(gone.length ? `Removed experiments: ${humanJoin(gone)}` : 'No experiments to remove.');
+        return;
+      }
       const m = await import('../../repo/experiments/manage.js');
       // queued experiments (exp remove --queue, or names of queue tasks) leave the queue first
       const q = o.queue || names.length ? await expRemoveQueued(names, !!o.queue) : { removed: [], rest: names };
