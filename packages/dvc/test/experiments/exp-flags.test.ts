@@ -17,9 +17,10 @@ const ref = (head: string, name: string) => `refs/exps/${head.slice(0, 2)}/${hea
 /** Workers that give up after 2 idle seconds, so none outlives its test for long. */
 const ENV = { COPPER_QUEUE_IDLE_TIMEOUT: '2' };
 
-/** Each run of the stage appends a line to ../runs.log (outside the repository). */
-const TRAIN =
-  'echo run >> ../runs.log && mkdir -p model && awk \'/^lr:/{print "weights for lr " $2}\' params.yaml > model/weights.txt && awk \'/^lr:/{printf "{\\"acc\\": %s}\\n", 1-$2}\' params.yaml > metrics.json\n';
+/** Each run of the stage appends a line to `log` (outside the repository). */
+const TRAIN = (log: string) =>
+  `echo run >> '${log}' && ` +
+  'mkdir -p model && awk \'/^lr:/{print "weights for lr " $2}\' params.yaml > model/weights.txt && awk \'/^lr:/{printf "{\\"acc\\": %s}\\n", 1-$2}\' params.yaml > metrics.json\n';
 
 /**
  * One stage (params lr, dep train.sh, cached output model/, metrics.json), run, pushed to the DVC
@@ -34,7 +35,8 @@ function project(t?: { after(fn: () => void): void }): { sb: Sandbox; head: stri
   ok(sb.git(['init', '-q', '--bare', origin], { cwd: sb.tmp }));
   ok(sb.dvc(['init', '-q']));
   ok(sb.dvc(['remote', 'add', '-d', 'store', join(sb.tmp, 'store')]));
-  writeFileSync(join(sb.repo, 'train.sh'), TRAIN);
+  const log = join(sb.tmp, 'runs.log');
+  writeFileSync(join(sb.repo, 'train.sh'), TRAIN(log));
   writeFileSync(join(sb.repo, 'params.yaml'), 'lr: 0.1\n');
   ok(sb.dvc(['stage', 'add', '-n', 'train', '-p', 'lr', '-d', 'train.sh', '-o', 'model', '-M', 'metrics.json', 'sh train.sh']));
   ok(sb.dvc(['repro', '-q']));
@@ -43,7 +45,6 @@ function project(t?: { after(fn: () => void): void }): { sb: Sandbox; head: stri
   ok(sb.git(['commit', '-qm', 'base']));
   ok(sb.git(['remote', 'add', 'origin', origin]));
   ok(sb.git(['push', '-q', 'origin', 'HEAD:refs/heads/master']));
-  const log = join(sb.tmp, 'runs.log');
   const runs = () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0);
   return { sb, head: git(sb, 'rev-parse', 'HEAD'), origin, runs };
 }
@@ -146,5 +147,61 @@ describe('dvc exp remove -g', () => {
     assert.equal(ok(sb.dvc(['exp', 'remove', '-g', 'origin', '-A'])), "Removed experiments: 'e1', 'e2' and 'e3'\n");
     assert.deepEqual(onOrigin(), []);
     assert.equal(ok(sb.dvc(['exp', 'list', '--name-only'])), 'e1\ne2\ne3\n');
+  });
+});
+
+describe('dvc exp run --temp', () => {
+  test('runs in a temporary workspace and saves the experiment; the workspace, HEAD and index are untouched', () => {
+    const { sb, head, runs } = project();
+    const before = { params: readFileSync(join(sb.repo, 'params.yaml'), 'utf8'), metrics: readFileSync(join(sb.repo, 'metrics.json'), 'utf8'), lock: readFileSync(join(sb.repo, 'dvc.lock'), 'utf8') };
+    const out = ok(sb.dvc(['exp', 'run', '--temp', '-S', 'lr=0.25', '-n', 't1']));
+    assert.match(out, /Running stage 'train':/);
+    assert.match(out, /\nRan experiment\(s\): t1\nTo apply the results of an experiment to your workspace run:\n\n\tdvc exp apply <exp>\n$/);
+    assert.equal(runs(), 2);
+    // the workspace is as it was
+    assert.equal(readFileSync(join(sb.repo, 'params.yaml'), 'utf8'), before.params);
+    assert.equal(readFileSync(join(sb.repo, 'metrics.json'), 'utf8'), before.metrics);
+    assert.equal(readFileSync(join(sb.repo, 'dvc.lock'), 'utf8'), before.lock);
+    assert.equal(readFileSync(join(sb.repo, 'model', 'weights.txt'), 'utf8'), 'weights for lr 0.1\n');
+    assert.equal(git(sb, 'status', '--porcelain'), '');
+    assert.equal(git(sb, 'rev-parse', 'HEAD'), head);
+    // the experiment, with its params and metrics, as exp show lists it
+    const shown = JSON.parse(ok(sb.dvc(['exp', 'show', '--json']))) as Array<{ experiments: Array<{ name: string; revs: Array<{ data: { params: Record<string, { data: unknown }>; metrics: Record<string, { data: unknown }> } }> }> | null }>;
+    const exps = shown[1]!.experiments!;
+    assert.deepEqual(exps.map((e) => e.name), ['t1']);
+    assert.deepEqual(exps[0]!.revs[0]!.data.params['params.yaml']!.data, { lr: 0.25 });
+    assert.deepEqual(exps[0]!.revs[0]!.data.metrics['metrics.json']!.data, { acc: 0.75 });
+    // its output went to the cache: apply brings it into the workspace
+    ok(sb.dvc(['exp', 'apply', 't1']));
+    assert.equal(readFileSync(join(sb.repo, 'model', 'weights.txt'), 'utf8'), 'weights for lr 0.25\n');
+    // nothing is left behind: no worktree, no stash entry, no queued or failed experiment
+    assert.equal(git(sb, 'worktree', 'list').split('\n').length, 1);
+    assert.equal(git(sb, 'for-each-ref', '--format=%(refname)', 'refs/exps/stash', 'refs/exps/celery'), '');
+    assert.equal(ok(sb.dvc(['queue', 'status'])).includes('t1'), false);
+  });
+
+  test('a failing run: a non-zero exit, no experiment, the workspace untouched', () => {
+    const { sb, head } = project();
+    writeFileSync(join(sb.repo, 'train.sh'), 'echo broken >&2; exit 3\n');
+    ok(sb.git(['commit', '-qam', 'broken']));
+    const base = git(sb, 'rev-parse', 'HEAD');
+    const r = sb.dvc(['exp', 'run', '--temp', '-S', 'lr=0.5', '-n', 'bad']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /ERROR: Failed to reproduce experiment 'bad'\n$/);
+    assert.equal(readFileSync(join(sb.repo, 'params.yaml'), 'utf8'), 'lr: 0.1\n');
+    assert.equal(git(sb, 'status', '--porcelain'), '');
+    assert.equal(git(sb, 'for-each-ref', '--format=%(refname)', 'refs/exps'), '');
+    assert.equal(git(sb, 'worktree', 'list').split('\n').length, 1);
+    assert.notEqual(base, head);
+  });
+
+  test('an existing name is refused before anything runs', () => {
+    const { sb, runs } = project();
+    ok(sb.dvc(['exp', 'run', '--temp', '-S', 'lr=0.2', '-n', 'same']));
+    const r = sb.dvc(['exp', 'run', '--temp', '-S', 'lr=0.3', '-n', 'same']);
+    assert.equal(r.code, 255);
+    assert.match(r.stderr, /^ERROR: Experiment conflicts with existing experiment 'same'/);
+    assert.equal(runs(), 2);
+    assert.match(ok(sb.dvc(['exp', 'run', '--help'])), /--temp/);
   });
 });

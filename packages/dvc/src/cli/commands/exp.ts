@@ -43,9 +43,10 @@ export function register(program: Command): void {
     .option('--queue', 'Stage this experiment in the run queue for future execution.')
     .option('--run-all', 'Execute all experiments in the run queue.')
     .option('-j, --jobs <number>', 'Run the specified number of experiments at a time in parallel.', jobsArg, 1)
+    .option('--temp', 'Run this experiment in a separate temporary directory instead of your workspace.')
     .option('--pull', 'Try automatically pulling missing data.')
     .option('--allow-missing', 'Skip stages with missing data but no other changes.')
-    .action(async (targets: string[], o: { setParam: string[]; name?: string; force?: boolean; message?: string; queue?: boolean; runAll?: boolean; jobs: number; pull?: boolean; allowMissing?: boolean }, cmd: Command) => {
+    .action(async (targets: string[], o: { setParam: string[]; name?: string; force?: boolean; message?: string; queue?: boolean; runAll?: boolean; temp?: boolean; jobs: number; pull?: boolean; allowMissing?: boolean }, cmd: Command) => {
       const out = outputFor(cmd);
       if (await expRunQueue(targets, o, out)) return;
       const repo = await repoOpen();
