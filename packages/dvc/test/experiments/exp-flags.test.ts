@@ -187,7 +187,8 @@ describe('dvc exp run --temp', () => {
     const base = git(sb, 'rev-parse', 'HEAD');
     const r = sb.dvc(['exp', 'run', '--temp', '-S', 'lr=0.5', '-n', 'bad']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /ERROR: Failed to reproduce experiment 'bad'\n$/);
+    // DVC's message names the run's stash commit
+    assert.match(r.stderr, /ERROR: Failed to reproduce experiment '[0-9a-f]{7}'\n$/);
     assert.equal(readFileSync(join(sb.repo, 'params.yaml'), 'utf8'), 'lr: 0.1\n');
     assert.equal(git(sb, 'status', '--porcelain'), '');
     assert.equal(git(sb, 'for-each-ref', '--format=%(refname)', 'refs/exps'), '');
@@ -203,5 +204,15 @@ describe('dvc exp run --temp', () => {
     assert.match(r.stderr, /^ERROR: Experiment conflicts with existing experiment 'same'/);
     assert.equal(runs(), 2);
     assert.match(ok(sb.dvc(['exp', 'run', '--help'])), /--temp/);
+  });
+
+  test('exp clean removes the worktree of a --temp run that was interrupted', () => {
+    const { sb } = project();
+    const left = join(sb.repo, '.dvc', 'tmp', 'exps', 'standalone', 'tmpleft');
+    ok(sb.git(['worktree', 'add', '-q', '--detach', left, 'HEAD']));
+    assert.equal(git(sb, 'worktree', 'list').split('\n').length, 2);
+    ok(sb.dvc(['exp', 'clean']));
+    assert.equal(existsSync(left), false);
+    assert.equal(git(sb, 'worktree', 'list').split('\n').length, 1);
   });
 });

@@ -89,7 +89,7 @@ async function runTemp(repo: import('../../repo/repo.js').Repo, targets: string[
     { baseline, name, targets, force: o.force, pull: o.pull, allowMissing: o.allowMissing, message: o.message, writeParams: (dir) => h.writeParams(repo, setParams, dir) },
     selfCli(),
   );
-  if (!r) throw new DvcError(`Failed to reproduce experiment '${name}'`);
+  if ('failed' in r) throw new DvcError(`Failed to reproduce experiment '${r.failed.slice(0, 7)}'`);
   out.info(`\nRan experiment(s): ${r.name}`);
   out.info('To apply the results of an experiment to your workspace run:\n\n\tdvc exp apply <exp>');
 }

@@ -876,6 +876,28 @@ export class ExpQueue {
       gitRun(this.root, ['worktree', 'remove', '--force', dir]);
       rmSync(dir, { recursive: true, force: true });
     }
+    // `exp run --temp` worktrees whose run is over (its process gone)
+    const standalone = join(this.expsDir, STANDALONE);
+    const running = new Set<string>();
+    const ls = (dir: string) => {
+      try {
+        return readdirSync(dir);
+      } catch {
+        return [];
+      }
+    };
+    for (const rev of ls(join(standalone, 'run'))) {
+      const proc = readJson<ProcessInfo>(join(standalone, 'run', rev, `${rev}.json`));
+      const info = readJson<ExecutorInfo>(join(standalone, 'run', rev, `${rev}.run`));
+      if (proc && proc.returncode === null && pidAlive(proc.pid) && info?.root_dir) running.add(info.root_dir);
+      else rmSync(join(standalone, 'run', rev), { recursive: true, force: true });
+    }
+    for (const n of ls(standalone)) {
+      const dir = join(standalone, n);
+      if (!n.startsWith('tmp') || running.has(dir)) continue;
+      gitRun(this.root, ['worktree', 'remove', '--force', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    }
     gitRun(this.root, ['worktree', 'prune']);
     const live = new Set(this.workers().map((w) => w.node));
     try {
@@ -973,9 +995,9 @@ export class ExpQueue {
    * `exp run --temp` (DVC's TempDirQueue): the workspace with the overrides stashed on
    * refs/exps/stash, run at once in a temporary worktree under .dvc/tmp/exps/standalone, its
    * output on our stdout/stderr; the workspace is left as it is. Returns the experiment's name, or
-   * null when it failed (it is not kept on a failed queue).
+   * the stash commit that failed (it is not kept on a failed queue).
    */
-  async runTemp(opts: PutOptions, cli: { node: string; script: string }): Promise<{ name: string; rev: string } | null> {
+  async runTemp(opts: PutOptions, cli: { node: string; script: string }): Promise<{ name: string; rev: string } | { failed: string }> {
     const entry = await this.repo.withLock(() => this.stashEntry(opts, EXPS_STASH));
     const wdir = join(this.expsDir, STANDALONE);
     const pidDir = join(wdir, 'run');
@@ -983,7 +1005,7 @@ export class ExpQueue {
       const ok = await this.execute(entry, opts.message ?? null, cli, { wdir, pidDir, foreground: true });
       const ref = ok ? readJson<ExecutorInfo>(join(pidDir, entry.stash_rev, `${entry.stash_rev}.run`))?.result_ref : null;
       const info = ref ? ExpRefInfo.fromRef(ref) : null;
-      return info && ref ? { name: info.name, rev: getRef(this.root, ref)! } : null;
+      return info && ref ? { name: info.name, rev: getRef(this.root, ref)! } : { failed: entry.stash_rev };
     } finally {
       stashDrop(this.root, EXPS_STASH, [entry.stash_rev]);
       rmSync(join(pidDir, entry.stash_rev), { recursive: true, force: true });
