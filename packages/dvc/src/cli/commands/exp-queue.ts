@@ -27,8 +27,12 @@ export interface ExpRunQueueOptions {
   setParam: string[];
   name?: string;
   force?: boolean;
+  pull?: boolean;
+  allowMissing?: boolean;
   message?: string;
   queue?: boolean;
+  /** --temp: run at once in a temporary worktree, the workspace left alone. */
+  temp?: boolean;
   runAll?: boolean;
   jobs?: number;
 }
@@ -43,15 +47,19 @@ export async function expRunQueue(targets: string[], o: ExpRunQueueOptions, out:
     return true;
   }
   const hasParams = o.setParam.length > 0;
-  if (!o.queue && !hasParams) return false;
+  if (!o.queue && !o.temp && !hasParams) return false;
   const repo = await repoOpen();
   const h = await import('../../repo/experiments/hydra.js');
   const { ExperimentError } = await import('../../repo/experiments/refs.js');
   const groups = hasParams ? h.pathOverrides(repo, o.setParam) : new Map<string, string[]>();
   const sweep = hasParams && (await h.isSweep(groups));
   if (sweep && !o.queue) throw new ExperimentError("Sweep overrides can't be used without `--queue`");
-  if (!o.queue) return false;
+  if (!o.queue && !o.temp) return false;
   const all = hasParams ? groups : h.pathOverrides(repo, []);
+  if (!o.queue) {
+    await runTemp(repo, targets, o, h.toSetParams(all), out);
+    return true;
+  }
   const sweeps = sweep ? await h.hydraSweeps(all) : [all];
   const { prepareRun } = await import('../../repo/experiments/run.js');
   const { ExpQueue } = await import('../../repo/experiments/queue.js');
@@ -61,12 +69,29 @@ export async function expRunQueue(targets: string[], o: ExpRunQueueOptions, out:
     const name = sweep && o.name !== undefined ? `${o.name}-${i + 1}` : o.name;
     const { baseline, name: expName } = prepareRun(repo, { name, setParams, force: o.force });
     await repo.withLock(() =>
-      q.put({ baseline, name: expName, targets, force: o.force, message: o.message, writeParams: (dir) => h.writeParams(repo, setParams, dir) }),
+      q.put({ baseline, name: expName, targets, force: o.force, pull: o.pull, allowMissing: o.allowMissing, message: o.message, writeParams: (dir) => h.writeParams(repo, setParams, dir) }),
     );
     if (ovs.size) out.info(`Queueing with overrides '${h.overridesRepr(ovs)}'.`);
     out.info(`Queued experiment '${expName}' for future execution.`);
   }
   return true;
+}
+
+/** `exp run --temp`: DVC's reproduce_one with tmp_dir, in the foreground, wording as DVC's. */
+async function runTemp(repo: import('../../repo/repo.js').Repo, targets: string[], o: ExpRunQueueOptions, setParams: string[], out: Output): Promise<void> {
+  const h = await import('../../repo/experiments/hydra.js');
+  const { prepareRun } = await import('../../repo/experiments/run.js');
+  const { ExpQueue } = await import('../../repo/experiments/queue.js');
+  const { DvcError } = await import('../../errors.js');
+  const { baseline, name } = prepareRun(repo, { name: o.name, setParams, force: o.force });
+  const q = new ExpQueue(repo);
+  const r = await q.runTemp(
+    { baseline, name, targets, force: o.force, pull: o.pull, allowMissing: o.allowMissing, message: o.message, writeParams: (dir) => h.writeParams(repo, setParams, dir) },
+    selfCli(),
+  );
+  if ('failed' in r) throw new DvcError(`Failed to reproduce experiment '${r.failed.slice(0, 7)}'`);
+  out.info(`\nRan experiment(s): ${r.name}`);
+  out.info('To apply the results of an experiment to your workspace run:\n\n\tdvc exp apply <exp>');
 }
 
 /** DVC's reproduce_celery: start workers, follow every active and queued task's log to its end. */

@@ -43,14 +43,17 @@ export function register(program: Command): void {
     .option('--queue', 'Stage this experiment in the run queue for future execution.')
     .option('--run-all', 'Execute all experiments in the run queue.')
     .option('-j, --jobs <number>', 'Run the specified number of experiments at a time in parallel.', jobsArg, 1)
-    .action(async (targets: string[], o: { setParam: string[]; name?: string; force?: boolean; message?: string; queue?: boolean; runAll?: boolean; jobs: number }, cmd: Command) => {
+    .option('--temp', 'Run this experiment in a separate temporary directory instead of your workspace.')
+    .option('--pull', 'Try automatically pulling missing data.')
+    .option('--allow-missing', 'Skip stages with missing data but no other changes.')
+    .action(async (targets: string[], o: { setParam: string[]; name?: string; force?: boolean; message?: string; queue?: boolean; runAll?: boolean; temp?: boolean; jobs: number; pull?: boolean; allowMissing?: boolean }, cmd: Command) => {
       const out = outputFor(cmd);
       if (await expRunQueue(targets, o, out)) return;
       const repo = await repoOpen();
       const { withDvcExit } = await import('../../repo/pipeline.js');
       await withDvcExit(async () => {
         const { expRun } = await import('../../repo/experiments/run.js');
-        const r = await expRun(repo, { name: o.name, setParams: o.setParam, force: o.force, message: o.message, targets, info: (l) => out.info(l) });
+        const r = await expRun(repo, { name: o.name, setParams: o.setParam, force: o.force, pull: o.pull, allowMissing: o.allowMissing, message: o.message, targets, info: (l) => out.info(l) });
         out.info('');
         out.info(`Ran experiment(s): ${r.name}`);
         out.info('Experiment results have been applied to your workspace.');
@@ -284,12 +287,20 @@ export function register(program: Command): void {
     .option('-n, --num <num>', 'Remove experiments from the last `num` commits (first parents) starting from the `--rev` baseline.', intArg)
     .option('--keep', 'Keep the selected experiments instead of removing them, and remove all others.')
     .option('--queue', 'Remove all queued experiments.')
-    .action(async (names: string[], o: { allCommits?: boolean; rev: string[]; num?: number; keep?: boolean; queue?: boolean }, cmd: Command) => {
+    .option('-g, --git-remote <git_remote>', 'Name or URL of the Git remote to remove the experiment from')
+    .action(async (names: string[], o: { allCommits?: boolean; rev: string[]; num?: number; keep?: boolean; queue?: boolean; gitRemote?: string }, cmd: Command) => {
       const out = outputFor(cmd);
+      if (o.queue && o.gitRemote !== undefined) throw new ArgumentError('argument -g/--git-remote: not allowed with argument --queue');
       const { ExperimentError } = await import('../../repo/experiments/refs.js');
       if (!(o.allCommits || o.rev.length || o.queue) === !names.length) throw new ExperimentError('Either provide an `experiment` argument, or use the `--rev` or `--all-commits` or `--queue` flag.');
       if (o.keep && o.queue) throw new ExperimentError('Cannot use both `--keep` and `--queue`.');
       const repo = await repoOpen();
+      if (o.gitRemote !== undefined) {
+        const { removeRemoteExperiments } = await import('../../repo/experiments/share.js');
+        const gone = removeRemoteExperiments(repo, o.gitRemote, { names, allCommits: o.allCommits, revs: o.rev, num: o.num, keep: o.keep });
+        out.info(gone.length ? `Removed experiments: ${humanJoin(gone)}` : 'No experiments to remove.');
+        return;
+      }
       const m = await import('../../repo/experiments/manage.js');
       // queued experiments (exp remove --queue, or names of queue tasks) leave the queue first
       const q = o.queue || names.length ? await expRemoveQueued(names, !!o.queue) : { removed: [], rest: names };

@@ -50,6 +50,7 @@ import { collectRev, type ExpData } from './collect.js';
 import { PyTuple, pickleDumps, pickleLoads, type PyValue } from './pickle.js';
 import {
   CELERY_STASH,
+  EXPS_STASH,
   ExpRefInfo,
   ExperimentError,
   UnresolvedExpNamesError,
@@ -281,6 +282,20 @@ function stashMessage(head: string, baseline: string, name: string | null, branc
 
 // ------------------------------------------------------------------ the queue's folders
 
+export interface PutOptions {
+  baseline: string;
+  name: string;
+  targets?: string[];
+  force?: boolean;
+  pull?: boolean;
+  allowMissing?: boolean;
+  message?: string;
+  writeParams: (dir: string) => Promise<string[]>;
+}
+
+/** Where `exp run --temp` runs (DVC's TempDirQueue: .dvc/tmp/exps/standalone). */
+const STANDALONE = 'standalone';
+
 export class ExpQueue {
   readonly root: string;
   readonly expsDir: string;
@@ -497,14 +512,14 @@ export class ExpQueue {
    * params file into the folder given, paths relative to the DVC root) stashed as a commit on
    * refs/exps/celery/stash, and a task for it. The workspace is left as it is.
    */
-  async put(opts: {
-    baseline: string;
-    name: string;
-    targets?: string[];
-    force?: boolean;
-    message?: string;
-    writeParams: (dir: string) => Promise<string[]>;
-  }): Promise<QueueEntry> {
+  async put(opts: PutOptions): Promise<QueueEntry> {
+    const entry = await this.stashEntry(opts, CELERY_STASH);
+    this.enqueue(entry, { message: opts.message });
+    return entry;
+  }
+
+  /** The stash commit of the workspace with the overrides applied, pushed on `stashRef`. */
+  private async stashEntry(opts: PutOptions, stashRef: string): Promise<QueueEntry> {
     const root = this.root;
     const dir = mkdtempSync(join(tmpdir(), 'copper-queue-'));
     try {
@@ -529,25 +544,26 @@ export class ExpQueue {
       }
       const run_env: Record<string, PyValue> = { DVC_EXP_BASELINE_REV: opts.baseline, DVC_EXP_NAME: opts.name, DVC_ROOT: this.repo.root };
       const kwargs: Record<string, PyValue> = { targets: opts.targets?.length ? opts.targets : null, force: !!opts.force, run_env };
+      // repro's --pull / --allow-missing, under DVC's kwarg names
+      if (opts.pull) kwargs.pull = true;
+      if (opts.allowMissing) kwargs.allow_missing = true;
       add([dvcPrefix, '.dvc', 'tmp', PACKED_ARGS_FILE].filter(Boolean).join('/'), pickleDumps({ args: new PyTuple([]), kwargs }));
       const tree = git(root, ['write-tree'], { env }).trim();
       const short = opts.baseline.slice(0, 7);
       const indexCommit = git(root, ['commit-tree', tree, '-p', opts.baseline, '-F', '-'], { input: `index on ${short}\n` }).trim();
       const msg = stashMessage(opts.baseline, opts.baseline, opts.name);
       const rev = git(root, ['commit-tree', tree, '-p', opts.baseline, '-p', indexCommit, '-F', '-'], { input: msg + '\n' }).trim();
-      stashPush(root, CELERY_STASH, rev, msg);
-      const entry: QueueEntry = {
+      stashPush(root, stashRef, rev, msg);
+      return {
         dvc_root: this.repo.root,
         scm_root: root,
-        stash_ref: CELERY_STASH,
+        stash_ref: stashRef,
         stash_rev: rev,
         baseline_rev: opts.baseline,
         branch: null,
         name: opts.name,
         head_rev: opts.baseline,
       };
-      this.enqueue(entry, { message: opts.message });
-      return entry;
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -860,6 +876,28 @@ export class ExpQueue {
       gitRun(this.root, ['worktree', 'remove', '--force', dir]);
       rmSync(dir, { recursive: true, force: true });
     }
+    // `exp run --temp` worktrees whose run is over (its process gone)
+    const standalone = join(this.expsDir, STANDALONE);
+    const running = new Set<string>();
+    const ls = (dir: string) => {
+      try {
+        return readdirSync(dir);
+      } catch {
+        return [];
+      }
+    };
+    for (const rev of ls(join(standalone, 'run'))) {
+      const proc = readJson<ProcessInfo>(join(standalone, 'run', rev, `${rev}.json`));
+      const info = readJson<ExecutorInfo>(join(standalone, 'run', rev, `${rev}.run`));
+      if (proc && proc.returncode === null && pidAlive(proc.pid) && info?.root_dir) running.add(info.root_dir);
+      else rmSync(join(standalone, 'run', rev), { recursive: true, force: true });
+    }
+    for (const n of ls(standalone)) {
+      const dir = join(standalone, n);
+      if (!n.startsWith('tmp') || running.has(dir)) continue;
+      gitRun(this.root, ['worktree', 'remove', '--force', dir]);
+      rmSync(dir, { recursive: true, force: true });
+    }
     gitRun(this.root, ['worktree', 'prune']);
     const live = new Set(this.workers().map((w) => w.node));
     try {
@@ -930,11 +968,72 @@ export class ExpQueue {
     const runDir = join(this.pidDir, rev);
     mkdirSync(runDir, { recursive: true });
     writeJson(join(runDir, 'worker.json'), { pid: process.pid });
-    let wt: string | null = null;
+    const message = (() => {
+      const m = readJson<{ body: string }>(t.file);
+      try {
+        return (JSON.parse(Buffer.from(m!.body, 'base64').toString('utf8'))[1]?.message as string | null) ?? null;
+      } catch {
+        return null;
+      }
+    })();
     let ok = false;
     try {
+      ok = await this.execute(entry, message, cli, { wdir: this.expsDir, pidDir: this.pidDir, foreground: false });
+    } catch (e) {
+      try {
+        writeFileSync(this.logfile(rev), `ERROR: ${(e as Error).message}\n`, { flag: 'a' });
+      } catch {
+        /* no log */
+      }
+    } finally {
+      if (!ok) this.stashFailed(entry);
+      this.writeResult(t.id, 'SUCCESS');
+    }
+  }
+
+  /**
+   * `exp run --temp` (DVC's TempDirQueue): the workspace with the overrides stashed on
+   * refs/exps/stash, run at once in a temporary worktree under .dvc/tmp/exps/standalone, its
+   * output on our stdout/stderr; the workspace is left as it is. Returns the experiment's name, or
+   * the stash commit that failed (it is not kept on a failed queue).
+   */
+  async runTemp(opts: PutOptions, cli: { node: string; script: string }): Promise<{ name: string; rev: string } | { failed: string }> {
+    const entry = await this.repo.withLock(() => this.stashEntry(opts, EXPS_STASH));
+    const wdir = join(this.expsDir, STANDALONE);
+    const pidDir = join(wdir, 'run');
+    try {
+      const ok = await this.execute(entry, opts.message ?? null, cli, { wdir, pidDir, foreground: true });
+      const ref = ok ? readJson<ExecutorInfo>(join(pidDir, entry.stash_rev, `${entry.stash_rev}.run`))?.result_ref : null;
+      const info = ref ? ExpRefInfo.fromRef(ref) : null;
+      return info && ref ? { name: info.name, rev: getRef(this.root, ref)! } : { failed: entry.stash_rev };
+    } finally {
+      stashDrop(this.root, EXPS_STASH, [entry.stash_rev]);
+      rmSync(join(pidDir, entry.stash_rev), { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Runs a stashed experiment in a temporary worktree of `wdir` (`exp exec-run` in a process of
+   * its own group, killed when we die); true when its experiment ref was written. The worktree
+   * is removed afterwards.
+   */
+  private async execute(
+    entry: QueueEntry,
+    message: string | null,
+    cli: { node: string; script: string },
+    where: { wdir: string; pidDir: string; foreground: boolean },
+  ): Promise<boolean> {
+    const rev = entry.stash_rev;
+    const runDir = join(where.pidDir, rev);
+    const infofile = join(runDir, `${rev}.run`);
+    const procfile = join(runDir, `${rev}.json`);
+    const logfile = join(runDir, `${rev}.out`);
+    mkdirSync(runDir, { recursive: true });
+    let wt: string | null = null;
+    try {
       stashDrop(this.root, entry.stash_ref || CELERY_STASH, [rev]);
-      wt = mkdtempSync(join(this.expsDir, 'tmp'));
+      mkdirSync(where.wdir, { recursive: true });
+      wt = mkdtempSync(join(where.wdir, 'tmp'));
       rmSync(wt, { recursive: true, force: true });
       gitLocked(this.root, ['worktree', 'add', '--detach', '-f', wt, rev]);
       const dvcDir = relative(this.root, this.repo.root) || '.';
@@ -963,21 +1062,19 @@ export class ExpQueue {
         result_force: false,
         status: TaskStatus.PREPARING,
       };
-      writeJson(this.infofile(rev), info);
-      const log = openSync(this.logfile(rev), 'w');
-      const args = [cli.script, 'exp', 'exec-run', '--infofile', this.infofile(rev)];
-      const message = (() => {
-        const m = readJson<{ body: string }>(t.file);
-        try {
-          return (JSON.parse(Buffer.from(m!.body, 'base64').toString('utf8'))[1]?.message as string | null) ?? null;
-        } catch {
-          return null;
-        }
-      })();
+      writeJson(infofile, info);
+      const log = where.foreground ? null : openSync(logfile, 'w');
+      const args = [cli.script, 'exp', 'exec-run', '--infofile', infofile];
       if (message) args.push('--message', message);
-      const child = spawn(cli.node, args, { cwd: wtDvc, detached: true, stdio: ['pipe', log, log], env: { ...process.env, COPPER_QUEUE_WORKER_PID: String(process.pid), DVC_EXP_BASELINE_REV: entry.baseline_rev, DVC_EXP_NAME: entry.name ?? '', DVC_ROOT: this.repo.root } });
-      closeSync(log);
-      writeJson(this.procfile(rev), { pid: child.pid ?? 0, stdin: null, stdout: this.logfile(rev), stderr: null, returncode: null } satisfies ProcessInfo);
+      const child = spawn(cli.node, args, {
+        cwd: wtDvc,
+        detached: true,
+        stdio: ['pipe', log ?? 'inherit', log ?? 'inherit'],
+        env: { ...process.env, COPPER_QUEUE_WORKER_PID: String(process.pid), DVC_EXP_BASELINE_REV: entry.baseline_rev, DVC_EXP_NAME: entry.name ?? '', DVC_ROOT: this.repo.root },
+      });
+      if (log !== null) closeSync(log);
+      const stdout = log === null ? null : logfile;
+      writeJson(procfile, { pid: child.pid ?? 0, stdin: null, stdout, stderr: null, returncode: null } satisfies ProcessInfo);
       // the experiment's stages run synchronously, so it cannot watch us itself: a watchdog
       // (its own session) kills its process group if this worker dies before it ends
       if (child.pid) {
@@ -992,25 +1089,18 @@ export class ExpQueue {
         child.on('error', () => res(1));
         child.on('exit', (c, sig) => res(c ?? -(sig ? (({ SIGINT: 2, SIGKILL: 9, SIGTERM: 15 }) as Record<string, number>)[sig] ?? 1 : 1)));
       });
-      writeJson(this.procfile(rev), { pid: child.pid ?? 0, stdin: null, stdout: this.logfile(rev), stderr: null, returncode: code } satisfies ProcessInfo);
-      const after = this.loadInfo(rev);
-      ok = code === 0 && !!after?.result_hash && !!after.result_ref && !!getRef(this.root, after.result_ref);
-      if (!ok && after) writeJson(this.infofile(rev), { ...after, result_hash: null, result_ref: null, status: TaskStatus.FAILED });
-      else if (after) writeJson(this.infofile(rev), { ...after, status: TaskStatus.FINISHED });
-    } catch (e) {
-      try {
-        writeFileSync(this.logfile(rev), `ERROR: ${(e as Error).message}\n`, { flag: 'a' });
-      } catch {
-        /* no log */
-      }
+      writeJson(procfile, { pid: child.pid ?? 0, stdin: null, stdout, stderr: null, returncode: code } satisfies ProcessInfo);
+      const after = readJson<ExecutorInfo>(infofile);
+      const ok = code === 0 && !!after?.result_hash && !!after.result_ref && !!getRef(this.root, after.result_ref);
+      if (!ok && after) writeJson(infofile, { ...after, result_hash: null, result_ref: null, status: TaskStatus.FAILED });
+      else if (after) writeJson(infofile, { ...after, status: TaskStatus.FINISHED });
+      return ok;
     } finally {
-      if (!ok) this.stashFailed(entry);
       if (wt) {
         gitRun(this.root, ['worktree', 'remove', '--force', wt]);
         rmSync(wt, { recursive: true, force: true });
         gitRun(this.root, ['worktree', 'prune']);
       }
-      this.writeResult(t.id, 'SUCCESS');
     }
   }
 }
@@ -1036,15 +1126,15 @@ export class UnresolvedQueueExpNamesError extends ExperimentError {
 }
 
 /** The run's arguments from `.dvc/tmp/repro.dat` (deleted, as DVC's executor does). */
-export function unpackReproArgs(dvcTmpDir: string): { targets: string[]; force: boolean } {
+export function unpackReproArgs(dvcTmpDir: string): { targets: string[]; force: boolean; pull: boolean; allowMissing: boolean } {
   const file = join(dvcTmpDir, PACKED_ARGS_FILE);
-  if (!existsSync(file)) return { targets: [], force: false };
+  if (!existsSync(file)) return { targets: [], force: false, pull: false, allowMissing: false };
   try {
     const d = pickleLoads(readFileSync(file)) as Record<string, PyValue>;
     const kw = (d?.kwargs ?? {}) as Record<string, PyValue>;
     const t = kw.targets;
     const targets = typeof t === 'string' ? [t] : Array.isArray(t) ? t.filter((x): x is string => typeof x === 'string') : t instanceof PyTuple ? t.items.filter((x): x is string => typeof x === 'string') : [];
-    return { targets, force: kw.force === true };
+    return { targets, force: kw.force === true, pull: kw.pull === true, allowMissing: kw.allow_missing === true };
   } finally {
     unlinkSync(file);
   }
@@ -1088,6 +1178,8 @@ export async function execRun(repo: Repo, infofile: string, opts: { message?: st
       baseline: info.baseline_rev,
       targets: args.targets,
       force: args.force,
+      pull: args.pull,
+      allowMissing: args.allowMissing,
       message: opts.message,
       info: opts.info,
     });

@@ -74,8 +74,14 @@ export class AmbiguousExpRefError extends ExperimentError {
 
 /** DVC's UnresolvedExpNamesError. */
 export class UnresolvedExpNamesError extends ExperimentError {
-  constructor(names: string[]) {
-    super(names.length > 1 ? `'${names.join('; ')}' are not valid experiment names` : `'${names[0]}' is not a valid experiment name`);
+  constructor(names: string[], gitRemote?: string) {
+    super(
+      gitRemote
+        ? `Experiment '${names.join('; ')}' does not exist in '${gitRemote}'`
+        : names.length > 1
+          ? `'${names.join('; ')}' are not valid experiment names`
+          : `'${names[0]}' is not a valid experiment name`,
+    );
   }
 }
 

@@ -37,6 +37,10 @@ export interface ExpRunOptions {
    * EXEC_APPLY/EXEC_HEAD refs are left alone.
    */
   baseline?: string;
+  /** --pull: outputs missing here are pulled instead of their stages being run (repro's --pull). */
+  pull?: boolean;
+  /** --allow-missing: stages whose only change is missing outputs are skipped (repro's --allow-missing). */
+  allowMissing?: boolean;
 }
 
 export interface ExpRunResult {
@@ -89,7 +93,7 @@ export async function expRun(repo: Repo, opts: ExpRunOptions = {}): Promise<ExpR
   await writeParams(repo, opts.setParams ?? [], repo.root, opts.baseline !== undefined);
   info(`Reproducing experiment '${name}'`);
   const { repro } = await import('../repro.js');
-  const res = await repro(repo, opts.targets ?? [], { force: opts.force, info });
+  const res = await repro(repo, opts.targets ?? [], { force: opts.force, pull: opts.pull, allowMissing: opts.allowMissing, info });
   const ran = new Set([...res.ran, ...res.restored]);
   // the lock entries of the stages that ran (DVC's hash_exp over the reproduced stages)
   const p = loadPipeline(repo);

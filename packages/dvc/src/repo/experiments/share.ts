@@ -113,7 +113,7 @@ export function baselinesOf(root: string, revs: string[], num = 1): Set<string> 
 }
 
 /** DVC's resolve_name against a list of refs: full names as they are, short names unique or of HEAD. */
-function resolveIn(root: string, all: Array<{ info: ExpRefInfo; rev: string }>, names: string[]): Array<{ info: ExpRefInfo; rev: string }> {
+function resolveIn(root: string, all: Array<{ info: ExpRefInfo; rev: string }>, names: string[], gitRemote?: string): Array<{ info: ExpRefInfo; rev: string }> {
   const head = getRef(root, 'HEAD');
   const found: Array<{ info: ExpRefInfo; rev: string }> = [];
   const missing: string[] = [];
@@ -131,8 +131,49 @@ function resolveIn(root: string, all: Array<{ info: ExpRefInfo; rev: string }>, 
     if (hit) found.push(hit);
     else missing.push(name);
   }
-  if (missing.length) throw new UnresolvedExpNamesError(missing);
+  if (missing.length) throw new UnresolvedExpNamesError(missing, gitRemote);
   return found;
+}
+
+/**
+ * `dvc exp remove -g <git_remote>`: deletes experiment refs on the git remote (`git push <remote>
+ * :<ref>...`), chosen among the remote's by names, -A, or --rev/-n (--keep: all the others). The
+ * local refs are left alone. Returns the removed names.
+ */
+export function removeRemoteExperiments(
+  repo: Repo,
+  gitRemote: string,
+  opts: { names?: string[]; allCommits?: boolean; revs?: string[]; num?: number; keep?: boolean },
+): string[] {
+  const root = scmRoot(repo);
+  headRev(root);
+  const all = remoteExpRefs(root, gitRemote);
+  let chosen: Array<{ info: ExpRefInfo; rev: string }> = [];
+  let removed: string[] = [];
+  if (opts.names?.length) {
+    chosen = resolveIn(root, all, opts.names, gitRemote);
+    removed = [...opts.names];
+  } else if (opts.revs?.length) {
+    // as DVC: one experiment per name (the last one listed wins)
+    const bases = baselinesOf(root, opts.revs, opts.num ?? 1);
+    const byName = new Map<string, { info: ExpRefInfo; rev: string }>();
+    for (const r of all) if (bases.has(r.info.baselineSha)) byName.set(r.info.name, r);
+    removed = [...byName.keys()];
+    chosen = [...byName.values()];
+  } else if (opts.allCommits) {
+    chosen = all;
+    removed = all.map((r) => r.info.name);
+  }
+  if (opts.keep) {
+    const keep = new Set(chosen.map((r) => String(r.info)));
+    chosen = all.filter((r) => !keep.has(String(r.info)));
+    removed = chosen.map((r) => r.info.name);
+  }
+  if (chosen.length) {
+    const r = gitRun(root, ['push', '--quiet', '--', gitRemote, ...chosen.map((c) => `:${c.info}`)]);
+    if (r.code !== 0) throw new ExperimentError(`failed to remove experiments from '${gitRemote}': ${r.stderr.trim().split('\n').pop() ?? ''}`);
+  }
+  return removed;
 }
 
 /** The refs a push or pull works on, chosen from `all` by names, -A, or --rev/-n (HEAD by default). */
