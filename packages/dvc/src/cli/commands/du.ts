@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { outputFor } from '../output.js';
-import { parseKeyValues } from './get.js';
+import { keyValuesArg } from './get.js';
 import { naturalsize } from './ls.js';
 
 export function register(program: Command): void {
@@ -16,13 +16,8 @@ export function register(program: Command): void {
     .option('--remote-config <key=value...>', "Remote config options to merge with a remote's config (default or one specified by '--remote') in the target repository.")
     .action(async (url: string, path: string | undefined, opts: { rev?: string; summarize?: boolean; config?: string; remote?: string; remoteConfig?: string[] }, cmd: Command) => {
       const out = outputFor(cmd);
-      const { DvcError, ArgumentError } = await import('../../errors.js');
-      let remoteConfig;
-      try {
-        remoteConfig = parseKeyValues(opts.remoteConfig);
-      } catch (e) {
-        throw new ArgumentError(`argument --remote-config: ${(e as Error).message}`);
-      }
+      const { DvcError } = await import('../../errors.js');
+      const remoteConfig = keyValuesArg('--remote-config', opts.remoteConfig);
       const { SourceRepo } = await import('../../repo/source.js');
       let rows: Array<[string, number]>;
       try {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { outputFor } from '../output.js';
-import { parseKeyValues } from './get.js';
+import { keyValuesArg } from './get.js';
 
 export function register(program: Command): void {
   program
@@ -12,13 +12,8 @@ export function register(program: Command): void {
     .option('--fs-config <key=value...>', 'Config options for the target url.')
     .action(async (url: string, dest: string | undefined, opts: { force?: boolean; fsConfig?: string[] }, cmd: Command) => {
       outputFor(cmd);
-      const { DvcError, ArgumentError } = await import('../../errors.js');
-      let fsConfig;
-      try {
-        fsConfig = parseKeyValues(opts.fsConfig);
-      } catch (e) {
-        throw new ArgumentError(`argument --fs-config: ${(e as Error).message}`);
-      }
+      const { DvcError } = await import('../../errors.js');
+      const fsConfig = keyValuesArg('--fs-config', opts.fsConfig);
       const { getUrl } = await import('../../repo/url.js');
       try {
         await getUrl(url, dest, { force: opts.force, fsConfig });

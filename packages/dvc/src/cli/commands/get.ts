@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ArgumentError } from '../../errors.js';
 import { outputFor } from '../output.js';
 
 /** `--remote-config a=1 b=2` -> { a: '1', b: '2' } (DVC's DictAction). */
@@ -13,9 +14,20 @@ export function parseKeyValues(items: string[] | undefined): Record<string, stri
   return r;
 }
 
-export function jobsArg(v: string | undefined): number | undefined {
+/** A key=value option's items, or argparse's one-line error naming `flag`. */
+export function keyValuesArg(flag: string, items: string[] | undefined): Record<string, string> | undefined {
+  try {
+    return parseKeyValues(items);
+  } catch (e) {
+    throw new ArgumentError(`argument ${flag}: ${(e as Error).message}`);
+  }
+}
+
+/** `-j/--jobs`: a whole number >= 1, or `wording` in argparse's one-line error. */
+export function jobsArg(v: string | undefined, wording = 'invalid value'): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ArgumentError(`argument -j/--jobs: ${wording}: '${v}'`);
   return n;
 }
 
@@ -35,15 +47,9 @@ export function register(program: Command): void {
     .option('--remote-config <key=value...>', "Remote config options to merge with a remote's config (default or one specified by '--remote') in the target repository.")
     .action(async (url: string, path: string, opts: { out?: string; rev?: string; showUrl?: boolean; jobs?: string; force?: boolean; config?: string; remote?: string; remoteConfig?: string[] }, cmd: Command) => {
       const out = outputFor(cmd);
-      const { DvcError, ArgumentError } = await import('../../errors.js');
-      let remoteConfig;
-      try {
-        remoteConfig = parseKeyValues(opts.remoteConfig);
-      } catch (e) {
-        throw new ArgumentError(`argument --remote-config: ${(e as Error).message}`);
-      }
+      const { DvcError } = await import('../../errors.js');
+      const remoteConfig = keyValuesArg('--remote-config', opts.remoteConfig);
       const jobs = jobsArg(opts.jobs);
-      if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new ArgumentError(`argument -j/--jobs: invalid value: '${opts.jobs}'`);
       const g = await import('../../repo/get.js');
       const { SourcePathError } = await import('../../repo/source.js');
       const common = { rev: opts.rev, jobs, config: opts.config, remote: opts.remote, remoteConfig };

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { outputFor } from '../output.js';
-import { jobsArg, parseKeyValues } from './get.js';
+import { jobsArg, keyValuesArg } from './get.js';
 
 export function register(program: Command): void {
   program
@@ -27,14 +27,8 @@ export function register(program: Command): void {
         const out = outputFor(cmd);
         const { DvcError, ArgumentError } = await import('../../errors.js');
         if (opts.exec === false && opts.download === false) throw new ArgumentError('--no-exec and --no-download cannot be used together');
-        const jobs = jobsArg(opts.jobs);
-        if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new ArgumentError(`argument -j/--jobs: invalid int value: '${opts.jobs}'`);
-        let fsConfig;
-        try {
-          fsConfig = parseKeyValues(opts.fsConfig);
-        } catch (e) {
-          throw new ArgumentError(`argument --fs-config: ${(e as Error).message}`);
-        }
+        const jobs = jobsArg(opts.jobs, 'invalid int value');
+        const fsConfig = keyValuesArg('--fs-config', opts.fsConfig);
         const { Repo } = await import('../../repo/repo.js');
         const { importUrl } = await import('../../repo/imp-url.js');
         const { relative } = await import('node:path');

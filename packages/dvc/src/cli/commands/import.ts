@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { outputFor } from '../output.js';
-import { jobsArg, parseKeyValues } from './get.js';
+import { jobsArg, keyValuesArg } from './get.js';
 
 export function register(program: Command): void {
   program
@@ -26,14 +26,8 @@ export function register(program: Command): void {
       ) => {
         const out = outputFor(cmd);
         const { DvcError, ArgumentError } = await import('../../errors.js');
-        let remoteConfig;
-        try {
-          remoteConfig = parseKeyValues(opts.remoteConfig);
-        } catch (e) {
-          throw new ArgumentError(`argument --remote-config: ${(e as Error).message}`);
-        }
+        const remoteConfig = keyValuesArg('--remote-config', opts.remoteConfig);
         const jobs = jobsArg(opts.jobs);
-        if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new ArgumentError(`argument -j/--jobs: invalid value: '${opts.jobs}'`);
         if (opts.exec === false && opts.download === false) throw new ArgumentError('--no-exec and --no-download cannot be used together');
         const { Repo } = await import('../../repo/repo.js');
         const { importRepo } = await import('../../repo/imp.js');

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { outputFor } from '../output.js';
-import { parseKeyValues } from './get.js';
+import { keyValuesArg } from './get.js';
 import { naturalsize } from './ls.js';
 
 export function register(program: Command): void {
@@ -15,12 +15,7 @@ export function register(program: Command): void {
     .action(async (url: string, opts: { recursive?: boolean; level?: string; size?: boolean; fsConfig?: string[] }, cmd: Command) => {
       const out = outputFor(cmd);
       const { DvcError, ArgumentError } = await import('../../errors.js');
-      let fsConfig;
-      try {
-        fsConfig = parseKeyValues(opts.fsConfig);
-      } catch (e) {
-        throw new ArgumentError(`argument --fs-config: ${(e as Error).message}`);
-      }
+      const fsConfig = keyValuesArg('--fs-config', opts.fsConfig);
       const level = opts.level === undefined ? undefined : Number(opts.level);
       if (level !== undefined && !Number.isInteger(level)) throw new ArgumentError(`argument -L/--level: invalid int value: '${opts.level}'`);
       const { lsUrl } = await import('../../repo/url.js');

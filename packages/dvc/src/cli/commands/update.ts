@@ -15,9 +15,8 @@ export function register(program: Command): void {
     .option('-j, --jobs <number>', 'Number of jobs to run simultaneously. The default value is 4 * cpu_count().')
     .action(async (targets: string[], opts: { rev?: string; recursive?: boolean; download?: boolean; jobs?: string; toRemote?: boolean; remote?: string }, cmd: Command) => {
       const out = outputFor(cmd);
-      const { DvcError, ArgumentError } = await import('../../errors.js');
+      const { DvcError } = await import('../../errors.js');
       const jobs = jobsArg(opts.jobs);
-      if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1)) throw new ArgumentError(`argument -j/--jobs: invalid value: '${opts.jobs}'`);
       const { Repo } = await import('../../repo/repo.js');
       const { update } = await import('../../repo/imp.js');
       const { relative } = await import('node:path');
