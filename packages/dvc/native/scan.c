@@ -86,6 +86,25 @@ static napi_value throw_errno(napi_env env, int e, const char *path) {
   return NULL;
 }
 
+/*
+ * The JS string `v` as a malloc'd C string (the caller frees it); NULL with a TypeError (`usage`)
+ * or an ENOMEM error thrown when it is not a string or cannot be copied.
+ */
+static char *string_arg(napi_env env, napi_value v, const char *usage) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, usage);
+    return NULL;
+  }
+  char *s = malloc(len + 1);
+  if (!s) {
+    throw_errno(env, ENOMEM, "");
+    return NULL;
+  }
+  napi_get_value_string_utf8(env, v, s, len + 1, &len);
+  return s;
+}
+
 static napi_value scan(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -93,14 +112,8 @@ static napi_value scan(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "scan(path, threads)");
     return NULL;
   }
-  size_t plen = 0;
-  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &plen) != napi_ok) {
-    napi_throw_type_error(env, NULL, "scan: path must be a string");
-    return NULL;
-  }
-  char *path = malloc(plen + 1);
-  if (!path) return throw_errno(env, ENOMEM, "");
-  napi_get_value_string_utf8(env, argv[0], path, plen + 1, &plen);
+  char *path = string_arg(env, argv[0], "scan: path must be a string");
+  if (!path) return NULL;
   int threads = 1;
   if (argc > 1) napi_get_value_int32(env, argv[1], &threads);
   int names_only = threads == 0;
@@ -320,14 +333,8 @@ static napi_value walk_compare(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "walkCompare(path, snapshot, threads)");
     return NULL;
   }
-  size_t plen = 0;
-  if (napi_get_value_string_utf8(env, argv[0], NULL, 0, &plen) != napi_ok) {
-    napi_throw_type_error(env, NULL, "walkCompare: path must be a string");
-    return NULL;
-  }
-  char *path = malloc(plen + 1);
-  if (!path) return throw_errno(env, ENOMEM, "");
-  napi_get_value_string_utf8(env, argv[0], path, plen + 1, &plen);
+  char *path = string_arg(env, argv[0], "walkCompare: path must be a string");
+  if (!path) return NULL;
   int threads = 1;
   napi_get_value_int32(env, argv[2], &threads);
 
@@ -487,15 +494,12 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static napi_value dir_stamps(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  size_t plen = 0;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 ||
-      napi_get_value_string_utf8(env, argv[0], NULL, 0, &plen) != napi_ok) {
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) {
     napi_throw_type_error(env, NULL, "dirStamps(path)");
     return NULL;
   }
-  char *path = malloc(plen + 1);
-  if (!path) return throw_errno(env, ENOMEM, "");
-  napi_get_value_string_utf8(env, argv[0], path, plen + 1, &plen);
+  char *path = string_arg(env, argv[0], "dirStamps(path)");
+  if (!path) return NULL;
   DIR *d = opendir(path);
   if (!d) {
     int e = errno;
