@@ -178,11 +178,9 @@ const batches: { x: torch.Tensor; y: torch.Tensor }[] = [];
   for (const b of batches) torch.dispose([b.x, b.y]);
 }
 
-// copper_train end to end: the train task through Hydra, as the CLI runs it
-let copperRate = 0;
-{
-  const out = join(tmpdir(), `copper-bench-${process.pid}`);
-  const argv = [
+/** The train task's overrides every copper run of this bench shares (`extra` go before test/seed). */
+function trainOverrides(maxEpochs: number, out: string, extra: string[] = []): string[] {
+  return [
     `data.data_dir=${root}`,
     `data.image_size=${size}`,
     `data.batch_size=${batch}`,
@@ -192,14 +190,22 @@ let copperRate = 0;
     'model=simple_cnn',
     'callbacks=none',
     'logger=[]',
-    `trainer.max_epochs=${epochs}`,
+    `trainer.max_epochs=${maxEpochs}`,
     'trainer.min_epochs=1',
     'trainer.num_sanity_val_steps=0',
+    ...extra,
     'test=False',
     'seed=1',
     `paths.root_dir=${out}`,
     `hydra.run.dir=${out}/run`,
   ];
+}
+
+// copper_train end to end: the train task through Hydra, as the CLI runs it
+let copperRate = 0;
+{
+  const out = join(tmpdir(), `copper-bench-${process.pid}`);
+  const argv = trainOverrides(epochs, out);
   let seconds = 0;
   try {
     await runHydra({ configPath: CONFIG_DIR, configName: 'train', argv, quiet: true, jobName: 'train' }, async (cfg: any) => {
@@ -236,24 +242,7 @@ if (ddpEpochs >= 2) {
     const out = join(tmpdir(), `copper-bench-ddp-${process.pid}-${devices}`);
     const args = [
       join(PKG, 'dist', 'cli', 'train.js'),
-      `data.data_dir=${root}`,
-      `data.image_size=${size}`,
-      `data.batch_size=${batch}`,
-      `data.num_workers=${workers}`,
-      'data.train_val_test_split=[1,0,0]',
-      'data.dvc_checkout=False',
-      'model=simple_cnn',
-      'callbacks=none',
-      'logger=[]',
-      `trainer.max_epochs=${ddpEpochs}`,
-      'trainer.min_epochs=1',
-      'trainer.num_sanity_val_steps=0',
-      `trainer.devices=${devices}`,
-      `trainer.strategy=${devices > 1 ? 'ddp' : 'auto'}`,
-      'test=False',
-      'seed=1',
-      `paths.root_dir=${out}`,
-      `hydra.run.dir=${out}/run`,
+      ...trainOverrides(ddpEpochs, out, [`trainer.devices=${devices}`, `trainer.strategy=${devices > 1 ? 'ddp' : 'auto'}`]),
     ];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
     rmSync(out, { recursive: true, force: true });
