@@ -10,7 +10,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { DvcError } from '../errors.js';
-import { COMMAND_FILES, commandWord } from './commands/lazy.js';
+import { COMMAND_FILES, commandWord, registerAll } from './commands/lazy.js';
 import { makeOutput } from './output.js';
 import { trace } from '../trace.js';
 
@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   const word = commandWord(argv);
   const only = word !== undefined && Object.hasOwn(COMMAND_FILES, word) ? COMMAND_FILES[word] : undefined;
   if (only) (await only()).register(program);
-  else for (const register of (await import('./commands/index.js')).commands) register(program);
+  else await registerAll(program);
   addCommonOptions(program);
   program.hook('preAction', (_program, action) => {
     const cd = action.optsWithGlobals().cd as string | undefined;

@@ -5,8 +5,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
-import { commands } from '../../src/cli/commands/index.js';
 import { sandbox } from './helpers.js';
+import { allCommands } from '../../src/cli/commands/lazy.js';
+
+const commands = await allCommands();
 
 /** COMPREPLY for the words typed (the last one is being completed), from the generated script. */
 function complete(script: string, cwd: string, typed: string[]): string[] {

@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { describe, test } from 'node:test';
-import { commands } from '../../src/cli/commands/index.js';
-import { COMMAND_FILES, NEEDS_FULL_TREE, commandWord } from '../../src/cli/commands/lazy.js';
+import { allCommands, COMMAND_FILES, NEEDS_FULL_TREE, commandWord } from '../../src/cli/commands/lazy.js';
+
+const commands = await allCommands();
 import { sandbox } from './helpers.js';
 
 describe('dvc loads one command file per command', () => {

@@ -16,8 +16,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
-import { commands } from '../../src/cli/commands/index.js';
 import { CLI, FIXTURES_DIR, replayScenario, scenarios } from './replay.js';
+import { allCommands } from '../../src/cli/commands/lazy.js';
+
+const commands = await allCommands();
 
 const REQUIRED = new Set([
   '01-init',
