@@ -74,8 +74,19 @@ export { diff, type DiffResult } from './repo/diff.js';
 export { stageAdd, type StageAddOptions } from './repo/stage.js';
 export { repro, type ReproOptions, type ReproResult } from './repo/repro.js';
 export { loadPipeline, stageStatus, PipelineError, type Pipeline, type Stage, type StageStatus } from './repo/pipeline.js';
-export { metricsShow, diffFiles as metricsParamsDiff, plotsShow } from './repo/metrics.js';
-export { collectPlots, diffRevisions as plotsDiffRevisions, matchRenderers, plotsJson, type PlotProps, type RevPlots, type MatchedRenderer } from './repo/plots.js';
+export { metricsShow, diffFiles as metricsParamsDiff } from './repo/metrics.js';
+export {
+  collectPlots,
+  diffRevisions as plotsDiffRevisions,
+  matchRenderers,
+  plotsJson,
+  plotsShow,
+  writePlotsPage,
+  type PlotProps,
+  type PlotsShowResult,
+  type RevPlots,
+  type MatchedRenderer,
+} from './repo/plots.js';
 export { VegaRenderer, renderHtml, TEMPLATE_NAMES as PLOT_TEMPLATE_NAMES, builtinTemplate as plotTemplate } from './formats/vega.js';
 export { setFrozen } from './repo/freeze.js';
 export { destroy } from './repo/destroy.js';

@@ -5,7 +5,7 @@
  * metrics file that cannot be read is reported as DVC does ("DVC failed to load some metrics for
  * following revisions: ''." on stderr, exit 0).
  */
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { DvcError } from '../errors.js';
 import { DEFAULT_PARAMS_FILE } from '../formats/dvcyaml.js';
@@ -33,12 +33,6 @@ export function metricsFiles(p: Pipeline): string[] {
       if (!files.includes(rel)) files.push(rel);
     }
   }
-  return files;
-}
-
-export function plotsFiles(p: Pipeline): string[] {
-  const files: string[] = [];
-  for (const s of p.stages) for (const o of s.outs) if (o.kind === 'plots' && !files.includes(o.rel)) files.push(o.rel);
   return files;
 }
 
@@ -171,84 +165,4 @@ export async function diffFiles(repo: Repo, kind: 'params' | 'metrics', aRev = '
     rows.push(...diffMaps(f, a, b, all));
   }
   return rows;
-}
-
-const PAGE_HEAD =
-  '<!DOCTYPE html>\n<html>\n<head>\n    \n    <title>DVC Plot</title>\n    \n\n' +
-  '    <script src="https://cdn.jsdelivr.net/npm/vega@5.20.2"></script>\n' +
-  '    <script src="https://cdn.jsdelivr.net/npm/vega-lite@5.2.0"></script>\n' +
-  '    <script src="https://cdn.jsdelivr.net/npm/vega-embed@6.18.2"></script>\n' +
-  '    \n    <style>\n        table {\n            border-spacing: 15px;\n        }\n    </style>\n</head>\n<body>\n    ';
-const PAGE_TAIL = '\n</body>\n</html>';
-
-function plotDiv(id: string, spec: string): string {
-  return (
-    `\n    <div id = "${id}">\n        <script type = "text/javascript">\n            var spec = ${spec};\n` +
-    `            vegaEmbed('#${id}', spec);\n        </script>\n    </div>\n    `
-  );
-}
-
-/** CSV/TSV/JSON/YAML plot data as a list of records, or undefined when it cannot be read. */
-function plotData(repo: Repo, rel: string): Array<Record<string, unknown>> | undefined {
-  let text: string;
-  try {
-    text = readFileSync(join(repo.root, rel), 'utf8');
-  } catch {
-    return undefined;
-  }
-  if (/\.(csv|tsv)$/i.test(rel)) {
-    const sep = rel.toLowerCase().endsWith('.tsv') ? '\t' : ',';
-    const lines = text.split(/\r?\n/).filter((l) => l !== '');
-    const head = lines.shift()?.split(sep) ?? [];
-    return lines.map((l) => Object.fromEntries(l.split(sep).map((v, i) => [head[i] ?? String(i), v])));
-  }
-  try {
-    const v = parseParamsText(text, rel) as unknown;
-    if (Array.isArray(v)) return v as Array<Record<string, unknown>>;
-    if (v && typeof v === 'object') {
-      const first = Object.values(v).find(Array.isArray);
-      if (first) return first as Array<Record<string, unknown>>;
-    }
-  } catch {
-    /* unreadable */
-  }
-  return undefined;
-}
-
-/**
- * `dvc plots show -o DIR`: writes DIR/index.html (DVC's page; a plot whose data cannot be read
- * gets an empty spec, as DVC). Returns the page path and whether some plot failed to load.
- */
-export function plotsShow(repo: Repo, outDir: string, targets: string[] = []): { page: string; failed: boolean } {
-  const p = loadPipeline(repo);
-  const files = targets.length ? targets.map((t) => relative(repo.root, resolve(t)).split('\\').join('/')) : plotsFiles(p);
-  let failed = false;
-  const divs: string[] = [];
-  for (const f of files) {
-    const data = plotData(repo, f);
-    let spec = '{}';
-    if (!data) failed = true;
-    else {
-      const keys = data.length ? Object.keys(data[0]!) : [];
-      const y = keys[keys.length - 1] ?? 'y';
-      const x = keys.length > 1 ? keys[0]! : 'step';
-      const values = data.map((r, i) => ({ ...r, step: i, rev: 'workspace' }));
-      spec = JSON.stringify({
-        $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-        data: { values },
-        title: f,
-        width: 300,
-        height: 300,
-        mark: { type: 'line' },
-        encoding: { x: { field: x, type: 'quantitative' }, y: { field: y, type: 'quantitative' }, color: { field: 'rev', type: 'nominal' } },
-      });
-    }
-    // dvc-render's remove_special_chars; elements joined with a newline
-    divs.push(plotDiv(f.replace(/[!@#$%^&*()[\]{};,<>?\\/:.|`~=_+ ]/g, '_'), spec));
-  }
-  const dir = resolve(outDir);
-  mkdirSync(dir, { recursive: true });
-  const page = join(dir, 'index.html');
-  writeFileSync(page, PAGE_HEAD + divs.join('\n') + PAGE_TAIL);
-  return { page, failed };
 }

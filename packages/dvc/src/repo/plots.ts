@@ -8,12 +8,13 @@
  * Paths are relative to the repository root, '/'-separated.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, posix, relative, resolve, sep } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { DvcError } from '../errors.js';
 import { parseLockFile, parseProjectFile, PROJECT_FILE, LOCK_FILE, type ProjectFile } from '../formats/dvcyaml.js';
 import { decodeUtf8 } from '../formats/text.js';
-import { VegaRenderer, type Datapoint, type JsonValue, type VegaProps } from '../formats/vega.js';
+import { renderHtml, VegaRenderer, type Datapoint, type JsonValue, type VegaProps } from '../formats/vega.js';
+import { writeFileAtomic } from '../fs/local.js';
 import { parseParamsText } from './params.js';
 import { loadPipeline } from './pipeline.js';
 import type { Repo } from './repo.js';
@@ -620,4 +621,58 @@ export function plotsJson(matched: MatchedRenderer[]): JsonValue {
     for (const [rev, e] of m.definitionErrors) errors.push({ name: r.name, rev, type: e.type, msg: e.msg });
   }
   return errors.length ? { errors, data } : { data };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page (`dvc plots show/diff` without --json/--show-vega)
+
+/**
+ * Writes `<out>/index.html` for these renderers (dvc-render's page, or the user's HTML template:
+ * `htmlTemplate` is a file path or the template text itself, as DVC takes it). `out` defaults to
+ * the `plots.out_dir` config, then `dvc_plots`; `htmlTemplate` to `plots.html_template` (relative
+ * to `.dvc/`). Returns the page's path.
+ */
+export function writePlotsPage(repo: Repo, renderers: VegaRenderer[], opts: { out?: string; htmlTemplate?: string } = {}): string {
+  const dir = resolve(opts.out ?? (repo.config.get('plots', 'out_dir') as string | undefined) ?? 'dvc_plots');
+  let tpl = opts.htmlTemplate ?? (repo.config.get('plots', 'html_template') as string | undefined);
+  if (tpl && opts.htmlTemplate === undefined && !isAbsolute(tpl)) tpl = join(repo.dvcDir, tpl);
+  let page: string | undefined;
+  if (tpl) {
+    let isFile = false;
+    try {
+      isFile = statSync(tpl).isFile();
+    } catch {
+      /* DVC then takes the text itself as the template */
+    }
+    page = isFile ? readFileSync(tpl, 'utf8') : tpl;
+  }
+  const html = renderHtml(renderers, page);
+  const file = join(dir, 'index.html');
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(file, html);
+  return file;
+}
+
+export interface PlotsShowResult {
+  /** The page written; undefined when no plot was loaded (DVC then writes none). */
+  page?: string;
+  /** Revisions where some plot source could not be loaded. */
+  erroredRevisions: string[];
+  /** The plots as rendered, with their per-revision errors. */
+  plots: MatchedRenderer[];
+}
+
+/**
+ * `dvc plots show` (or `plots diff` with `revs`) as a library call: collects the plots, renders
+ * them with dvc-render's templates and writes the page, exactly as the CLI does.
+ */
+export async function plotsShow(
+  repo: Repo,
+  opts: { targets?: string[]; revs?: string[]; props?: PlotProps; out?: string; htmlTemplate?: string } = {},
+): Promise<PlotsShowResult> {
+  const data = await collectPlots(repo, { targets: opts.targets, revs: opts.revs, props: opts.props });
+  const plots = matchRenderers(data, join(repo.dvcDir, 'plots'));
+  const renderers = plots.map((m) => m.renderer);
+  const page = renderers.length ? writePlotsPage(repo, renderers, { out: opts.out, htmlTemplate: opts.htmlTemplate }) : undefined;
+  return { page, erroredRevisions: erroredRevisions(data), plots };
 }

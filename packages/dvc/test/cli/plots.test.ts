@@ -1,7 +1,7 @@
 /** `dvc plots diff | show | templates | modify` on real git repositories, with DVC's templates. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, test } from 'node:test';
@@ -221,5 +221,36 @@ describe('dvc plots modify', () => {
     const none = s.dvc(['plots', 'modify', 'other.csv', '-x', 'a']);
     assert.equal(none.code, 255);
     assert.equal(none.stderr, "ERROR: Unable to find DVC file with output 'other.csv'\n");
+  });
+});
+
+describe('plotsShow (library)', () => {
+  test("writes the same page as `dvc plots diff` for the same revisions, and returns the plots' data", async () => {
+    const s = history();
+    const r = s.dvc(['plots', 'diff', '-o', 'cli', 'HEAD~1', 'HEAD', 'workspace']);
+    assert.equal(r.code, 0, r.stderr);
+    const { Repo, plotsShow } = await import('../../src/index.js');
+    const cwd = process.cwd();
+    process.chdir(s.repo);
+    try {
+      const res = await plotsShow(Repo.open(s.repo), { revs: ['HEAD~1', 'HEAD', 'workspace'], out: 'lib' });
+      assert.equal(res.page, join(s.repo, 'lib', 'index.html'));
+      assert.equal(readFileSync(res.page!, 'utf8'), readFileSync(join(s.repo, 'cli', 'index.html'), 'utf8'));
+      assert.deepEqual(res.erroredRevisions, []);
+      assert.deepEqual(res.plots.map((p) => p.renderer.name), ['train.csv']);
+      // A missing data file: the page is still written, and its revision reported.
+      rmSync(join(s.repo, 'train.csv'));
+      const missing = await plotsShow(Repo.open(s.repo), { out: 'missing' });
+      assert.ok(existsSync(missing.page!));
+      assert.deepEqual(missing.erroredRevisions, ['workspace']);
+      // Nothing to plot: no page.
+      const empty = sandbox();
+      assert.equal(empty.dvc(['init', '-q']).code, 0);
+      const none = await plotsShow(Repo.open(empty.repo), { out: join(empty.repo, 'none') });
+      assert.equal(none.page, undefined);
+      assert.equal(existsSync(join(empty.repo, 'none')), false);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });

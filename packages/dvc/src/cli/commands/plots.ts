@@ -93,7 +93,7 @@ async function runPlots(kind: 'show' | 'diff', targets: string[], revs: string[]
   const { Repo } = await import('../../repo/repo.js');
   const lib = await import('../../repo/plots.js');
   const vega = await import('../../formats/vega.js');
-  const { join, resolve, isAbsolute } = await import('node:path');
+  const { join } = await import('node:path');
   const repo = Repo.open();
   try {
     let revisions: string[] | undefined = revs;
@@ -116,27 +116,8 @@ async function runPlots(kind: 'show' | 'diff', targets: string[], revs: string[]
       return;
     }
     if (!renderers.length) return;
-    const dir = o.out ?? (repo.config.get('plots', 'out_dir') as string | undefined) ?? 'dvc_plots';
-    let tpl = o.htmlTemplate ?? (repo.config.get('plots', 'html_template') as string | undefined);
-    if (tpl && !o.htmlTemplate && !isAbsolute(tpl)) tpl = join(repo.dvcDir, tpl);
-    let page: string | undefined;
-    if (tpl) {
-      const { readFileSync, statSync } = await import('node:fs');
-      let isFile = false;
-      try {
-        isFile = statSync(tpl).isFile();
-      } catch {
-        /* DVC then takes the text itself as the template */
-      }
-      page = isFile ? readFileSync(tpl, 'utf8') : tpl;
-    }
-    const html = vega.renderHtml(renderers, page);
-    const { mkdirSync } = await import('node:fs');
-    const { writeFileAtomic } = await import('../../fs/local.js');
+    const file = lib.writePlotsPage(repo, renderers, { out: o.out, htmlTemplate: o.htmlTemplate });
     const { pathToFileURL } = await import('node:url');
-    const file = join(resolve(dir), 'index.html');
-    mkdirSync(resolve(dir), { recursive: true });
-    writeFileAtomic(file, html);
     const url = pathToFileURL(file).href;
     out.print(url);
     const autoOpen = repo.config.get('plots', 'auto_open') === true;
