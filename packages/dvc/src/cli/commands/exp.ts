@@ -1,8 +1,8 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ArgumentError, DvcError } from '../../errors.js';
 import { outputFor } from '../output.js';
 import { registerShare } from './exp-share.js';
-import { expRemoveQueued, expRunQueue, jobsArg, registerExpQueue } from './exp-queue.js';
+import { expRemoveQueued, expRunQueue, jobsArg, registerExpQueue, type ExpRunCliOptions } from './exp-queue.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -34,26 +34,61 @@ export function register(program: Command): void {
 
   exp
     .command('run')
-    .description('Run an experiment: reproduce the pipeline with changed params and save the result as an experiment.')
+    .description('Run an experiment.')
+    // DVC's exp run: dvc repro's shared arguments (commands/repro.py add_arguments), then its own
     .argument('[targets...]', "Stages to reproduce. 'dvc.yaml' by default.")
-    .option('-S, --set-param <[<filename>:]<param_name>=<param_value>>', 'Use the specified param value when reproducing pipelines.', collect, [])
-    .option('-n, --name <name>', 'Human-readable experiment name. If not specified, a name will be auto-generated.')
-    .option('-f, --force', 'Overwrite an existing experiment of the same name (and reproduce every stage).')
-    .option('-m, --message <message>', 'Custom commit message to use when committing the experiment.')
-    .option('--queue', 'Stage this experiment in the run queue for future execution.')
-    .option('--run-all', 'Execute all experiments in the run queue.')
-    .option('-j, --jobs <number>', 'Run the specified number of experiments at a time in parallel.', jobsArg, 1)
-    .option('--temp', 'Run this experiment in a separate temporary directory instead of your workspace.')
+    .option('-f, --force', 'Reproduce even if dependencies were not changed.')
+    .option('-i, --interactive', 'Ask for confirmation before reproducing each stage.')
+    .option('-s, --single-item', 'Reproduce only single data item without recursive dependencies check.')
+    .option('-p, --pipeline', 'Reproduce the whole pipeline that the specified targets belong to.')
+    .option('-P, --all-pipelines', 'Reproduce all pipelines in the repo.')
+    .option('-R, --recursive', 'Reproduce all stages in the specified directory.')
+    .option('--downstream', 'Start from the specified stages when reproducing pipelines.')
+    .option('--force-downstream', "Reproduce all descendants of a changed stage even if their direct dependencies didn't change.")
     .option('--pull', 'Try automatically pulling missing data.')
     .option('--allow-missing', 'Skip stages with missing data but no other changes.')
-    .action(async (targets: string[], o: { setParam: string[]; name?: string; force?: boolean; message?: string; queue?: boolean; runAll?: boolean; temp?: boolean; jobs: number; pull?: boolean; allowMissing?: boolean }, cmd: Command) => {
+    .option('--dry', 'Only print the commands that would be executed without actually executing.')
+    .option('-k, --keep-going', 'Continue executing, skipping stages having dependencies on the failed stages')
+    .option('--ignore-errors', 'Ignore errors from stages.')
+    .option('-n, --name <name>', 'Human-readable experiment name. If not specified, a name will be auto-generated.')
+    .option('-S, --set-param <[<filename>:]<param_name>=<param_value>>', 'Use the specified param value when reproducing pipelines.', collect, [])
+    .option('--queue', 'Stage this experiment in the run queue for future execution.')
+    .option('--run-all', 'Execute all experiments in the run queue. Implies --temp.')
+    .option('-j, --jobs <number>', 'Run the specified number of experiments at a time in parallel.', jobsArg, 1)
+    .option('--temp', 'Run this experiment in a separate temporary directory instead of your workspace.')
+    .option('-C, --copy-paths <COPY_PATHS>', 'List of ignored or untracked paths to copy into the temp directory. Only used if `--temp` or `--queue` is specified.', collect, [])
+    .option('-m, --message <message>', 'Custom commit message to use when committing the experiment.')
+    // DVC's obsolete -M, hidden as there
+    .addOption(new Option('-M <message>').hideHelp())
+    .action(async (targets: string[], o: ExpRunCliOptions & { M?: string }, cmd: Command) => {
       const out = outputFor(cmd);
-      if (await expRunQueue(targets, o, out)) return;
+      if (o.message === undefined && o.M !== undefined) o.message = o.M;
+      const { onErrorOf, confirmStage } = await import('./repro.js');
+      const onError = onErrorOf(o);
+      if (await expRunQueue(targets, { ...o, onError }, out)) return;
       const repo = await repoOpen();
       const { withDvcExit } = await import('../../repo/pipeline.js');
       await withDvcExit(async () => {
         const { expRun } = await import('../../repo/experiments/run.js');
-        const r = await expRun(repo, { name: o.name, setParams: o.setParam, force: o.force, pull: o.pull, allowMissing: o.allowMissing, message: o.message, targets, info: (l) => out.info(l) });
+        const r = await expRun(repo, {
+          name: o.name,
+          setParams: o.setParam,
+          force: o.force,
+          single: o.singleItem,
+          pipeline: o.pipeline,
+          allPipelines: o.allPipelines,
+          recursive: o.recursive,
+          downstream: o.downstream,
+          forceDownstream: o.forceDownstream,
+          pull: o.pull,
+          allowMissing: o.allowMissing,
+          onError,
+          confirm: o.interactive ? confirmStage(out) : undefined,
+          message: o.message,
+          targets,
+          info: (l) => out.info(l),
+          warn: (l) => out.warn(l),
+        });
         out.info('');
         out.info(`Ran experiment(s): ${r.name}`);
         out.info('Experiment results have been applied to your workspace.');

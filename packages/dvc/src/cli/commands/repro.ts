@@ -84,7 +84,8 @@ export function register(program: Command): void {
     );
 }
 
-function onErrorOf(o: { keepGoing?: boolean; ignoreErrors?: boolean }): 'fail' | 'keep-going' | 'ignore' {
+/** -k/--keep-going and --ignore-errors (DVC's on_error; exp run has them too). */
+export function onErrorOf(o: { keepGoing?: boolean; ignoreErrors?: boolean }): 'fail' | 'keep-going' | 'ignore' {
   if (!o.keepGoing && !o.ignoreErrors) return 'fail';
   if (o.keepGoing && !o.ignoreErrors) return 'keep-going';
   if (!o.keepGoing) return 'ignore';
@@ -97,7 +98,7 @@ function onErrorOf(o: { keepGoing?: boolean; ignoreErrors?: boolean }): 'fail' |
  * DVC's prompt.confirm before each stage: `... [y/n]` until yes/no/y/n; without a terminal (or at
  * the end of input) the answer is no.
  */
-function confirmStage(out: import('../output.js').Output): (stage: string) => Promise<boolean> {
+export function confirmStage(out: import('../output.js').Output): (stage: string) => Promise<boolean> {
   return async (stage) => {
     if (!process.stdout.isTTY) return false;
     const { createInterface } = await import('node:readline');

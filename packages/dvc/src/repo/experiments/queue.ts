@@ -29,6 +29,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   closeSync,
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -43,7 +44,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../../fs/local.js';
 import type { Repo } from '../repo.js';
 import { collectRev, type ExpData } from './collect.js';
@@ -282,15 +283,110 @@ function stashMessage(head: string, baseline: string, name: string | null, branc
 
 // ------------------------------------------------------------------ the queue's folders
 
-export interface PutOptions {
+/** The `dvc repro` arguments of an experiment, as repro.dat holds them (DVC's _common_kwargs). */
+export interface ReproArgs {
+  targets: string[];
+  single: boolean;
+  force: boolean;
+  dry: boolean;
+  interactive: boolean;
+  pipeline: boolean;
+  allPipelines: boolean;
+  downstream: boolean;
+  recursive: boolean;
+  forceDownstream: boolean;
+  pull: boolean;
+  allowMissing: boolean;
+  onError: 'fail' | 'keep-going' | 'ignore';
+}
+
+export interface PutOptions extends Partial<ReproArgs> {
   baseline: string;
   name: string;
-  targets?: string[];
-  force?: boolean;
-  pull?: boolean;
-  allowMissing?: boolean;
   message?: string;
+  /**
+   * -C/--copy-paths: untracked or ignored files and folders copied into the experiment's worktree
+   * before it runs, relative to the DVC root (see copyPathsOf).
+   */
+  copyPaths?: string[];
   writeParams: (dir: string) => Promise<string[]>;
+}
+
+/**
+ * The repro.dat kwargs of DVC's _pack_args, in its order: `run_env`, then what `exp run` hands to
+ * queue_one (targets and dvc repro's arguments; name, params, copy_paths and message are taken
+ * out on the way).
+ */
+function packedKwargs(opts: PutOptions, run_env: Record<string, PyValue>): Record<string, PyValue> {
+  return {
+    run_env,
+    targets: opts.targets ?? [],
+    single_item: !!opts.single,
+    force: !!opts.force,
+    dry: !!opts.dry,
+    interactive: !!opts.interactive,
+    pipeline: !!opts.pipeline,
+    all_pipelines: !!opts.allPipelines,
+    downstream: !!opts.downstream,
+    recursive: !!opts.recursive,
+    force_downstream: !!opts.forceDownstream,
+    pull: !!opts.pull,
+    allow_missing: !!opts.allowMissing,
+    on_error: opts.onError ?? 'fail',
+  };
+}
+
+/** Why a -C path cannot be copied (null when it can): outside the repository, the repository itself, or git's own folder. */
+function copyPathRefusal(root: string, abs: string, given: string): string | null {
+  const rel = relative(root, abs);
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return `Unable to copy '${given}': it is outside the repository '${root}'.`;
+  if (!rel || rel.split(sep)[0] === '.git') return `Unable to copy '${given}': the repository itself and its .git cannot be copied.`;
+  return null;
+}
+
+/**
+ * -C/--copy-paths as given (relative to `cwd`), checked and made relative to the DVC root: a path
+ * outside the repository is refused.
+ */
+export function copyPathsOf(repo: Repo, paths: string[], cwd = process.cwd()): string[] {
+  return paths.map((p) => {
+    const abs = resolve(cwd, p);
+    const why = copyPathRefusal(repo.root, abs, p);
+    if (why) throw new ExperimentError(why);
+    return relative(repo.root, abs).split(sep).join('/');
+  });
+}
+
+/** DVC's _copy_path refusal of what is neither a file nor a folder (or not there). */
+function checkCopySource(src: string): void {
+  let st;
+  try {
+    st = statSync(src);
+  } catch {
+    st = null;
+  }
+  if (!st || !(st.isFile() || st.isDirectory())) throw new ExperimentError(`Unable to copy '${src}'. It is not a file or directory.`);
+}
+
+/**
+ * DVC's BaseExecutor._copy_path for each -C path: the file or folder of the repository copied to
+ * the same place in the worktree (folders merged into what is there).
+ */
+export function copyInto(repoRoot: string, destRoot: string, paths: string[]): void {
+  for (const p of paths) {
+    // a task's paths (Python DVC's: as given) are taken from the repository's root
+    const src = resolve(repoRoot, p);
+    const why = copyPathRefusal(repoRoot, src, p);
+    if (why) throw new ExperimentError(why);
+    const dst = join(destRoot, relative(repoRoot, src));
+    checkCopySource(src);
+    try {
+      mkdirSync(dirname(dst), { recursive: true });
+      cpSync(src, dst, { recursive: true, dereference: true, force: true });
+    } catch (e) {
+      throw new ExperimentError(`Unable to copy '${src}' to '${dst}'.`, { cause: e });
+    }
+  }
 }
 
 /** Where `exp run --temp` runs (DVC's TempDirQueue: .dvc/tmp/exps/standalone). */
@@ -514,7 +610,7 @@ export class ExpQueue {
    */
   async put(opts: PutOptions): Promise<QueueEntry> {
     const entry = await this.stashEntry(opts, CELERY_STASH);
-    this.enqueue(entry, { message: opts.message });
+    this.enqueue(entry, { message: opts.message, copyPaths: opts.copyPaths ?? [] });
     return entry;
   }
 
@@ -543,10 +639,7 @@ export class ExpQueue {
         add([dvcPrefix, rel].filter(Boolean).join('/'), readFileSync(join(work, rel)));
       }
       const run_env: Record<string, PyValue> = { DVC_EXP_BASELINE_REV: opts.baseline, DVC_EXP_NAME: opts.name, DVC_ROOT: this.repo.root };
-      const kwargs: Record<string, PyValue> = { targets: opts.targets?.length ? opts.targets : null, force: !!opts.force, run_env };
-      // repro's --pull / --allow-missing, under DVC's kwarg names
-      if (opts.pull) kwargs.pull = true;
-      if (opts.allowMissing) kwargs.allow_missing = true;
+      const kwargs = packedKwargs(opts, run_env);
       add([dvcPrefix, '.dvc', 'tmp', PACKED_ARGS_FILE].filter(Boolean).join('/'), pickleDumps({ args: new PyTuple([]), kwargs }));
       const tree = git(root, ['write-tree'], { env }).trim();
       const short = opts.baseline.slice(0, 7);
@@ -968,17 +1061,20 @@ export class ExpQueue {
     const runDir = join(this.pidDir, rev);
     mkdirSync(runDir, { recursive: true });
     writeJson(join(runDir, 'worker.json'), { pid: process.pid });
-    const message = (() => {
+    // run_exp's kwargs: the commit message and the -C paths (DVC keeps them in the task, not in repro.dat)
+    const kwargs = (() => {
       const m = readJson<{ body: string }>(t.file);
       try {
-        return (JSON.parse(Buffer.from(m!.body, 'base64').toString('utf8'))[1]?.message as string | null) ?? null;
+        return (JSON.parse(Buffer.from(m!.body, 'base64').toString('utf8'))[1] ?? {}) as { message?: unknown; copy_paths?: unknown };
       } catch {
-        return null;
+        return {};
       }
     })();
+    const message = typeof kwargs.message === 'string' ? kwargs.message : null;
+    const copyPaths = Array.isArray(kwargs.copy_paths) ? kwargs.copy_paths.filter((x): x is string => typeof x === 'string') : [];
     let ok = false;
     try {
-      ok = await this.execute(entry, message, cli, { wdir: this.expsDir, pidDir: this.pidDir, foreground: false });
+      ok = await this.execute(entry, message, cli, { wdir: this.expsDir, pidDir: this.pidDir, foreground: false, copyPaths });
     } catch (e) {
       try {
         writeFileSync(this.logfile(rev), `ERROR: ${(e as Error).message}\n`, { flag: 'a' });
@@ -995,14 +1091,26 @@ export class ExpQueue {
    * `exp run --temp` (DVC's TempDirQueue): the workspace with the overrides stashed on
    * refs/exps/stash, run at once in a temporary worktree under .dvc/tmp/exps/standalone, its
    * output on our stdout/stderr; the workspace is left as it is. Returns the experiment's name, or
-   * the stash commit that failed (it is not kept on a failed queue).
+   * the stash commit that failed (it is not kept on a failed queue). A dry run (--dry) saves no
+   * experiment: `{ dry: true }` when it went through.
    */
-  async runTemp(opts: PutOptions, cli: { node: string; script: string }): Promise<{ name: string; rev: string } | { failed: string }> {
+  async runTemp(opts: PutOptions, cli: { node: string; script: string }): Promise<{ name: string; rev: string } | { failed: string } | { dry: true }> {
+    // a -C path that is not there fails the run before anything is stashed
+    for (const p of opts.copyPaths ?? []) checkCopySource(resolve(this.repo.root, p));
     const entry = await this.repo.withLock(() => this.stashEntry(opts, EXPS_STASH));
     const wdir = join(this.expsDir, STANDALONE);
     const pidDir = join(wdir, 'run');
     try {
-      const ok = await this.execute(entry, opts.message ?? null, cli, { wdir, pidDir, foreground: true });
+      const ok = await this.execute(entry, opts.message ?? null, cli, {
+        wdir,
+        pidDir,
+        foreground: true,
+        copyPaths: opts.copyPaths ?? [],
+        dry: !!opts.dry,
+        // -i asks on the terminal the run was started from
+        stdin: opts.interactive && process.stdin.isTTY ? 'inherit' : 'pipe',
+      });
+      if (ok && opts.dry) return { dry: true };
       const ref = ok ? readJson<ExecutorInfo>(join(pidDir, entry.stash_rev, `${entry.stash_rev}.run`))?.result_ref : null;
       const info = ref ? ExpRefInfo.fromRef(ref) : null;
       return info && ref ? { name: info.name, rev: getRef(this.root, ref)! } : { failed: entry.stash_rev };
@@ -1014,14 +1122,15 @@ export class ExpQueue {
 
   /**
    * Runs a stashed experiment in a temporary worktree of `wdir` (`exp exec-run` in a process of
-   * its own group, killed when we die); true when its experiment ref was written. The worktree
-   * is removed afterwards.
+   * its own group, killed when we die), after copying the -C paths into it; true when its
+   * experiment ref was written (a dry run: when it went through). The worktree is removed
+   * afterwards.
    */
   private async execute(
     entry: QueueEntry,
     message: string | null,
     cli: { node: string; script: string },
-    where: { wdir: string; pidDir: string; foreground: boolean },
+    where: { wdir: string; pidDir: string; foreground: boolean; copyPaths: string[]; dry?: boolean; stdin?: 'pipe' | 'inherit' },
   ): Promise<boolean> {
     const rev = entry.stash_rev;
     const runDir = join(where.pidDir, rev);
@@ -1065,11 +1174,13 @@ export class ExpQueue {
       writeJson(infofile, info);
       const log = where.foreground ? null : openSync(logfile, 'w');
       const args = [cli.script, 'exp', 'exec-run', '--infofile', infofile];
+      // as DVC's run_exp: the -C paths are copied by the run itself (into its log when they fail)
+      for (const p of where.copyPaths) args.push('--copy-paths', p);
       if (message) args.push('--message', message);
       const child = spawn(cli.node, args, {
         cwd: wtDvc,
         detached: true,
-        stdio: ['pipe', log ?? 'inherit', log ?? 'inherit'],
+        stdio: [where.stdin ?? 'pipe', log ?? 'inherit', log ?? 'inherit'],
         env: { ...process.env, COPPER_QUEUE_WORKER_PID: String(process.pid), DVC_EXP_BASELINE_REV: entry.baseline_rev, DVC_EXP_NAME: entry.name ?? '', DVC_ROOT: this.repo.root },
       });
       if (log !== null) closeSync(log);
@@ -1091,7 +1202,7 @@ export class ExpQueue {
       });
       writeJson(procfile, { pid: child.pid ?? 0, stdin: null, stdout, stderr: null, returncode: code } satisfies ProcessInfo);
       const after = readJson<ExecutorInfo>(infofile);
-      const ok = code === 0 && !!after?.result_hash && !!after.result_ref && !!getRef(this.root, after.result_ref);
+      const ok = where.dry ? code === 0 : code === 0 && !!after?.result_hash && !!after.result_ref && !!getRef(this.root, after.result_ref);
       if (!ok && after) writeJson(infofile, { ...after, result_hash: null, result_ref: null, status: TaskStatus.FAILED });
       else if (after) writeJson(infofile, { ...after, status: TaskStatus.FINISHED });
       return ok;
@@ -1125,16 +1236,53 @@ export class UnresolvedQueueExpNamesError extends ExperimentError {
   }
 }
 
-/** The run's arguments from `.dvc/tmp/repro.dat` (deleted, as DVC's executor does). */
-export function unpackReproArgs(dvcTmpDir: string): { targets: string[]; force: boolean; pull: boolean; allowMissing: boolean } {
+/**
+ * The run's arguments from `.dvc/tmp/repro.dat` (deleted, as DVC's executor does): what ours and
+ * Python DVC's `exp run --queue/--temp` pack; an argument that is not there has repro's default.
+ */
+export function unpackReproArgs(dvcTmpDir: string): ReproArgs {
   const file = join(dvcTmpDir, PACKED_ARGS_FILE);
-  if (!existsSync(file)) return { targets: [], force: false, pull: false, allowMissing: false };
+  const none: ReproArgs = {
+    targets: [],
+    single: false,
+    force: false,
+    dry: false,
+    interactive: false,
+    pipeline: false,
+    allPipelines: false,
+    downstream: false,
+    recursive: false,
+    forceDownstream: false,
+    pull: false,
+    allowMissing: false,
+    onError: 'fail',
+  };
+  if (!existsSync(file)) return none;
   try {
     const d = pickleLoads(readFileSync(file)) as Record<string, PyValue>;
     const kw = (d?.kwargs ?? {}) as Record<string, PyValue>;
-    const t = kw.targets;
+    const args = d?.args instanceof PyTuple ? d.args.items : [];
+    // DVC's _repro_args: targets are the first positional argument when there is one
+    const t = args.length ? args[0] : kw.targets;
     const targets = typeof t === 'string' ? [t] : Array.isArray(t) ? t.filter((x): x is string => typeof x === 'string') : t instanceof PyTuple ? t.items.filter((x): x is string => typeof x === 'string') : [];
-    return { targets, force: kw.force === true, pull: kw.pull === true, allowMissing: kw.allow_missing === true };
+    // Python truthiness, as DVC reads them
+    const flag = (k: string) => kw[k] === true || (typeof kw[k] === 'number' && kw[k] !== 0) || (typeof kw[k] === 'bigint' && kw[k] !== 0n);
+    const onError = kw.on_error === 'keep-going' || kw.on_error === 'ignore' ? kw.on_error : 'fail';
+    return {
+      targets,
+      single: flag('single_item'),
+      force: flag('force'),
+      dry: flag('dry'),
+      interactive: flag('interactive'),
+      pipeline: flag('pipeline'),
+      allPipelines: flag('all_pipelines'),
+      downstream: flag('downstream'),
+      recursive: flag('recursive'),
+      forceDownstream: flag('force_downstream'),
+      pull: flag('pull'),
+      allowMissing: flag('allow_missing'),
+      onError,
+    };
   } finally {
     unlinkSync(file);
   }
@@ -1142,10 +1290,16 @@ export function unpackReproArgs(dvcTmpDir: string): { targets: string[]; force: 
 
 /**
  * `dvc exp exec-run --infofile F` (run by a worker in the experiment's worktree): reproduces the
- * pipeline, commits the experiment under its ref in the repository and records the result in the
- * ExecutorInfo. Exits (and kills its stages) when its worker dies.
+ * pipeline with the arguments of repro.dat, commits the experiment under its ref in the
+ * repository and records the result in the ExecutorInfo (a dry run commits nothing and records no
+ * result, as DVC's executor). Exits (and kills its stages) when its worker dies. `confirm`: -i's
+ * question before each stage (no answer is a no).
  */
-export async function execRun(repo: Repo, infofile: string, opts: { message?: string; info: (line: string) => void }): Promise<void> {
+export async function execRun(
+  repo: Repo,
+  infofile: string,
+  opts: { message?: string; copyPaths?: string[]; info: (line: string) => void; warn?: (line: string) => void; confirm?: (stage: string) => Promise<boolean> },
+): Promise<void> {
   // when our worker dies (killed), so does the experiment: its stdin pipe closes, and our parent
   // changes (we are reparented)
   const worker = Number(process.env.COPPER_QUEUE_WORKER_PID) || 0;
@@ -1163,26 +1317,54 @@ export async function execRun(repo: Repo, infofile: string, opts: { message?: st
   const info = readJson<ExecutorInfo>(infofile);
   if (!info) throw new ExperimentError(`cannot read '${infofile}'`);
   writeJson(infofile, { ...info, status: TaskStatus.RUNNING });
-  const args = unpackReproArgs(repo.tmpDir);
-  // data the stash does not hold (DVC-tracked files) comes from the cache, as DVC's executor
-  try {
-    const { checkout } = await import('../checkout.js');
-    await checkout(repo, [], { force: true });
-  } catch {
-    /* missing data: the stages that need it fail and say so */
+  if (opts.copyPaths?.length) {
+    // DVC's _repro_dvc: the -C paths of the repository the experiment was started from (DVC_ROOT)
+    const from = process.env.DVC_ROOT;
+    if (!from) throw new ExperimentError('--copy-paths: DVC_ROOT (the repository to copy from) is not set');
+    try {
+      copyInto(from, repo.root, opts.copyPaths);
+    } catch (e) {
+      writeJson(infofile, { ...info, status: TaskStatus.FAILED });
+      throw e;
+    }
   }
-  const { expRun } = await import('./run.js');
+  const args = unpackReproArgs(repo.tmpDir);
+  // data the stash does not hold (DVC-tracked files) comes from the cache, as DVC's executor (not for a dry run)
+  if (!args.dry) {
+    try {
+      const { checkout } = await import('../checkout.js');
+      await checkout(repo, [], { force: true });
+    } catch {
+      /* missing data: the stages that need it fail and say so */
+    }
+  }
+  const { expRun, expDryRun } = await import('./run.js');
+  const runOpts = {
+    name: info.name ?? undefined,
+    baseline: info.baseline_rev,
+    targets: args.targets,
+    force: args.force,
+    single: args.single,
+    pipeline: args.pipeline,
+    allPipelines: args.allPipelines,
+    recursive: args.recursive,
+    downstream: args.downstream,
+    forceDownstream: args.forceDownstream,
+    pull: args.pull,
+    allowMissing: args.allowMissing,
+    onError: args.onError,
+    confirm: args.interactive ? (opts.confirm ?? (async () => false)) : undefined,
+    message: opts.message,
+    info: opts.info,
+    warn: opts.warn,
+  };
   try {
-    const r = await expRun(repo, {
-      name: info.name ?? undefined,
-      baseline: info.baseline_rev,
-      targets: args.targets,
-      force: args.force,
-      pull: args.pull,
-      allowMissing: args.allowMissing,
-      message: opts.message,
-      info: opts.info,
-    });
+    if (args.dry) {
+      await expDryRun(repo, { ...runOpts, name: info.name ?? '' });
+      writeJson(infofile, { ...info, status: TaskStatus.SUCCESS });
+      return;
+    }
+    const r = await expRun(repo, runOpts);
     writeJson(infofile, { ...info, result_hash: r.expHash, result_ref: r.ref, result_force: args.force, status: TaskStatus.SUCCESS });
   } catch (e) {
     writeJson(infofile, { ...info, status: TaskStatus.FAILED });

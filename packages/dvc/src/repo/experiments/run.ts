@@ -17,11 +17,21 @@ import { parseLockFile, pyJsonSorted, lockStageToYaml } from '../../formats/dvcy
 import type { YamlValue } from '../../formats/ruamel.js';
 import { loadPipeline } from '../pipeline.js';
 import type { Repo } from '../repo.js';
+import type { ReproOptions } from '../repro.js';
 import { genRandomName } from './names.js';
 import { groupOverrides, parseOverride } from './overrides.js';
 import { EXEC_APPLY, EXEC_HEAD, ExpRefInfo, ExperimentError, ExperimentExistsError, checkRefFormat, getRef, git, gitRun, headRev, setRef } from './refs.js';
 
-export interface ExpRunOptions {
+/**
+ * The `dvc repro` arguments `exp run` shares with it (DVC's add_arguments of commands/repro.py),
+ * handed to the run as they are.
+ */
+export type ExpReproOptions = Pick<
+  ReproOptions,
+  'single' | 'pipeline' | 'allPipelines' | 'recursive' | 'downstream' | 'forceDownstream' | 'pull' | 'allowMissing' | 'dry' | 'onError' | 'confirm' | 'warn'
+>;
+
+export interface ExpRunOptions extends ExpReproOptions {
   name?: string;
   /** -S overrides as given (`[file:]key=value`, `+key=value`, `~key`). */
   setParams?: string[];
@@ -37,10 +47,26 @@ export interface ExpRunOptions {
    * EXEC_APPLY/EXEC_HEAD refs are left alone.
    */
   baseline?: string;
-  /** --pull: outputs missing here are pulled instead of their stages being run (repro's --pull). */
-  pull?: boolean;
-  /** --allow-missing: stages whose only change is missing outputs are skipped (repro's --allow-missing). */
-  allowMissing?: boolean;
+}
+
+/** The repro options of an exp run (everything but what only the experiment uses). */
+function reproOptions(opts: ExpRunOptions): ReproOptions {
+  return {
+    force: opts.force,
+    single: opts.single,
+    pipeline: opts.pipeline,
+    allPipelines: opts.allPipelines,
+    recursive: opts.recursive,
+    downstream: opts.downstream,
+    forceDownstream: opts.forceDownstream,
+    pull: opts.pull,
+    allowMissing: opts.allowMissing,
+    dry: opts.dry,
+    onError: opts.onError,
+    confirm: opts.confirm,
+    warn: opts.warn,
+    info: opts.info,
+  };
 }
 
 export interface ExpRunResult {
@@ -85,6 +111,16 @@ export function prepareRun(repo: Repo, opts: ExpRunOptions): { baseline: string;
   return { baseline, name };
 }
 
+/**
+ * `exp run --dry` where it runs (a temporary worktree, as DVC's executor): the commands the run
+ * would execute are printed, nothing runs and no experiment is saved.
+ */
+export async function expDryRun(repo: Repo, opts: ExpRunOptions & { name: string }): Promise<void> {
+  if (opts.name) opts.info?.(`Reproducing experiment '${opts.name}'`);
+  const { repro } = await import('../repro.js');
+  await repro(repo, opts.targets ?? [], { ...reproOptions(opts), dry: true });
+}
+
 export async function expRun(repo: Repo, opts: ExpRunOptions = {}): Promise<ExpRunResult> {
   const { baseline, name } = prepareRun(repo, opts);
   const root = repo.scm!.root;
@@ -93,7 +129,7 @@ export async function expRun(repo: Repo, opts: ExpRunOptions = {}): Promise<ExpR
   await writeParams(repo, opts.setParams ?? [], repo.root, opts.baseline !== undefined);
   info(`Reproducing experiment '${name}'`);
   const { repro } = await import('../repro.js');
-  const res = await repro(repo, opts.targets ?? [], { force: opts.force, pull: opts.pull, allowMissing: opts.allowMissing, info });
+  const res = await repro(repo, opts.targets ?? [], { ...reproOptions(opts), dry: false, info });
   const ran = new Set([...res.ran, ...res.restored]);
   // the lock entries of the stages that ran (DVC's hash_exp over the reproduced stages)
   const p = loadPipeline(repo);
