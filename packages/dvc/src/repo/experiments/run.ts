@@ -24,11 +24,12 @@ import { EXEC_APPLY, EXEC_HEAD, ExpRefInfo, ExperimentError, ExperimentExistsErr
 
 /**
  * The `dvc repro` arguments `exp run` shares with it (DVC's add_arguments of commands/repro.py),
- * handed to the run as they are.
+ * handed to the run as they are. --dry is not among them: a dry run is expDryRun's, in a
+ * temporary worktree as DVC's.
  */
 export type ExpReproOptions = Pick<
   ReproOptions,
-  'single' | 'pipeline' | 'allPipelines' | 'recursive' | 'downstream' | 'forceDownstream' | 'pull' | 'allowMissing' | 'dry' | 'onError' | 'confirm' | 'warn'
+  'single' | 'pipeline' | 'allPipelines' | 'recursive' | 'downstream' | 'forceDownstream' | 'pull' | 'allowMissing' | 'onError' | 'confirm' | 'warn'
 >;
 
 export interface ExpRunOptions extends ExpReproOptions {
@@ -61,7 +62,6 @@ function reproOptions(opts: ExpRunOptions): ReproOptions {
     forceDownstream: opts.forceDownstream,
     pull: opts.pull,
     allowMissing: opts.allowMissing,
-    dry: opts.dry,
     onError: opts.onError,
     confirm: opts.confirm,
     warn: opts.warn,
@@ -129,7 +129,7 @@ export async function expRun(repo: Repo, opts: ExpRunOptions = {}): Promise<ExpR
   await writeParams(repo, opts.setParams ?? [], repo.root, opts.baseline !== undefined);
   info(`Reproducing experiment '${name}'`);
   const { repro } = await import('../repro.js');
-  const res = await repro(repo, opts.targets ?? [], { ...reproOptions(opts), dry: false, info });
+  const res = await repro(repo, opts.targets ?? [], { ...reproOptions(opts), info });
   const ran = new Set([...res.ran, ...res.restored]);
   // the lock entries of the stages that ran (DVC's hash_exp over the reproduced stages)
   const p = loadPipeline(repo);
