@@ -288,6 +288,10 @@ export class DDPStrategy {
       return await fn();
     } catch (e) {
       throw await this.explain(e);
+    } finally {
+      // the reducer's hooks stay on the parameters until it goes
+      this.reducer?.dispose();
+      this.reducer = null;
     }
   }
 
