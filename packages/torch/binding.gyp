@@ -13,7 +13,8 @@
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "<!@(node scripts/libtorch.mjs include)"
+        "<!@(node scripts/libtorch.mjs include)",
+        "src/native/compat"
       ],
       "libraries": [
         "-L<!(node scripts/libtorch.mjs libdir)",

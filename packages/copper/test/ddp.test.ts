@@ -118,6 +118,40 @@ describe('strategy=ddp', { skip }, () => {
     assert.notDeepEqual(s.seen.slice(0, 4).flat().sort(), s.seen.slice(0, 4).flat());
     assert.notDeepEqual(s.seen.slice(0, 4).flat(), s.seen.slice(4).flat());
     assert.match(two.stdout + two.stderr, /Initializing distributed: GLOBAL_RANK: 1, MEMBER: 2\/2/);
+    // every optimizer step's gradients were all-reduced by DDP's reducer during backward
+    assert.equal(s.reducer, null);
+    assert.equal(r0.reducer.backwards, 8);
+    assert.deepEqual(r1.reducer, r0.reducer);
+  });
+
+  test('gradient accumulation synchronizes only the last backward of each step; find_unused_parameters_true leaves an unused layer alone', async () => {
+    // accumulate_grad_batches=2: one process of batch 16 and two ranks of batch 8 still agree
+    const one = await run(['--import', 'tsx', FIXTURE, data, join(dir, 'acc1'), '1', '16', '2', 'ddp', 'unused'], { cwd: PKG_DIR });
+    assert.equal(one.code, 0, one.stderr);
+    const two = await run(['--import', 'tsx', FIXTURE, data, join(dir, 'acc2'), '2', '8', '2', 'ddp_find_unused_parameters_true', 'unused'], { cwd: PKG_DIR });
+    assert.equal(two.code, 0, two.stderr);
+    const read = (f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+    const s = read('acc1/rank-0.json');
+    const [r0, r1] = [read('acc2/rank-0.json'), read('acc2/rank-1.json')];
+    assert.deepEqual(r1.weights, r0.weights);
+    const diff = Math.max(...s.weights.map((w: number, i: number) => Math.abs(w - r0.weights[i])));
+    assert.ok(diff < 1e-5, `weights differ from one process by ${diff}`);
+    // 2 epochs x 4 batches, 2 per optimizer step: 4 synchronized backward passes out of 8
+    assert.equal(r0.reducer.backwards, 4);
+    // the weights compared include the unused layer's 6, which got no gradient on either side
+    assert.equal(s.weights.length, 3 * 8 * 8 * 2 + 2 + 6);
+  });
+
+  test('a parameter without a gradient under strategy=ddp ends the job with Lightning\'s message', async () => {
+    const r = await run(['--import', 'tsx', FIXTURE, data, join(dir, 'unused'), '2', '8', '1', 'ddp', 'unused'], { cwd: PKG_DIR });
+    assert.equal(r.code, 1, r.stderr);
+    const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('Initializing distributed'));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(
+      lines[0]!,
+      /^Error: It looks like your LightningModule has parameters that were not used in producing the loss returned by training_step\. If this is intentional, you must enable the detection of unused parameters in DDP, either by setting the string value `strategy='ddp_find_unused_parameters_true'` .* Parameters that got no gradient on rank 0: unused\.weight, unused\.bias$/,
+    );
+    assert.ok(!existsSync(join(dir, 'unused')), 'no rank finished training');
   });
 
   test('copper_train trainer.strategy=ddp trainer.devices=2: a line per rank, rank 0 writes, the test accuracy of one process', async () => {

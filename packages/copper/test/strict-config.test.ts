@@ -57,7 +57,7 @@ describe('strict configs (copper_train)', { skip: !existsSync(DIST_CLI('train'))
     const ok = cli('train', ['-q', 'trainer.strategy=single_device', '+trainer.fast_dev_run=True', 'data.image_size=16', 'hydra.run.dir=run-sd'], dir);
     assert.equal(ok.code, 0, ok.stderr);
     const line = oneLineError(cli('train', ['-q', 'trainer.strategy=ddp_spawn', 'trainer.devices=2', '+trainer.fast_dev_run=True', 'hydra.run.dir=run-ddp'], dir));
-    assert.match(line, /^Error: .*trainer\.strategy "ddp_spawn" is not supported \(auto, single_device, ddp\).*use trainer\.strategy=ddp/);
+    assert.match(line, /^Error: .*trainer\.strategy "ddp_spawn" is not supported \(auto, single_device, ddp, ddp_find_unused_parameters_true, ddp_find_unused_parameters_false\).*use trainer\.strategy=ddp/);
   });
 
   test('trainer.max_time in a bad format is refused with one line', () => {

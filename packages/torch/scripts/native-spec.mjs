@@ -263,6 +263,13 @@ export const functions = [
   'distBroadcast(ts: H[], src: Num): void',
   'distAllGather(t: H): H[]',
   'distBarrier(): void',
+  // DDP's gradient reducer (libtorch's c10d::Reducer): hooks on the parameters' gradient
+  // accumulators all-reduce each bucket as soon as its gradients are ready, during backward
+  'distReducerNew(params: H[], names: string[], bucketCapBytes: Num, firstBucketBytes: Num, findUnused: boolean): unknown',
+  'distReducerPrepare(r: unknown, outputs: H[]): boolean',
+  'distReducerFinish(r: unknown): { prepared: boolean; finished: boolean; missing: number[]; overlapped: number; buckets: number }',
+  'distReducerBuckets(r: unknown): number[][]',
+  'distReducerFree(r: unknown): void',
 
   'opTables(): { unary: string[]; binary: string[]; reduce: string[] }',
   'setErrorFactory(make: (kind: string, message: string) => Error): void',

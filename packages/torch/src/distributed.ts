@@ -176,3 +176,113 @@ export function allGather(t: Tensor): Tensor[] {
 export function barrier(): void {
   collective('barrier', () => native.distBarrier());
 }
+
+export interface ReducerOptions {
+  /** Bucket size in MiB (DDP's bucket_cap_mb, default 25). */
+  bucketCapMb?: number;
+  /** The first bucket's size in MiB once buckets are rebuilt (torch.distributed._DEFAULT_FIRST_BUCKET_BYTES: 1). */
+  firstBucketCapMb?: number;
+  /**
+   * DDP's find_unused_parameters: search the graph of `prepareForBackward`'s outputs for parameters
+   * that will get no gradient, and count them as ready at once (default false: every parameter must
+   * get a gradient in every synchronized backward, else `finishBackward` throws).
+   */
+  findUnusedParameters?: boolean;
+  /** Parameter names for error messages (default: their positions). */
+  names?: readonly string[];
+}
+
+/** What one synchronized backward did (Reducer.finishBackward). */
+export interface ReducerStep {
+  /** Buckets the gradients travel in (one all-reduce each). */
+  buckets: number;
+  /** Buckets whose all-reduce started while backward was still computing gradients. */
+  overlapped: number;
+}
+
+/** DDP's message for a parameter that got no gradient while find_unused_parameters is off. */
+export const UNUSED_PARAMETERS_MESSAGE =
+  'It looks like your LightningModule has parameters that were not used in producing the loss returned by training_step. If this is intentional, you must enable the detection of unused parameters in DDP, either by setting the string value `strategy=\'ddp_find_unused_parameters_true\'` or by setting the flag in the strategy with `strategy=DDPStrategy(find_unused_parameters=True)`.';
+
+/**
+ * The gradient reducer of DistributedDataParallel (libtorch's c10d::Reducer): it hooks every
+ * parameter's gradient accumulator, and during backward all-reduces each bucket of gradients as soon
+ * as all of its gradients are ready (in reverse parameter order, as they come out of backward), so
+ * communication overlaps the rest of backward. When backward returns, every gradient is the mean
+ * over the ranks.
+ *
+ *   const reducer = new torch.distributed.Reducer(model.parameters());
+ *   reducer.prepareForBackward(loss);   // this backward synchronizes (omit it to accumulate locally)
+ *   loss.backward();                    // buckets are all-reduced while it runs
+ *   reducer.finishBackward();           // throws when a parameter got no gradient
+ *
+ * The first synchronized backward reduces all gradients as one bucket (as DDP does); the next one
+ * rebuilds the buckets in the order the gradients arrived (a broadcast from rank 0), up to
+ * `bucketCapMb` each. Every rank must make the same calls in the same order. A peer that dies during
+ * backward makes backward throw a DistributedError.
+ */
+export class Reducer {
+  private handle: unknown;
+  private readonly names: string[];
+  /** The parameters, in the order given (requires_grad leaves, each once). */
+  readonly parameters: readonly Tensor[];
+
+  constructor(params: readonly Tensor[], opts: ReducerOptions = {}) {
+    group('Reducer');
+    const cap = opts.bucketCapMb ?? 25;
+    const first = opts.firstBucketCapMb ?? 1;
+    if (!(cap > 0) || !(first > 0)) throw new ArgumentError(`Reducer: bucket sizes must be positive numbers of MiB, got ${cap} and ${first}`);
+    this.parameters = [...params];
+    this.names = this.parameters.map((_, i) => opts.names?.[i] ?? String(i));
+    this.handle = collective('Reducer', () =>
+      native.distReducerNew(
+        this.parameters.map((p) => p.handle),
+        this.names,
+        Math.max(1, Math.round(cap * 1024 * 1024)),
+        Math.max(1, Math.round(first * 1024 * 1024)),
+        opts.findUnusedParameters ?? false,
+      ),
+    );
+  }
+
+  private get h(): unknown {
+    if (this.handle === null) throw new DistributedError('Reducer: it was disposed');
+    return this.handle;
+  }
+
+  /**
+   * Makes the next backward synchronize (DDP's forward with require_backward_grad_sync). `outputs`:
+   * the tensors backward starts from (needed with findUnusedParameters). Throws when the previous
+   * synchronized backward did not finish. Returns true when the buckets were rebuilt now.
+   */
+  prepareForBackward(outputs: Tensor | readonly Tensor[] = []): boolean {
+    return collective('Reducer.prepareForBackward', () => native.distReducerPrepare(this.h, list(outputs)));
+  }
+
+  /**
+   * After a prepared backward: checks that every bucket was all-reduced. A parameter that got no
+   * gradient (not used for the loss) leaves its bucket waiting: that throws a DistributedError with
+   * DDP's message and the parameters' names. Returns null when the backward was not prepared.
+   */
+  finishBackward(): ReducerStep | null {
+    const o = native.distReducerFinish(this.h);
+    if (!o.prepared) return null;
+    if (!o.finished) {
+      const names = o.missing.map((i) => this.names[i] ?? String(i));
+      throw new DistributedError(`${UNUSED_PARAMETERS_MESSAGE} Parameters that got no gradient on rank ${getRank()}: ${names.join(', ') || 'all (backward did not reach any parameter)'}`);
+    }
+    return { buckets: o.buckets, overlapped: o.overlapped };
+  }
+
+  /** The buckets as parameter positions, in the order they are all-reduced. */
+  get buckets(): number[][] {
+    return native.distReducerBuckets(this.h);
+  }
+
+  /** Removes the hooks; the parameters' gradients are no longer reduced. */
+  dispose(): void {
+    if (this.handle === null) return;
+    native.distReducerFree(this.handle);
+    this.handle = null;
+  }
+}

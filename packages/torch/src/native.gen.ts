@@ -170,6 +170,11 @@ export interface Native {
   distBroadcast(ts: H[], src: Num): void;
   distAllGather(t: H): H[];
   distBarrier(): void;
+  distReducerNew(params: H[], names: string[], bucketCapBytes: Num, firstBucketBytes: Num, findUnused: boolean): unknown;
+  distReducerPrepare(r: unknown, outputs: H[]): boolean;
+  distReducerFinish(r: unknown): { prepared: boolean; finished: boolean; missing: number[]; overlapped: number; buckets: number };
+  distReducerBuckets(r: unknown): number[][];
+  distReducerFree(r: unknown): void;
   opTables(): { unary: string[]; binary: string[]; reduce: string[] };
   setErrorFactory(make: (kind: string, message: string) => Error): void;
 }
@@ -336,6 +341,11 @@ export const NATIVE_FUNCTIONS: readonly (keyof Native)[] = [
   'distBroadcast',
   'distAllGather',
   'distBarrier',
+  'distReducerNew',
+  'distReducerPrepare',
+  'distReducerFinish',
+  'distReducerBuckets',
+  'distReducerFree',
   'opTables',
   'setErrorFactory',
 ];

@@ -122,6 +122,54 @@ test('a rank that dies makes the other fail with one line instead of hanging', {
   }
 });
 
+test('DDP reducer: buckets all-reduced during backward equal one manual all-reduce of the gradients', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'copper-dist-'));
+  try {
+    const outs = (await launch('reducer', 2, 20_000, dir)).map(parse);
+    for (const o of outs) {
+      const steps = o.steps as { rebuilt: boolean; buckets: number; overlapped: number; diff: number; changed: number }[];
+      // every synchronized backward leaves exactly the mean a manual all-reduce gives...
+      for (const s of steps) assert.equal(s.diff, 0, JSON.stringify(steps));
+      // ...which is not this rank's own gradient (the ranks saw different data)
+      for (const s of steps) assert.ok(s.changed > 1e-4, JSON.stringify(steps));
+      // first backward: one bucket, reduced after backward (as DDP); then rebuilt, one bucket per
+      // parameter (6), five of them launched before the last gradient was computed
+      assert.deepEqual(
+        steps.map((s) => [s.rebuilt, s.buckets]),
+        [[false, 1], [true, 6], [false, 6]],
+      );
+      assert.equal(steps[0]!.overlapped, 0);
+      assert.equal(steps[1]!.overlapped, 5);
+      assert.equal(steps[2]!.overlapped, 5);
+      // a backward without prepareForBackward keeps each rank's own gradients (accumulation)
+      assert.equal(o.unprepared, null);
+      assert.notEqual(o.localGrad[0], o.localGrad[1]);
+      // a parameter without a gradient: DDP's (Lightning's) message with its name, not a hang...
+      assert.match(o.unusedError, /^DistributedError: It looks like your LightningModule has parameters that were not used in producing the loss returned by training_step\. .*ddp_find_unused_parameters_true.* Parameters that got no gradient on rank \d: head\.weight, head\.bias$/);
+      // ...and with findUnusedParameters it stays without a gradient on every rank
+      assert.deepEqual(o.lenient, { buckets: 1, overlapped: 0 });
+      assert.equal(o.headGrad, null);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a rank that dies while the other is in a reducing backward makes backward fail with one line', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'copper-dist-'));
+  try {
+    const [r0, r1] = await launch('reducer-die', 2, 5_000, dir);
+    assert.equal(r1!.signal, 'SIGKILL');
+    assert.equal(r0!.signal, null, 'rank 0 hung until the test killed it');
+    assert.equal(r0!.code, 1, r0!.stderr);
+    const lines = r0!.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, r0!.stderr);
+    assert.match(lines[0]!, /^ERROR: gradient all-reduce failed during backward on rank 0: /);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a rank that never arrives fails the rendezvous after the timeout', { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'copper-dist-'));
   try {
@@ -151,6 +199,17 @@ test('one process (WORLD_SIZE=1): init from the variables, collectives, destroy,
     d.barrier();
     assert.throws(() => d.broadcast(t, 1), (e: Error) => e instanceof torch.TorchError && /src 1 is not a rank/.test(e.message));
     assert.throws(() => d.allReduce(torch.tensor([1, 2], { dtype: 'int64' }), 'avg'), /floating-point/);
+    // the DDP reducer takes leaves that require grad, each once
+    const w = torch.tensor([1, 2], { requiresGrad: true });
+    assert.throws(() => new d.Reducer([w.mul(2)], { names: ['w2'] }), (e: Error) => e instanceof torch.ArgumentError && /parameter 'w2' is not a leaf tensor that requires grad/.test(e.message));
+    assert.throws(() => new d.Reducer([w, w]), /parameter '1' is listed twice/);
+    const r = new d.Reducer([w]);
+    r.prepareForBackward();
+    w.mul(3).sum().backward();
+    assert.deepEqual(r.finishBackward(), { buckets: 1, overlapped: 0 });
+    assert.deepEqual(w.grad!.tolist(), [3, 3]);
+    r.dispose();
+    assert.throws(() => r.prepareForBackward(), /disposed/);
   } finally {
     d.destroyProcessGroup();
   }

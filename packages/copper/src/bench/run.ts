@@ -13,7 +13,7 @@
  *     same batch and loader workers), images/s over the epochs after the first (process start and
  *     rendezvous left out) and the scaling 2 processes / 1.
  * Options: --images N (total, default 1200), --size S (64), --batch B (32), --workers W (2),
- * --epochs E (2), --ddp-epochs E (3; 0 skips the DDP runs), --no-python.
+ * --epochs E (2), --ddp-epochs E (3; 0 skips the DDP runs), --no-python, --only-ddp (just the DDP runs).
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '2' },
     'ddp-epochs': { type: 'string', default: '3' },
     'no-python': { type: 'boolean', default: false },
+    'only-ddp': { type: 'boolean', default: false },
   },
 });
 const total = Number(values.images);
@@ -46,6 +47,7 @@ const size = Number(values.size);
 const batch = Number(values.batch);
 const workers = Number(values.workers);
 const epochs = Number(values.epochs);
+const onlyDdp = values['only-ddp'];
 const PKG = fileURLToPath(new URL('../..', import.meta.url));
 const CONFIG_DIR = join(PKG, 'configs');
 
@@ -139,7 +141,7 @@ console.log(
 // the loader alone: the same epochs of decoded, augmented, normalized batches, no training
 const common = { data_dir: root, image_size: size, batch_size: batch, num_workers: workers, train_val_test_split: [1, 0, 0], seed: 1, dvc_checkout: false };
 const batches: { x: torch.Tensor; y: torch.Tensor }[] = [];
-{
+if (!onlyDdp) {
   const dm = new ImageFolderDataModule(common);
   await dm.prepareData();
   dm.setup();
@@ -159,7 +161,7 @@ const batches: { x: torch.Tensor; y: torch.Tensor }[] = [];
 }
 
 // the network alone on those batches in memory
-{
+if (!onlyDdp) {
   torch.manualSeed(0);
   const m = new ImageClassifier({ net: new SimpleCNN({ num_classes: 2 }) });
   const opt = m.configureOptimizers().optimizer;
@@ -203,7 +205,7 @@ function trainOverrides(maxEpochs: number, out: string, extra: string[] = []): s
 
 // copper_train end to end: the train task through Hydra, as the CLI runs it
 let copperRate = 0;
-{
+if (!onlyDdp) {
   const out = join(tmpdir(), `copper-bench-${process.pid}`);
   const argv = trainOverrides(epochs, out);
   let seconds = 0;
@@ -220,7 +222,7 @@ let copperRate = 0;
 }
 
 // Python PyTorch DataLoader + PIL on the same files and network
-if (!values['no-python']) {
+if (!values['no-python'] && !onlyDdp) {
   const py = findPython();
   if (!py) console.log('python: no python3 with torch, torchvision and PIL found (PYTHON=...): Python baseline skipped');
   else {

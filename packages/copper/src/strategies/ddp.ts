@@ -8,8 +8,14 @@
  *   children) nothing is spawned. `num_nodes` > 1: run the same command on every machine with
  *   NODE_RANK and the same MASTER_ADDR/MASTER_PORT.
  * - model: rank 0's parameters and buffers are broadcast at the start (and buffers after every
- *   optimizer step, as DDP's broadcast_buffers); gradients are averaged in buckets of at most
- *   25 MB (DDP's bucket_cap_mb), after backward (the binding has no gradient hooks to overlap them).
+ *   optimizer step, as DDP's broadcast_buffers); gradients are averaged by DDP's reducer
+ *   (torch.distributed.Reducer, libtorch's c10d::Reducer) during backward: each bucket of at most
+ *   25 MB (bucket_cap_mb) is all-reduced as soon as its gradients are ready, in reverse parameter
+ *   order, while backward computes the rest. Backward passes inside a gradient accumulation do not
+ *   synchronize (DDP's no_sync); when training stops in the middle of one, the accumulated
+ *   gradients are all-reduced after backward instead. A parameter that gets no gradient in a
+ *   synchronized backward ends the job with Lightning's message, unless
+ *   strategy=ddp_find_unused_parameters_true.
  * - data: DistributedSampler semantics (training shards padded to equal length, shuffled with
  *   seed + epoch); validation/test shards are not padded, so their metrics count every image once.
  * - metrics: epoch means logged with syncDist are averaged over all ranks' images.
@@ -28,7 +34,7 @@ import { progressState } from '../utils/progress.js';
 /** DDP's default bucket size (bucket_cap_mb=25). */
 export const BUCKET_BYTES = 25 * 1024 * 1024;
 
-const STRATEGIES = ['auto', 'single_device', 'ddp'];
+const STRATEGIES = ['auto', 'single_device', 'ddp', 'ddp_find_unused_parameters_true', 'ddp_find_unused_parameters_false'];
 
 function positiveInt(v: unknown, what: string): number {
   const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
@@ -57,7 +63,7 @@ function envInt(env: NodeJS.ProcessEnv, name: string): number | null {
 /** Whether `trainer.strategy`/`devices`/`num_nodes` ask for more than one process. */
 export function wantsDDP(opts: { strategy?: unknown; devices?: unknown; num_nodes?: unknown }): boolean {
   const s = String(opts.strategy ?? 'auto');
-  return s === 'ddp' || (s === 'auto' && parseDevices(opts.devices) * positiveInt(opts.num_nodes ?? 1, 'num_nodes') > 1);
+  return s.startsWith('ddp') || (s === 'auto' && parseDevices(opts.devices) * positiveInt(opts.num_nodes ?? 1, 'num_nodes') > 1);
 }
 
 async function freePort(): Promise<number> {
@@ -93,9 +99,17 @@ export class DDPStrategy {
   private initialized = false;
   private failing = false;
   private readonly env: NodeJS.ProcessEnv;
+  /** strategy=ddp_find_unused_parameters_true (DDP's find_unused_parameters). */
+  readonly findUnusedParameters: boolean;
+  private reducer: torch.distributed.Reducer | null = null;
+  /** The last backward's gradients were averaged by the reducer (nothing left to do before the step). */
+  private reduced = false;
+  /** Synchronized backward passes, and the buckets all-reduced while backward was still running. */
+  readonly reducerStats = { backwards: 0, buckets: 0, overlapped: 0 };
 
-  private constructor(opts: { devices?: unknown; num_nodes?: unknown; accelerator?: unknown }, env: NodeJS.ProcessEnv) {
+  private constructor(opts: { devices?: unknown; num_nodes?: unknown; accelerator?: unknown; findUnusedParameters?: boolean }, env: NodeJS.ProcessEnv) {
     this.env = env;
+    this.findUnusedParameters = opts.findUnusedParameters ?? false;
     this.devices = parseDevices(opts.devices);
     this.numNodes = positiveInt(opts.num_nodes ?? 1, 'num_nodes');
     this.worldSize = this.devices * this.numNodes;
@@ -122,7 +136,7 @@ export class DDPStrategy {
     const s = opts.strategy === null || opts.strategy === undefined ? 'auto' : String(opts.strategy);
     if (!STRATEGIES.includes(s)) {
       const hint = /^ddp_(spawn|fork|notebook)/.test(s) ? ': copper starts its processes by running the command again, use trainer.strategy=ddp' : '';
-      throw new CopperError(`trainer.strategy ${JSON.stringify(s)} is not supported (auto, single_device, ddp)${hint}`);
+      throw new CopperError(`trainer.strategy ${JSON.stringify(s)} is not supported (${STRATEGIES.join(', ')})${hint}`);
     }
     const devices = parseDevices(opts.devices);
     const nodes = positiveInt(opts.num_nodes ?? 1, 'num_nodes');
@@ -132,7 +146,7 @@ export class DDPStrategy {
     if (nodes > 1 && (!env.MASTER_ADDR || !env.MASTER_PORT)) {
       throw new CopperError(`trainer.num_nodes=${nodes}: set MASTER_ADDR and MASTER_PORT (rank 0's machine and a free port) and NODE_RANK (0..${nodes - 1}) on every machine`);
     }
-    return new DDPStrategy({ devices, num_nodes: nodes, accelerator: opts.accelerator }, env);
+    return new DDPStrategy({ devices, num_nodes: nodes, accelerator: opts.accelerator, findUnusedParameters: s === 'ddp_find_unused_parameters_true' }, env);
   }
 
   get isGlobalZero(): boolean {
@@ -253,6 +267,11 @@ export class DDPStrategy {
   async explain(e: unknown): Promise<unknown> {
     if (!this.children.length) return e;
     this.failing = true;
+    if (e instanceof CopperError) {
+      // this rank's own error (every rank reaches it alike): say it rather than a rank's exit
+      this.killChildren();
+      return e;
+    }
     const until = Date.now() + 3000;
     while (Date.now() < until && !this.children.some((c) => c.exited && (c.exited.code !== 0 || c.exited.signal))) {
       await new Promise((r) => setTimeout(r, 20));
@@ -269,6 +288,10 @@ export class DDPStrategy {
       return await fn();
     } catch (e) {
       throw await this.explain(e);
+    } finally {
+      // the reducer's hooks stay on the parameters until it goes
+      this.reducer?.dispose();
+      this.reducer = null;
     }
   }
 
@@ -368,8 +391,64 @@ export class DDPStrategy {
   }
 
   /**
-   * Averages the gradients over all ranks in buckets of at most BUCKET_BYTES (parameters in reverse
-   * order, as DDP fills them during backward), one flat all-reduce per bucket.
+   * Runs one backward of `loss`. `sync`: this backward ends a gradient accumulation, so DDP's reducer
+   * all-reduces the gradients while it runs (a new reducer when the parameters that require grad
+   * changed, e.g. a fine-tuning callback unfroze some); otherwise the gradients just accumulate
+   * locally (DDP's no_sync). A parameter that got no gradient in a synchronized backward throws
+   * Lightning's message.
+   */
+  backward(model: torch.nn.Module, loss: torch.Tensor, sync: boolean): void {
+    this.reduced = false;
+    if (!sync) {
+      loss.backward();
+      return;
+    }
+    const named = model.namedParameters().filter(([, p]) => p.requiresGrad);
+    const params = named.map(([, p]) => p);
+    const r0 = this.reducer;
+    if (!r0 || r0.parameters.length !== params.length || r0.parameters.some((p, i) => p !== params[i])) {
+      r0?.dispose();
+      this.reducer = null;
+      if (!params.length) {
+        loss.backward();
+        return;
+      }
+      this.reducer = new torch.distributed.Reducer(params, { bucketCapMb: BUCKET_BYTES / (1024 * 1024), findUnusedParameters: this.findUnusedParameters, names: named.map(([n]) => n) });
+    }
+    const reducer = this.reducer!;
+    reducer.prepareForBackward(loss);
+    loss.backward();
+    let step: torch.distributed.ReducerStep | null;
+    try {
+      step = reducer.finishBackward();
+    } catch (e) {
+      if (e instanceof torch.DistributedError && e.message.startsWith(torch.distributed.UNUSED_PARAMETERS_MESSAGE)) throw new CopperError(e.message);
+      throw e;
+    }
+    if (step) {
+      this.reduced = true;
+      this.reducerStats.backwards++;
+      this.reducerStats.buckets += step.buckets;
+      this.reducerStats.overlapped += step.overlapped;
+    }
+  }
+
+  /**
+   * Before an optimizer step: the gradients are the mean over the ranks. Nothing to do when the last
+   * backward was synchronized; after an unsynchronized one (training stopped inside a gradient
+   * accumulation) the accumulated gradients are all-reduced now.
+   */
+  syncGradients(params: torch.Tensor[]): void {
+    if (this.reduced) {
+      this.reduced = false;
+      return;
+    }
+    this.averageGradients(params);
+  }
+
+  /**
+   * Averages the gradients over all ranks after backward, in buckets of at most BUCKET_BYTES
+   * (parameters in reverse order, as DDP fills them during backward), one flat all-reduce per bucket.
    */
   averageGradients(params: torch.Tensor[]): number {
     const grads = params.filter((p) => p.requiresGrad && p.grad).map((p) => p.grad!).reverse();

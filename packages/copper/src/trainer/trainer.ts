@@ -362,9 +362,10 @@ export class Trainer {
   }
 
   private clipGradients(model: LightningModule): void {
-    // before every optimizer step: strategy=ddp averages the gradients over the ranks first
+    // before every optimizer step: under strategy=ddp the gradients are the mean over the ranks
+    // (all-reduced during the last backward, or now when training stopped inside an accumulation)
     if (this.ddp) {
-      this.ddp.averageGradients(model.parameters());
+      this.ddp.syncGradients(model.parameters());
     }
     const v = this.opts.gradient_clip_val;
     if (!v || v <= 0) return;
@@ -528,7 +529,12 @@ export class Trainer {
             torch.tidy(() => {
               const loss = this.step(model, 'training_step', () => this.precision.forward(() => model.trainingStep(batch, i)));
               if (!(loss instanceof torch.Tensor)) throw new CopperError('trainingStep must return the loss tensor');
-              this.step(model, 'backward', () => (accumulate > 1 ? loss.div(accumulate) : loss).backward());
+              this.step(model, 'backward', () => {
+                const l = accumulate > 1 ? loss.div(accumulate) : loss;
+                // strategy=ddp: a backward that ends an accumulation all-reduces the gradients as it runs
+                if (this.ddp) this.ddp.backward(model, l, (i + 1) % accumulate === 0 || i + 1 === nTrain);
+                else l.backward();
+              });
             });
           } finally {
             torch.dispose([batch.x, batch.y]);

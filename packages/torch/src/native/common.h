@@ -133,6 +133,10 @@ Napi::Value Guarded(const Napi::CallbackInfo& info) {
 
 #define CT_EXPORT(exports, name) exports.Set(#name, Napi::Function::New<::ct::Guarded<name>>(exports.Env(), #name))
 
+// The one-line message for `e` (thrown by backward) when it comes from a DDP reducer's all-reduce
+// that failed (a peer died); "" otherwise (src/native/distributed.cc).
+std::string DistBackwardFailure(const std::exception& e);
+
 void InitAddon(Napi::Env env, Napi::Object exports);
 void InitTensor(Napi::Env env, Napi::Object exports);
 void InitOps(Napi::Env env, Napi::Object exports);

@@ -257,7 +257,14 @@ static Napi::Value backward(const Napi::CallbackInfo& info) {
   }
   c10::optional<bool> retain;
   if (info[2].IsBoolean()) retain = B(info[2]);
-  torch::autograd::backward(outs, grads, retain, B(info[3]));
+  try {
+    torch::autograd::backward(outs, grads, retain, B(info[3]));
+  } catch (const std::exception& e) {
+    // a gradient bucket's all-reduce (DDP's reducer) failed: a DistributedError, in one line
+    std::string dist = DistBackwardFailure(e);
+    if (!dist.empty()) throw MakeError(info.Env(), "distributed", dist);
+    throw;
+  }
   return info.Env().Undefined();
 }
 // grad(outputs[], inputs[], gradOutputs[] | null, retainGraph, createGraph, allowUnused)
