@@ -72,9 +72,13 @@ export class S3FileSystem implements FileSystem {
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
   private readonly readMs: number | undefined;
+  private readonly connectMs: number | undefined;
+  private readonly tlsOptions: { rejectUnauthorized?: boolean; ca?: Buffer };
   private readonly anonymous: boolean;
   /** The fast path (s3-direct.ts), once known to apply; undefined: every request on the SDK. */
   private direct: Promise<S3Direct | undefined> | undefined;
+  /** The fast path once made (so that each request need not wait on `direct`). */
+  private directMade: S3Direct | undefined;
   private directOff = false;
   /** The PUT headers of putExtras, for the fast path. */
   private readonly putHeaders: PutHeaders;
@@ -104,8 +108,10 @@ export class S3FileSystem implements FileSystem {
         }
       }
     }
+    this.tlsOptions = tlsOptions;
     const t = remoteTimeouts('s3', options);
     this.readMs = t.readMs;
+    this.connectMs = t.connectMs;
     // The sockets carry the connect and read (idle) timeouts, downloads included. One pool for
     // the SDK and the fast path; it holds as many sockets as there are jobs at once.
     this.httpAgent = guardAgent(new HttpAgent({ keepAlive: true, maxSockets: 256 }), t);
@@ -196,8 +202,17 @@ export class S3FileSystem implements FileSystem {
    */
   private fast(): Promise<S3Direct | undefined> | undefined {
     if (this.directOff) return undefined;
-    this.direct ??= this.makeDirect().catch(() => undefined);
+    this.direct ??= this.makeDirect().then(
+      (d) => (this.directMade = d),
+      () => undefined,
+    );
     return this.direct;
+  }
+
+  /** The fast path, made or not (undefined: the SDK). */
+  private async fastPath(): Promise<S3Direct | undefined> {
+    if (this.directOff) return undefined;
+    return this.directMade ?? (await this.fast());
   }
 
   private async makeDirect(): Promise<S3Direct | undefined> {
@@ -219,8 +234,10 @@ export class S3FileSystem implements FileSystem {
       },
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
+      tls: this.tlsOptions,
       credentials,
       clock: cfg as { systemClockOffset?: number },
+      connectMs: this.connectMs,
       readMs: this.readMs,
     });
   }
@@ -269,8 +286,7 @@ export class S3FileSystem implements FileSystem {
   }
 
   async size(path: string): Promise<number | undefined> {
-    const fast = this.fast();
-    const direct = fast && (await fast);
+    const direct = await this.fastPath();
     if (direct) {
       let n: number | undefined;
       try {
@@ -393,13 +409,24 @@ export class S3FileSystem implements FileSystem {
     }
   }
 
-  async read(path: string): Promise<Readable> {
-    const fast = this.fast();
-    const direct = fast && (await fast);
+  read(path: string): Promise<Readable> {
+    return this.get(path, -1, undefined) as Promise<Readable>;
+  }
+
+  /**
+   * The object's chunks when it has at most `maxBytes` bytes (one request, no stream: the fast
+   * path), else a stream of it (the SDK's too).
+   */
+  readSmall(path: string, maxBytes: number, alive?: () => void): Promise<Buffer[] | Readable> {
+    return this.get(path, maxBytes, alive);
+  }
+
+  private async get(path: string, keepWhole: number, alive: (() => void) | undefined): Promise<Buffer[] | Readable> {
+    const direct = await this.fastPath();
     try {
       if (direct) {
         try {
-          return await direct.get(this.key(path));
+          return await direct.get(this.key(path), keepWhole, alive);
         } catch (e) {
           if (!(e instanceof UseSdk)) throw e;
           this.sdkFromNow();
@@ -425,8 +452,7 @@ export class S3FileSystem implements FileSystem {
     };
     data.once('error', onError);
     try {
-      const fast = size !== undefined && size <= SINGLE_PUT_MAX ? this.fast() : undefined;
-      const direct = fast && (await fast);
+      const direct = size !== undefined && size <= SINGLE_PUT_MAX ? await this.fastPath() : undefined;
       if (direct && size !== undefined) {
         try {
           await direct.put(Key, data, size, this.putHeaders);
@@ -474,6 +500,8 @@ export class S3FileSystem implements FileSystem {
 
   async close(): Promise<void> {
     this.client.destroy();
+    const direct = this.directMade ?? (this.direct ? await this.direct : undefined);
+    await direct?.close();
   }
 
   /** Creates the bucket (tests and `dvc` never need it; handy for setting up a server). */
