@@ -250,6 +250,56 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
     }
   });
 
+  test('a download gets a small object whole from one plain GET (no stream), a large one as a stream; faults before the answer or mid-body are retried: every byte once', async () => {
+    const fs = await open(fresh());
+    proxy.setPlan({});
+    const small = randomBytes(300_000);
+    const large = randomBytes((1 << 20) + 1);
+    await fs.write('files/md5/ab/small', file(small), small.length);
+    await fs.write('files/md5/ab/large', file(large), large.length);
+    assert.ok(fs.readSmall, 'the S3 remote has no readSmall');
+    proxy.requests.length = 0;
+    const whole = await fs.readSmall('files/md5/ab/small', 1 << 20);
+    assert.ok(Array.isArray(whole) && Buffer.concat(whole).equals(small));
+    const streamed = await fs.readSmall('files/md5/ab/large', 1 << 20);
+    assert.ok(!Array.isArray(streamed) && (await readAll(streamed)).equals(large));
+    assert.equal(proxy.requests.length, 2);
+    assert.ok(!proxy.requests.some(isSdkRequest));
+    // A 500, a reset, a body cut half-way, no answer at all, a body that stops after its first bytes.
+    for (const fault of ['status500', 'reset', 'cut', 'stall', 'stallBody'] as const) {
+      proxy.requests.length = 0;
+      proxy.setPlan({ rate: 1, faults: [fault], maxFaults: 1, only: (m) => m === 'GET', stallMs: 10_000 });
+      const got = await fs.readSmall('files/md5/ab/small', 1 << 20);
+      assert.ok(Array.isArray(got) && Buffer.concat(got).equals(small), fault);
+      assert.equal(proxy.log.length, 1, fault);
+      assert.equal(proxy.requests.length, 2, `${fault}: not the failed request and one more`);
+      assert.ok(!proxy.requests.some(isSdkRequest), fault);
+    }
+    // The large object's stream resumes where a stalled body stopped.
+    proxy.setPlan({ rate: 1, faults: ['stallBody'], maxFaults: 1, only: (m) => m === 'GET', stallMs: 10_000 });
+    const resumed = await fs.readSmall('files/md5/ab/large', 1 << 20);
+    assert.ok(!Array.isArray(resumed) && (await readAll(resumed)).equals(large));
+    assert.equal(proxy.log.length, 1);
+  });
+
+  test('a dead link fails a download with the same one line on both paths, after the first try and two more', async () => {
+    const name = fresh();
+    const quick = { connect_timeout: 1, read_timeout: 1 };
+    proxy.setPlan({});
+    await (await open(name)).write('files/md5/ac/x', file(Buffer.from('x')), 1);
+    const lines: string[] = [];
+    for (const env of [{}, SDK]) {
+      const fs = await open(name, quick, env);
+      proxy.setPlan({ rate: 1, faults: ['stall'], maxFaults: 1000, stallMs: 30_000 });
+      const read = env === SDK ? fs.read('files/md5/ac/x') : fs.readSmall!('files/md5/ac/x', 1 << 20);
+      const m = await message(read);
+      assert.match(m, /^RemoteError: .*timed out/);
+      assert.equal(proxy.seen, 3, `${proxy.seen} attempts`);
+      lines.push(m.replace(/:\d+/g, ':PORT'));
+    }
+    assert.equal(lines[0], lines[1]);
+  });
+
   test('a source that fails mid-upload fails the write with its own error, and nothing is stored', async () => {
     const fs = await open(fresh());
     proxy.setPlan({});
