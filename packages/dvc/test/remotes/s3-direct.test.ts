@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { S3Client, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { SigV4, keyPath } from '../../src/fs/s3-direct.js';
-import { S3FileSystem } from '../../src/fs/s3.js';
+import { S3FileSystem, customEndpointTarget } from '../../src/fs/s3.js';
 import { openRemoteFs, type RemoteOptions } from '../../src/fs/registry.js';
 import type { FileSystem } from '../../src/fs/types.js';
 import { RemoteError } from '../../src/errors.js';
@@ -47,6 +47,58 @@ describe('SigV4 signer', () => {
   test('keys: hex object paths as they are, other characters percent-encoded per segment', () => {
     assert.equal(keyPath('files/md5/ab/cdef0123'), 'files/md5/ab/cdef0123');
     assert.equal(keyPath("a b/c+d=e/ü/(x)!*'"), 'a%20b/c%2Bd%3De/%C3%BC/%28x%29%21%2A%27');
+  });
+});
+
+describe('a custom endpoint addressed without the SDK', () => {
+  test("customEndpointTarget gives the SDK's own endpoint rules' address and signing region (path style)", async () => {
+    const { getEndpointFromInstructions } = await import('@smithy/core/endpoints');
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const endpoints = [
+      'http://127.0.0.1:7480',
+      'http://127.0.0.1:7480/',
+      'https://minio.example.com',
+      'https://minio.example.com:443/',
+      'http://minio.example.com:80',
+      'https://minio.example.com:9443',
+      'http://[::1]:9000',
+      'https://s3.example.com/tenant',
+      'https://s3.example.com/tenant/',
+    ];
+    let n = 0;
+    for (const endpoint of endpoints) {
+      for (const bucket of ['bucket', 'my.bucket-1', 'b12']) {
+        for (const region of ['us-east-1', 'eu-west-3']) {
+          const client = new S3Client({ endpoint, forcePathStyle: true, region, credentials: { accessKeyId: 'k', secretAccessKey: 's' } });
+          try {
+            const ep = await getEndpointFromInstructions({ Bucket: bucket, Key: 'files/md5/ab/cd' }, GetObjectCommand, client.config as never);
+            const scheme = (ep.properties?.authSchemes as { name: string; signingName: string; signingRegion: string }[])[0]!;
+            assert.equal(`${scheme.name}/${scheme.signingName}`, 'sigv4/s3');
+            const t = customEndpointTarget(endpoint, bucket, region);
+            assert.deepEqual(
+              t,
+              {
+                protocol: ep.url.protocol,
+                hostname: ep.url.hostname.replace(/^\[|\]$/g, ''),
+                port: ep.url.port ? Number(ep.url.port) : undefined,
+                host: ep.url.host,
+                basePath: ep.url.pathname.replace(/\/+$/, ''),
+                signingRegion: scheme.signingRegion,
+              },
+              `${endpoint} ${bucket} ${region}`,
+            );
+            n++;
+          } finally {
+            client.destroy();
+          }
+        }
+      }
+    }
+    assert.equal(n, endpoints.length * 6);
+    // Names the SDK's rules treat otherwise are left to them.
+    assert.equal(customEndpointTarget('http://127.0.0.1:7480', 'Upper_Case', 'us-east-1'), undefined);
+    assert.equal(customEndpointTarget('http://127.0.0.1:7480', 'bucket', 'not a region'), undefined);
+    assert.equal(customEndpointTarget('http://127.0.0.1:7480/?x=1', 'bucket', 'us-east-1'), undefined);
   });
 });
 
