@@ -62,6 +62,7 @@ class LimitedFileSystem implements FileSystem {
     if (info) this.info = (p) => this.semaphore.run(() => info(p));
     const temps = inner.removeStaleTemps?.bind(inner);
     if (temps) this.removeStaleTemps = temps;
+    if (inner.readSmall) this.readSmall = (p, max, alive) => this.small(p, max, alive);
   }
 
   exists(path: string): Promise<boolean> {
@@ -91,6 +92,21 @@ class LimitedFileSystem implements FileSystem {
       // The slot is held while the bytes flow: until the stream ends, fails or is destroyed.
       finished(stream, () => release());
       return stream;
+    } catch (e) {
+      release();
+      throw e;
+    }
+  }
+
+  readSmall?: (path: string, maxBytes: number, alive?: () => void) => Promise<Buffer[] | Readable>;
+
+  private async small(path: string, maxBytes: number, alive?: () => void): Promise<Buffer[] | Readable> {
+    const release = await this.semaphore.acquire();
+    try {
+      const got = await this.inner.readSmall!(path, maxBytes, alive);
+      if (Array.isArray(got)) release();
+      else finished(got, () => release());
+      return got;
     } catch (e) {
       release();
       throw e;

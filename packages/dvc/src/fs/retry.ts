@@ -154,6 +154,7 @@ class RetryingFileSystem implements FileSystem {
   listStep?: (step: ListStep) => Promise<ListPage>;
   info?: (path: string) => Promise<FileStat | undefined>;
   removeStaleTemps?: (prefix: string, olderThanMs: number, owned?: (finalPath: string) => boolean) => Promise<string[]>;
+  readSmall?: (path: string, maxBytes: number) => Promise<Buffer[] | Readable>;
   constructor(
     readonly inner: FileSystem,
     private readonly opts: RetryOptions,
@@ -169,6 +170,62 @@ class RetryingFileSystem implements FileSystem {
     const temps = inner.removeStaleTemps?.bind(inner);
     // A sweep of many requests: retried as a whole, with no deadline of its own.
     if (temps) this.removeStaleTemps = (prefix, age, owned) => withRetry(() => temps(prefix, age, owned), this.opts);
+    const small = inner.readSmall?.bind(inner);
+    if (small) this.readSmall = (p, max) => this.small(small, p, max);
+  }
+
+  /**
+   * readSmall, retried: a file kept whole is fetched again from its start on a transient failure
+   * (it is small); a larger one comes back as `read`'s resumable stream.
+   */
+  private async small(
+    small: NonNullable<FileSystem['readSmall']>,
+    path: string,
+    max: number,
+  ): Promise<Buffer[] | Readable> {
+    const got = await withRetry(() => this.watched(small, path, max), this.opts);
+    if (Array.isArray(got)) return got;
+    return resumable(got, (skip) => this.open(path).then((s) => skipBytes(s, skip)), this.opts, `${joinUrl(this.url, path)}: read`);
+  }
+
+  /**
+   * One readSmall attempt, watched: the head must come within the request deadline (connect +
+   * read timeout), then each chunk within the read timeout of the one before, as a streamed read.
+   * What a given-up attempt brings later is dropped.
+   */
+  private watched(small: NonNullable<FileSystem['readSmall']>, path: string, max: number): Promise<Buffer[] | Readable> {
+    const first = this.waitMs;
+    const idle = this.opts.readTimeoutMs;
+    if (first === undefined) return small(path, max);
+    return new Promise((resolve, reject) => {
+      let expired = false;
+      let started = false;
+      let timer: NodeJS.Timeout | undefined;
+      const expire = () => {
+        expired = true;
+        reject(started ? timeoutError(`${this.url}: read ${path} (no data)`, idle!) : timeoutError(`${this.url}: read ${path}`, first));
+      };
+      timer = setTimeout(expire, first);
+      const alive = () => {
+        if (started) timer?.refresh();
+        else {
+          started = true;
+          clearTimeout(timer);
+          timer = idle !== undefined && idle > 0 ? setTimeout(expire, idle) : undefined;
+        }
+      };
+      small(path, max, alive).then(
+        (v) => {
+          clearTimeout(timer);
+          if (!expired) resolve(v);
+          else if (!Array.isArray(v)) v.destroy();
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          if (!expired) reject(e);
+        },
+      );
+    });
   }
 
   /** `fn` tried again on transient failures, each attempt bounded by the request deadline. */

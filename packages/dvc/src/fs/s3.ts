@@ -13,27 +13,13 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import {
-  S3Client,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  DeleteObjectCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-  ListObjectsCommand,
-  ListMultipartUploadsCommand,
-  AbortMultipartUploadCommand,
-  type S3ClientConfig,
-  type PutObjectCommandInput,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { fromIni } from '@aws-sdk/credential-provider-ini';
-import { getEndpointFromInstructions } from '@smithy/core/endpoints';
+import type { S3Client, S3ClientConfig, PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { walkSteps, type FileSystem, type FileStat, type ListPage, type ListStep } from './types.js';
 import { guardAgent, remoteTimeouts } from './timeouts.js';
-import { S3Direct, UseSdk, type Creds, type PutHeaders } from './s3-direct.js';
+import { S3Direct, UseSdk, type Creds, type DirectTarget, type PutHeaders } from './s3-direct.js';
 import { httpStatus, networkCode, netWords, notFoundError, remoteError, joinUrl, sizeChecked } from './remote-errors.js';
 
 export { optBool, optStr, optNum, type RemoteOptions } from './remote-errors.js';
@@ -56,13 +42,69 @@ const SINGLE_PUT_MAX = 256 * MiB;
  */
 const QUIET_LOGGER = { debug() {}, warn() {} } as unknown as NonNullable<S3ClientConfig['logger']>;
 
+/** The AWS SDK's S3 module and this remote's client, loaded on first need (see S3FileSystem.sdk). */
+interface Sdk {
+  m: typeof import('@aws-sdk/client-s3');
+  client: S3Client;
+}
+
+/**
+ * The address of a bucket behind a custom endpoint (`endpointurl`), as the SDK's endpoint rules
+ * give it with path-style addressing (which s3.ts always sets with an endpoint):
+ * `{scheme}://{authority}{path, ending in /}{bucket}`, signed for `region` as service s3. Only for
+ * plain bucket names (lower-case DNS style) and region names; undefined for anything else (the
+ * SDK's rules then decide). test/remotes/s3-direct.test.ts holds it against the SDK's rules.
+ */
+export function customEndpointTarget(endpoint: string, bucket: string, region: string): DirectTarget | undefined {
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/i.test(region)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username || url.password) return undefined;
+  const path = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
+  return {
+    protocol: url.protocol,
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : undefined,
+    host: url.host,
+    basePath: `${path}${bucket}`,
+    signingRegion: region,
+  };
+}
+
+/**
+ * Whether the SDK would address endpoints other than plainly, from settings outside the remote's
+ * options: FIPS or dual-stack in the environment or in the shared config file. Then the SDK's
+ * own rules are asked (and the SDK loaded) even for a remote with a custom endpoint.
+ */
+function sdkEndpointSettings(): boolean {
+  for (const v of ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT']) if (process.env[v] !== undefined) return true;
+  const file = process.env.AWS_CONFIG_FILE ?? join(process.env.HOME ?? homedir(), '.aws', 'config');
+  try {
+    return /use_(fips|dualstack)_endpoint/i.test(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 export class S3FileSystem implements FileSystem {
   readonly protocol = 's3';
   readonly url: string;
   readonly bucket: string;
   /** Key prefix of the remote root, '' or ending in '/'. */
   readonly root: string;
-  private readonly client: S3Client;
+  /** The client's settings; the SDK and the client are made on first need (sdk()). */
+  private readonly config: S3ClientConfig;
+  /** fromIni's options, for credentials from a profile (loaded with the SDK). */
+  private readonly ini: Parameters<typeof import('@aws-sdk/credential-provider-ini').fromIni>[0] | undefined;
+  private sdkLoad: Promise<Sdk> | undefined;
+  /** The clock offset of the fast path; the SDK client's own once that is made. */
+  private readonly clock: { systemClockOffset?: number } = {};
+  /** The fast path's address without the SDK (customEndpointTarget), when settings allow. */
+  private readonly plainTarget: DirectTarget | undefined;
   private readonly endpoint: string | undefined;
   private readonly listV1: boolean;
   private readonly putExtras: Partial<PutObjectCommandInput>;
@@ -72,9 +114,13 @@ export class S3FileSystem implements FileSystem {
   private readonly httpAgent: HttpAgent;
   private readonly httpsAgent: HttpsAgent;
   private readonly readMs: number | undefined;
+  private readonly connectMs: number | undefined;
+  private readonly tlsOptions: { rejectUnauthorized?: boolean; ca?: Buffer };
   private readonly anonymous: boolean;
   /** The fast path (s3-direct.ts), once known to apply; undefined: every request on the SDK. */
   private direct: Promise<S3Direct | undefined> | undefined;
+  /** The fast path once made (so that each request need not wait on `direct`). */
+  private directMade: S3Direct | undefined;
   private directOff = false;
   /** The PUT headers of putExtras, for the fast path. */
   private readonly putHeaders: PutHeaders;
@@ -104,8 +150,10 @@ export class S3FileSystem implements FileSystem {
         }
       }
     }
+    this.tlsOptions = tlsOptions;
     const t = remoteTimeouts('s3', options);
     this.readMs = t.readMs;
+    this.connectMs = t.connectMs;
     // The sockets carry the connect and read (idle) timeouts, downloads included. One pool for
     // the SDK and the fast path; it holds as many sockets as there are jobs at once.
     this.httpAgent = guardAgent(new HttpAgent({ keepAlive: true, maxSockets: 256 }), t);
@@ -132,27 +180,30 @@ export class S3FileSystem implements FileSystem {
     }
     const keyId = optStr(options.access_key_id);
     const secret = optStr(options.secret_access_key);
+    let staticKeys: Creds | undefined;
+    this.ini = undefined;
     if (keyId && secret) {
       const token = optStr(options.session_token);
-      config.credentials = { accessKeyId: keyId, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) };
+      staticKeys = { accessKeyId: keyId, secretAccessKey: secret, ...(token ? { sessionToken: token } : {}) };
+      config.credentials = staticKeys;
     } else if (optStr(options.profile) || optStr(options.credentialpath) || optStr(options.configpath)) {
       const profile = optStr(options.profile);
       const filepath = optStr(options.credentialpath);
       const configFilepath = optStr(options.configpath);
-      config.credentials = fromIni({
+      this.ini = {
         ...(profile ? { profile } : {}),
         ...(filepath ? { filepath } : {}),
         ...(configFilepath ? { configFilepath } : {}),
-      });
+      };
     }
     this.anonymous = false;
-    if (optBool(options.allow_anonymous_login, false) && !config.credentials) {
+    if (optBool(options.allow_anonymous_login, false) && !config.credentials && !this.ini) {
       this.anonymous = true;
       // Public buckets: requests go unsigned.
       config.credentials = { accessKeyId: '', secretAccessKey: '' };
       config.signer = { sign: async (request) => request };
     }
-    this.client = new S3Client(config);
+    this.config = config;
 
     const extras: Partial<PutObjectCommandInput> = {};
     const sse = optStr(options.sse);
@@ -187,6 +238,40 @@ export class S3FileSystem implements FileSystem {
     this.putHeaders = h;
     // SSE-C needs its key headers on every request: the SDK does those.
     this.directOff = process.env.COPPER_S3_DIRECT === '0' || !!(this.sseC.SSECustomerAlgorithm || this.sseC.SSECustomerKey);
+    // A custom endpoint and keys in the options (or none: anonymous): the fast path needs nothing
+    // of the SDK, which then loads only for requests the fast path does not make (a fetch served
+    // wholly by GETs never loads it: about 0.3 s of CPU).
+    this.plainTarget =
+      !this.directOff && endpoint && (staticKeys || this.anonymous) && !sdkEndpointSettings()
+        ? customEndpointTarget(endpoint, this.bucket, String(config.region))
+        : undefined;
+    this.staticKeys = staticKeys;
+  }
+
+  private readonly staticKeys: Creds | undefined;
+
+  /**
+   * The AWS SDK and this remote's client, made on first need. From then on the fast path and the
+   * SDK share one clock offset (the client's).
+   */
+  private sdk(): Promise<Sdk> {
+    this.sdkLoad ??= (async () => {
+      const m = await import('@aws-sdk/client-s3');
+      const config = { ...this.config };
+      if (this.ini) config.credentials = (await import('@aws-sdk/credential-provider-ini')).fromIni(this.ini);
+      if (this.clock.systemClockOffset !== undefined) config.systemClockOffset = this.clock.systemClockOffset;
+      const client = new m.S3Client(config);
+      const cfg = client.config as { systemClockOffset?: number };
+      Object.defineProperty(this.clock, 'systemClockOffset', {
+        get: () => cfg.systemClockOffset,
+        set: (v: number | undefined) => {
+          cfg.systemClockOffset = v;
+        },
+        configurable: true,
+      });
+      return { m, client };
+    })();
+    return this.sdkLoad;
   }
 
   /**
@@ -196,31 +281,52 @@ export class S3FileSystem implements FileSystem {
    */
   private fast(): Promise<S3Direct | undefined> | undefined {
     if (this.directOff) return undefined;
-    this.direct ??= this.makeDirect().catch(() => undefined);
+    this.direct ??= this.makeDirect().then(
+      (d) => (this.directMade = d),
+      () => undefined,
+    );
     return this.direct;
   }
 
+  /** The fast path, made or not (undefined: the SDK). */
+  private async fastPath(): Promise<S3Direct | undefined> {
+    if (this.directOff) return undefined;
+    return this.directMade ?? (await this.fast());
+  }
+
   private async makeDirect(): Promise<S3Direct | undefined> {
-    const cfg = this.client.config;
-    const ep = await getEndpointFromInstructions({ Bucket: this.bucket, Key: `${this.root}x` }, GetObjectCommand, cfg as never);
-    const scheme = (ep.properties?.authSchemes as { name?: string; signingName?: string; signingRegion?: string }[] | undefined)?.[0];
-    const url = ep.url;
-    if (!scheme || scheme.name !== 'sigv4' || scheme.signingName !== 's3' || !scheme.signingRegion) return undefined;
-    if (Object.keys(ep.headers ?? {}).length || url.search || url.username || (url.protocol !== 'http:' && url.protocol !== 'https:')) return undefined;
-    const credentials = this.anonymous ? undefined : (cfg.credentials as unknown as () => Promise<Creds>);
-    return new S3Direct({
-      target: {
+    let target = this.plainTarget;
+    let credentials: (() => Promise<Creds>) | undefined;
+    if (target) {
+      const keys = this.staticKeys;
+      credentials = keys ? async () => keys : undefined;
+    } else {
+      const { m, client } = await this.sdk();
+      const cfg = client.config;
+      const { getEndpointFromInstructions } = await import('@smithy/core/endpoints');
+      const ep = await getEndpointFromInstructions({ Bucket: this.bucket, Key: `${this.root}x` }, m.GetObjectCommand, cfg as never);
+      const scheme = (ep.properties?.authSchemes as { name?: string; signingName?: string; signingRegion?: string }[] | undefined)?.[0];
+      const url = ep.url;
+      if (!scheme || scheme.name !== 'sigv4' || scheme.signingName !== 's3' || !scheme.signingRegion) return undefined;
+      if (Object.keys(ep.headers ?? {}).length || url.search || url.username || (url.protocol !== 'http:' && url.protocol !== 'https:')) return undefined;
+      credentials = this.anonymous ? undefined : (cfg.credentials as unknown as () => Promise<Creds>);
+      target = {
         protocol: url.protocol,
         hostname: url.hostname.replace(/^\[|\]$/g, ''),
         port: url.port ? Number(url.port) : undefined,
         host: url.host,
         basePath: url.pathname.replace(/\/+$/, ''),
         signingRegion: scheme.signingRegion,
-      },
+      };
+    }
+    return new S3Direct({
+      target,
       httpAgent: this.httpAgent,
       httpsAgent: this.httpsAgent,
+      tls: this.tlsOptions,
       credentials,
-      clock: cfg as { systemClockOffset?: number },
+      clock: this.clock,
+      connectMs: this.connectMs,
       readMs: this.readMs,
     });
   }
@@ -269,8 +375,7 @@ export class S3FileSystem implements FileSystem {
   }
 
   async size(path: string): Promise<number | undefined> {
-    const fast = this.fast();
-    const direct = fast && (await fast);
+    const direct = await this.fastPath();
     if (direct) {
       let n: number | undefined;
       try {
@@ -284,7 +389,8 @@ export class S3FileSystem implements FileSystem {
       return n;
     }
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
+      const { m, client } = await this.sdk();
+      const r = await client.send(new m.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
       return r.ContentLength ?? 0;
     } catch (e) {
       const name = (e as { name?: string }).name;
@@ -298,7 +404,8 @@ export class S3FileSystem implements FileSystem {
 
   async info(path: string): Promise<FileStat | undefined> {
     try {
-      const r = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
+      const { m, client } = await this.sdk();
+      const r = await client.send(new m.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
       return { size: r.ContentLength ?? 0, ...(r.ETag ? { etag: r.ETag } : {}), ...(r.VersionId ? { versionId: r.VersionId } : {}) };
     } catch (e) {
       const name = (e as { name?: string }).name;
@@ -317,7 +424,7 @@ export class S3FileSystem implements FileSystem {
    * A bucket we may not HEAD (403: no s3:ListBucket) is taken to exist.
    */
   private checkBucket(): Promise<void> {
-    this.bucketCheck ??= this.client.send(new HeadBucketCommand({ Bucket: this.bucket })).then(
+    this.bucketCheck ??= this.sdk().then(({ m, client }) => client.send(new m.HeadBucketCommand({ Bucket: this.bucket }))).then(
       () => undefined,
       (e) => {
         const status = httpStatus(e);
@@ -344,12 +451,13 @@ export class S3FileSystem implements FileSystem {
     let keys: string[];
     let next: string | undefined;
     try {
+      const { m, client } = await this.sdk();
       if (this.listV1) {
-        const r = await this.client.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: full, Marker: token }));
+        const r = await client.send(new m.ListObjectsCommand({ Bucket: this.bucket, Prefix: full, Marker: token }));
         keys = (r.Contents ?? []).map((c) => c.Key!).filter(Boolean);
         next = r.IsTruncated ? (r.NextMarker ?? keys[keys.length - 1]) : undefined;
       } else {
-        const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ContinuationToken: token }));
+        const r = await client.send(new m.ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ContinuationToken: token }));
         keys = (r.Contents ?? []).map((c) => c.Key!).filter(Boolean);
         next = r.IsTruncated ? r.NextContinuationToken : undefined;
       }
@@ -372,8 +480,9 @@ export class S3FileSystem implements FileSystem {
     let UploadIdMarker: string | undefined;
     for (;;) {
       let r;
+      const { m, client } = await this.sdk();
       try {
-        r = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.root + p, KeyMarker, UploadIdMarker }));
+        r = await client.send(new m.ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.root + p, KeyMarker, UploadIdMarker }));
       } catch (e) {
         throw this.fail(e, prefix, 'list uploads');
       }
@@ -381,7 +490,7 @@ export class S3FileSystem implements FileSystem {
         if (!u.Key || !u.UploadId || !u.Initiated || Date.now() - u.Initiated.getTime() <= olderThanMs) continue;
         if (!u.Key.startsWith(this.root) || !owned(u.Key.slice(this.root.length))) continue;
         try {
-          await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+          await client.send(new m.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
         } catch (e) {
           if (httpStatus(e) !== 404) throw this.fail(e, u.Key.slice(this.root.length), 'abort upload');
         }
@@ -393,19 +502,31 @@ export class S3FileSystem implements FileSystem {
     }
   }
 
-  async read(path: string): Promise<Readable> {
-    const fast = this.fast();
-    const direct = fast && (await fast);
+  read(path: string): Promise<Readable> {
+    return this.get(path, -1, undefined) as Promise<Readable>;
+  }
+
+  /**
+   * The object's chunks when it has at most `maxBytes` bytes (one request, no stream: the fast
+   * path), else a stream of it (the SDK's too).
+   */
+  readSmall(path: string, maxBytes: number, alive?: () => void): Promise<Buffer[] | Readable> {
+    return this.get(path, maxBytes, alive);
+  }
+
+  private async get(path: string, keepWhole: number, alive: (() => void) | undefined): Promise<Buffer[] | Readable> {
+    const direct = await this.fastPath();
     try {
       if (direct) {
         try {
-          return await direct.get(this.key(path));
+          return await direct.get(this.key(path), keepWhole, alive);
         } catch (e) {
           if (!(e instanceof UseSdk)) throw e;
           this.sdkFromNow();
         }
       }
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
+      const { m, client } = await this.sdk();
+      const r = await client.send(new m.GetObjectCommand({ Bucket: this.bucket, Key: this.key(path), ...this.sseC }));
       return r.Body as Readable;
     } catch (e) {
       const name = (e as { name?: string }).name;
@@ -425,8 +546,7 @@ export class S3FileSystem implements FileSystem {
     };
     data.once('error', onError);
     try {
-      const fast = size !== undefined && size <= SINGLE_PUT_MAX ? this.fast() : undefined;
-      const direct = fast && (await fast);
+      const direct = size !== undefined && size <= SINGLE_PUT_MAX ? await this.fastPath() : undefined;
       if (direct && size !== undefined) {
         try {
           await direct.put(Key, data, size, this.putHeaders);
@@ -437,15 +557,18 @@ export class S3FileSystem implements FileSystem {
           throw Object.assign(remoteError(`${joinUrl(this.url, path)}: write redirected (HTTP ${e.answer}), sent again through the SDK`), { transient: true });
         }
       } else if (size !== undefined && size <= SINGLE_PUT_MAX) {
-        await this.client.send(
-          new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: size, ...this.putExtras }),
+        const { m, client } = await this.sdk();
+        await client.send(
+          new m.PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: size, ...this.putExtras }),
           { abortSignal: ac.signal },
         );
       } else {
         // Parts are buffered (partSize x queueSize bytes), so keep both small; 10,000 parts max.
         const partSize = Math.max(8 * MiB, size ? Math.ceil(size / 9000) : 0);
+        const { client } = await this.sdk();
+        const { Upload } = await import('@aws-sdk/lib-storage');
         const upload = new Upload({
-          client: this.client,
+          client,
           params: { Bucket: this.bucket, Key, Body: data, ...this.putExtras },
           partSize,
           queueSize: 2,
@@ -465,7 +588,8 @@ export class S3FileSystem implements FileSystem {
 
   async delete(path: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path) }));
+      const { m, client } = await this.sdk();
+      await client.send(new m.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(path) }));
     } catch (e) {
       if (httpStatus(e) === 404 && (e as { name?: string }).name !== 'NoSuchBucket') return;
       throw this.fail(e, path, 'delete');
@@ -473,14 +597,16 @@ export class S3FileSystem implements FileSystem {
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    if (this.sdkLoad) (await this.sdkLoad.catch(() => undefined))?.client.destroy();
+    const direct = this.directMade ?? (this.direct ? await this.direct : undefined);
+    await direct?.close();
   }
 
   /** Creates the bucket (tests and `dvc` never need it; handy for setting up a server). */
   async createBucket(): Promise<void> {
-    const { CreateBucketCommand } = await import('@aws-sdk/client-s3');
     try {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      const { m, client } = await this.sdk();
+      await client.send(new m.CreateBucketCommand({ Bucket: this.bucket }));
     } catch (e) {
       const name = (e as { name?: string }).name;
       if (name === 'BucketAlreadyOwnedByYou' || name === 'BucketAlreadyExists') return;

@@ -26,6 +26,14 @@ export interface FileSystem {
   /** A stream of the file's bytes. Rejects with an error whose `code` is 'ENOENT' when missing. */
   read(path: string): Promise<Readable>;
   /**
+   * The file's bytes for a caller that wants them whole (a download of small objects): its chunks
+   * in order when it has at most `maxBytes` bytes, otherwise a stream of it as `read` gives. For
+   * backends whose requests cost less without a stream per file (S3's fast path); callers fall
+   * back to `read` where it is missing. Rejects as `read` does. `alive` is called when the
+   * answer's head and each chunk arrive (the retry wrapper's idle timeout, retry.ts).
+   */
+  readSmall?(path: string, maxBytes: number, alive?: () => void): Promise<Buffer[] | Readable>;
+  /**
    * Stores `data` at `path` atomically: the file is never visible under `path` until complete
    * (temp name + rename, or multipart completion). Creates parent folders as needed.
    */

@@ -87,6 +87,15 @@ export class ObjectDb {
     return this.fs.read(this.path(oid));
   }
 
+  /**
+   * The object's bytes for a download: its chunks when it has at most `maxBytes` bytes and the
+   * file system can hand them whole (readSmall), else a stream. Not verified either.
+   */
+  getSmall(oid: string, maxBytes: number): Promise<Buffer[] | Readable> {
+    const fs = this.fs;
+    return fs.readSmall ? fs.readSmall(this.path(oid), maxBytes) : fs.read(this.path(oid));
+  }
+
   /** Stores `data` as `oid`, atomically (the file system's write: temp name, then rename/commit). */
   put(oid: string, data: Readable, size?: number): Promise<void> {
     return this.fs.write(this.path(oid), data, size);

@@ -15,14 +15,16 @@ import { createHash } from 'node:crypto';
 import { chmod, rename, unlink } from 'node:fs/promises';
 import {
   chmodSync,
+  closeSync,
   constants as fsc,
   copyFileSync,
   createWriteStream,
   mkdirSync,
+  open,
   renameSync,
   statSync,
   unlinkSync,
-  writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { Dos2UnixMd5, md5FileSync } from '../hash/md5.js';
 import { CorruptObjectError, isCorrupt, VerifiedFileStream } from '../hash/verify.js';
@@ -249,6 +251,44 @@ function corruptError(oid: string, md5: string): Error {
   return Object.assign(new Error(`object '${oid}' on the remote is corrupted (its content hashes to ${md5})`), { code: 'ECORRUPT' });
 }
 
+const CREATE_NEW = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL;
+
+function createNew(path: string): Promise<number> {
+  return new Promise((resolve, reject) => open(path, CREATE_NEW, 0o444, (e, fd) => (e ? reject(e) : resolve(fd))));
+}
+
+/**
+ * A small, verified object already in memory, written to `tmp` and renamed to `dest`. The file
+ * is created on the thread pool: on a busy disk a create can wait milliseconds on the file
+ * system's journal, and every download in flight would wait with it on this thread. The bytes
+ * are then written, the file closed and renamed here (a thread-pool round trip for each of
+ * those would cost more than the calls themselves).
+ */
+async function writeSmall(tmp: string, dest: string, chunks: Buffer[]): Promise<void> {
+  const fd = await createNew(tmp);
+  let fdOpen = true;
+  try {
+    const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    for (let done = 0; done < data.length; ) done += writeSync(fd, data, done);
+    fdOpen = false;
+    closeSync(fd);
+    if (UMASK_STRIPS_READ) chmodSync(tmp, 0o444);
+    renameSync(tmp, dest);
+  } catch (e) {
+    if (fdOpen) quietly(() => closeSync(fd));
+    quietly(() => unlinkSync(tmp));
+    throw e;
+  }
+}
+
+function quietly(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    /* cleaning up after an error already thrown */
+  }
+}
+
 /** Downloads one object from `from` into the local db `to`, verified; returns its size. */
 export async function downloadObject(
   from: ObjectDb,
@@ -262,7 +302,19 @@ export async function downloadObject(
   const tmp = tmpPath(dest);
   const hash = createHash('md5');
   let size = 0;
-  const src = await from.get(oid);
+  const got = await from.getSmall(oid, SMALL_OBJECT);
+  if (Array.isArray(got)) {
+    // The whole object in memory (one request, no stream): checked, then written in one go.
+    for (const c of got) {
+      hash.update(c);
+      size += c.length;
+    }
+    const md5 = hash.digest('hex');
+    if (md5 !== oid.slice(0, 32)) throw corruptError(oid, md5);
+    await writeSmall(tmp, dest, got);
+    return size;
+  }
+  const src = got;
   const it = (src as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   try {
     // Small objects (most of a dataset) are held in memory, checked, then written in one go;
@@ -283,11 +335,7 @@ export async function downloadObject(
     if (!spilled) {
       const md5 = hash.digest('hex');
       if (md5 !== oid.slice(0, 32)) throw corruptError(oid, md5);
-      // Small and already in memory: written synchronously (a thread-pool round trip per file
-      // costs more than the write itself).
-      writeFileSync(tmp, head.length === 1 ? head[0]! : Buffer.concat(head), { flag: 'wx', mode: 0o444 });
-      if (UMASK_STRIPS_READ) chmodSync(tmp, 0o444);
-      renameSync(tmp, dest);
+      await writeSmall(tmp, dest, head);
       return size;
     } else {
       await pipeline(

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { S3Client, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { SigV4, keyPath } from '../../src/fs/s3-direct.js';
-import { S3FileSystem } from '../../src/fs/s3.js';
+import { S3FileSystem, customEndpointTarget } from '../../src/fs/s3.js';
 import { openRemoteFs, type RemoteOptions } from '../../src/fs/registry.js';
 import type { FileSystem } from '../../src/fs/types.js';
 import { RemoteError } from '../../src/errors.js';
@@ -47,6 +47,58 @@ describe('SigV4 signer', () => {
   test('keys: hex object paths as they are, other characters percent-encoded per segment', () => {
     assert.equal(keyPath('files/md5/ab/cdef0123'), 'files/md5/ab/cdef0123');
     assert.equal(keyPath("a b/c+d=e/ü/(x)!*'"), 'a%20b/c%2Bd%3De/%C3%BC/%28x%29%21%2A%27');
+  });
+});
+
+describe('a custom endpoint addressed without the SDK', () => {
+  test("customEndpointTarget gives the SDK's own endpoint rules' address and signing region (path style)", async () => {
+    const { getEndpointFromInstructions } = await import('@smithy/core/endpoints');
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const endpoints = [
+      'http://127.0.0.1:7480',
+      'http://127.0.0.1:7480/',
+      'https://minio.example.com',
+      'https://minio.example.com:443/',
+      'http://minio.example.com:80',
+      'https://minio.example.com:9443',
+      'http://[::1]:9000',
+      'https://s3.example.com/tenant',
+      'https://s3.example.com/tenant/',
+    ];
+    let n = 0;
+    for (const endpoint of endpoints) {
+      for (const bucket of ['bucket', 'my.bucket-1', 'b12']) {
+        for (const region of ['us-east-1', 'eu-west-3']) {
+          const client = new S3Client({ endpoint, forcePathStyle: true, region, credentials: { accessKeyId: 'k', secretAccessKey: 's' } });
+          try {
+            const ep = await getEndpointFromInstructions({ Bucket: bucket, Key: 'files/md5/ab/cd' }, GetObjectCommand, client.config as never);
+            const scheme = (ep.properties?.authSchemes as { name: string; signingName: string; signingRegion: string }[])[0]!;
+            assert.equal(`${scheme.name}/${scheme.signingName}`, 'sigv4/s3');
+            const t = customEndpointTarget(endpoint, bucket, region);
+            assert.deepEqual(
+              t,
+              {
+                protocol: ep.url.protocol,
+                hostname: ep.url.hostname.replace(/^\[|\]$/g, ''),
+                port: ep.url.port ? Number(ep.url.port) : undefined,
+                host: ep.url.host,
+                basePath: ep.url.pathname.replace(/\/+$/, ''),
+                signingRegion: scheme.signingRegion,
+              },
+              `${endpoint} ${bucket} ${region}`,
+            );
+            n++;
+          } finally {
+            client.destroy();
+          }
+        }
+      }
+    }
+    assert.equal(n, endpoints.length * 6);
+    // Names the SDK's rules treat otherwise are left to them.
+    assert.equal(customEndpointTarget('http://127.0.0.1:7480', 'Upper_Case', 'us-east-1'), undefined);
+    assert.equal(customEndpointTarget('http://127.0.0.1:7480', 'bucket', 'not a region'), undefined);
+    assert.equal(customEndpointTarget('http://127.0.0.1:7480/?x=1', 'bucket', 'us-east-1'), undefined);
   });
 });
 
@@ -248,6 +300,56 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
       assert.equal(proxy.log.length, 1, fault);
       assert.ok(proxy.requests.length >= 2 && !proxy.requests.some(isSdkRequest), fault);
     }
+  });
+
+  test('a download gets a small object whole from one plain GET (no stream), a large one as a stream; faults before the answer or mid-body are retried: every byte once', async () => {
+    const fs = await open(fresh());
+    proxy.setPlan({});
+    const small = randomBytes(300_000);
+    const large = randomBytes((1 << 20) + 1);
+    await fs.write('files/md5/ab/small', file(small), small.length);
+    await fs.write('files/md5/ab/large', file(large), large.length);
+    assert.ok(fs.readSmall, 'the S3 remote has no readSmall');
+    proxy.requests.length = 0;
+    const whole = await fs.readSmall('files/md5/ab/small', 1 << 20);
+    assert.ok(Array.isArray(whole) && Buffer.concat(whole).equals(small));
+    const streamed = await fs.readSmall('files/md5/ab/large', 1 << 20);
+    assert.ok(!Array.isArray(streamed) && (await readAll(streamed)).equals(large));
+    assert.equal(proxy.requests.length, 2);
+    assert.ok(!proxy.requests.some(isSdkRequest));
+    // A 500, a reset, a body cut half-way, no answer at all, a body that stops after its first bytes.
+    for (const fault of ['status500', 'reset', 'cut', 'stall', 'stallBody'] as const) {
+      proxy.requests.length = 0;
+      proxy.setPlan({ rate: 1, faults: [fault], maxFaults: 1, only: (m) => m === 'GET', stallMs: 10_000 });
+      const got = await fs.readSmall('files/md5/ab/small', 1 << 20);
+      assert.ok(Array.isArray(got) && Buffer.concat(got).equals(small), fault);
+      assert.equal(proxy.log.length, 1, fault);
+      assert.equal(proxy.requests.length, 2, `${fault}: not the failed request and one more`);
+      assert.ok(!proxy.requests.some(isSdkRequest), fault);
+    }
+    // The large object's stream resumes where a stalled body stopped.
+    proxy.setPlan({ rate: 1, faults: ['stallBody'], maxFaults: 1, only: (m) => m === 'GET', stallMs: 10_000 });
+    const resumed = await fs.readSmall('files/md5/ab/large', 1 << 20);
+    assert.ok(!Array.isArray(resumed) && (await readAll(resumed)).equals(large));
+    assert.equal(proxy.log.length, 1);
+  });
+
+  test('a dead link fails a download with the same one line on both paths, after the first try and two more', async () => {
+    const name = fresh();
+    const quick = { connect_timeout: 1, read_timeout: 1 };
+    proxy.setPlan({});
+    await (await open(name)).write('files/md5/ac/x', file(Buffer.from('x')), 1);
+    const lines: string[] = [];
+    for (const env of [{}, SDK]) {
+      const fs = await open(name, quick, env);
+      proxy.setPlan({ rate: 1, faults: ['stall'], maxFaults: 1000, stallMs: 30_000 });
+      const read = env === SDK ? fs.read('files/md5/ac/x') : fs.readSmall!('files/md5/ac/x', 1 << 20);
+      const m = await message(read);
+      assert.match(m, /^RemoteError: .*timed out/);
+      assert.equal(proxy.seen, 3, `${proxy.seen} attempts`);
+      lines.push(m.replace(/:\d+/g, ':PORT'));
+    }
+    assert.equal(lines[0], lines[1]);
   });
 
   test('a source that fails mid-upload fails the write with its own error, and nothing is stored', async () => {
