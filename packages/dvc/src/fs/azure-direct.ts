@@ -21,6 +21,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { AnonymousCredential, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
 import { guardAgent, type Timeouts } from './timeouts.js';
+import { directRequest } from './direct-request.js';
 
 /** The SDK's service version (@azure/storage-blob 12.x SERVICE_VERSION), sent as x-ms-version. */
 export const AZURE_SERVICE_VERSION = '2026-04-06';
@@ -138,8 +139,9 @@ export class AzureDirect {
   private request(method: string, blob: string, extra: Record<string, string> = {}, body?: Readable): Promise<http.IncomingMessage> {
     const path = `${this.base.pathname.replace(/\/$/, '')}/${blob}`;
     const headers = this.headers(method, path, extra);
-    return new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = this.send({
+    return directRequest(
+      this.send,
+      {
         method,
         protocol: this.base.protocol,
         hostname: this.base.hostname,
@@ -147,25 +149,9 @@ export class AzureDirect {
         path: this.query ? `${path}?${this.query}` : path,
         headers,
         agent: this.agent,
-      });
-      let answered = false;
-      req.on('error', (e) => {
-        if (!answered) reject(e);
-      });
-      req.once('response', (res) => {
-        answered = true;
-        req.on('error', (e) => {
-          if (!res.complete) res.destroy(e);
-        });
-        // An answer before the whole upload was sent (an error): the connection is not reused.
-        if (body && !req.writableFinished) res.once('end', () => req.destroy());
-        resolve(res);
-      });
-      if (body) {
-        body.once('error', (e) => req.destroy(e));
-        body.pipe(req);
-      } else req.end();
-    });
+      },
+      body,
+    );
   }
 
   private async fail(res: http.IncomingMessage, method: string): Promise<never> {

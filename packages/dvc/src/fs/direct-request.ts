@@ -1,0 +1,43 @@
+/**
+ * One HTTP request on a keep-alive agent, for the backends' fast paths (azure-direct.ts,
+ * gs-direct.ts): resolves with the answer's head (the body unread, streamed to the caller), rejects
+ * with the socket's error before an answer. A socket fails under a failing upload: the answer's body
+ * carries the error. A bodiless request (GET, HEAD, DELETE) that finds its reused keep-alive socket
+ * already closed by the server (its idle timeout ran out while the event loop was busy: ECONNRESET
+ * or EPIPE before any answer, `reusedSocket`) is sent once more on a fresh socket, as HTTP clients
+ * do; every other failure is the caller's (retry.ts) to retry.
+ */
+import type http from 'node:http';
+import type { Readable } from 'node:stream';
+
+export type RequestFn = typeof http.request;
+
+const STALE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+export function directRequest(send: RequestFn, options: http.RequestOptions, body?: Readable): Promise<http.IncomingMessage> {
+  return new Promise<http.IncomingMessage>((resolve, reject) => {
+    const attempt = (again: boolean) => {
+      const req = send(options);
+      let answered = false;
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        if (answered) return;
+        if (!body && again && req.reusedSocket && typeof e.code === 'string' && STALE.has(e.code)) attempt(false);
+        else reject(e);
+      });
+      req.once('response', (res) => {
+        answered = true;
+        req.on('error', (e) => {
+          if (!res.complete) res.destroy(e);
+        });
+        // An answer before the whole upload was sent (an error): the connection is not reused.
+        if (body && !req.writableFinished) res.once('end', () => req.destroy());
+        resolve(res);
+      });
+      if (body) {
+        body.once('error', (e) => req.destroy(e));
+        body.pipe(req);
+      } else req.end();
+    };
+    attempt(true);
+  });
+}
