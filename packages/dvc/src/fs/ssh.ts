@@ -66,6 +66,36 @@ function droppedConnection(e: unknown): boolean {
 /** SFTP sessions whose connection is gone: a request sent there would never be answered. */
 const lost = new WeakSet<SFTPWrapper>();
 
+/** What waits on each session for its end: one pair of listeners per session, however many requests. */
+const waiting = new WeakMap<SFTPWrapper, Set<() => void>>();
+
+/**
+ * Calls `gone` when the session's connection ends (close or end), until the returned function is
+ * called. The session carries one 'close' and one 'end' listener for all of its requests, so any
+ * number of requests may be in flight on it (no listener pile-up, no MaxListenersExceededWarning).
+ */
+function onGone(sftp: SFTPWrapper, gone: () => void): () => void {
+  let set = waiting.get(sftp);
+  if (!set) {
+    const s = new Set<() => void>();
+    set = s;
+    waiting.set(sftp, s);
+    const fire = () => {
+      lost.add(sftp);
+      const all = [...s];
+      s.clear();
+      for (const f of all) f();
+    };
+    sftp.once('close', fire);
+    sftp.once('end', fire);
+  }
+  const mine = set;
+  mine.add(gone);
+  return () => {
+    mine.delete(gone);
+  };
+}
+
 /**
  * One SFTP request as a promise that settles even when the connection drops meanwhile (ssh2
  * answers the requests pending at that moment, not the ones sent after).
@@ -74,11 +104,9 @@ function call<T = void>(sftp: SFTPWrapper, send: (cb: (err: Error | null | undef
   return new Promise<T>((resolve, reject) => {
     const gone = () => reject(new Error('No response from server (connection lost)'));
     if (lost.has(sftp)) return gone();
-    sftp.once('close', gone);
-    sftp.once('end', gone);
+    const off = onGone(sftp, gone);
     send((err, value) => {
-      sftp.off('close', gone);
-      sftp.off('end', gone);
+      off();
       if (err) reject(err);
       else resolve(value as T);
     });
@@ -90,19 +118,14 @@ function whileAlive<T>(sftp: SFTPWrapper, p: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const gone = () => reject(new Error('No response from server (connection lost)'));
     if (lost.has(sftp)) gone();
-    sftp.once('close', gone);
-    sftp.once('end', gone);
-    const done = () => {
-      sftp.off('close', gone);
-      sftp.off('end', gone);
-    };
+    const off = onGone(sftp, gone);
     p.then(
       (v) => {
-        done();
+        off();
         resolve(v);
       },
       (e) => {
-        done();
+        off();
         reject(e);
       },
     );

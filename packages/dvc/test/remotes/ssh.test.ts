@@ -35,6 +35,25 @@ describe('ssh specifics', { skip: server.skip }, () => {
     await fs.close();
   });
 
+  test('40 writes, sizes and reads at once on one SFTP session: all land, no listener warning', async () => {
+    const fs = new SshFileSystem(`${base()}/${uniqueName('many')}`, { keyfile: info!.keyfile!, max_sessions: '1' });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const names = Array.from({ length: 40 }, (_, i) => `d${i % 3}/o${i}`);
+      await Promise.all(names.map((n) => fs.write(n, Readable.from([Buffer.from(n)]), Buffer.byteLength(n))));
+      assert.deepEqual(await Promise.all(names.map((n) => fs.size(n))), names.map((n) => Buffer.byteLength(n)));
+      const bodies = await Promise.all(names.map(async (n) => (await readAll(await fs.read(n))).toString()));
+      assert.deepEqual(bodies, names);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+      await fs.close();
+    }
+  });
+
   test('a lost connection is opened again on the next operation', async () => {
     const fs = new SshFileSystem(`${base()}/${uniqueName('re')}`, { keyfile: info!.keyfile!, max_sessions: '1' });
     await fs.write('a', Readable.from([Buffer.from('one')]), 3);
