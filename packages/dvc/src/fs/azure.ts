@@ -24,6 +24,7 @@
  * Get Blob, Get Blob Properties and Put Blob of a blob go straight on keep-alive sockets, signed
  * with the SDK's own Shared Key credential (or the SAS query, or anonymous) when the login is one
  * of those (azure-direct.ts); token logins, staged uploads, listings and deletes use the SDK.
+ * COPPER_AZURE_DIRECT=0 sends every request through the SDK.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -256,7 +257,7 @@ export class AzureFileSystem implements FileSystem {
       throw remoteError(`${this.url}: Authentication to Azure Blob Storage via ${login.method} failed: ${(e as Error).message}`, e);
     }
     this.client = service.getContainerClient(this.container);
-    this.direct = AzureDirect.for(this.client, remoteTimeouts('azure', options));
+    this.direct = process.env.COPPER_AZURE_DIRECT === '0' ? undefined : AzureDirect.for(this.client, remoteTimeouts('azure', options));
   }
 
   /** The fast path for `path`, when it takes it. */

@@ -9,7 +9,8 @@
  *
  * An object's bytes, its metadata and simple uploads go straight on keep-alive sockets with the
  * SDK's own endpoint and auth client (gs-direct.ts); listings, deletes, resumable uploads, the
- * bucket lookup, STORAGE_EMULATOR_HOST and anonymous access use the SDK.
+ * bucket lookup, STORAGE_EMULATOR_HOST and anonymous access use the SDK. COPPER_GS_DIRECT=0 sends
+ * every request through the SDK.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -67,7 +68,7 @@ export class GsFileSystem implements FileSystem {
     }
     this.storage = new Storage(opts);
     this.bucket = this.storage.bucket(this.bucketName);
-    this.direct = GsDirect.for(this.storage, this.bucketName, remoteTimeouts('gs', options), anonymous);
+    this.direct = process.env.COPPER_GS_DIRECT === '0' ? undefined : GsDirect.for(this.storage, this.bucketName, remoteTimeouts('gs', options), anonymous);
   }
 
   private fail(e: unknown, path: string, op: string): Error {
