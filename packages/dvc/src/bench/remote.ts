@@ -102,8 +102,9 @@ const SERVER_PROCS: Record<string, string[][]> = {
   s3: [['-x', 'radosgw'], ['-x', 'ceph-osd'], ['-x', 'ceph-mon']],
   azure: [['-f', 'azurite-blob']],
   gs: [['-f', 'gcs/emulator.cjs']],
-  // sshd forks a process per connection; the listener's cutime/cstime collect the ended ones.
-  ssh: [['-f', 'copper-test-servers/sshd/sshd_config'], ['-u', 'copper-ssh']],
+  // sshd forks a process per connection: the listener's cutime/cstime collect them once they have
+  // ended (counting the live ones too would lose what ended between the two samples).
+  ssh: [['-f', 'copper-test-servers/sshd/sshd_config']],
   http: [['-x', 'nginx']],
   webdav: [['-x', 'nginx']],
 };
@@ -385,6 +386,8 @@ interface Ctx {
 function record(ctx: Ctx, tool: string, remote: string, step: string, bytes: number, n: number, run: () => Timed): void {
   const s0 = serverCpu(remote);
   const r = run();
+  // The server's per-connection processes end (and are counted) just after the client leaves.
+  if (s0 !== undefined && remote === 'ssh') spawnSync('sleep', ['0.5']);
   const s1 = s0 === undefined ? undefined : serverCpu(remote);
   if (r.rc !== 0) process.stderr.write(`${tool} ${remote} ${step} failed (rc ${r.rc}): ${r.err.split('\n').slice(-3).join(' | ')}\n`);
   ctx.rows.push({
