@@ -13,15 +13,16 @@
  *    SDK's service version;
  *  - the errors: error answers become errors shaped as the SDK's RestError (statusCode, the
  *    x-ms-error-code as `code`), which azure.ts turns into the same one-line messages.
- * Token credentials (AD service principal, DefaultAzureCredential) and blob names that need
- * escaping stay on the SDK.
+ * Token credentials (AD service principal, DefaultAzureCredential), blob names that need
+ * escaping and a proxy named in the environment (HTTPS_PROXY...: the SDK's proxy policy) stay on
+ * the SDK.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { AnonymousCredential, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
 import { guardAgent, type Timeouts } from './timeouts.js';
-import { directRequest } from './direct-request.js';
+import { directRequest, proxyConfigured } from './direct-request.js';
 
 /** The SDK's service version (@azure/storage-blob 12.x SERVICE_VERSION), sent as x-ms-version. */
 export const AZURE_SERVICE_VERSION = '2026-04-06';
@@ -90,6 +91,7 @@ export class AzureDirect {
 
   /** The fast path for a container client, or undefined when its credential is not one it signs. */
   static for(client: ContainerClient, t: Timeouts, jobs = 64): AzureDirect | undefined {
+    if (proxyConfigured()) return undefined;
     const c = client.credential;
     if (!(c instanceof StorageSharedKeyCredential) && !(c instanceof AnonymousCredential)) return undefined;
     const u = new URL(client.url);

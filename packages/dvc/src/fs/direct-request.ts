@@ -41,3 +41,12 @@ export function directRequest(send: RequestFn, options: http.RequestOptions, bod
     attempt(true);
   });
 }
+
+/**
+ * True when the environment names an HTTP proxy (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, any case):
+ * the Azure and GCS SDKs send their requests through it (NO_PROXY aside), so their fast paths step
+ * aside and leave every request to the SDK.
+ */
+export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
+  return ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'].some((k) => !!env[k]);
+}

@@ -12,15 +12,15 @@
  *    credentials at all for a custom endpoint, exactly when the SDK sends none;
  *  - the errors: error answers become errors shaped as the SDK's ApiError (numeric `code` = the
  *    HTTP status, the JSON error's message), which gs.ts turns into the same one-line messages.
- * STORAGE_EMULATOR_HOST (whose URL form the SDK uses as it is) and allow_anonymous_login stay on
- * the SDK.
+ * STORAGE_EMULATOR_HOST (whose URL form the SDK uses as it is), allow_anonymous_login and a proxy
+ * named in the environment (HTTPS_PROXY...: the SDK's proxy agent) stay on the SDK.
  */
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { Storage } from '@google-cloud/storage';
 import { guardAgent, type Timeouts } from './timeouts.js';
-import { directRequest } from './direct-request.js';
+import { directRequest, proxyConfigured } from './direct-request.js';
 
 /** An error answer, shaped as the SDK's ApiError (gs.ts's `fail` and httpStatus read `code`). */
 export interface GsAnswerError extends Error {
@@ -86,7 +86,7 @@ export class GsDirect {
 
   /** The fast path for a Storage object, or undefined where it stays on the SDK (see the header). */
   static for(storage: Storage, bucket: string, t: Timeouts, anonymous: boolean, jobs = 64): GsDirect | undefined {
-    if (anonymous || process.env.STORAGE_EMULATOR_HOST !== undefined) return undefined;
+    if (anonymous || process.env.STORAGE_EMULATOR_HOST !== undefined || proxyConfigured()) return undefined;
     const s = storage as unknown as { apiEndpoint?: string; customEndpoint?: boolean; useAuthWithCustomEndpoint?: boolean; authClient?: AuthClient };
     if (!s.apiEndpoint || !/^https?:\/\/[^/]+\/?$/.test(s.apiEndpoint)) return undefined;
     const noAuth = s.customEndpoint === true && !s.useAuthWithCustomEndpoint;

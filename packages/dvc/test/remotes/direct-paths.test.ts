@@ -1,11 +1,14 @@
 // Azure's and GCS's fast paths (azure-direct.ts, gs-direct.ts) against the SDK path on the same
 // server (COPPER_AZURE_DIRECT=0 / COPPER_GS_DIRECT=0): what one stores the other reads byte for
 // byte with the same size and change markers, a missing object and a missing container are the
-// same errors, and names that need escaping work either way.
+// same errors, and names that need escaping work either way. A proxy named in the environment is
+// honoured as the SDKs honour it.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { testServer, uniqueName, withEnv } from './servers.js';
 import { readAll } from './contract.js';
 import { AzureFileSystem } from '../../src/fs/azure.js';
@@ -84,6 +87,38 @@ for (const k of kinds) {
       assert.equal(await f.size('a b/ü #1.txt'), 8);
       await f.close();
       await s.close();
+    });
+
+    test('with HTTP_PROXY set, every request goes through the proxy, as the SDK sends them', async () => {
+      // A forward proxy for plain http that counts what it passes on.
+      let seen = 0;
+      const proxy = http.createServer((req, res) => {
+        seen++;
+        const up = http.request(req.url!, { method: req.method, headers: req.headers }, (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        });
+        up.on('error', () => res.destroy());
+        req.pipe(up);
+      });
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      try {
+        const vars = { [k.env]: undefined, HTTP_PROXY: url, http_proxy: undefined, HTTPS_PROXY: undefined, https_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
+        await withEnv(vars, async () => {
+          const fs = k.open(uniqueName('proxy'));
+          await fs.write('files/md5/cc/p', Readable.from([Buffer.from('via proxy')]), 9);
+          const afterWrite = seen;
+          assert.equal(await fs.size('files/md5/cc/p'), 9);
+          assert.equal((await readAll(await fs.read('files/md5/cc/p'))).toString(), 'via proxy');
+          await fs.close();
+          assert.ok(afterWrite >= 1, 'the upload went through the proxy');
+          assert.ok(seen >= afterWrite + 2, 'the size and the read went through the proxy');
+        });
+      } finally {
+        proxy.closeAllConnections();
+        proxy.close();
+      }
     });
 
     test('a missing container is the same one-line error either way', { skip: k.missingMessage ? false : 'the emulator makes buckets on first use' }, async () => {
