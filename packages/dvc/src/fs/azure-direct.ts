@@ -22,7 +22,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { AnonymousCredential, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
 import { guardAgent, type Timeouts } from './timeouts.js';
-import { directRequest, proxyConfigured } from './direct-request.js';
+import { directRequest, proxyConfigured, socketLimits } from './direct-request.js';
 
 /** The SDK's service version (@azure/storage-blob 12.x SERVICE_VERSION), sent as x-ms-version. */
 export const AZURE_SERVICE_VERSION = '2026-04-06';
@@ -86,7 +86,7 @@ export class AzureDirect {
     const https_ = u.protocol === 'https:';
     this.send = https_ ? (https.request as unknown as typeof http.request) : http.request;
     const opts = { keepAlive: true, maxSockets: jobs };
-    this.agent = guardAgent(https_ ? new https.Agent(opts) : new http.Agent(opts), t);
+    this.agent = guardAgent(https_ ? new https.Agent(opts) : new http.Agent(opts), socketLimits(t));
   }
 
   /** The fast path for a container client, or undefined when its credential is not one it signs. */

@@ -9,6 +9,7 @@
  */
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Timeouts } from './timeouts.js';
 
 export type RequestFn = typeof http.request;
 
@@ -49,4 +50,15 @@ export function directRequest(send: RequestFn, options: http.RequestOptions, bod
  */
 export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
   return ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'].some((k) => !!env[k]);
+}
+
+/**
+ * The socket limits of a fast path's agent: the remote's connect timeout, and as the longest
+ * silence on a socket in use its connect + read timeout, the time retry.ts gives a request to be
+ * answered once its upload was all sent (a server may take a while to store a large body before it
+ * answers). retry.ts's own deadlines (an answer within connect + read timeout, a download that
+ * stalls for the read timeout) decide an attempt; this only frees the socket of one given up.
+ */
+export function socketLimits(t: Timeouts): Timeouts {
+  return { connectMs: t.connectMs, readMs: t.readMs === undefined ? undefined : t.readMs + (t.connectMs ?? 0) };
 }

@@ -20,7 +20,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { Storage } from '@google-cloud/storage';
 import { guardAgent, type Timeouts } from './timeouts.js';
-import { directRequest, proxyConfigured } from './direct-request.js';
+import { directRequest, proxyConfigured, socketLimits } from './direct-request.js';
 
 /** An error answer, shaped as the SDK's ApiError (gs.ts's `fail` and httpStatus read `code`). */
 export interface GsAnswerError extends Error {
@@ -81,7 +81,7 @@ export class GsDirect {
     const secure = this.api.protocol === 'https:';
     this.send = secure ? (https.request as unknown as typeof http.request) : http.request;
     const opts = { keepAlive: true, maxSockets: jobs };
-    this.agent = guardAgent(secure ? new https.Agent(opts) : new http.Agent(opts), t);
+    this.agent = guardAgent(secure ? new https.Agent(opts) : new http.Agent(opts), socketLimits(t));
   }
 
   /** The fast path for a Storage object, or undefined where it stays on the SDK (see the header). */
