@@ -12,6 +12,18 @@
  * every file once; a push writes each file once, a pull twice: cache and workspace).
  * Remotes: a local folder, and S3 on Ceph RADOS Gateway when its test server runs
  * (packages/dvc/test/servers/ceph.sh start; endpoint read from $COPPER_SERVERS_DIR/ceph.json).
+ * The other backends run against the other test servers (test/servers/, scripts/test-servers.sh),
+ * configured as the remote tests configure them: azure on Azurite (its connection string), gs on
+ * the firebase Cloud Storage emulator (endpointurl + projectname), ssh on the test sshd (its
+ * keyfile; host key checked strictly against a known_hosts file holding the server's key, as the
+ * tests do), http on nginx's plain port (GET/HEAD down, DVC's POST up) and webdav on nginx's DAV
+ * port (basic auth). rclone gets the same server in its own temp config where it has a backend
+ * for it: azureblob (use_emulator, Azurite's endpoint), gcs (anonymous, the emulator's JSON API),
+ * sftp (same key and known_hosts), webdav (vendor other). rclone's http backend is read-only and
+ * lists folders from HTML indexes (nginx's test index is JSON), so http gets rclone's download
+ * through `--files-from` (one HEAD + GET per object) and no rclone upload; the GCS emulator refuses
+ * rclone's multipart uploads (400), so gs gets rclone's download only. Each such case prints a
+ * one-line note.
  * Each step also shows the CPU seconds the client used (in all, and in ms per object: the figure
  * that stays steady on a shared machine) and, for S3 on this machine, those the Ceph daemons
  * used: which side limits the transfer.
@@ -23,7 +35,8 @@
  *
  *   BENCH_DIR          where data and repos go (default <repo root>/.bench, git-ignored)
  *   BENCH_PETS         number of files (default 24999, ~850 MB; 3000 for a quick run)
- *   BENCH_REMOTES      comma list of: local, s3 (default: local,s3; s3 skipped when Ceph is not running)
+ *   BENCH_REMOTES      comma list of: local, s3, azure, gs, ssh, http, webdav (default: local,s3);
+ *                      a remote whose test server is not running is skipped with a note
  *   BENCH_ROUNDS       rounds per step (default 1)
  *   BENCH_CLI          the copper bin/dvc.js to time (default: this package's)
  *   BENCH_BASELINE     path of another copper bin/dvc.js to run beside it (shown as 'base')
@@ -84,20 +97,38 @@ function dvc(cli: string, cwd: string, args: string[]): Timed {
   return timed(cwd, process.execPath, [cli, ...args]);
 }
 
+/** How the test servers' processes are found (pgrep arguments), per remote kind. */
+const SERVER_PROCS: Record<string, string[][]> = {
+  s3: [['-x', 'radosgw'], ['-x', 'ceph-osd'], ['-x', 'ceph-mon']],
+  azure: [['-f', 'azurite-blob']],
+  gs: [['-f', 'gcs/emulator.cjs']],
+  // sshd forks a process per connection: the listener's cutime/cstime collect them once they have
+  // ended (counting the live ones too would lose what ended between the two samples).
+  ssh: [['-f', 'copper-test-servers/sshd/sshd_config']],
+  http: [['-x', 'nginx']],
+  webdav: [['-x', 'nginx']],
+};
+
 /**
- * CPU seconds used so far by the local Ceph test server (radosgw + OSD + monitor), read from
- * /proc; undefined when it does not run here. Shows whether a transfer is limited by the server
- * or by the client.
+ * CPU seconds used so far by the local test server of `kind` (its processes, and the children
+ * they have reaped), read from /proc; undefined when it does not run here. Shows whether a
+ * transfer is limited by the server or by the client.
  */
-function serverCpu(): number | undefined {
+function serverCpu(kind: string): number | undefined {
+  const procs = SERVER_PROCS[kind];
+  if (!procs) return undefined;
   let total = 0;
   let found = false;
-  for (const name of ['radosgw', 'ceph-osd', 'ceph-mon']) {
-    const r = spawnSync('pgrep', ['-x', name], { encoding: 'utf8' });
+  const seen = new Set<string>();
+  for (const args of procs) {
+    const r = spawnSync('pgrep', args, { encoding: 'utf8' });
     for (const pid of r.stdout.split('\n').filter(Boolean)) {
+      if (seen.has(pid)) continue;
+      seen.add(pid);
       try {
         const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        total += (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks
+        // utime, stime, cutime, cstime in clock ticks
+        total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
         found = true;
       } catch {
         /* gone */
@@ -153,35 +184,182 @@ async function s3Bucket(bucket: string): Promise<Ceph | undefined> {
   return c;
 }
 
-function addS3Remote(repo: string, name: string, url: string, c: Ceph): void {
-  must(repo, ['remote', 'add', name, url]);
-  must(repo, ['remote', 'modify', name, 'endpointurl', c.endpoint]);
-  must(repo, ['remote', 'modify', name, 'region', c.region]);
-  must(repo, ['remote', 'modify', '--local', name, 'access_key_id', c.access_key_id]);
-  must(repo, ['remote', 'modify', '--local', name, 'secret_access_key', c.secret_access_key]);
+/** True when `rclone` runs here. */
+function haveRclone(): boolean {
+  return spawnSync('rclone', ['version'], { stdio: 'ignore' }).status === 0;
 }
 
-/** An rclone config in a temp file (never the user's), one remote `bench` on the test Ceph. */
-function rcloneConfig(c: Ceph): { path: string; remove(): void } | undefined {
-  if (spawnSync('rclone', ['version'], { stdio: 'ignore' }).status !== 0) return undefined;
+/** An rclone config in a temp file (never the user's), one remote `bench` made of `section`. */
+function rcloneConfig(section: string[]): { path: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'copper-bench-rclone-'));
   const path = join(dir, 'rclone.conf');
-  writeFileSync(
-    path,
-    [
-      '[bench]',
-      'type = s3',
-      'provider = Ceph',
-      'env_auth = false',
-      `access_key_id = ${c.access_key_id}`,
-      `secret_access_key = ${c.secret_access_key}`,
-      `endpoint = ${c.endpoint}`,
-      `region = ${c.region}`,
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  writeFileSync(path, ['[bench]', ...section, ''].join('\n'), { mode: 0o600 });
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** rclone's obscured form of a password (its config never holds one in clear). */
+function rcloneObscure(pass: string): string {
+  const r = spawnSync('rclone', ['obscure', pass], { encoding: 'utf8' });
+  return r.stdout.trim();
+}
+
+/**
+ * A remote kind the bench runs: how `dvc` reaches its test server, and rclone's view of the
+ * same place (or why rclone has none).
+ */
+interface Backend {
+  kind: string;
+  /** Adds the dvc remote `name` at sub-folder `sub` of the bench's place on the server. */
+  add(repo: string, name: string, sub: string): void;
+  rclone:
+    | {
+        section: string[];
+        /** rclone's path of sub-folder `sub`. */
+        path(sub: string): string;
+        /** false: rclone cannot upload there (the download reads copper's objects by name). */
+        up: boolean;
+        /** The objects must be named (--files-from): the backend cannot list them. */
+        named?: boolean;
+      }
+    | string;
+}
+
+function readInfo(name: string): Record<string, string> | undefined {
+  const info = join(SERVERS, `${name}.json`);
+  if (!existsSync(info)) return undefined;
+  return JSON.parse(readFileSync(info, 'utf8')) as Record<string, string>;
+}
+
+/** Sets remote `name`'s options (secrets in the local config, as a user would). */
+function modify(repo: string, name: string, opts: Record<string, string>, local: Record<string, string> = {}): void {
+  for (const [k, v] of Object.entries(opts)) must(repo, ['remote', 'modify', name, k, v]);
+  for (const [k, v] of Object.entries(local)) must(repo, ['remote', 'modify', '--local', name, k, v]);
+}
+
+/** The backend of `kind` on its test server, or a one-line reason it is skipped. */
+async function backend(kind: string, tag: string): Promise<Backend | string> {
+  switch (kind) {
+    case 's3': {
+      const bucket = `copper-bench-${tag}`;
+      const c = await s3Bucket(bucket);
+      if (!c) return 'Ceph is not running: packages/dvc/test/servers/ceph.sh start';
+      return {
+        kind,
+        add: (repo, name, sub) => {
+          must(repo, ['remote', 'add', name, `s3://${bucket}/${sub}`]);
+          modify(repo, name, { endpointurl: c.endpoint, region: c.region }, { access_key_id: c.access_key_id, secret_access_key: c.secret_access_key });
+        },
+        rclone: {
+          section: [
+            'type = s3',
+            'provider = Ceph',
+            'env_auth = false',
+            `access_key_id = ${c.access_key_id}`,
+            `secret_access_key = ${c.secret_access_key}`,
+            `endpoint = ${c.endpoint}`,
+            `region = ${c.region}`,
+          ],
+          path: (sub) => `bench:${bucket}/${sub}`,
+          up: true,
+        },
+      };
+    }
+    case 'azure': {
+      const a = readInfo('azurite');
+      if (!a) return 'Azurite is not running: packages/dvc/test/servers/azurite.sh start';
+      const container = `copper-bench-${tag}`;
+      const { AzureFileSystem } = await import('../fs/azure.js');
+      await new AzureFileSystem(`azure://${container}`, { connection_string: a.connection_string! }).createContainer();
+      return {
+        kind,
+        add: (repo, name, sub) => {
+          must(repo, ['remote', 'add', name, `azure://${container}/${sub}`]);
+          modify(repo, name, {}, { connection_string: a.connection_string! });
+        },
+        rclone: {
+          section: ['type = azureblob', 'use_emulator = true', `account = ${a.account_name}`, `key = ${a.account_key}`, `endpoint = ${a.endpoint}`],
+          path: (sub) => `bench:${container}/${sub}`,
+          up: true,
+        },
+      };
+    }
+    case 'gs': {
+      const g = readInfo('gcs');
+      if (!g) return 'the GCS emulator is not running: packages/dvc/test/servers/gcs.sh start';
+      const bucket = `copper-bench-${tag}`;
+      const opts = { endpointurl: g.endpoint!, projectname: g.project! };
+      const { GsFileSystem } = await import('../fs/gs.js');
+      await new GsFileSystem(`gs://${bucket}`, opts).createBucket();
+      return {
+        kind,
+        add: (repo, name, sub) => {
+          must(repo, ['remote', 'add', name, `gs://${bucket}/${sub}`]);
+          modify(repo, name, opts);
+        },
+        rclone: {
+          section: ['type = gcs', 'anonymous = true', `project_number = ${g.project}`, `endpoint = ${g.endpoint}/storage/v1/`],
+          path: (sub) => `bench:${bucket}/${sub}`,
+          // The emulator answers rclone's multipart uploads "Failed to parse multipart request
+          // body part. Missing content type" (400): rclone's rows are its download only.
+          up: false,
+        },
+      };
+    }
+    case 'ssh': {
+      const h = readInfo('sshd');
+      if (!h) return 'the test sshd is not running: packages/dvc/test/servers/sshd.sh start';
+      // As the ssh tests do: the server's real host key, checked strictly, never the user's ~/.ssh.
+      const pub = readFileSync(join(dirname(h.keyfile!), 'host_ed25519.pub'), 'utf8').trim().split(/\s+/);
+      const dir = mkdtempSync(join(tmpdir(), 'copper-bench-known-hosts-'));
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+      const knownHosts = join(dir, 'known_hosts');
+      writeFileSync(knownHosts, `[${h.host}]:${h.port} ${pub[0]} ${pub[1]}\n`);
+      process.env.COPPER_SSH_KNOWN_HOSTS = knownHosts;
+      process.env.COPPER_SSH_STRICT_HOST_KEY_CHECKING = 'yes';
+      const base = `${h.root}/copper-bench-${tag}`;
+      return {
+        kind,
+        add: (repo, name, sub) => {
+          must(repo, ['remote', 'add', name, `ssh://${h.user}@${h.host}:${h.port}${base}/${sub}`]);
+          modify(repo, name, {}, { keyfile: h.keyfile! });
+        },
+        rclone: {
+          section: ['type = sftp', `host = ${h.host}`, `port = ${h.port}`, `user = ${h.user}`, `key_file = ${h.keyfile}`, `known_hosts_file = ${knownHosts}`],
+          path: (sub) => `bench:${base}/${sub}`,
+          up: true,
+        },
+      };
+    }
+    case 'http':
+    case 'webdav': {
+      const n = readInfo('nginx');
+      if (!n) return 'nginx is not running: packages/dvc/test/servers/nginx.sh start';
+      const folder = `copper-bench-${tag}`;
+      if (kind === 'http') {
+        return {
+          kind,
+          add: (repo, name, sub) => must(repo, ['remote', 'add', name, `${n.http}/${folder}/${sub}`]),
+          rclone: { section: ['type = http', `url = ${n.http}/`], path: (sub) => `bench:${folder}/${sub}`, up: false, named: true },
+        };
+      }
+      return {
+        kind,
+        add: (repo, name, sub) => {
+          must(repo, ['remote', 'add', name, `${n.webdav.replace(/^http/, 'webdav')}/${folder}/${sub}`]);
+          modify(repo, name, {}, { user: n.user!, password: n.password! });
+        },
+        rclone: haveRclone()
+          ? {
+              section: ['type = webdav', `url = ${n.webdav}/`, 'vendor = other', `user = ${n.user}`, `pass = ${rcloneObscure(n.password!)}`],
+              path: (sub) => `bench:${folder}/${sub}`,
+              up: true,
+            }
+          : 'rclone is not on PATH',
+      };
+    }
+    default:
+      throw new Error(`unknown remote ${kind}`);
+  }
 }
 
 /** `cp -r` of the data folder to a sibling and back out (the copy alone is timed). */
@@ -206,9 +384,11 @@ interface Ctx {
 }
 
 function record(ctx: Ctx, tool: string, remote: string, step: string, bytes: number, n: number, run: () => Timed): void {
-  const s0 = remote === 's3' ? serverCpu() : undefined;
+  const s0 = serverCpu(remote);
   const r = run();
-  const s1 = s0 === undefined ? undefined : serverCpu();
+  // The server's per-connection processes end (and are counted) just after the client leaves.
+  if (s0 !== undefined && remote === 'ssh') spawnSync('sleep', ['0.5']);
+  const s1 = s0 === undefined ? undefined : serverCpu(remote);
   if (r.rc !== 0) process.stderr.write(`${tool} ${remote} ${step} failed (rc ${r.rc}): ${r.err.split('\n').slice(-3).join(' | ')}\n`);
   ctx.rows.push({
     tool,
@@ -259,22 +439,31 @@ function rclone(cwd: string, args: string[]): Timed {
   return timed(cwd, 'rclone', args, rcloneEnv());
 }
 
-function rcloneCycle(ctx: Ctx, conf: string, bucket: string, prefix: string, copperPrefix: string, transfers: number): void {
+function rcloneCycle(ctx: Ctx, conf: string, b: Exclude<Backend['rclone'], string>, kind: string, prefix: string, copperPrefix: string, transfers: number): void {
   const { repo, ds } = ctx;
   const objects = ds.files + 1;
   const tool = `rclone-${transfers}`;
   const cache = join(repo, '.dvc', 'cache', 'files', 'md5');
   const common = ['--config', conf, '--transfers', String(transfers), '--checkers', String(Math.max(8, transfers))];
-  const dest = `bench:${bucket}/${prefix}/files/md5`;
-  record(ctx, tool, 's3', 'push', ds.bytes, objects, () => rclone(repo, ['copy', ...common, cache, dest]));
-  record(ctx, tool, 's3', 'no-op push', 0, 0, () => rclone(repo, ['check', ...common, '--size-only', '--one-way', cache, dest]));
+  if (b.up) {
+    const dest = `${b.path(prefix)}/files/md5`;
+    record(ctx, tool, kind, 'push', ds.bytes, objects, () => rclone(repo, ['copy', ...common, cache, dest]));
+    record(ctx, tool, kind, 'no-op push', 0, 0, () => rclone(repo, ['check', ...common, '--size-only', '--one-way', cache, dest]));
+  }
   const down = join(repo, '.bench-rclone-down');
   trash(down);
+  let named: string[] = [];
+  if (b.named) {
+    // The objects by name (what the cache holds is what copper pushed).
+    const list = join(repo, '.bench-rclone-list');
+    const r = spawnSync('find', ['.', '-type', 'f'], { cwd: cache, encoding: 'utf8', maxBuffer: 256 << 20 });
+    writeFileSync(list, r.stdout.split('\n').filter(Boolean).map((l) => l.replace(/^\.\//, '')).join('\n') + '\n');
+    named = ['--files-from', list, '--no-traverse'];
+  }
   spawnSync('sync');
-  record(ctx, tool, 's3', 'fetch (empty cache)', ds.bytes, objects, () =>
-    rclone(repo, ['copy', ...common, `bench:${bucket}/${copperPrefix}/files/md5`, down]),
-  );
+  record(ctx, tool, kind, 'fetch (empty cache)', ds.bytes, objects, () => rclone(repo, ['copy', ...common, ...named, `${b.path(copperPrefix)}/files/md5`, down]));
   trash(down);
+  trash(join(repo, '.bench-rclone-list'));
 }
 
 function median(xs: number[]): number {
@@ -348,7 +537,9 @@ async function main(): Promise<void> {
   must(repo, ['add', '-q', target]);
   const ctx: Ctx = { repo, ds, target, rows: [copyBaseline(repo, target, ds)], jobs: process.env.BENCH_JOBS ? ['-j', process.env.BENCH_JOBS] : [] };
   const order = (i: number) => (i % 2 ? [...tools].reverse() : tools);
-  let rcloneConf: { path: string; remove(): void } | undefined;
+  const rcloneHere = transfers.length > 0 && haveRclone();
+  if (transfers.length && !rcloneHere) process.stderr.write('rclone is not on PATH; its rows are skipped (install rclone to compare)\n');
+  const tag = Date.now().toString(36);
   for (const kind of remotes) {
     if (kind === 'local') {
       for (let i = 0; i < rounds; i++) {
@@ -357,27 +548,36 @@ async function main(): Promise<void> {
           cycle(ctx, t, cli, 'local', `local-${t}-${i}`);
         }
       }
-    } else if (kind === 's3') {
-      const bucket = `copper-bench-${Date.now().toString(36)}`;
-      const c = await s3Bucket(bucket);
-      if (!c) {
-        process.stderr.write('s3: skipped (Ceph is not running: packages/dvc/test/servers/ceph.sh start)\n');
-        continue;
+      continue;
+    }
+    const b = await backend(kind, tag);
+    if (typeof b === 'string') {
+      process.stderr.write(`${kind}: skipped (${b})\n`);
+      continue;
+    }
+    let conf: { path: string; remove(): void } | undefined;
+    if (rcloneHere) {
+      if (typeof b.rclone === 'string') process.stderr.write(`${kind}: no rclone rows (${b.rclone})\n`);
+      else {
+        conf = rcloneConfig(b.rclone.section);
+        if (!b.rclone.up) {
+          const why = kind === 'http' ? "rclone's http backend is read-only" : "the GCS emulator cannot parse rclone's multipart uploads";
+          process.stderr.write(`${kind}: ${why}: rclone's rows are the download only\n`);
+        }
       }
-      if (transfers.length) {
-        rcloneConf = rcloneConfig(c);
-        if (!rcloneConf) process.stderr.write('s3: rclone is not on PATH; its rows are skipped (install rclone to compare)\n');
-      }
+    }
+    try {
       for (let i = 0; i < rounds; i++) {
         for (const [t, cli] of order(i)) {
-          addS3Remote(repo, `s3-${t}-${i}`, `s3://${bucket}/${t}-${i}`, c);
-          cycle(ctx, t, cli, 's3', `s3-${t}-${i}`);
+          b.add(repo, `${kind}-${t}-${i}`, `${t}-${i}`);
+          cycle(ctx, t, cli, kind, `${kind}-${t}-${i}`);
         }
-        if (rcloneConf) for (const tr of transfers) rcloneCycle(ctx, rcloneConf.path, bucket, `rclone-${tr}-${i}`, `copper-${i}`, tr);
+        if (conf && typeof b.rclone !== 'string') for (const tr of transfers) rcloneCycle(ctx, conf.path, b.rclone, kind, `rclone-${tr}-${i}`, `copper-${i}`, tr);
       }
-    } else throw new Error(`unknown remote ${kind}`);
+    } finally {
+      conf?.remove();
+    }
   }
-  rcloneConf?.remove();
   process.stdout.write(table(ctx.rows, ds, rounds));
   if (process.env.BENCH_KEEP !== '1') trash(base);
   else for (let i = 0; i < rounds; i++) for (const [t] of tools) trash(join(base, `remote-${t}-${i}`));

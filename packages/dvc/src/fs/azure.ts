@@ -20,6 +20,11 @@
  *
  * Uploads are atomic by Azure's rules: one Put Blob (known size up to 256 MiB, streamed), or
  * staged blocks that only become the blob at Put Block List; a failed upload commits nothing.
+ *
+ * Get Blob, Get Blob Properties and Put Blob of a blob go straight on keep-alive sockets, signed
+ * with the SDK's own Shared Key credential (or the SAS query, or anonymous) when the login is one
+ * of those (azure-direct.ts); token logins, staged uploads, listings and deletes use the SDK.
+ * COPPER_AZURE_DIRECT=0 sends every request through the SDK.
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -33,6 +38,8 @@ import {
   type StoragePipelineOptions,
 } from '@azure/storage-blob';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/core-auth';
+import { AzureDirect } from './azure-direct.js';
+import { remoteTimeouts } from './timeouts.js';
 import { walkSteps, type FileSystem, type FileStat, type ListPage, type ListStep } from './types.js';
 import { httpStatus, joinUrl, networkCode, netWords, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
@@ -226,6 +233,8 @@ export class AzureFileSystem implements FileSystem {
   /** How this remote logs in (DVC's words: 'connection string', 'SAS token'...). */
   readonly loginMethod: AzureLogin['method'];
   private readonly client: ContainerClient;
+  /** Signed single requests on keep-alive sockets (azure-direct.ts), when the login allows it. */
+  private readonly direct: AzureDirect | undefined;
 
   constructor(url: string, options: RemoteOptions = {}) {
     const u = new URL(url);
@@ -248,6 +257,12 @@ export class AzureFileSystem implements FileSystem {
       throw remoteError(`${this.url}: Authentication to Azure Blob Storage via ${login.method} failed: ${(e as Error).message}`, e);
     }
     this.client = service.getContainerClient(this.container);
+    this.direct = process.env.COPPER_AZURE_DIRECT === '0' ? undefined : AzureDirect.for(this.client, remoteTimeouts('azure', options));
+  }
+
+  /** The fast path for `path`, when it takes it. */
+  private fast(path: string): AzureDirect | undefined {
+    return this.direct && AzureDirect.plain(this.root + path) ? this.direct : undefined;
   }
 
   private blob(path: string) {
@@ -279,6 +294,8 @@ export class AzureFileSystem implements FileSystem {
 
   async size(path: string): Promise<number | undefined> {
     try {
+      const d = this.fast(path);
+      if (d) return (await d.head(this.root + path)).size;
       const p = await this.blob(path).getProperties();
       return p.contentLength ?? 0;
     } catch (e) {
@@ -289,6 +306,8 @@ export class AzureFileSystem implements FileSystem {
 
   async info(path: string): Promise<FileStat | undefined> {
     try {
+      const d = this.fast(path);
+      if (d) return await d.head(this.root + path);
       const p = await this.blob(path).getProperties();
       return { size: p.contentLength ?? 0, ...(p.etag ? { etag: p.etag } : {}), ...(p.versionId ? { versionId: p.versionId } : {}) };
     } catch (e) {
@@ -324,6 +343,8 @@ export class AzureFileSystem implements FileSystem {
 
   async read(path: string): Promise<Readable> {
     try {
+      const d = this.fast(path);
+      if (d) return await d.get(this.root + path);
       const r = await this.blob(path).download(0);
       const body = r.readableStreamBody as Readable | undefined;
       if (!body) throw remoteError(`${joinUrl(this.url, path)}: download returned no body`);
@@ -346,7 +367,10 @@ export class AzureFileSystem implements FileSystem {
     data.once('error', onError);
     try {
       const b = this.blob(path);
-      if (size !== undefined && size <= SINGLE_PUT_MAX) {
+      const d = this.fast(path);
+      if (d && size !== undefined && size <= SINGLE_PUT_MAX) {
+        await d.put(this.root + path, data, size);
+      } else if (size !== undefined && size <= SINGLE_PUT_MAX) {
         let used = false;
         await b.upload(
           () => {
@@ -380,7 +404,8 @@ export class AzureFileSystem implements FileSystem {
   }
 
   async close(): Promise<void> {
-    // The SDK's HTTP agent holds no handles that keep the process alive.
+    // The SDK's HTTP agent holds no handles that keep the process alive; the fast path's do.
+    this.direct?.close();
   }
 
   /** Creates the container (for setting up test servers). */

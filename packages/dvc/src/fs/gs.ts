@@ -6,10 +6,17 @@
  *
  * Uploads are atomic by GCS's rules: an object exists only once its upload (one request, or a
  * resumable session for large/unsized data) completes; a broken upload leaves no object.
+ *
+ * An object's bytes, its metadata and simple uploads go straight on keep-alive sockets with the
+ * SDK's own endpoint and auth client (gs-direct.ts); listings, deletes, resumable uploads, the
+ * bucket lookup, STORAGE_EMULATOR_HOST and anonymous access use the SDK. COPPER_GS_DIRECT=0 sends
+ * every request through the SDK.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Storage, type Bucket, type StorageOptions } from '@google-cloud/storage';
+import { GsDirect } from './gs-direct.js';
+import { remoteTimeouts } from './timeouts.js';
 import { walkSteps, type FileStat, type FileSystem, type ListPage, type ListStep } from './types.js';
 import { httpStatus, joinUrl, networkCode, netWords, notFoundError, optBool, optStr, remoteError, sizeChecked, type RemoteOptions } from './remote-errors.js';
 
@@ -31,6 +38,8 @@ export class GsFileSystem implements FileSystem {
   private readonly bucket: Bucket;
   /** The one bucket lookup asked after the first object that answered 404 (see checkBucket). */
   private bucketCheck: Promise<void> | undefined;
+  /** Single requests on keep-alive sockets (gs-direct.ts), where the SDK's setup allows it. */
+  private readonly direct: GsDirect | undefined;
 
   constructor(url: string, options: RemoteOptions = {}) {
     const u = new URL(url);
@@ -51,13 +60,15 @@ export class GsFileSystem implements FileSystem {
     if (keyFile) opts.keyFilename = keyFile;
     const endpoint = optStr(options.endpointurl) ?? optStr(options.endpoint);
     if (endpoint) opts.apiEndpoint = endpoint;
-    if (optBool(options.allow_anonymous_login, false)) {
+    const anonymous = optBool(options.allow_anonymous_login, false);
+    if (anonymous) {
       // Public buckets: no credentials are looked up or sent.
       (opts as { authClient?: unknown }).authClient = undefined;
       opts.useAuthWithCustomEndpoint = false;
     }
     this.storage = new Storage(opts);
     this.bucket = this.storage.bucket(this.bucketName);
+    this.direct = process.env.COPPER_GS_DIRECT === '0' ? undefined : GsDirect.for(this.storage, this.bucketName, remoteTimeouts('gs', options), anonymous);
   }
 
   private fail(e: unknown, path: string, op: string): Error {
@@ -82,6 +93,7 @@ export class GsFileSystem implements FileSystem {
 
   async size(path: string): Promise<number | undefined> {
     try {
+      if (this.direct) return (await this.direct.meta(this.root + path)).size;
       const [meta] = await this.bucket.file(this.root + path).getMetadata();
       return Number(meta.size ?? 0);
     } catch (e) {
@@ -96,6 +108,10 @@ export class GsFileSystem implements FileSystem {
 
   async info(path: string): Promise<FileStat | undefined> {
     try {
+      if (this.direct) {
+        const m = await this.direct.meta(this.root + path);
+        return { size: m.size, ...(m.etag ? { etag: m.etag } : {}), ...(m.generation ? { versionId: m.generation } : {}) };
+      }
       const [meta] = await this.bucket.file(this.root + path).getMetadata();
       const etag = typeof meta.etag === 'string' ? meta.etag : undefined;
       const gen = meta.generation === undefined || meta.generation === null ? undefined : String(meta.generation);
@@ -162,6 +178,14 @@ export class GsFileSystem implements FileSystem {
 
 
   async read(path: string): Promise<Readable> {
+    if (this.direct) {
+      try {
+        return await this.direct.get(this.root + path);
+      } catch (e) {
+        if (httpStatus(e) === 404 && !isBucketMissing(e)) throw notFoundError(this.url, path);
+        throw this.fail(e, path, 'read');
+      }
+    }
     // The SDK's stream only sends its request once someone reads it, and reports a missing object
     // as a stream error: pipe it into our own stream now and wait for the answer's status.
     const src = this.bucket.file(this.root + path).createReadStream({ validation: false });
@@ -191,6 +215,21 @@ export class GsFileSystem implements FileSystem {
     // A simple upload sends no length: a short source would otherwise be stored short.
     const data = size === undefined ? source : sizeChecked(source, size, joinUrl(this.url, path));
     const resumable = size === undefined || size > SIMPLE_UPLOAD_MAX;
+    if (this.direct && !resumable) {
+      let sourceError: Error | undefined;
+      data.once('error', (e) => {
+        sourceError = e;
+      });
+      try {
+        await this.direct.put(this.root + path, data, size);
+        if (sourceError) throw sourceError;
+      } catch (e) {
+        if (sourceError) throw sourceError;
+        if (httpStatus(e) === 404) throw remoteError(`${this.url}: bucket '${this.bucketName}' does not exist`, e);
+        throw this.fail(e, path, 'write');
+      }
+      return;
+    }
     const ws = this.bucket.file(this.root + path).createWriteStream({
       resumable,
       validation: false,
@@ -221,7 +260,8 @@ export class GsFileSystem implements FileSystem {
   }
 
   async close(): Promise<void> {
-    // The SDK keeps no handles that hold the process open.
+    // The SDK keeps no handles that hold the process open; the fast path's sockets are closed.
+    this.direct?.close();
   }
 
   /** Creates the bucket (for setting up test servers). */

@@ -200,6 +200,11 @@ export class HttpClient {
     throw new HttpStatusError(method, url, status, res.statusMessage ?? '', detail);
   }
 
+  /** The keep-alive agents (for a library that sends its own requests on the same sockets). */
+  agents(): { httpAgent: http.Agent; httpsAgent: https.Agent } {
+    return { httpAgent: this.httpAgent, httpsAgent: this.httpsAgent };
+  }
+
   close(): void {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();

@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { posix } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Client, type ConnectConfig, type ServerHostKeyAlgorithm, type SFTPWrapper, type Stats } from 'ssh2';
 import { walkSteps, type FileSystem, type ListPage, type ListStep } from './types.js';
@@ -66,6 +66,36 @@ function droppedConnection(e: unknown): boolean {
 /** SFTP sessions whose connection is gone: a request sent there would never be answered. */
 const lost = new WeakSet<SFTPWrapper>();
 
+/** What waits on each session for its end: one pair of listeners per session, however many requests. */
+const waiting = new WeakMap<SFTPWrapper, Set<() => void>>();
+
+/**
+ * Calls `gone` when the session's connection ends (close or end), until the returned function is
+ * called. The session carries one 'close' and one 'end' listener for all of its requests, so any
+ * number of requests may be in flight on it (no listener pile-up, no MaxListenersExceededWarning).
+ */
+function onGone(sftp: SFTPWrapper, gone: () => void): () => void {
+  let set = waiting.get(sftp);
+  if (!set) {
+    const s = new Set<() => void>();
+    set = s;
+    waiting.set(sftp, s);
+    const fire = () => {
+      lost.add(sftp);
+      const all = [...s];
+      s.clear();
+      for (const f of all) f();
+    };
+    sftp.once('close', fire);
+    sftp.once('end', fire);
+  }
+  const mine = set;
+  mine.add(gone);
+  return () => {
+    mine.delete(gone);
+  };
+}
+
 /**
  * One SFTP request as a promise that settles even when the connection drops meanwhile (ssh2
  * answers the requests pending at that moment, not the ones sent after).
@@ -74,11 +104,9 @@ function call<T = void>(sftp: SFTPWrapper, send: (cb: (err: Error | null | undef
   return new Promise<T>((resolve, reject) => {
     const gone = () => reject(new Error('No response from server (connection lost)'));
     if (lost.has(sftp)) return gone();
-    sftp.once('close', gone);
-    sftp.once('end', gone);
+    const off = onGone(sftp, gone);
     send((err, value) => {
-      sftp.off('close', gone);
-      sftp.off('end', gone);
+      off();
       if (err) reject(err);
       else resolve(value as T);
     });
@@ -90,22 +118,117 @@ function whileAlive<T>(sftp: SFTPWrapper, p: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const gone = () => reject(new Error('No response from server (connection lost)'));
     if (lost.has(sftp)) gone();
-    sftp.once('close', gone);
-    sftp.once('end', gone);
-    const done = () => {
-      sftp.off('close', gone);
-      sftp.off('end', gone);
-    };
+    const off = onGone(sftp, gone);
     p.then(
       (v) => {
-        done();
+        off();
         resolve(v);
       },
       (e) => {
-        done();
+        off();
         reject(e);
       },
     );
+  });
+}
+
+/** Bytes per SFTP read or write request of the pipelined transfers (OpenSSH takes up to 255 KiB). */
+const SFTP_CHUNK = 128 * 1024;
+/** Read or write requests of one transfer in flight at once (as ssh2's fastGet/fastPut do). */
+const SFTP_WINDOW = 8;
+
+/**
+ * The file behind `handle` as a stream, read with up to SFTP_WINDOW requests in flight (one round
+ * trip per window instead of one per chunk, as ssh2's fastGet does): the size comes from an fstat
+ * sent together with the first read, so a file smaller than a chunk takes one read. A short answer
+ * before that size is completed before anything after it; a short answer at it is the end; a last
+ * chunk that came whole is followed by more reads until an empty answer (a file that grew
+ * meanwhile is read to its new end). The handle is closed at the end, on error or when the reader
+ * leaves.
+ */
+function pipelinedRead(sftp: SFTPWrapper, handle: Buffer): Readable {
+  const readAt = (pos: number, len: number): Promise<Buffer> => {
+    const p = call<Buffer>(sftp, (cb) =>
+      sftp.read(handle, Buffer.allocUnsafe(len), 0, len, pos, (err, n, data) => cb(err, err ? undefined : n === len ? data : data.subarray(0, n))),
+    );
+    p.catch(() => undefined); // awaited in order below; a later one's failure is seen then
+    return p;
+  };
+  async function* chunks(): AsyncGenerator<Buffer> {
+    try {
+      const stat = call<Stats>(sftp, (cb) => sftp.fstat(handle, cb));
+      stat.catch(() => undefined);
+      const pending: { pos: number; len: number; data: Promise<Buffer> }[] = [{ pos: 0, len: SFTP_CHUNK, data: readAt(0, SFTP_CHUNK) }];
+      let next = SFTP_CHUNK;
+      const size = (await stat).size;
+      while (pending.length) {
+        while (pending.length < SFTP_WINDOW && next < size) {
+          pending.push({ pos: next, len: SFTP_CHUNK, data: readAt(next, SFTP_CHUNK) });
+          next += SFTP_CHUNK;
+        }
+        const r = pending.shift()!;
+        let buf = await r.data;
+        let got = buf.length;
+        if (got) yield buf;
+        // A short answer before the known end: the rest of this chunk first, one request at a time.
+        while (got < r.len && r.pos + got < size) {
+          buf = await readAt(r.pos + got, r.len - got);
+          if (!buf.length) break;
+          yield buf;
+          got += buf.length;
+        }
+        // A short answer at (or before) the end: the file ends here (SFTP servers answer short only there).
+        if (got < r.len) return;
+        // The last chunk came whole: the file may go on (it grew since the fstat); ask on until an empty answer.
+        if (!pending.length) {
+          pending.push({ pos: r.pos + r.len, len: SFTP_CHUNK, data: readAt(r.pos + r.len, SFTP_CHUNK) });
+          next = r.pos + r.len + SFTP_CHUNK;
+        }
+      }
+    } finally {
+      sftp.close(handle, () => undefined);
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false, highWaterMark: SFTP_CHUNK });
+}
+
+/**
+ * A Writable that writes to `handle` with up to SFTP_WINDOW requests in flight (as ssh2's fastPut
+ * does), each chunk at its offset; it finishes when every write is answered, and fails with the
+ * first write that failed.
+ */
+function pipelinedWrite(sftp: SFTPWrapper, handle: Buffer): Writable {
+  let pos = 0;
+  let inflight = 0;
+  let failed: Error | undefined;
+  let resume: (() => void) | undefined;
+  let finished: (() => void) | undefined;
+  const answered = (err: Error | null | undefined) => {
+    inflight--;
+    if (err && !failed) failed = err;
+    const r = resume;
+    resume = undefined;
+    r?.();
+    if (inflight === 0) finished?.();
+  };
+  return new Writable({
+    highWaterMark: SFTP_CHUNK,
+    write(chunk: Buffer, _enc, cb) {
+      if (failed) return cb(failed);
+      const at = pos;
+      pos += chunk.length;
+      inflight++;
+      call(sftp, (done) => sftp.write(handle, chunk, 0, chunk.length, at, (err) => done(err))).then(
+        () => answered(undefined),
+        (e: Error) => answered(e),
+      );
+      if (inflight < SFTP_WINDOW) cb();
+      else resume = () => cb(failed);
+    },
+    final(cb) {
+      if (inflight === 0) return cb(failed);
+      finished = () => cb(failed);
+    },
   });
 }
 
@@ -398,7 +521,7 @@ export class SshFileSystem implements FileSystem {
     try {
       const sftp = await this.sftp();
       const handle = await call<Buffer>(sftp, (cb) => sftp.open(full, 'r', cb));
-      const rs = sftp.createReadStream(full, { handle, autoClose: true, highWaterMark: 256 * 1024 });
+      const rs = pipelinedRead(sftp, handle);
       // A connection lost mid-read: the reader (retry.ts) resumes on a new one.
       rs.on('error', () => undefined); // late errors after the reader left (it saw the first one)
       rs.prependListener('error', (err: Error) => {
@@ -443,13 +566,16 @@ export class SshFileSystem implements FileSystem {
       await this.mkdirs(sftp, posix.dirname(full));
       // A source that is not its declared size (a file changed while sent) is never renamed into place.
       const data = size === undefined ? source : sizeChecked(source, size, joinUrl(this.url, path));
-      const ws = sftp.createWriteStream(tmp, { flags: 'w', mode: 0o644 });
-      // Its late errors (a close answered "no response" as the connection drops) reach the
-      // pipeline while it runs; after that they must not crash the process.
-      ws.on('error', () => undefined);
-      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-      // The stream's own requests are not answered once the connection is gone: stop waiting then.
-      await whileAlive(sftp, pipeline(data, ws).then(() => closed));
+      const s0 = sftp;
+      const handle = await call<Buffer>(s0, (cb) => s0.open(tmp, 'w', { mode: 0o644 }, cb));
+      try {
+        // The writes' own answers never come once the connection is gone: stop waiting then.
+        await whileAlive(s0, pipeline(data, pipelinedWrite(s0, handle)));
+      } catch (e) {
+        s0.close(handle, () => undefined);
+        throw e;
+      }
+      await call(s0, (cb) => s0.close(handle, cb));
       const s = sftp;
       await call(s, (cb) => s.ext_openssh_rename(tmp, full, cb));
     } catch (e) {

@@ -35,6 +35,51 @@ describe('ssh specifics', { skip: server.skip }, () => {
     await fs.close();
   });
 
+  test('40 writes, sizes and reads at once on one SFTP session: all land, no listener warning', async () => {
+    const fs = new SshFileSystem(`${base()}/${uniqueName('many')}`, { keyfile: info!.keyfile!, max_sessions: '1' });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const names = Array.from({ length: 40 }, (_, i) => `d${i % 3}/o${i}`);
+      await Promise.all(names.map((n) => fs.write(n, Readable.from([Buffer.from(n)]), Buffer.byteLength(n))));
+      assert.deepEqual(await Promise.all(names.map((n) => fs.size(n))), names.map((n) => Buffer.byteLength(n)));
+      const bodies = await Promise.all(names.map(async (n) => (await readAll(await fs.read(n))).toString()));
+      assert.deepEqual(bodies, names);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings, []);
+    } finally {
+      process.off('warning', onWarning);
+      await fs.close();
+    }
+  });
+
+  test('pipelined reads and writes: files of 0 bytes to more than a window of requests come back whole', async () => {
+    const fs = new SshFileSystem(`${base()}/${uniqueName('sizes')}`, { keyfile: info!.keyfile!, max_sessions: '1' });
+    try {
+      const K = 128 * 1024;
+      for (const size of [0, 1, K - 1, K, K + 1, 8 * K, 8 * K + 5, 20 * K + 7]) {
+        const body = Buffer.alloc(size);
+        for (let i = 0; i < size; i++) body[i] = (i * 31 + size) & 255;
+        // Uneven source chunks, as streams give them.
+        const chunks: Buffer[] = [];
+        for (let o = 0, n = 1; o < size; o += n, n = (n * 7 + 13) % 70000 + 1) chunks.push(body.subarray(o, o + n));
+        await fs.write(`s/${size}`, Readable.from(chunks), size);
+        assert.equal(await fs.size(`s/${size}`), size);
+        assert.deepEqual(await readAll(await fs.read(`s/${size}`)), body, `${size} bytes`);
+      }
+      // A reader that leaves early closes its handle: the session keeps working.
+      const early = await fs.read(`s/${20 * K + 7}`);
+      for await (const c of early) {
+        void c;
+        break;
+      }
+      assert.equal((await readAll(await fs.read('s/1'))).length, 1);
+    } finally {
+      await fs.close();
+    }
+  });
+
   test('a lost connection is opened again on the next operation', async () => {
     const fs = new SshFileSystem(`${base()}/${uniqueName('re')}`, { keyfile: info!.keyfile!, max_sessions: '1' });
     await fs.write('a', Readable.from([Buffer.from('one')]), 3);
