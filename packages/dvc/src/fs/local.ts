@@ -98,9 +98,11 @@ export interface Expect {
  * Copies `src` (open as `srcFd`) to the new file `tmp` in one pass, hashing the bytes on the way
  * when `expect` is given: a mismatch throws CorruptObjectError (the caller removes `tmp`). Small
  * files go through memory (one read, one write); larger ones in chunks. Returns the new file's
- * stamp.
+ * stamp (or, with `stamped` false, only the number of bytes copied).
  */
-function copyThrough(srcFd: number, tmp: string, mode: number, expect?: Expect): Stamp {
+function copyThrough(srcFd: number, tmp: string, mode: number, expect: Expect | undefined, stamped: false): number;
+function copyThrough(srcFd: number, tmp: string, mode: number, expect?: Expect): Stamp;
+function copyThrough(srcFd: number, tmp: string, mode: number, expect?: Expect, stamped = true): Stamp | number {
   const buf = (copyBuf ??= Buffer.allocUnsafe(COPY_IN_MEMORY + 1));
   const hasher = expect ? objectHasher(expect.hashName) : undefined;
   let n = 0;
@@ -111,6 +113,7 @@ function copyThrough(srcFd: number, tmp: string, mode: number, expect?: Expect):
     if (n === buf.length) break;
   }
   const out = openSync(tmp, 'wx', mode);
+  let total = n;
   try {
     if (n <= COPY_IN_MEMORY) {
       if (hasher) check(hasher, buf.subarray(0, n), expect!);
@@ -125,10 +128,12 @@ function copyThrough(srcFd: number, tmp: string, mode: number, expect?: Expect):
         while (off < chunk.length) off += writeSync(out, chunk, off, chunk.length - off);
         const r = readSync(srcFd, buf, 0, COPY_IN_MEMORY, null);
         if (r <= 0) break;
+        total += r;
         chunk = buf.subarray(0, r);
       }
       if (hasher) check(hasher, undefined, expect!);
     }
+    if (!stamped) return total;
     const st = fstatSync(out);
     return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
   } finally {
@@ -145,17 +150,30 @@ function check(hasher: ReturnType<typeof objectHasher>, last: Buffer | undefined
 /**
  * Copies cache object `src` to `dest` (temp name beside it, then rename), verifying in the same
  * pass that its bytes hash to `expect.oid`: a corrupt object never lands at `dest`
- * (CorruptObjectError). The copy gets `mode` (0444 for an object in another store). Returns the
- * size copied.
+ * (CorruptObjectError). A source whose stamp is still `expect.stamp` (unchanged since its bytes
+ * were last hashed) is copied without hashing. The copy gets `mode` (0444 for an object in
+ * another store). Returns the size copied and, when this copy hashed the source and found it
+ * sound, the source's stamp (`obj`, taken before it was read).
  */
-export function copyVerifiedSync(src: string, dest: string, expect: Expect, mode = 0o444): number {
+export function copyVerifiedSync(src: string, dest: string, expect: Expect, mode = 0o444): { size: number; obj?: [number, number, number, number] } {
   const tmp = tmpPath(dest);
   const fd = openSync(src, 'r');
   try {
-    const st = copyThrough(fd, tmp, mode, expect);
+    let obj: [number, number, number, number] | undefined;
+    let check: Expect | undefined = expect;
+    if (expect.stamp) {
+      const st = fstatSync(fd);
+      obj = [st.ino, st.size, st.mtimeMs, st.ctimeMs];
+      const k = expect.stamp;
+      if (k[0] === obj[0] && k[1] === obj[1] && k[2] === obj[2] && k[3] === obj[3]) {
+        check = undefined; // unchanged since it was last hashed
+        obj = undefined;
+      }
+    }
+    const size = copyThrough(fd, tmp, mode, check, false);
     if (mode === 0o444 && (currentUmask() & 0o444) !== 0) chmodSync(tmp, 0o444);
     renameSync(tmp, dest);
-    return st.size;
+    return obj ? { size, obj } : { size };
   } catch (e) {
     try {
       unlinkSync(tmp);
