@@ -157,23 +157,33 @@ function check(hasher: ReturnType<typeof objectHasher>, last: Buffer | undefined
  */
 export function copyVerifiedSync(src: string, dest: string, expect: Expect, mode = 0o444): { size: number; obj?: [number, number, number, number] } {
   const tmp = tmpPath(dest);
-  const fd = openSync(src, 'r');
   try {
-    let obj: [number, number, number, number] | undefined;
-    let check: Expect | undefined = expect;
-    if (expect.stamp) {
-      const st = fstatSync(fd);
-      obj = [st.ino, st.size, st.mtimeMs, st.ctimeMs];
-      const k = expect.stamp;
-      if (k[0] === obj[0] && k[1] === obj[1] && k[2] === obj[2] && k[3] === obj[3]) {
-        check = undefined; // unchanged since it was last hashed
-        obj = undefined;
+    const k = expect.stamp;
+    if (k && !Number.isNaN(k[3])) {
+      const st = statSync(src);
+      if (k[0] === st.ino && k[1] === st.size && k[2] === st.mtimeMs && k[3] === st.ctimeMs) {
+        // Unchanged since its bytes were last hashed: the kernel's copy (reflink where it can,
+        // else copy_file_range: no pass through this process), which gives it the source's mode.
+        copyFileSync(src, tmp, fsc.COPYFILE_FICLONE | fsc.COPYFILE_EXCL);
+        if ((st.mode & 0o777) !== mode) chmodSync(tmp, mode);
+        renameSync(tmp, dest);
+        return { size: st.size };
       }
     }
-    const size = copyThrough(fd, tmp, mode, check, false);
+    const fd = openSync(src, 'r');
+    let size: number;
+    let obj: [number, number, number, number];
+    try {
+      // Stamped before it is read: the bytes hashed below are the ones this stamp vouches for.
+      const st = fstatSync(fd);
+      obj = [st.ino, st.size, st.mtimeMs, st.ctimeMs];
+      size = copyThrough(fd, tmp, mode, expect, false);
+    } finally {
+      closeSync(fd);
+    }
     if (mode === 0o444 && (currentUmask() & 0o444) !== 0) chmodSync(tmp, 0o444);
     renameSync(tmp, dest);
-    return obj ? { size, obj } : { size };
+    return { size, obj };
   } catch (e) {
     try {
       unlinkSync(tmp);
@@ -181,8 +191,6 @@ export function copyVerifiedSync(src: string, dest: string, expect: Expect, mode
       /* not created */
     }
     throw e;
-  } finally {
-    closeSync(fd);
   }
 }
 

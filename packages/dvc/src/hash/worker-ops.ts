@@ -125,7 +125,7 @@ export function copyObjects(triples: Array<[string, string, string]>, hashName: 
     try {
       ensureDir(dirname(dest));
       const stamp = known ? ([known[i * 4]!, known[i * 4 + 1]!, known[i * 4 + 2]!, known[i * 4 + 3]!] as ObjectStamp) : undefined;
-      out.push(copyVerifiedSync(src, dest, { oid, hashName, stamp: stamp && !Number.isNaN(stamp[3]) ? stamp : [NaN, NaN, NaN, NaN] }));
+      out.push(copyVerifiedSync(src, dest, { oid, hashName, ...(stamp ? { stamp } : {}) }));
     } catch (e) {
       out.push(errorResult(e));
     }
