@@ -375,25 +375,29 @@ export async function download(
   const local = to.hashName === 'md5' && from.localBase !== undefined;
   if (local && opts.writer && objects.length > 64) {
     // Files through the pool (read once, hashed, stored under their md5); manifests below.
-    const plain = objects.filter((o) => !o.oid.endsWith('.dir'));
-    const res = await opts.writer.store(to.localBase!, plain.map((o) => from.localPath(o.oid)!), {
-      onProgress: opts.onProgress,
-    });
-    res.forEach((r, i) => {
-      const o = plain[i]!;
-      if ('error' in r) {
-        const error = Object.assign(new Error(`${o.name}: ${r.error}`), { code: r.code });
-        if (r.code === 'ENOENT') result.missing.push(o);
-        result.failed.push({ object: o, error });
-      } else if (r.md5 !== o.oid) {
-        // Stored under its real hash, never under the name it claimed; that object is junk.
-        if (r.stored && !wanted.has(r.md5)) removeSync(localPathOf(to, r.md5));
-        result.failed.push({ object: o, error: corruptError(o.oid, r.md5) });
-      } else {
-        result.transferred.push(o);
-        result.bytes += r.size;
-      }
-    });
+    // In rounds of LOCAL_CHUNK objects: paths and results never exist for all objects at once.
+    const all = objects.filter((o) => !o.oid.endsWith('.dir'));
+    for (let start = 0; start < all.length; start += LOCAL_CHUNK) {
+      const plain = all.slice(start, start + LOCAL_CHUNK);
+      const res = await opts.writer.store(to.localBase!, plain.map((o) => from.localPath(o.oid)!), {
+        onProgress: opts.onProgress,
+      });
+      res.forEach((r, i) => {
+        const o = plain[i]!;
+        if ('error' in r) {
+          const error = Object.assign(new Error(`${o.name}: ${r.error}`), { code: r.code });
+          if (r.code === 'ENOENT') result.missing.push(o);
+          result.failed.push({ object: o, error });
+        } else if (r.md5 !== o.oid) {
+          // Stored under its real hash, never under the name it claimed; that object is junk.
+          if (r.stored && !wanted.has(r.md5)) removeSync(localPathOf(to, r.md5));
+          result.failed.push({ object: o, error: corruptError(o.oid, r.md5) });
+        } else {
+          result.transferred.push(o);
+          result.bytes += r.size;
+        }
+      });
+    }
     objects = objects.filter((o) => o.oid.endsWith('.dir'));
   }
   if (local) {
