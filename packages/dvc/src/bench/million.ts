@@ -14,6 +14,10 @@
  *   BENCH_CLI         the copper bin/dvc.js to time (default: this package's)
  *   BENCH_KEEP=1      keep the files for the next run (which then starts again from `dvc add`)
  *
+ * Measured on the 2-core development VM while other work ran (peak RSS; wall times swing several-
+ * fold with the load): 1,000,000 files: add 671 s / 831 MB, push 495 s / 855 MB, status -c
+ * 16 s / 542 MB, no-op push 13 s / 560 MB, pull into an empty cache and workspace 1029 s / 683 MB.
+ *
  * The files (`data/<i / 1000>/<i>.txt`, each a distinct line, so N distinct objects) are written
  * by two child processes, one per core; as in bench/run.ts, scratch data is moved to a trash
  * folder and deleted only at the end.
