@@ -98,9 +98,11 @@ export interface Expect {
  * Copies `src` (open as `srcFd`) to the new file `tmp` in one pass, hashing the bytes on the way
  * when `expect` is given: a mismatch throws CorruptObjectError (the caller removes `tmp`). Small
  * files go through memory (one read, one write); larger ones in chunks. Returns the new file's
- * stamp.
+ * stamp (or, with `stamped` false, only the number of bytes copied).
  */
-function copyThrough(srcFd: number, tmp: string, mode: number, expect?: Expect): Stamp {
+function copyThrough(srcFd: number, tmp: string, mode: number, expect: Expect | undefined, stamped: false): number;
+function copyThrough(srcFd: number, tmp: string, mode: number, expect?: Expect): Stamp;
+function copyThrough(srcFd: number, tmp: string, mode: number, expect?: Expect, stamped = true): Stamp | number {
   const buf = (copyBuf ??= Buffer.allocUnsafe(COPY_IN_MEMORY + 1));
   const hasher = expect ? objectHasher(expect.hashName) : undefined;
   let n = 0;
@@ -111,6 +113,7 @@ function copyThrough(srcFd: number, tmp: string, mode: number, expect?: Expect):
     if (n === buf.length) break;
   }
   const out = openSync(tmp, 'wx', mode);
+  let total = n;
   try {
     if (n <= COPY_IN_MEMORY) {
       if (hasher) check(hasher, buf.subarray(0, n), expect!);
@@ -125,10 +128,12 @@ function copyThrough(srcFd: number, tmp: string, mode: number, expect?: Expect):
         while (off < chunk.length) off += writeSync(out, chunk, off, chunk.length - off);
         const r = readSync(srcFd, buf, 0, COPY_IN_MEMORY, null);
         if (r <= 0) break;
+        total += r;
         chunk = buf.subarray(0, r);
       }
       if (hasher) check(hasher, undefined, expect!);
     }
+    if (!stamped) return total;
     const st = fstatSync(out);
     return { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
   } finally {
@@ -145,17 +150,40 @@ function check(hasher: ReturnType<typeof objectHasher>, last: Buffer | undefined
 /**
  * Copies cache object `src` to `dest` (temp name beside it, then rename), verifying in the same
  * pass that its bytes hash to `expect.oid`: a corrupt object never lands at `dest`
- * (CorruptObjectError). The copy gets `mode` (0444 for an object in another store). Returns the
- * size copied.
+ * (CorruptObjectError). A source whose stamp is still `expect.stamp` (unchanged since its bytes
+ * were last hashed) is copied without hashing. The copy gets `mode` (0444 for an object in
+ * another store). Returns the size copied and, when this copy hashed the source and found it
+ * sound, the source's stamp (`obj`, taken before it was read).
  */
-export function copyVerifiedSync(src: string, dest: string, expect: Expect, mode = 0o444): number {
+export function copyVerifiedSync(src: string, dest: string, expect: Expect, mode = 0o444): { size: number; obj?: [number, number, number, number] } {
   const tmp = tmpPath(dest);
-  const fd = openSync(src, 'r');
   try {
-    const st = copyThrough(fd, tmp, mode, expect);
+    const k = expect.stamp;
+    if (k && !Number.isNaN(k[3])) {
+      const st = statSync(src);
+      if (k[0] === st.ino && k[1] === st.size && k[2] === st.mtimeMs && k[3] === st.ctimeMs) {
+        // Unchanged since its bytes were last hashed: the kernel's copy (reflink where it can,
+        // else copy_file_range: no pass through this process), which gives it the source's mode.
+        copyFileSync(src, tmp, fsc.COPYFILE_FICLONE | fsc.COPYFILE_EXCL);
+        if ((st.mode & 0o777) !== mode) chmodSync(tmp, mode);
+        renameSync(tmp, dest);
+        return { size: st.size };
+      }
+    }
+    const fd = openSync(src, 'r');
+    let size: number;
+    let obj: [number, number, number, number];
+    try {
+      // Stamped before it is read: the bytes hashed below are the ones this stamp vouches for.
+      const st = fstatSync(fd);
+      obj = [st.ino, st.size, st.mtimeMs, st.ctimeMs];
+      size = copyThrough(fd, tmp, mode, expect, false);
+    } finally {
+      closeSync(fd);
+    }
     if (mode === 0o444 && (currentUmask() & 0o444) !== 0) chmodSync(tmp, 0o444);
     renameSync(tmp, dest);
-    return st.size;
+    return { size, obj };
   } catch (e) {
     try {
       unlinkSync(tmp);
@@ -163,8 +191,6 @@ export function copyVerifiedSync(src: string, dest: string, expect: Expect, mode
       /* not created */
     }
     throw e;
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -63,10 +63,13 @@ export class HashPool {
   /**
    * Copies each `[cacheObject, dest, oid]` to another store, verified against `oid` (this pool's
    * hash) in the same pass: a corrupt object is not written (`{error, code: 'ECORRUPT'}`).
+   * `opts.known`: four numbers per triple, the stamps of objects last hashed (see linkFiles):
+   * those still unchanged are copied without hashing.
    */
-  async copy(triples: Array<[string, string, string]>, opts: HashJobOptions = {}): Promise<CopyResult[]> {
+  async copy(triples: Array<[string, string, string]>, opts: HashJobOptions & { known?: Float64Array } = {}): Promise<CopyResult[]> {
+    const known = opts.known;
     if (triples.length <= INLINE_MAX_FILES) {
-      const r = copyObjects(triples, this.hashName);
+      const r = copyObjects(triples, this.hashName, known);
       opts.onProgress?.(triples.length, 0);
       return r;
     }
@@ -76,7 +79,7 @@ export class HashPool {
       const end = Math.min(triples.length, start + BATCH_FILES);
       const batch = triples.slice(start, end);
       jobs.push(
-        (this.submit({ op: 'copy', triples: batch, hashName: this.hashName }) as Promise<unknown> as Promise<CopyResult[]>).then((r) => {
+        (this.submit({ op: 'copy', triples: batch, hashName: this.hashName, ...(known ? { known: known.slice(start * 4, end * 4) } : {}) }) as Promise<unknown> as Promise<CopyResult[]>).then((r) => {
           let bytes = 0;
           for (let i = 0; i < r.length; i++) {
             const x = (results[start + i] = r[i]!);

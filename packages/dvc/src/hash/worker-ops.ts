@@ -107,19 +107,25 @@ export function linkFiles(
   return out;
 }
 
-export type CopyResult = { size: number } | { error: string; code?: string; actual?: string };
+/** `obj`: the source object's stamp when this copy hashed it and found it sound. */
+export type CopyResult = { size: number; obj?: ObjectStamp } | { error: string; code?: string; actual?: string };
 
 /**
  * Copies each `[src, dest, oid]` (cache object to another store, e.g. a local remote), hashing
  * in the same pass: an object whose bytes do not hash to `oid` is not written (ECORRUPT).
+ * `known` holds four numbers per triple (NaN when unknown): the object's stamp when its bytes
+ * were last hashed; an object that still has it is copied without hashing, and one that was
+ * hashed now reports its stamp as `obj` (as linkFiles does for checkout).
  * Parent folders are made as needed; objects are 0444.
  */
-export function copyObjects(triples: Array<[string, string, string]>, hashName: HashName = 'md5'): CopyResult[] {
+export function copyObjects(triples: Array<[string, string, string]>, hashName: HashName = 'md5', known?: ArrayLike<number>): CopyResult[] {
   const out: CopyResult[] = [];
-  for (const [src, dest, oid] of triples) {
+  for (let i = 0; i < triples.length; i++) {
+    const [src, dest, oid] = triples[i]!;
     try {
       ensureDir(dirname(dest));
-      out.push({ size: copyVerifiedSync(src, dest, { oid, hashName }) });
+      const stamp = known ? ([known[i * 4]!, known[i * 4 + 1]!, known[i * 4 + 2]!, known[i * 4 + 3]!] as ObjectStamp) : undefined;
+      out.push(copyVerifiedSync(src, dest, { oid, hashName, ...(stamp ? { stamp } : {}) }));
     } catch (e) {
       out.push(errorResult(e));
     }

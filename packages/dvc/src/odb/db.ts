@@ -156,16 +156,17 @@ export class ObjectDb {
    * ~1000 names, a query answers one). A local db is always listed (256 readdirs).
    */
   async hasMany(oids: Iterable<string>, jobs: number): Promise<Set<string>> {
-    const unique = [...new Set(oids)];
+    // One set of the oids (a million of them cost tens of MB each): the array only for queries.
+    const wanted = new Set(oids);
     const query = async (): Promise<Set<string>> => {
       const have = new Set<string>();
-      await parallel(unique, jobs, async (oid) => {
+      await parallel([...wanted], jobs, async (oid) => {
         if (await this.has(oid)) have.add(oid);
       });
       return have;
     };
-    if (unique.length <= 32) return query();
-    const wanted = new Set(unique);
+    if (wanted.size <= 32) return query();
+    const first = wanted.values().next().value as string;
     const scan = async (): Promise<Set<string>> => {
       const have = new Set<string>();
       for await (const oid of this.list()) if (wanted.has(oid)) have.add(oid);
@@ -174,8 +175,8 @@ export class ObjectDb {
     if (this.localBase !== undefined) return scan();
     try {
       let n = 0;
-      for await (const _ of this.list(unique[0]!.slice(0, 2))) n++;
-      if ((n * 256) / 1000 > unique.length) return query();
+      for await (const _ of this.list(first.slice(0, 2))) n++;
+      if ((n * 256) / 1000 > wanted.size) return query();
       return await scan();
     } catch (e) {
       if ((e as { code?: string })?.code === 'ENOTSUP') return query();

@@ -265,7 +265,7 @@ export class LocalObjectStore {
   readManifest(oid: string): TreeEntry[] | undefined {
     const hit = this.manifests.get(oid);
     if (hit) return hit;
-    let buf: Buffer;
+    let buf: Buffer | undefined;
     try {
       buf = readFileSync(this.path(oid));
     } catch (e) {
@@ -275,7 +275,9 @@ export class LocalObjectStore {
     if (this.hashBytes(buf) !== oid.slice(0, 32)) {
       throw new InvalidFileError(`cache object '${oid}' is corrupted (its md5 does not match)`);
     }
-    const entries = parseManifest(buf.toString('utf8'), `'${oid}'`);
+    const text = buf.toString('utf8');
+    buf = undefined; // a million entries are ~70 MB of bytes: not kept while they are parsed
+    const entries = parseManifest(text, `'${oid}'`);
     this.manifests.set(oid, entries);
     return entries;
   }

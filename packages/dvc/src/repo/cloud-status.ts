@@ -51,11 +51,14 @@ export async function cloudStatus(repo: Repo, targets: string[] = [], opts: Sync
           let all = objects;
           if (remoteManifests.size) {
             all = expandOuts(group, (oid) => local(oid) ?? remoteManifests.get(oid)).objects;
-            const more = all.filter((o) => !objects.some((x) => x.oid === o.oid)).map((o) => o.oid);
+            const first = new Set(objects.map((o) => o.oid));
+            const more = all.filter((o) => !first.has(o.oid)).map((o) => o.oid);
             for (const oid of await onRemote(rc, fs, () => remote.hasMany(more, jobs))) have.add(oid);
           }
+          // One listing per prefix folder, not a stat per object.
+          const absent = new Set(store.missing(all.map((o) => o.oid)));
           for (const o of all) {
-            const inCache = store.exists(o.oid);
+            const inCache = !absent.has(o.oid);
             const there = have.has(o.oid);
             if (inCache && there) continue;
             result.changes[o.name] = inCache ? 'new' : there ? 'deleted' : 'missing';

@@ -41,7 +41,9 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
     let firstError: unknown;
     // DVC 2 outputs go from the cache's old layout to the remote's old layout.
     for (const part of byHashName(outs)) {
-      const store = d.space(part.legacy).store;
+      const space = d.space(part.legacy);
+      const store = space.store;
+      const state = space.hash.state;
       for (const { rc, outs: group } of byRemote(repo, part.outs, opts.remote).values()) {
         const { objects, unreadable } = expandOuts(group, cacheManifests(store));
         const absent = new Set(store.missing(objects.map((o) => o.oid)));
@@ -62,7 +64,15 @@ export async function push(repo: Repo, targets: string[] = [], opts: SyncOptions
           const incomplete = new Set(result.missing.map((o) => o.parent).filter((p): p is string => !!p));
           const todo = inCache.filter((o) => !have.has(o.oid) && !incomplete.has(o.oid));
           if (!todo.length) continue;
-          const r = await upload(store.db, remote, todo, { jobs, onProgress: opts.onProgress, onTotal: opts.onTotal, writer: poolWriter(d) });
+          const r = await upload(store.db, remote, todo, {
+            jobs,
+            onProgress: opts.onProgress,
+            onTotal: opts.onTotal,
+            writer: poolWriter(d),
+            // A local remote: objects unchanged since copper last hashed them are copied as they are.
+            known: (oids) => state.objectStamps(oids),
+            onVerified: (oid, stamp) => state.putObjectStamp(oid, stamp),
+          });
           trace('push: uploaded');
           result.pushed += r.transferred.length;
           failed += r.failed.length;

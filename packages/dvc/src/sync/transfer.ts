@@ -19,6 +19,7 @@ import {
   constants as fsc,
   copyFileSync,
   createWriteStream,
+  existsSync,
   mkdirSync,
   open,
   renameSync,
@@ -46,7 +47,10 @@ export interface ObjectWriter {
     opts?: { sizes?: number[]; onProgress?: (files: number, bytes: number) => void },
   ): Promise<Array<{ md5: string; size: number; stored?: boolean } | { error: string; code?: string }>>;
   /** Copies `[src, dest, oid]` objects, each verified against its md5 in the same pass (pool.copy). */
-  copy?(triples: Array<[string, string, string]>, opts?: { onProgress?: (files: number, bytes: number) => void }): Promise<CopyResult[]>;
+  copy?(
+    triples: Array<[string, string, string]>,
+    opts?: { onProgress?: (files: number, bytes: number) => void; known?: Float64Array },
+  ): Promise<CopyResult[]>;
 }
 
 /** md5 and md5-dos2unix of no bytes: the only names an empty object may have. */
@@ -65,6 +69,14 @@ export interface TransferOptions {
   onProgress?: (files: number, bytes: number) => void;
   /** Called once the work is known. */
   onTotal?: (total: { files: number; bytes?: number }) => void;
+  /**
+   * Uploads to a local remote: the stamps (inode, size, mtime, ctime; NaN when unknown) of these
+   * cache objects when their bytes were last hashed (hash/state.ts objectStamps). An object that
+   * still has its stamp is copied without hashing; every other one is hashed as it is copied.
+   */
+  known?: (oids: string[]) => Float64Array;
+  /** Uploads to a local remote: the stamp of each cache object this upload hashed and found sound. */
+  onVerified?: (oid: string, stamp: [number, number, number, number]) => void;
 }
 
 export interface TransferFailure {
@@ -144,6 +156,9 @@ async function localBatches<T>(items: T[], fn: (item: T) => void): Promise<void>
   }
 }
 
+/** Objects per round of an upload to a local remote (bounds the paths and stamps in memory). */
+const LOCAL_CHUNK = 8192;
+
 /** Uploads the objects of a local db (the cache) to another db (a remote): files first, then manifests. */
 export async function upload(
   from: ObjectDb,
@@ -153,26 +168,30 @@ export async function upload(
 ): Promise<TransferResult> {
   const jobs = opts.jobs ?? 16;
   const result: TransferResult = { transferred: [], failed: [], missing: [], bytes: 0 };
-  const sizes = new Map<string, number>();
-  let total = 0;
-  for (const o of objects) {
-    try {
-      const size = statSync(localPathOf(from, o.oid)).size;
-      sizes.set(o.oid, size);
-      total += size;
-    } catch {
-      /* missing: reported below */
-    }
-  }
-  opts.onTotal?.({ files: objects.length, bytes: total });
   const local = to.localBase !== undefined;
+  const sizes = new Map<string, number>();
+  if (local) opts.onTotal?.({ files: objects.length });
+  else {
+    let total = 0;
+    for (const o of objects) {
+      try {
+        const size = statSync(localPathOf(from, o.oid)).size;
+        sizes.set(o.oid, size);
+        total += size;
+      } catch {
+        /* missing: reported below */
+      }
+    }
+    opts.onTotal?.({ files: objects.length, bytes: total });
+  }
   const begin = (o: UsedObject): number | undefined => {
     const size = sizes.get(o.oid);
-    if (size === undefined) {
-      result.missing.push(o);
-      result.failed.push({ object: o, error: Object.assign(new Error(`${o.name}: not in cache`), { code: 'ENOENT' }) });
-    }
+    if (size === undefined) missing(o);
     return size;
+  };
+  const missing = (o: UsedObject) => {
+    result.missing.push(o);
+    result.failed.push({ object: o, error: Object.assign(new Error(`${o.name}: not in cache`), { code: 'ENOENT' }) });
   };
   const done = (o: UsedObject, size: number) => {
     result.transferred.push(o);
@@ -182,19 +201,25 @@ export async function upload(
   const corrupt = (o: UsedObject, actual: string | undefined) => {
     result.failed.push({ object: o, error: new CorruptObjectError(o.oid, actual ?? 'something else', localPathOf(from, o.oid)) });
   };
-  const run = async (list: UsedObject[]) => {
-    if (local) {
-      // Read once, hashed while copied, named only when the md5 matches (the pool's workers on
-      // all cores when there are many; this thread for a few or without a pool).
-      const todo = list.filter((o) => begin(o) !== undefined);
+  /**
+   * To a local remote: read once, hashed while copied unless the object's stamp shows it
+   * unchanged since its bytes were last hashed, named only when sound (the pool's workers on all
+   * cores when there are many; this thread for a few or without a pool). In rounds of
+   * LOCAL_CHUNK objects, so paths and stamps never exist for all objects at once.
+   */
+  const runLocal = async (list: UsedObject[]) => {
+    for (let start = 0; start < list.length; start += LOCAL_CHUNK) {
+      const todo = list.slice(start, start + LOCAL_CHUNK);
       const triples = todo.map((o): [string, string, string] => [localPathOf(from, o.oid), to.localPath(o.oid)!, o.oid]);
+      const known = opts.known?.(todo.map((o) => o.oid));
       let res: CopyResult[];
-      if (opts.writer?.copy && from.hashName === 'md5' && todo.length > 64) res = await opts.writer.copy(triples, { onProgress: opts.onProgress });
+      if (opts.writer?.copy && from.hashName === 'md5' && todo.length > 64) res = await opts.writer.copy(triples, { onProgress: opts.onProgress, ...(known ? { known } : {}) });
       else {
         res = [];
         await localBatches(triples, (t) => {
-          res.push(...copyObjects([t], from.hashName));
-          const r = res[res.length - 1]!;
+          const i = res.length;
+          res.push(...copyObjects([t], from.hashName, known?.subarray(i * 4, i * 4 + 4)));
+          const r = res[i]!;
           if ('size' in r) opts.onProgress?.(1, r.size);
         });
       }
@@ -203,11 +228,15 @@ export async function upload(
         if ('size' in r) {
           result.transferred.push(o);
           result.bytes += r.size;
+          if (r.obj) opts.onVerified?.(o.oid, r.obj);
         } else if (r.code === 'ECORRUPT') corrupt(o, r.actual);
+        else if (r.code === 'ENOENT' && !existsSync(triples[i]![0])) missing(o);
         else result.failed.push({ object: o, error: Object.assign(new Error(r.error), { code: r.code }) });
       });
-      return;
     }
+  };
+  const run = async (list: UsedObject[]) => {
+    if (local) return runLocal(list);
     await parallel(list, jobs, async (o) => {
       const size = begin(o);
       if (size === undefined) return;
@@ -394,25 +423,29 @@ export async function download(
   const local = to.hashName === 'md5' && from.localBase !== undefined;
   if (local && opts.writer && objects.length > 64) {
     // Files through the pool (read once, hashed, stored under their md5); manifests below.
-    const plain = objects.filter((o) => !o.oid.endsWith('.dir'));
-    const res = await opts.writer.store(to.localBase!, plain.map((o) => from.localPath(o.oid)!), {
-      onProgress: opts.onProgress,
-    });
-    res.forEach((r, i) => {
-      const o = plain[i]!;
-      if ('error' in r) {
-        const error = Object.assign(new Error(`${o.name}: ${r.error}`), { code: r.code });
-        if (r.code === 'ENOENT') result.missing.push(o);
-        result.failed.push({ object: o, error });
-      } else if (r.md5 !== o.oid) {
-        // Stored under its real hash, never under the name it claimed; that object is junk.
-        if (r.stored && !wanted.has(r.md5)) removeSync(localPathOf(to, r.md5));
-        result.failed.push({ object: o, error: corruptError(o.oid, r.md5) });
-      } else {
-        result.transferred.push(o);
-        result.bytes += r.size;
-      }
-    });
+    // In rounds of LOCAL_CHUNK objects: paths and results never exist for all objects at once.
+    const all = objects.filter((o) => !o.oid.endsWith('.dir'));
+    for (let start = 0; start < all.length; start += LOCAL_CHUNK) {
+      const plain = all.slice(start, start + LOCAL_CHUNK);
+      const res = await opts.writer.store(to.localBase!, plain.map((o) => from.localPath(o.oid)!), {
+        onProgress: opts.onProgress,
+      });
+      res.forEach((r, i) => {
+        const o = plain[i]!;
+        if ('error' in r) {
+          const error = Object.assign(new Error(`${o.name}: ${r.error}`), { code: r.code });
+          if (r.code === 'ENOENT') result.missing.push(o);
+          result.failed.push({ object: o, error });
+        } else if (r.md5 !== o.oid) {
+          // Stored under its real hash, never under the name it claimed; that object is junk.
+          if (r.stored && !wanted.has(r.md5)) removeSync(localPathOf(to, r.md5));
+          result.failed.push({ object: o, error: corruptError(o.oid, r.md5) });
+        } else {
+          result.transferred.push(o);
+          result.bytes += r.size;
+        }
+      });
+    }
     objects = objects.filter((o) => o.oid.endsWith('.dir'));
   }
   if (local) {
