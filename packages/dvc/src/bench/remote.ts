@@ -12,6 +12,9 @@
  * every file once; a push writes each file once, a pull twice: cache and workspace).
  * Remotes: a local folder, and S3 on Ceph RADOS Gateway when its test server runs
  * (packages/dvc/test/servers/ceph.sh start; endpoint read from $COPPER_SERVERS_DIR/ceph.json).
+ * Its bucket is emptied and removed at the end: the test server keeps objects in memory, and a
+ * full store takes requests without ever answering them (the bucket creation then gives up after
+ * 30 s with a line saying so).
  * The other backends run against the other test servers (test/servers/, scripts/test-servers.sh),
  * configured as the remote tests configure them: azure on Azurite (its connection string), gs on
  * the firebase Cloud Storage emulator (endpointurl + projectname), ssh on the test sshd (its
@@ -171,11 +174,14 @@ async function s3Bucket(bucket: string): Promise<Ceph | undefined> {
     credentials: { accessKeyId: c.access_key_id, secretAccessKey: c.secret_access_key },
   });
   try {
-    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    // A test server whose in-memory store is full (earlier benches) takes the request and never
+    // answers: give up with a line that says so instead of waiting for ever.
+    await client.send(new CreateBucketCommand({ Bucket: bucket }), { abortSignal: AbortSignal.timeout(30_000) });
   } catch (e) {
     const name = (e as Error).name;
     if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') {
-      process.stderr.write(`s3: cannot create bucket on ${c.endpoint}: ${(e as Error).message}\n`);
+      const why = name === 'AbortError' || name === 'TimeoutError' ? 'no answer in 30 s (is its store full? packages/dvc/test/servers/ceph.sh stop, then start)' : (e as Error).message;
+      process.stderr.write(`s3: cannot create bucket on ${c.endpoint}: ${why}\n`);
       return undefined;
     }
   } finally {
@@ -211,6 +217,8 @@ interface Backend {
   kind: string;
   /** Adds the dvc remote `name` at sub-folder `sub` of the bench's place on the server. */
   add(repo: string, name: string, sub: string): void;
+  /** Removes what the bench stored there (the S3 test server keeps objects in memory). */
+  cleanup?(): Promise<void>;
   rclone:
     | {
         section: string[];
@@ -236,6 +244,29 @@ function modify(repo: string, name: string, opts: Record<string, string>, local:
   for (const [k, v] of Object.entries(local)) must(repo, ['remote', 'modify', '--local', name, k, v]);
 }
 
+/** Deletes every object of the bench's bucket, then the bucket. */
+async function emptyBucket(c: Ceph, bucket: string): Promise<void> {
+  const { S3Client, ListObjectsV2Command, DeleteObjectsCommand, DeleteBucketCommand } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    endpoint: c.endpoint,
+    region: c.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: c.access_key_id, secretAccessKey: c.secret_access_key },
+  });
+  const abortSignal = () => AbortSignal.timeout(60_000);
+  try {
+    for (;;) {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }), { abortSignal: abortSignal() });
+      const keys = (page.Contents ?? []).map((o) => ({ Key: o.Key! }));
+      if (!keys.length) break;
+      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }), { abortSignal: abortSignal() });
+    }
+    await client.send(new DeleteBucketCommand({ Bucket: bucket }), { abortSignal: abortSignal() });
+  } finally {
+    client.destroy();
+  }
+}
+
 /** The backend of `kind` on its test server, or a one-line reason it is skipped. */
 async function backend(kind: string, tag: string): Promise<Backend | string> {
   switch (kind) {
@@ -245,6 +276,7 @@ async function backend(kind: string, tag: string): Promise<Backend | string> {
       if (!c) return 'Ceph is not running: packages/dvc/test/servers/ceph.sh start';
       return {
         kind,
+        cleanup: () => emptyBucket(c, bucket),
         add: (repo, name, sub) => {
           must(repo, ['remote', 'add', name, `s3://${bucket}/${sub}`]);
           modify(repo, name, { endpointurl: c.endpoint, region: c.region }, { access_key_id: c.access_key_id, secret_access_key: c.secret_access_key });
@@ -576,6 +608,7 @@ async function main(): Promise<void> {
       }
     } finally {
       conf?.remove();
+      await b.cleanup?.().catch((e: Error) => process.stderr.write(`${kind}: could not remove the bench's objects: ${e.message}\n`));
     }
   }
   process.stdout.write(table(ctx.rows, ds, rounds));
