@@ -22,7 +22,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { AnonymousCredential, StorageSharedKeyCredential, type ContainerClient } from '@azure/storage-blob';
 import { guardAgent, type Timeouts } from './timeouts.js';
-import { directRequest, proxyConfigured, socketLimits } from './direct-request.js';
+import { directRequest, errorBody, proxyConfigured, socketLimits } from './direct-request.js';
 
 /** The SDK's service version (@azure/storage-blob 12.x SERVICE_VERSION), sent as x-ms-version. */
 export const AZURE_SERVICE_VERSION = '2026-04-06';
@@ -46,19 +46,6 @@ function answerError(status: number, headers: http.IncomingHttpHeaders, body: st
     e.details = { errorCode: code };
   }
   return e;
-}
-
-function errorBody(res: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let s = '';
-    res.setEncoding('utf8');
-    res.on('data', (c: string) => {
-      if (s.length < 64 * 1024) s += c;
-    });
-    res.once('end', () => resolve(s));
-    res.once('error', () => resolve(s));
-    res.once('aborted', () => resolve(s));
-  });
 }
 
 /** What a HEAD tells about a blob. */

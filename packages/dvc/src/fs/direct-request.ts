@@ -62,3 +62,17 @@ export function proxyConfigured(env: NodeJS.ProcessEnv = process.env): boolean {
 export function socketLimits(t: Timeouts): Timeouts {
   return { connectMs: t.connectMs, readMs: t.readMs === undefined ? undefined : t.readMs + (t.connectMs ?? 0) };
 }
+
+/** Reads a (small) error body as text; gives up quietly on a broken one. */
+export function errorBody(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let s = '';
+    res.setEncoding('utf8');
+    res.on('data', (c: string) => {
+      if (s.length < 64 * 1024) s += c;
+    });
+    res.once('end', () => resolve(s));
+    res.once('error', () => resolve(s));
+    res.once('aborted', () => resolve(s));
+  });
+}

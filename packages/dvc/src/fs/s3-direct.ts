@@ -34,6 +34,7 @@ import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import Pool from 'undici/lib/dispatcher/pool.js';
+import { errorBody } from './direct-request.js';
 
 /** Credentials as the SDK's identity providers give them. */
 export interface Creds {
@@ -164,20 +165,6 @@ function answerError(status: number, headers: Record<string, string | string[] |
   e.$fault = status >= 500 ? 'server' : 'client';
   e.$response = { headers };
   return e;
-}
-
-/** Reads a (small) error body as text; gives up quietly on a broken one. */
-function errorBody(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve) => {
-    let s = '';
-    res.setEncoding('utf8');
-    res.on('data', (c: string) => {
-      if (s.length < 64 * 1024) s += c;
-    });
-    res.once('end', () => resolve(s));
-    res.once('error', () => resolve(s));
-    res.once('aborted', () => resolve(s));
-  });
 }
 
 /** undici's raw header list (name, value, name, value...) as an object of lower-case names. */
