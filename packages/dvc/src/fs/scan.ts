@@ -25,6 +25,8 @@ interface NativeScan {
   /** See native/scan.c (absent in addons built before it). */
   walkCompare?(path: string, snapshot: Uint8Array | null, threads: number): true | null | { count: number; names: string; stats: Float64Array };
   dirStamps?(path: string): [string, number] | null;
+  /** See native/copy.c (absent in addons built before it). */
+  copyStamped?(srcs: string, dests: string, stamps: Float64Array, threads: number, mode: number, fixMode: boolean): Uint8Array;
 }
 
 function loadNative(): NativeScan | undefined {
@@ -67,6 +69,16 @@ export function walkCompare(abs: string, snapshot: Uint8Array | undefined): true
 export function dirStamps(abs: string): [string, number] | null | undefined {
   return native?.dirStamps ? native.dirStamps(abs) : undefined;
 }
+
+/**
+ * Copies objects whose stamps (four numbers each in `stamps`: inode, size, mtime, ctime in ms)
+ * still match into new files at `dests` with `mode`, on several threads (see native/copy.c):
+ * one status per object, 0 copied, 1 left for the caller (stamp differs, name taken, any error).
+ * Undefined without the addon.
+ */
+export const copyStamped: ((srcs: string[], dests: string[], stamps: Float64Array, mode: number, fixMode: boolean) => Uint8Array) | undefined = native?.copyStamped
+  ? (srcs, dests, stamps, mode, fixMode) => native.copyStamped!(srcs.join('\0'), dests.join('\0'), stamps, threads, mode, fixMode)
+  : undefined;
 
 /** True when the native scanner is in use (for `dvc version` / diagnostics). */
 export const nativeScanAvailable = native !== undefined;
