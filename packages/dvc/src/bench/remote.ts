@@ -9,7 +9,9 @@
  * push stored down into an empty folder, and `rclone check --size-only` for the no-op. Its config
  * is a temp file written here (S3 provider Ceph, the test server's credentials), never the user's.
  * First a baseline on the same data: `cp -r` of the folder (the file system's floor for writing
- * every file once; a push writes each file once, a pull twice: cache and workspace).
+ * every file once; a push writes each file once, a pull twice: cache and workspace), in every
+ * round when a local remote is benched, with a closing line giving local push and pull as
+ * multiples of it (this machine's disk speed drifts several-fold between runs; the ratio does not).
  * Remotes: a local folder, and S3 on Ceph RADOS Gateway when its test server runs
  * (packages/dvc/test/servers/ceph.sh start; endpoint read from $COPPER_SERVERS_DIR/ceph.json).
  * Its bucket is emptied and removed at the end: the test server keeps objects in memory, and a
@@ -536,6 +538,25 @@ function table(rows: Row[], ds: Dataset, rounds: number): string {
   return lines.join('\n') + '\n';
 }
 
+/**
+ * Each tool's local push and pull as a multiple of `cp -r` of the same files in the same round
+ * (median of the per-round ratios): the figure that survives a disk whose speed drifts between
+ * runs. A push writes every file once, as `cp -r` does; a pull writes each twice (cache, workspace).
+ */
+function againstCopy(rows: Row[], tools: string[]): string {
+  const copies = rows.filter((r) => r.tool === 'cp').map((r) => r.seconds);
+  if (!copies.length) return '';
+  const parts: string[] = [];
+  for (const t of tools) {
+    for (const step of ['push', 'pull (empty cache and workspace)']) {
+      const mine = rows.filter((r) => r.tool === t && r.remote === 'local' && r.step === step).map((r) => r.seconds);
+      if (mine.length !== copies.length) continue;
+      parts.push(`${t} ${step.split(' ')[0]} ${median(mine.map((x, i) => x / copies[i]!)).toFixed(2)}x`);
+    }
+  }
+  return parts.length ? `  local remote against cp -r of the same files in the same round (median ratio): ${parts.join(', ')}\n` : '';
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CLI)) {
     process.stderr.write('build first: npm run build\n');
@@ -567,7 +588,8 @@ async function main(): Promise<void> {
   must(repo, ['init', '-q']);
   const target = 'data/PetImages';
   must(repo, ['add', '-q', target]);
-  const ctx: Ctx = { repo, ds, target, rows: [copyBaseline(repo, target, ds)], jobs: process.env.BENCH_JOBS ? ['-j', process.env.BENCH_JOBS] : [] };
+  // The disk's floor: once, or (with a local remote) once per round, just before that round's steps.
+  const ctx: Ctx = { repo, ds, target, rows: remotes.includes('local') ? [] : [copyBaseline(repo, target, ds)], jobs: process.env.BENCH_JOBS ? ['-j', process.env.BENCH_JOBS] : [] };
   const order = (i: number) => (i % 2 ? [...tools].reverse() : tools);
   const rcloneHere = transfers.length > 0 && haveRclone();
   if (transfers.length && !rcloneHere) process.stderr.write('rclone is not on PATH; its rows are skipped (install rclone to compare)\n');
@@ -575,6 +597,7 @@ async function main(): Promise<void> {
   for (const kind of remotes) {
     if (kind === 'local') {
       for (let i = 0; i < rounds; i++) {
+        ctx.rows.push(copyBaseline(repo, target, ds));
         for (const [t, cli] of order(i)) {
           must(repo, ['remote', 'add', `local-${t}-${i}`, `../remote-${t}-${i}`]);
           cycle(ctx, t, cli, 'local', `local-${t}-${i}`);
@@ -611,7 +634,7 @@ async function main(): Promise<void> {
       await b.cleanup?.().catch((e: Error) => process.stderr.write(`${kind}: could not remove the bench's objects: ${e.message}\n`));
     }
   }
-  process.stdout.write(table(ctx.rows, ds, rounds));
+  process.stdout.write(table(ctx.rows, ds, rounds) + againstCopy(ctx.rows, tools.map(([t]) => t)));
   if (process.env.BENCH_KEEP !== '1') trash(base);
   else for (let i = 0; i < rounds; i++) for (const [t] of tools) trash(join(base, `remote-${t}-${i}`));
   bin.empty();
