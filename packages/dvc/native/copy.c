@@ -1,5 +1,5 @@
 /*
- * copyStamped(srcs, dests, stamps, threads, mode, fixMode) -> Uint8Array, one status per object
+ * copyStamped(srcs, dests, stamps, threads, mode, fixMode, trusted, out) -> Uint8Array, one status per object
  *
  * Copies cache objects whose bytes were hashed before and are unchanged since (their stamp still
  * matches) into another object store, on up to 4 threads, with the fewest file system calls:
@@ -12,8 +12,14 @@
  *   srcs, dests  paths joined by "\0", as many of each
  *   stamps       Float64Array, four per object: inode, size, mtime and ctime in ms, computed as
  *                Node computes fs.Stats.mtimeMs (sec * 1e3 + nsec / 1e6, in doubles)
- *   mode         the copy's mode (0444); fixMode: also fchmod it (the umask strips bits of mode)
- *   status       0 copied; 1 not copied: the stamp differs, the source changed while it was
+ *   mode         the copy's mode (0444 into a store, 0666 into a workspace: the umask applies);
+ *                fixMode: also fchmod it to exactly `mode` (the umask strips bits a store needs)
+ *   trusted      null, or a Uint8Array: 1 for an object whose stamp is not checked (its bytes
+ *                were hashed by this process as they arrived); its four stamp numbers are ignored
+ *   out          null, or a Float64Array given three numbers per copied object: the new file's
+ *                inode, size and mtime in ms (as fs.Stats gives them; naming it changes neither)
+ *   status       0 copied; 2 reflinked (shares the source's blocks); 1 not copied: the stamp
+ *                differs, the source changed while it was
  *                copied, the name exists, or any error. The caller copies those itself (hashing
  *                them, or reporting its own error), so every error keeps the wording of the
  *                JavaScript path; whatever this call left behind is removed first.
@@ -47,6 +53,8 @@ typedef struct {
   const char **srcs;
   const char **dests;
   const double *stamps;
+  const unsigned char *trusted;
+  double *out;
   unsigned char *status;
   size_t n;
   int mode, fix_mode, step, first;
@@ -74,12 +82,12 @@ static int make_parents(const char *path) {
   return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
 }
 
-/* The bytes of `s` (of `size` bytes) into `d`. 0, or -1 when fewer or more bytes came. */
+/* The bytes of `s` (of `size` bytes) into `d`: 0 copied, 1 reflinked, -1 when fewer or more bytes came. */
 static int fill(int s, int d, off_t size, char *buf, size_t cap) {
   if (!atomic_load(&no_reflink)) {
     if (ioctl(d, FICLONE, s) == 0) {
       struct stat st;
-      return fstat(d, &st) == 0 && st.st_size == size ? 0 : -1;
+      return fstat(d, &st) == 0 && st.st_size == size ? 1 : -1;
     }
     if (is_unsupported(errno)) atomic_store(&no_reflink, 1);
   }
@@ -121,13 +129,25 @@ static int open_unnamed(const char *dest, int mode) {
   return d;
 }
 
-static unsigned char copy_one(const char *src, const char *dest, const double *k, int mode, int fix_mode, char *buf, size_t cap) {
+static double ms_of(struct timespec t) { return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6; }
+
+/* The copy's stamp into `out` (three numbers), from its open descriptor. 0, or -1. */
+static int stamp_out(int d, double *out) {
+  if (!out) return 0;
+  struct stat st;
+  if (fstat(d, &st) != 0) return -1;
+  out[0] = (double)st.st_ino;
+  out[1] = (double)st.st_size;
+  out[2] = ms_of(st.st_mtim);
+  return 0;
+}
+
+static unsigned char copy_one(const char *src, const char *dest, const double *k, int trusted, double *out, int mode, int fix_mode, char *buf, size_t cap) {
   int s = open(src, O_RDONLY | O_CLOEXEC);
   if (s < 0) return 1;
   struct stat st;
-  if (fstat(s, &st) != 0 || !S_ISREG(st.st_mode) || k[0] != (double)st.st_ino || k[1] != (double)st.st_size ||
-      k[2] != (double)st.st_mtim.tv_sec * 1e3 + (double)st.st_mtim.tv_nsec / 1e6 ||
-      k[3] != (double)st.st_ctim.tv_sec * 1e3 + (double)st.st_ctim.tv_nsec / 1e6) {
+  if (fstat(s, &st) != 0 || !S_ISREG(st.st_mode) ||
+      (!trusted && (k[0] != (double)st.st_ino || k[1] != (double)st.st_size || k[2] != ms_of(st.st_mtim) || k[3] != ms_of(st.st_ctim)))) {
     close(s);
     return 1;
   }
@@ -135,10 +155,11 @@ static unsigned char copy_one(const char *src, const char *dest, const double *k
   if (!atomic_load(&no_tmpfile)) {
     int d = open_unnamed(dest, mode);
     if (d >= 0) {
-      if (fill(s, d, st.st_size, buf, cap) == 0 && (!fix_mode || fchmod(d, mode) == 0)) {
+      int how = fill(s, d, st.st_size, buf, cap);
+      if (how >= 0 && (!fix_mode || fchmod(d, mode) == 0) && stamp_out(d, out) == 0) {
         char proc[64];
         snprintf(proc, sizeof proc, "/proc/self/fd/%d", d);
-        if (linkat(AT_FDCWD, proc, AT_FDCWD, dest, AT_SYMLINK_FOLLOW) == 0) status = 0;
+        if (linkat(AT_FDCWD, proc, AT_FDCWD, dest, AT_SYMLINK_FOLLOW) == 0) status = how == 1 ? 2 : 0;
         else if (errno == ENOENT && access("/proc/self/fd", X_OK) != 0) atomic_store(&no_tmpfile, 1);
       }
       close(d); /* unnamed: gone with its last descriptor unless linked */
@@ -155,10 +176,11 @@ static unsigned char copy_one(const char *src, const char *dest, const double *k
   int d = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (d < 0 && errno == ENOENT && make_parents(dest) == 0) d = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (d >= 0) {
-    int ok = fill(s, d, st.st_size, buf, cap) == 0 && (!fix_mode || fchmod(d, mode) == 0);
+    int how = fill(s, d, st.st_size, buf, cap);
+    int ok = how >= 0 && (!fix_mode || fchmod(d, mode) == 0) && stamp_out(d, out) == 0;
     if (close(d) != 0) ok = 0;
     /* Never over an existing name: the caller decides what to do with it. */
-    if (ok && access(dest, F_OK) != 0 && errno == ENOENT && rename(tmp, dest) == 0) status = 0;
+    if (ok && access(dest, F_OK) != 0 && errno == ENOENT && rename(tmp, dest) == 0) status = how == 1 ? 2 : 0;
     else unlink(tmp);
   }
   close(s);
@@ -170,7 +192,9 @@ static void *copy_thread(void *arg) {
   size_t cap = 256 * 1024;
   char *buf = malloc(cap);
   for (size_t i = (size_t)j->first; i < j->n; i += (size_t)j->step)
-    j->status[i] = buf ? copy_one(j->srcs[i], j->dests[i], j->stamps + i * 4, j->mode, j->fix_mode, buf, cap) : 1;
+    j->status[i] = buf ? copy_one(j->srcs[i], j->dests[i], j->stamps + i * 4, j->trusted && j->trusted[i], j->out ? j->out + i * 3 : NULL, j->mode,
+                                  j->fix_mode, buf, cap)
+                       : 1;
   free(buf);
   return NULL;
 }
@@ -196,10 +220,10 @@ static char *utf8_arg(napi_env env, napi_value v, size_t *len) {
 }
 
 napi_value copy_stamped(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  const char *usage = "copyStamped(srcs, dests, stamps, threads, mode, fixMode)";
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 6) {
+  size_t argc = 8;
+  napi_value argv[8];
+  const char *usage = "copyStamped(srcs, dests, stamps, threads, mode, fixMode, trusted, out)";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 8) {
     napi_throw_type_error(env, NULL, usage);
     return NULL;
   }
@@ -215,6 +239,27 @@ napi_value copy_stamped(napi_env env, napi_callback_info info) {
     return NULL;
   }
   size_t n = count / 4, slen = 0, dlen = 0;
+  const unsigned char *trusted = NULL;
+  double *outst = NULL;
+  napi_valuetype vt;
+  if (napi_typeof(env, argv[6], &vt) == napi_ok && vt != napi_null && vt != napi_undefined) {
+    size_t tn = 0;
+    void *td = NULL;
+    if (napi_get_typedarray_info(env, argv[6], &type, &tn, &td, NULL, NULL) != napi_ok || type != napi_uint8_array || tn != n) {
+      napi_throw_type_error(env, NULL, "copyStamped: trusted must be a Uint8Array with one entry per object");
+      return NULL;
+    }
+    trusted = td;
+  }
+  if (napi_typeof(env, argv[7], &vt) == napi_ok && vt != napi_null && vt != napi_undefined) {
+    size_t on = 0;
+    void *od = NULL;
+    if (napi_get_typedarray_info(env, argv[7], &type, &on, &od, NULL, NULL) != napi_ok || type != napi_float64_array || on != n * 3) {
+      napi_throw_type_error(env, NULL, "copyStamped: out must be a Float64Array with three entries per object");
+      return NULL;
+    }
+    outst = od;
+  }
   char *srcs = utf8_arg(env, argv[0], &slen);
   char *dests = utf8_arg(env, argv[1], &dlen);
   const char **sp = malloc((n ? n : 1) * sizeof(char *));
@@ -234,7 +279,7 @@ napi_value copy_stamped(napi_env env, napi_callback_info info) {
     pthread_t tids[COPY_MAX_THREADS];
     int started[COPY_MAX_THREADS] = {0};
     for (int t = 0; t < threads; t++) {
-      jobs[t] = (copy_job_t){sp, dp, (const double *)data, out, n, mode, fix, threads, t};
+      jobs[t] = (copy_job_t){sp, dp, (const double *)data, trusted, outst, out, n, mode, fix, threads, t};
       if (t > 0) started[t] = pthread_create(&tids[t], NULL, copy_thread, &jobs[t]) == 0;
     }
     copy_thread(&jobs[0]);

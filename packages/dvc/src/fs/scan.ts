@@ -26,7 +26,16 @@ interface NativeScan {
   walkCompare?(path: string, snapshot: Uint8Array | null, threads: number): true | null | { count: number; names: string; stats: Float64Array };
   dirStamps?(path: string): [string, number] | null;
   /** See native/copy.c (absent in addons built before it). */
-  copyStamped?(srcs: string, dests: string, stamps: Float64Array, threads: number, mode: number, fixMode: boolean): Uint8Array;
+  copyStamped?(
+    srcs: string,
+    dests: string,
+    stamps: Float64Array,
+    threads: number,
+    mode: number,
+    fixMode: boolean,
+    trusted: Uint8Array | null,
+    out: Float64Array | null,
+  ): Uint8Array;
 }
 
 function loadNative(): NativeScan | undefined {
@@ -70,14 +79,22 @@ export function dirStamps(abs: string): [string, number] | null | undefined {
   return native?.dirStamps ? native.dirStamps(abs) : undefined;
 }
 
+/** What copyStamped did with an object. */
+export const CopyStatus = { Copied: 0, Left: 1, Reflinked: 2 } as const;
+
 /**
  * Copies objects whose stamps (four numbers each in `stamps`: inode, size, mtime, ctime in ms)
- * still match into new files at `dests` with `mode`, on several threads (see native/copy.c):
- * one status per object, 0 copied, 1 left for the caller (stamp differs, name taken, any error).
- * Undefined without the addon.
+ * still match, or that are `trusted` (1: hashed by this process as they arrived; stamp not
+ * checked), into new files at `dests` with `mode` (the umask applies unless `fixMode`), on
+ * several threads (see native/copy.c). One CopyStatus per object: Left for those it leaves to
+ * the caller (stamp differs, name taken, any error). With `out`, each copy's inode, size and
+ * mtime (ms) go there, three numbers per object. Undefined without the addon.
  */
-export const copyStamped: ((srcs: string[], dests: string[], stamps: Float64Array, mode: number, fixMode: boolean) => Uint8Array) | undefined = native?.copyStamped
-  ? (srcs, dests, stamps, mode, fixMode) => native.copyStamped!(srcs.join('\0'), dests.join('\0'), stamps, threads, mode, fixMode)
+export const copyStamped:
+  | ((srcs: string[], dests: string[], stamps: Float64Array, mode: number, opts?: { fixMode?: boolean; trusted?: Uint8Array; out?: Float64Array }) => Uint8Array)
+  | undefined = native?.copyStamped
+  ? (srcs, dests, stamps, mode, opts = {}) =>
+      native.copyStamped!(srcs.join('\0'), dests.join('\0'), stamps, threads, mode, opts.fixMode ?? false, opts.trusted ?? null, opts.out ?? null)
   : undefined;
 
 /** True when the native scanner is in use (for `dvc version` / diagnostics). */

@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import type { Worker } from 'node:worker_threads';
 import type { LinkType } from '../fs/local.js';
 import type { HashName } from './md5.js';
-import { copyObjects, hashFiles, linkFiles, storeFiles, type CopyResult, type HashResult, type LinkResult } from './worker-ops.js';
+import { copyObjects, hashFiles, linkFiles, OBJECT_ID, storeFiles, type CopyResult, type HashResult, type LinkResult } from './worker-ops.js';
+import { copyKnown, knownCopyAvailable, pick4 } from './known-copy.js';
 
 export type { CopyResult, HashResult, LinkResult } from './worker-ops.js';
 
@@ -105,10 +106,38 @@ export class HashPool {
     pairs: Array<[string, string]>,
     types: LinkType[],
     opts: HashJobOptions & { filesDir?: string; trusted?: boolean[]; known?: Float64Array } = {},
+    native = true,
   ): Promise<LinkResult[]> {
     const filesDir = opts.filesDir;
     const trusted = opts.trusted;
     const known = opts.known;
+    // Copies of objects known sound: the native addon's kernel copies first, the rest below.
+    if (native && filesDir !== undefined && (trusted || known) && knownCopyAvailable && types.includes('copy') && types.every((t) => t === 'copy' || t === 'reflink')) {
+      const results: LinkResult[] = new Array(pairs.length);
+      const rest = await copyKnown({
+        count: pairs.length,
+        paths: (i) => {
+          const [oid, dest] = pairs[i]!;
+          return OBJECT_ID.test(oid) ? [`${filesDir}/${oid.slice(0, 2)}/${oid.slice(2)}`, dest] : undefined;
+        },
+        ...(known ? { known } : {}),
+        ...(trusted ? { trusted } : {}),
+        mode: 0o666,
+        stamps: true,
+        onCopied: (i, _size, reflinked, st) => (results[i] = { type: reflinked ? 'reflink' : 'copy', ...st! }),
+        ...(opts.onProgress ? { onProgress: (files: number) => opts.onProgress!(files, 0) } : {}),
+      });
+      if (rest.length) {
+        const more = await this.link(
+          rest.map((i) => pairs[i]!),
+          types,
+          { filesDir, ...(trusted ? { trusted: rest.map((i) => trusted[i]!) } : {}), ...(known ? { known: pick4(known, rest) } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) },
+          false,
+        );
+        rest.forEach((i, k) => (results[i] = more[k]!));
+      }
+      return results;
+    }
     if (pairs.length <= INLINE_MAX_FILES) {
       const r = linkFiles(pairs, types, filesDir, this.hashName, trusted, known);
       opts.onProgress?.(pairs.length, 0);

@@ -71,7 +71,8 @@ export function storeFiles(filesDir: string, paths: string[], name: HashName = '
 /** `obj`: the source object's stamp when this copy hashed it and found it sound. */
 export type LinkResult = { type: LinkType; ino: number; size: number; mtimeMs: number; obj?: ObjectStamp } | { error: string; code?: string; actual?: string };
 
-const OBJECT_ID = /^[0-9a-f]{32}$/;
+/** A file object's id (md5): what may name a cache path. */
+export const OBJECT_ID = /^[0-9a-f]{32}$/;
 
 /**
  * Links each `[src, dest]` pair (see linkFileSync); parent folders must exist. With `filesDir`,

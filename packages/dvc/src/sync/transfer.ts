@@ -34,7 +34,7 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { tmpPath } from '../fs/local.js';
-import { copyStamped } from '../fs/scan.js';
+import { copyKnown, pick4 } from '../hash/known-copy.js';
 import { parallel, type ObjectDb } from '../odb/db.js';
 import type { UsedObject } from './used.js';
 
@@ -157,56 +157,6 @@ async function localBatches<T>(items: T[], fn: (item: T) => void): Promise<void>
   }
 }
 
-/** Objects per call of the native copy (progress and signals are seen between calls). */
-const NATIVE_BATCH = 1024;
-
-/**
- * Copies the objects of `triples` whose stamps in `known` are set through the native addon
- * (fs/scan.ts copyStamped: the source's stamp checked on the open file, a kernel copy into an
- * unnamed file, named when complete), filling `res` for those it copied. Returns the indexes left
- * to the caller: no stamp, a stamp that no longer matches, a name already taken, or any error
- * (the JavaScript path then hashes them or reports its own error). All of them without the addon.
- */
-async function copyKnown(
-  triples: Array<[string, string, string]>,
-  known: Float64Array,
-  res: CopyResult[],
-  onProgress?: (files: number, bytes: number) => void,
-): Promise<number[]> {
-  const stamped: number[] = [];
-  const rest: number[] = [];
-  triples.forEach((_, i) => (copyStamped && !Number.isNaN(known[i * 4 + 3]!) ? stamped : rest).push(i));
-  for (let at = 0; at < stamped.length; at += NATIVE_BATCH) {
-    const batch = stamped.slice(at, at + NATIVE_BATCH);
-    const status = copyStamped!(
-      batch.map((i) => triples[i]![0]),
-      batch.map((i) => triples[i]![1]),
-      pick4(known, batch),
-      0o444,
-      UMASK_STRIPS_READ,
-    );
-    let files = 0;
-    let bytes = 0;
-    batch.forEach((i, k) => {
-      if (status[k] !== 0) return rest.push(i);
-      const size = known[i * 4 + 1]!;
-      res[i] = { size };
-      files++;
-      bytes += size;
-    });
-    if (files) onProgress?.(files, bytes);
-    await new Promise((ok) => setImmediate(ok));
-  }
-  return rest.sort((a, b) => a - b);
-}
-
-/** The four numbers per index of `at` taken from `all` (four per object). */
-function pick4(all: Float64Array, at: number[]): Float64Array {
-  const out = new Float64Array(at.length * 4);
-  at.forEach((i, k) => out.set(all.subarray(i * 4, i * 4 + 4), k * 4));
-  return out;
-}
-
 /** Objects per round of an upload to a local remote (bounds the paths and stamps in memory). */
 const LOCAL_CHUNK = 8192;
 
@@ -265,7 +215,17 @@ export async function upload(
       const known = opts.known?.(todo.map((o) => o.oid));
       const res: CopyResult[] = new Array<CopyResult>(todo.length);
       // Objects unchanged since they were hashed: the native addon's kernel copies, on threads.
-      const rest = known ? await copyKnown(triples, known, res, opts.onProgress) : triples.map((_, i) => i);
+      const rest = known
+        ? await copyKnown({
+            count: triples.length,
+            paths: (i) => [triples[i]![0], triples[i]![1]],
+            known,
+            mode: 0o444,
+            fixMode: UMASK_STRIPS_READ,
+            onCopied: (i, size) => (res[i] = { size }),
+            ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+          })
+        : triples.map((_, i) => i);
       const restTriples = rest.map((i) => triples[i]!);
       const restKnown = known && rest.length < todo.length ? pick4(known, rest) : known;
       let restRes: CopyResult[];
