@@ -1,6 +1,6 @@
 /**
  * SSH remotes over SFTP on `ssh2` (pure JavaScript SSH client). URL: ssh://[user@]host[:port]/abs/path.
- * Options (DVC's): user, port, keyfile, password, passphrase, timeout, allow_agent; ask_password
+ * Options (DVC's): user, port, keyfile, password, passphrase, timeout, allow_agent, max_sessions; ask_password
  * is not supported (no prompts): give password or keyfile. Without either, the SSH agent
  * (SSH_AUTH_SOCK) and the default keys in ~/.ssh are tried.
  *
@@ -13,6 +13,12 @@
  * (OpenSSH's posix-rename), so a file is never visible half-written under its final name. Temp
  * files of killed uploads (`<name>.<16 hex>.tmp`) are never listed; `removeStaleTemps` (dvc gc)
  * deletes the old ones.
+ *
+ * One SSH connection per remote (one handshake, one login), opened on first use and again after
+ * a loss, carries up to `max_sessions` - 2 SFTP channels (DVC's sshfs: `max_sessions`, default
+ * 10, sessions on one connection, 2 kept for shell commands; at least one here), opened as jobs
+ * find every channel busy; each operation takes the least used. A server that refuses one more
+ * (OpenSSH's MaxSessions) while some are open is not an error: the ones it gave are used.
  *
  * Timeouts (timeouts.ts): `timeout` bounds connecting (handshake included); a connection that
  * stops answering (keepalives unanswered for the read timeout) is dropped, and the next attempt

@@ -132,6 +132,10 @@ describe('ssh specifics', { skip: server.skip }, () => {
     await fs.close();
   });
 
+  test('max_sessions below 1 is a one-line RemoteError', () => {
+    assert.throws(() => new SshFileSystem(`${base()}/x`, { max_sessions: '0' }), (e: unknown) => e instanceof RemoteError && /max_sessions must be a whole number of at least 1/.test(e.message) && !e.message.includes('\n'));
+  });
+
   test('ask_password without a password is a clear RemoteError (no prompts)', () => {
     assert.throws(() => new SshFileSystem(`${base()}/x`, { ask_password: 'true' }), (e: unknown) => e instanceof RemoteError && /remote modify --local/.test(e.message));
   });
