@@ -1,6 +1,6 @@
 /**
  * SSH remotes over SFTP on `ssh2` (pure JavaScript SSH client). URL: ssh://[user@]host[:port]/abs/path.
- * Options (DVC's): user, port, keyfile, password, passphrase, timeout, allow_agent; ask_password
+ * Options (DVC's): user, port, keyfile, password, passphrase, timeout, allow_agent, max_sessions; ask_password
  * is not supported (no prompts): give password or keyfile. Without either, the SSH agent
  * (SSH_AUTH_SOCK) and the default keys in ~/.ssh are tried.
  *
@@ -13,6 +13,12 @@
  * (OpenSSH's posix-rename), so a file is never visible half-written under its final name. Temp
  * files of killed uploads (`<name>.<16 hex>.tmp`) are never listed; `removeStaleTemps` (dvc gc)
  * deletes the old ones.
+ *
+ * One SSH connection per remote (one handshake, one login), opened on first use and again after
+ * a loss, carries up to `max_sessions` - 2 SFTP channels (DVC's sshfs: `max_sessions`, default
+ * 10, sessions on one connection, 2 kept for shell commands; at least one here), opened as jobs
+ * find every channel busy; each operation takes the least used. A server that refuses one more
+ * (OpenSSH's MaxSessions) while some are open is not an error: the ones it gave are used.
  *
  * Timeouts (timeouts.ts): `timeout` bounds connecting (handshake included); a connection that
  * stops answering (keepalives unanswered for the read timeout) is dropped, and the next attempt
@@ -237,10 +243,38 @@ function sftpCode(e: unknown): number | undefined {
   return typeof c === 'number' ? c : undefined;
 }
 
+/** One SFTP channel (session) on the connection, and how many operations use it now. */
+interface Chan {
+  sftp: SFTPWrapper;
+  users: number;
+}
+
+/** The one SSH connection, and the SFTP channels open on it. */
 interface Conn {
   client: Client;
-  sftp: SFTPWrapper;
   closed: boolean;
+  chans: Chan[];
+  /** The channel being opened now (one at a time, as sshfs does), if any. */
+  opening?: Promise<void>;
+  /** True once the server refused a channel (or one failed to start): no more are asked for. */
+  full: boolean;
+}
+
+/**
+ * Operations on one channel before another is opened (sshfs's soft pool waits for 4; one per
+ * channel spreads the jobs over the server's SFTP processes as soon as there are jobs to spread).
+ */
+const CHANNEL_SHARE = 1;
+
+/** DVC's default `max_sessions` (sshfs's _DEFAULT_MAX_SESSIONS). */
+const DEFAULT_MAX_SESSIONS = 10;
+/** Sessions sshfs keeps out of `max_sessions` for shell commands (_SHELL_CHANNELS). */
+const SHELL_SESSIONS = 2;
+
+/** An operation's hold on one SFTP channel: `release` once its last request is answered. */
+interface Lease {
+  sftp: SFTPWrapper;
+  release(): void;
 }
 
 export class SshFileSystem implements FileSystem {
@@ -252,9 +286,14 @@ export class SshFileSystem implements FileSystem {
   /** How known_hosts lookups name this server: `host` or `[host]:port`. */
   private readonly hostName: string;
   private readonly hostKeys: HostKeyPolicy;
-  private readonly poolSize: number;
-  private readonly pool: (Promise<Conn> | undefined)[];
-  private next = 0;
+  /**
+   * SFTP channels to open at most on the one connection: DVC's `max_sessions` (default 10) less
+   * the 2 sessions sshfs keeps for shell commands, so 8 as in DVC; at least 1. Lowered to what
+   * the server gave when it refuses one more (OpenSSH's MaxSessions, default 10).
+   */
+  private maxChannels: number;
+  /** The one SSH connection (one handshake, one login), opened on first use and after a loss. */
+  private conn: Promise<Conn> | undefined;
   private readonly madeDirs = new Set<string>();
 
   constructor(url: string, options: RemoteOptions = {}) {
@@ -269,8 +308,9 @@ export class SshFileSystem implements FileSystem {
     this.target = `${user}@${host}:${port}`;
     this.hostName = knownHostName(host, port);
     this.hostKeys = hostKeyPolicy();
-    this.poolSize = Math.max(1, Math.min(16, optNum(options.max_sessions) ?? 2));
-    this.pool = new Array(this.poolSize).fill(undefined);
+    const sessions = optNum(options.max_sessions) ?? DEFAULT_MAX_SESSIONS;
+    if (!Number.isInteger(sessions) || sessions < 1) throw remoteError(`${this.url}: max_sessions must be a whole number of at least 1 (got '${String(options.max_sessions)}')`);
+    this.maxChannels = Math.max(1, sessions - SHELL_SESSIONS);
 
     const t = remoteTimeouts('ssh', options);
     // Three keepalives unanswered within the read timeout: the connection is dropped.
@@ -364,27 +404,19 @@ export class SshFileSystem implements FileSystem {
     };
   }
 
+  /**
+   * Opens the SSH connection (handshake, host key check, login); it resolves once logged in, with
+   * no SFTP channel yet (`lease` opens them).
+   */
   private connect(): Promise<Conn> {
     return new Promise<Conn>((resolve, reject) => {
       const client = new Client();
       let ready = false;
       let hostKeyRefused: string | undefined;
-      const conn = { client, closed: false } as Conn;
+      const conn: Conn = { client, closed: false, chans: [], full: false };
       client.on('ready', () => {
         ready = true;
-        client.sftp((err, sftp) => {
-          if (err) {
-            client.end();
-            reject(remoteError(`${this.url}: cannot start SFTP: ${err.message}`, err));
-            return;
-          }
-          conn.sftp = sftp;
-          const mark = () => lost.add(sftp);
-          sftp.once('close', mark);
-          sftp.once('end', mark);
-          client.once('close', mark);
-          resolve(conn);
-        });
+        resolve(conn);
       });
       client.on('error', (err: Error & { level?: string }) => {
         conn.closed = true;
@@ -402,8 +434,11 @@ export class SshFileSystem implements FileSystem {
       });
       client.on('close', () => {
         conn.closed = true;
-        // Closed before SFTP was up (a reset mid-handshake): fail, or the caller would wait forever.
-        if (!conn.sftp) {
+        // Every channel goes with the connection: requests sent there would never be answered.
+        for (const c of conn.chans) lost.add(c.sftp);
+        conn.chans = [];
+        // Closed before the login completed (a reset mid-handshake): fail, or the caller would wait forever.
+        if (!ready) {
           const e = remoteError(`${this.url}: connection to ${this.target} lost before SFTP started`);
           reject(Object.assign(e, { transient: !hostKeyRefused }));
         }
@@ -421,22 +456,112 @@ export class SshFileSystem implements FileSystem {
     });
   }
 
-  /** One of the pooled connections (round robin), reconnecting one that was lost. */
-  private async sftp(): Promise<SFTPWrapper> {
-    const i = this.next++ % this.poolSize;
-    let p = this.pool[i];
+  /** The one connection, opened again (once, whoever asks) when it was lost or failed to open. */
+  private async connection(): Promise<Conn> {
+    const p = this.conn;
     if (p) {
       const c = await p.catch(() => undefined);
-      if (!c || c.closed) p = undefined;
+      if (c && !c.closed) return c;
+      if (this.conn !== p) return this.connection();
     }
-    if (!p) {
-      p = this.connect();
-      this.pool[i] = p;
-      p.catch(() => {
-        if (this.pool[i] === p) this.pool[i] = undefined;
-      });
+    const next = this.connect();
+    next.catch(() => undefined);
+    this.conn = next;
+    return next;
+  }
+
+  /**
+   * Opens one more SFTP channel on `conn`. A server that refuses it (OpenSSH's MaxSessions) while
+   * channels are open is not an error: no more are asked for, and `maxChannels` becomes what it
+   * gave (as sshfs's pool lowers its max_channels). Without any channel open it is: the
+   * connection is closed and the one-line reason given.
+   */
+  private openChannel(conn: Conn): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const failed = (err: Error & { reason?: unknown }) => {
+        if (conn.closed) {
+          // The connection went while the channel was being opened: the next try reconnects.
+          reject(Object.assign(new Error(`No response from server (connection lost): ${err.message}`), { transient: true }));
+        } else if (conn.chans.length) {
+          conn.full = true;
+          if (typeof err.reason === 'number') this.maxChannels = Math.max(1, conn.chans.length);
+          resolve();
+        } else {
+          conn.client.end();
+          reject(remoteError(`${this.url}: cannot start SFTP: ${err.message}`, err));
+        }
+      };
+      try {
+        conn.client.sftp((err, sftp) => {
+          if (err) return failed(err);
+          if (conn.closed) {
+            lost.add(sftp);
+            return failed(new Error('connection closed'));
+          }
+          const chan: Chan = { sftp, users: 0 };
+          const gone = () => {
+            lost.add(sftp);
+            const i = conn.chans.indexOf(chan);
+            if (i >= 0) conn.chans.splice(i, 1);
+          };
+          sftp.once('close', gone);
+          sftp.once('end', gone);
+          conn.chans.push(chan);
+          resolve();
+        });
+      } catch (e) {
+        // ssh2 throws 'Not connected' at once when the socket is already gone.
+        conn.closed = true;
+        failed(e as Error);
+      }
+    });
+  }
+
+  /**
+   * An SFTP channel for one operation, held until `release`: the least used channel of the one
+   * connection; one more channel is opened (one at a time, up to `maxChannels`) when every open
+   * one is busy, so concurrent jobs spread over the channels without waiting for the new one.
+   */
+  private async lease(): Promise<Lease> {
+    const conn = await this.connection();
+    for (;;) {
+      if (conn.closed) throw Object.assign(new Error('No response from server (connection lost)'), { transient: true });
+      let least: Chan | undefined;
+      for (const c of conn.chans) if (!least || c.users < least.users) least = c;
+      // With no channel left open (they closed), a server that refused one before is asked again.
+      const more = !least || (least.users >= CHANNEL_SHARE && !conn.full && conn.chans.length < this.maxChannels);
+      if (more && !conn.opening) {
+        const opening = this.openChannel(conn).finally(() => {
+          if (conn.opening === opening) conn.opening = undefined;
+        });
+        opening.catch(() => undefined);
+        conn.opening = opening;
+      }
+      if (least) {
+        const chan = least;
+        chan.users++;
+        let held = true;
+        return {
+          sftp: chan.sftp,
+          release: () => {
+            if (held) chan.users--;
+            held = false;
+          },
+        };
+      }
+      // No channel yet: wait for the one being opened (its failure is this operation's).
+      await conn.opening;
     }
-    return (await p).sftp;
+  }
+
+  /** Runs `fn` on a leased channel, released when it settles. */
+  private async withChannel<T>(fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    const l = await this.lease();
+    try {
+      return await fn(l.sftp);
+    } finally {
+      l.release();
+    }
   }
 
   private fail(e: unknown, path: string, op: string): Error {
@@ -459,7 +584,7 @@ export class SshFileSystem implements FileSystem {
 
   async size(path: string): Promise<number | undefined> {
     try {
-      const st = await this.stat(await this.sftp(), this.full(path));
+      const st = await this.withChannel((sftp) => this.stat(sftp, this.full(path)));
       return st.isDirectory() ? undefined : st.size;
     } catch (e) {
       if (sftpCode(e) === NO_SUCH_FILE) return undefined;
@@ -485,9 +610,10 @@ export class SshFileSystem implements FileSystem {
     const rel = prefix.replace(/^\/+|\/+$/g, '');
     let entries: { filename: string; attrs: Stats }[];
     try {
-      const sftp = await this.sftp();
-      entries = await call<{ filename: string; attrs: Stats }[]>(sftp, (cb) =>
-        sftp.readdir(rel ? this.full(rel) : this.root, (err, list) => cb(err, list as { filename: string; attrs: Stats }[])),
+      entries = await this.withChannel((sftp) =>
+        call<{ filename: string; attrs: Stats }[]>(sftp, (cb) =>
+          sftp.readdir(rel ? this.full(rel) : this.root, (err, list) => cb(err, list as { filename: string; attrs: Stats }[])),
+        ),
       );
     } catch (e) {
       if (sftpCode(e) === NO_SUCH_FILE) return [];
@@ -518,10 +644,14 @@ export class SshFileSystem implements FileSystem {
 
   async read(path: string): Promise<Readable> {
     const full = this.full(path);
+    let lease: Lease | undefined;
     try {
-      const sftp = await this.sftp();
+      lease = await this.lease();
+      const { sftp } = lease;
       const handle = await call<Buffer>(sftp, (cb) => sftp.open(full, 'r', cb));
       const rs = pipelinedRead(sftp, handle);
+      // The channel is held until the stream is done (read to the end, failed or left).
+      rs.once('close', lease.release);
       // A connection lost mid-read: the reader (retry.ts) resumes on a new one.
       rs.on('error', () => undefined); // late errors after the reader left (it saw the first one)
       rs.prependListener('error', (err: Error) => {
@@ -529,6 +659,7 @@ export class SshFileSystem implements FileSystem {
       });
       return rs;
     } catch (e) {
+      lease?.release();
       if (sftpCode(e) === NO_SUCH_FILE) throw notFoundError(this.url, path);
       throw this.fail(e, path, 'read');
     }
@@ -561,8 +692,10 @@ export class SshFileSystem implements FileSystem {
     const full = this.full(path);
     const tmp = `${full}.${randomBytes(8).toString('hex')}.tmp`;
     let sftp: SFTPWrapper | undefined;
+    let lease: Lease | undefined;
     try {
-      sftp = await this.sftp();
+      lease = await this.lease();
+      sftp = lease.sftp;
       await this.mkdirs(sftp, posix.dirname(full));
       // A source that is not its declared size (a file changed while sent) is never renamed into place.
       const data = size === undefined ? source : sizeChecked(source, size, joinUrl(this.url, path));
@@ -588,13 +721,14 @@ export class SshFileSystem implements FileSystem {
         throw e;
       }
       throw this.fail(e, path, 'write');
+    } finally {
+      lease?.release();
     }
   }
 
   async delete(path: string): Promise<void> {
     try {
-      const sftp = await this.sftp();
-      await call(sftp, (cb) => sftp.unlink(this.full(path), cb));
+      await this.withChannel((sftp) => call(sftp, (cb) => sftp.unlink(this.full(path), cb)));
     } catch (e) {
       if (sftpCode(e) === NO_SUCH_FILE) return;
       throw this.fail(e, path, 'delete');
@@ -602,13 +736,9 @@ export class SshFileSystem implements FileSystem {
   }
 
   async close(): Promise<void> {
-    const conns = this.pool.splice(0);
-    await Promise.all(
-      conns.map(async (p) => {
-        const c = await p?.catch(() => undefined);
-        c?.client.end();
-      }),
-    );
-    this.pool.push(...new Array(this.poolSize).fill(undefined));
+    const p = this.conn;
+    this.conn = undefined;
+    const c = await p?.catch(() => undefined);
+    c?.client.end();
   }
 }

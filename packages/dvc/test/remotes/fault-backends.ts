@@ -204,7 +204,10 @@ export function sshFaults(): FaultBackend {
     },
     ageTemp: async (name, temp) => utimesSync(join(info!.root!, name, temp), aDayAgo(), aDayAgo()),
     badOptions: () => ({ keyfile: '', password: 'not-the-password' }),
-    // Connections are few (a pool of two): reset some of them, in a fixed order.
-    transientPlan: { script: ['reset', undefined, 'reset', 'reset', undefined, 'reset', undefined, undefined, 'reset'] },
+    // One connection per remote (as DVC), opened again only when lost: its first three are reset
+    // in a row (the first operation is retried over all three), the fourth holds.
+    transientPlan: { script: ['reset', 'reset', 'reset'] },
+    // Each lister's first connection is reset mid-listing, the one it reopens holds.
+    listingPlan: { script: ['reset', undefined, 'reset', undefined, 'reset'] },
   };
 }

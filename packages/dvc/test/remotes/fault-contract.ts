@@ -59,6 +59,8 @@ export interface FaultBackend {
   badOptions: ((proxyAddress: string) => RemoteOptions) | string;
   /** The plan of the transient-faults case (default: a quarter of the requests fail). */
   transientPlan?: FaultPlan<string>;
+  /** The plan of the listing case (default: each transient fault once, then three requests in ten). */
+  listingPlan?: FaultPlan<string>;
 }
 
 function oneLine(e: unknown): boolean {
@@ -120,7 +122,7 @@ export function faultContract(b: FaultBackend): void {
       for (const p of paths) await fs.write(p, Readable.from([Buffer.from(p)]), Buffer.byteLength(p));
       const faults = b.transient ?? ['status500', 'reset', 'cut'];
       // Each kind of fault once, then three listing requests in ten fail.
-      plan({ seed: 3, rate: 0.3, script: faults, faults, maxFaults: 100, ...(b.isListing ? { only: b.isListing } : {}) });
+      plan(b.listingPlan ?? { seed: 3, rate: 0.3, script: faults, faults, maxFaults: 100, ...(b.isListing ? { only: b.isListing } : {}) });
       for (let round = 0; round < 3; round++) {
         // Each listing on new connections (SSH's faults strike connections).
         const lister = await open(name);

@@ -84,8 +84,7 @@ describe('ssh specifics', { skip: server.skip }, () => {
     const fs = new SshFileSystem(`${base()}/${uniqueName('re')}`, { keyfile: info!.keyfile!, max_sessions: '1' });
     await fs.write('a', Readable.from([Buffer.from('one')]), 3);
     // Cut the SSH connection under the backend, as a server restart or a network drop would.
-    const pool = (fs as unknown as { pool: (Promise<{ client: { end(): void } }> | undefined)[] }).pool;
-    (await pool[0]!).client.end();
+    (await (fs as unknown as { conn: Promise<{ client: { end(): void } }> }).conn).client.end();
     await new Promise((r) => setTimeout(r, 200));
     assert.equal((await readAll(await fs.read('a'))).toString(), 'one');
     await fs.delete('a');
@@ -106,8 +105,7 @@ describe('ssh specifics', { skip: server.skip }, () => {
     const bare = new SshFileSystem(`${base()}/${uniqueName('drop')}`, { keyfile: info!.keyfile!, max_sessions: '1' });
     const fs = retrying(bare, { baseDelayMs: 5 });
     await fs.write('a', Readable.from([Buffer.from('still here')]), 10);
-    const pool = (bare as unknown as { pool: (Promise<{ client: { end(): void } }> | undefined)[] }).pool;
-    const conn = await pool[0]!;
+    const conn = await (bare as unknown as { conn: Promise<{ client: { end(): void } }> }).conn;
     const pending = Array.from({ length: 8 }, () => fs.size('a'));
     conn.client.end();
     assert.deepEqual(await Promise.all(pending), Array(8).fill(10));
@@ -132,6 +130,10 @@ describe('ssh specifics', { skip: server.skip }, () => {
     const fs = new SshFileSystem(`ssh://${info!.user}@${info!.host}:${info!.port}/root/forbidden`, { keyfile: info!.keyfile! });
     await assert.rejects(fs.write('a', Readable.from([Buffer.from('1')]), 1), (e: unknown) => e instanceof RemoteError && !e.message.includes('\n'));
     await fs.close();
+  });
+
+  test('max_sessions below 1 is a one-line RemoteError', () => {
+    assert.throws(() => new SshFileSystem(`${base()}/x`, { max_sessions: '0' }), (e: unknown) => e instanceof RemoteError && /max_sessions must be a whole number of at least 1/.test(e.message) && !e.message.includes('\n'));
   });
 
   test('ask_password without a password is a clear RemoteError (no prompts)', () => {
