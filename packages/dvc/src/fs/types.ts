@@ -90,16 +90,27 @@ export interface ListPage {
 export const STALE_TEMP_AGE_MS = 24 * 3600_000;
 
 /**
- * Every file below `prefix` of a backend that lists in steps: `width` steps in flight at once,
- * each step's files yielded as it answers.
+ * Every file below `prefix` of a backend that lists in steps: up to `width` steps in flight at
+ * once (a new one starts as soon as one answers, not when a whole batch has), the pages yielded
+ * in the order their steps were started (breadth first, as a sequential walk would give them).
  */
 export async function* walkSteps(prefix: string, step: (s: ListStep) => Promise<ListPage>, width = 8): AsyncIterable<string> {
   const pending: ListStep[] = [{ prefix }];
-  while (pending.length) {
-    const batch = pending.splice(0, width);
-    for (const page of await Promise.all(batch.map(step))) {
-      yield* page.files;
-      pending.push(...page.next);
+  const running: Promise<ListPage>[] = [];
+  const start = () => {
+    while (running.length < width && pending.length) {
+      const p = step(pending.shift()!);
+      // A step that fails while an earlier one is awaited is thrown when its turn comes (or
+      // never, once the walk has stopped): never an unhandled rejection.
+      p.catch(() => undefined);
+      running.push(p);
     }
+  };
+  start();
+  while (running.length) {
+    const page = await running.shift()!;
+    pending.push(...page.next);
+    start();
+    yield* page.files;
   }
 }
