@@ -90,27 +90,57 @@ export interface ListPage {
 export const STALE_TEMP_AGE_MS = 24 * 3600_000;
 
 /**
- * Every file below `prefix` of a backend that lists in steps: up to `width` steps in flight at
- * once (a new one starts as soon as one answers, not when a whole batch has), the pages yielded
- * in the order their steps were started (breadth first, as a sequential walk would give them).
+ * Every file below `prefix` of a backend that lists in steps, `width` steps at a time: a new step
+ * starts as soon as any answers (a slow folder holds up no others), each page's files yielded as
+ * it comes (in no set order: callers sort where order matters). Pages answered but not yet taken
+ * by the caller count against `width`, so a slow caller holds the walk, not its memory. The first
+ * failed step fails the walk, once the pages before it are yielded.
  */
 export async function* walkSteps(prefix: string, step: (s: ListStep) => Promise<ListPage>, width = 8): AsyncIterable<string> {
   const pending: ListStep[] = [{ prefix }];
-  const running: Promise<ListPage>[] = [];
+  const done: ListPage[] = [];
+  let running = 0;
+  let failed: { error: unknown } | undefined;
+  let stopped = false;
+  let wake: (() => void) | undefined;
   const start = () => {
-    while (running.length < width && pending.length) {
-      const p = step(pending.shift()!);
-      // A step that fails while an earlier one is awaited is thrown when its turn comes (or
-      // never, once the walk has stopped): never an unhandled rejection.
-      p.catch(() => undefined);
-      running.push(p);
+    while (!failed && !stopped && running + done.length < width && pending.length) {
+      running++;
+      step(pending.shift()!).then(
+        (page) => {
+          running--;
+          done.push(page);
+          pending.push(...page.next);
+          start();
+          wake?.();
+        },
+        (error: unknown) => {
+          running--;
+          failed ??= { error };
+          wake?.();
+        },
+      );
     }
   };
-  start();
-  while (running.length) {
-    const page = await running.shift()!;
-    pending.push(...page.next);
+  try {
     start();
-    yield* page.files;
+    for (;;) {
+      const page = done.shift();
+      if (page) {
+        start();
+        yield* page.files;
+        continue;
+      }
+      if (failed) throw failed.error;
+      if (!running) {
+        if (!pending.length) return;
+        start();
+        continue;
+      }
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+  } finally {
+    stopped = true;
   }
 }
