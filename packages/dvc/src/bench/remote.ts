@@ -5,9 +5,10 @@
  *
  * Steps per remote: push (empty remote), no-op push, `status -c` (in sync), fetch into an empty
  * cache, pull into an empty cache and workspace. For S3, rclone (when `rclone` is on PATH; else
- * a note and no rclone rows) does the same work: `rclone copy` of the cache's objects up, `rclone copy` of the objects our
- * push stored down into an empty folder, and `rclone check --size-only` for the no-op. Its config
- * is a temp file written here (S3 provider Ceph, the test server's credentials), never the user's.
+ * a note and no rclone rows) does the same work: `rclone copy` of the cache's objects up,
+ * `rclone copy` of the objects our push stored down into an empty folder, and `rclone check
+ * --size-only` for the no-op. Its config is a temp file written here (S3 provider Ceph, the test
+ * server's credentials), never the user's.
  * First a baseline on the same data: `cp -r` of the folder (the file system's floor for writing
  * every file once; a push writes each file once, a pull twice: cache and workspace).
  * Remotes: a local folder, and S3 on Ceph RADOS Gateway when its test server runs
