@@ -5,7 +5,7 @@
 // server's root. An error answer, or no answer, is the same error the old listing gave.
 import { test, describe, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuthType, createClient, type FileStat } from 'webdav';
@@ -13,6 +13,7 @@ import { RemoteError } from '../../src/errors.js';
 import { HttpStatusError } from '../../src/fs/http.js';
 import { retrying } from '../../src/fs/retry.js';
 import { WebdavFileSystem } from '../../src/fs/webdav.js';
+import { makeRepo, writeFiles } from '../repo/helpers.js';
 import { collect } from './backend-checks.js';
 import { nginxEnv } from './nginx-env.js';
 
@@ -180,6 +181,41 @@ describe('webdav listings against nginx DAV', { skip }, () => {
     assert.equal(e405.message, old405.message);
     assert.match(e405.message, /^PROPFIND webdav:\/\/.* failed: HTTP 405 /);
     assert.equal((e405 as HttpStatusError).status, 405);
+  });
+});
+
+describe('webdav listings through the CLI', { skip }, () => {
+  test('status -c and push of more objects than are asked one by one: the listing finds what is there and what is not', () => {
+    const folder = `cli list ü-${randomBytes(4).toString('hex')}`;
+    const r = makeRepo();
+    try {
+      // 40 files: more than the 32 objects push and status -c ask about one by one (odb/db.ts).
+      const files: Record<string, string> = {};
+      for (let i = 0; i < 40; i++) files[`d/f ${i}%.txt`] = `file ${i}\n`;
+      writeFiles(r.dir, files);
+      assert.equal(r.dvc('add', 'd').code, 0);
+      assert.equal(r.dvc('remote', 'add', '-d', 'dav', `${env!.webdav.replace(/^http/, 'webdav')}/${encodeURIComponent(folder)}`).code, 0);
+      assert.equal(r.dvc('remote', 'modify', '--local', 'dav', 'user', env!.user).code, 0);
+      assert.equal(r.dvc('remote', 'modify', '--local', 'dav', 'password', env!.password).code, 0);
+      const push = r.dvc('push');
+      assert.equal(push.code, 0, push.stderr);
+      assert.equal(r.dvc('status', '-c').stdout, "Cache and remote 'dav' are in sync.\n");
+      // Two objects gone from the server: exactly those two are new to it, and pushed again.
+      for (const i of [4, 17]) {
+        const md5 = createHash('md5').update(`file ${i}\n`).digest('hex');
+        rmSync(join(env!.davRoot, folder, 'files', 'md5', md5.slice(0, 2), md5.slice(2)));
+      }
+      const st = r.dvc('status', '-c');
+      assert.equal(st.code, 0, st.stderr);
+      assert.deepEqual(st.stdout.trim().split('\n').map((l) => l.trim()).sort(), ['new:                d/f 17%.txt', 'new:                d/f 4%.txt']);
+      const again = r.dvc('push');
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /^2 files pushed/);
+      assert.equal(r.dvc('status', '-c').stdout, "Cache and remote 'dav' are in sync.\n");
+    } finally {
+      r.cleanup();
+      rmSync(join(env!.davRoot, folder), { recursive: true, force: true });
+    }
   });
 });
 
