@@ -161,7 +161,7 @@ export class WebdavFileSystem implements FileSystem {
     });
   }
 
-  /** An error answer as the `webdav` client words it (status on the error; body drained). */
+  /** An error answer as the `webdav` client worded it (status on the error; body drained). */
   private static answer(res: http.IncomingMessage): StatusError {
     res.resume();
     const status = res.statusCode ?? 0;
