@@ -90,16 +90,57 @@ export interface ListPage {
 export const STALE_TEMP_AGE_MS = 24 * 3600_000;
 
 /**
- * Every file below `prefix` of a backend that lists in steps: `width` steps in flight at once,
- * each step's files yielded as it answers.
+ * Every file below `prefix` of a backend that lists in steps, `width` steps at a time: a new step
+ * starts as soon as any answers (a slow folder holds up no others), each page's files yielded as
+ * it comes (in no set order: callers sort where order matters). Pages answered but not yet taken
+ * by the caller count against `width`, so a slow caller holds the walk, not its memory. The first
+ * failed step fails the walk, once the pages before it are yielded.
  */
 export async function* walkSteps(prefix: string, step: (s: ListStep) => Promise<ListPage>, width = 8): AsyncIterable<string> {
   const pending: ListStep[] = [{ prefix }];
-  while (pending.length) {
-    const batch = pending.splice(0, width);
-    for (const page of await Promise.all(batch.map(step))) {
-      yield* page.files;
-      pending.push(...page.next);
+  const done: ListPage[] = [];
+  let running = 0;
+  let failed: { error: unknown } | undefined;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const start = () => {
+    while (!failed && !stopped && running + done.length < width && pending.length) {
+      running++;
+      step(pending.shift()!).then(
+        (page) => {
+          running--;
+          done.push(page);
+          pending.push(...page.next);
+          start();
+          wake?.();
+        },
+        (error: unknown) => {
+          running--;
+          failed ??= { error };
+          wake?.();
+        },
+      );
     }
+  };
+  try {
+    start();
+    for (;;) {
+      const page = done.shift();
+      if (page) {
+        start();
+        yield* page.files;
+        continue;
+      }
+      if (failed) throw failed.error;
+      if (!running) {
+        if (!pending.length) return;
+        start();
+        continue;
+      }
+      await new Promise<void>((r) => (wake = r));
+      wake = undefined;
+    }
+  } finally {
+    stopped = true;
   }
 }

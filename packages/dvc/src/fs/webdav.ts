@@ -1,13 +1,15 @@
 /**
- * DVC's `webdav(s)://` remote: listing by PROPFIND Depth 1 over the `webdav` client (servers such
- * as nginx refuse Depth infinity, so folders are walked one level at a time), folders made with
- * MKCOL (trailing slash, parents first), uploads to a temporary name in the target folder and then
- * MOVE onto the final name, so an interrupted upload never leaves a partial object there.
+ * DVC's `webdav(s)://` remote: listing by PROPFIND Depth 1 (servers such as nginx refuse Depth
+ * infinity, so folders are walked one level at a time, several at once: types.ts walkSteps),
+ * folders made with MKCOL (trailing slash, parents first), uploads to a temporary name in the
+ * target folder and then MOVE onto the final name, so an interrupted upload never leaves a partial
+ * object there.
  *
- * The per-object requests (PROPFIND Depth 0 for a size, GET, PUT, MOVE, DELETE, MKCOL) are sent
- * straight on http.ts's keep-alive client, not through the `webdav` client's fetch layer and XML
- * parser: a third of the client CPU per object (bench/fs-ops.ts). Same requests, same headers,
- * same answers read the same way, same errors.
+ * Every request (PROPFIND Depth 1 of a folder, PROPFIND Depth 0 for a size, GET, PUT, MOVE,
+ * DELETE, MKCOL) is sent straight on http.ts's keep-alive client. The listings used to go through
+ * the `webdav` npm client (node-fetch, its own XML walk and path library): about half the client
+ * CPU of a listing. They are the same requests now, read the same way (one fast-xml-parser parse
+ * per folder, names decoded as that client decoded them), with the same errors.
  *
  * Options (as DVC's): user, password, token (bearer), custom_auth_header (header name; the password
  * is its value), ssl_verify, timeout (connect and read timeout, seconds; timeouts.ts).
@@ -17,8 +19,9 @@
  */
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import { Readable } from 'node:stream';
-import { AuthType, createClient, type FileStat, type WebDAVClient, type WebDAVClientOptions } from 'webdav';
+import { XMLParser } from 'fast-xml-parser';
 import { RemoteError } from '../errors.js';
 import { bool, HttpClient, HttpStatusError, joinUrl, readText, redact, type RemoteOptions } from './http.js';
 import { walkSteps, type FileSystem, type FileStat as FsStat, type ListPage, type ListStep } from './types.js';
@@ -26,6 +29,60 @@ import { remoteTimeouts } from './timeouts.js';
 import { sizeChecked } from './remote-errors.js';
 
 const TMP_RE = /\.copper-tmp-[0-9a-f]{16}$/;
+const REDIRECT = new Set([301, 302, 307, 308]);
+
+/** A member of a listed folder: its path below the remote's root, and its last-modified date. */
+interface Entry {
+  rel: string;
+  dir: boolean;
+  lastmod: string | undefined;
+}
+
+/**
+ * The XML parser of the listings, with the options the `webdav` client gave fast-xml-parser
+ * (namespace prefixes dropped, entities decoded, values trimmed), less the two that cost time and
+ * change nothing read here: paths kept as strings (`jPath: false`), values never turned into
+ * numbers (an href or a date is no number; the sizes are not read).
+ */
+let parser: XMLParser | undefined;
+function makeParser(): XMLParser {
+  return new XMLParser({
+    allowBooleanAttributes: true,
+    attributeNamePrefix: '@',
+    textNodeName: 'text',
+    ignoreAttributes: false,
+    removeNSPrefix: true,
+    jPath: false,
+    parseTagValue: false,
+  });
+}
+
+/** A path with a leading slash and no trailing one ('/' stays '/'), as the `webdav` client has them. */
+function normalisePath(p: string): string {
+  const s = p.startsWith('/') ? p : '/' + p;
+  return s.length > 1 && s.endsWith('/') ? s.slice(0, -1) : s;
+}
+
+/** The first of a repeated element, or the element. */
+function first<T>(v: T | T[] | undefined): T | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * A request that got no answer, as node-fetch (under the `webdav` client) worded it: its message,
+ * and the system error's code (retry.ts retries by it).
+ */
+function fetchError(message: string, cause: unknown): Error {
+  const code = (cause as { code?: unknown } | undefined)?.code;
+  return Object.assign(new Error(message), typeof code === 'string' ? { code, errno: code } : {});
+}
+
+/** The socket's own words for a failed request (http.ts puts the method and URL before a timeout's). */
+function reason(err: unknown, url: string): string {
+  const m = (err as Error)?.message ?? String(err);
+  const pre = `PROPFIND ${redact(url)}: `;
+  return m.startsWith(pre) ? m.slice(pre.length) : m;
+}
 
 interface StatusError extends Error {
   status?: number;
@@ -34,8 +91,7 @@ interface StatusError extends Error {
 export class WebdavFileSystem implements FileSystem {
   readonly protocol: string = 'webdav';
   readonly url: string;
-  private readonly client: WebDAVClient;
-  /** Keep-alive client of the per-object requests (its sockets are the `webdav` client's too). */
+  /** Keep-alive client of every request. */
   private readonly http: HttpClient;
   /** Authentication headers the HttpClient does not make itself (a bearer token). */
   private readonly authHeaders: Record<string, string> = {};
@@ -45,6 +101,8 @@ export class WebdavFileSystem implements FileSystem {
   /** scheme://host:port of the server, and the remote's folder below it (no slashes around). */
   private readonly origin: string;
   private readonly basePath: string;
+  /** The remote's folder as the hrefs of a listing start with (encoded, slashes around). */
+  private readonly serverBase: string;
 
   constructor(url: string, options: RemoteOptions = {}) {
     const u = new URL(url);
@@ -61,6 +119,7 @@ export class WebdavFileSystem implements FileSystem {
     this.origin = `${secure ? 'https' : 'http'}://${u.host}`;
     this.basePath = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
     this.url = httpUrl.replace(/^http/, 'webdav');
+    this.serverBase = posix.join(normalisePath(new URL(httpUrl).pathname || '/'), '/');
 
     this.httpUrl = httpUrl;
     const t = remoteTimeouts(this.protocol, options);
@@ -76,21 +135,7 @@ export class WebdavFileSystem implements FileSystem {
       connectTimeoutMs: t.connectMs,
       readTimeoutMs: t.readMs,
     });
-    const opts: WebDAVClientOptions = { ...this.http.agents() };
-    const headers: Record<string, string> = {};
-    if (token) {
-      opts.authType = AuthType.Token;
-      opts.token = { access_token: String(options.token), token_type: 'Bearer' };
-      this.authHeaders.authorization = `Bearer ${String(options.token)}`;
-    } else if (custom) {
-      headers[String(options.custom_auth_header)] = password ?? '';
-    } else if (user !== undefined) {
-      opts.authType = AuthType.Password;
-      opts.username = user;
-      opts.password = password ?? '';
-    }
-    opts.headers = headers;
-    this.client = createClient(httpUrl, opts);
+    if (token) this.authHeaders.authorization = `Bearer ${String(options.token)}`;
   }
 
   private fail(op: string, path: string, err: unknown): never {
@@ -116,7 +161,7 @@ export class WebdavFileSystem implements FileSystem {
     });
   }
 
-  /** An error answer as the `webdav` client words it (status on the error; body drained). */
+  /** An error answer as the `webdav` client worded it (status on the error; body drained). */
   private static answer(res: http.IncomingMessage): StatusError {
     res.resume();
     const status = res.statusCode ?? 0;
@@ -166,24 +211,85 @@ export class WebdavFileSystem implements FileSystem {
   async listStep(step: ListStep): Promise<ListPage> {
     const page: ListPage = { files: [], next: [] };
     for (const e of await this.folder(step.prefix)) {
-      if (e.type === 'directory') page.next.push({ prefix: e.rel });
+      if (e.dir) page.next.push({ prefix: e.rel });
       else if (!TMP_RE.test(e.rel)) page.files.push(e.rel);
     }
     return page;
   }
 
-  /** The entries of a folder (a missing folder has none). */
-  private async folder(prefix: string): Promise<Array<FileStat & { rel: string }>> {
+  /**
+   * The entries of a folder (a missing folder has none): one PROPFIND Depth 1, read whole and
+   * parsed once. Request, names and errors as the `webdav` client's getDirectoryContents had them:
+   * the folder's URL without a trailing slash (redirects on the same server followed), hrefs made
+   * relative to the remote's folder and percent-decoded, the folder itself left out, an error
+   * answer (4xx/5xx) the same error, a request that got no answer worded as node-fetch worded it.
+   */
+  private async folder(prefix: string): Promise<Entry[]> {
     const p = prefix.replace(/^\/+|\/+$/g, '');
-    let entries: FileStat[];
+    let url = p ? joinUrl(this.httpUrl, p) : this.httpUrl;
+    let text: string;
     try {
-      entries = (await this.client.getDirectoryContents(p ? '/' + p + '/' : '/')) as FileStat[];
+      for (let hops = 0; ; hops++) {
+        let res: http.IncomingMessage;
+        try {
+          res = await this.http.request('PROPFIND', url, {
+            headers: { ...this.authHeaders, accept: 'text/plain,application/xml', depth: '1' },
+          });
+        } catch (err) {
+          throw fetchError(`request to ${new URL(url).href} failed, reason: ${reason(err, url)}`, err);
+        }
+        const status = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if (REDIRECT.has(status) && location && hops < 20 && new URL(location, url).origin === new URL(url).origin) {
+          res.resume();
+          url = new URL(location, url).href;
+          continue;
+        }
+        if (status === 404 || status === 409) {
+          res.resume();
+          return [];
+        }
+        if (status >= 400) throw WebdavFileSystem.answer(res);
+        try {
+          text = await readText(res);
+        } catch (err) {
+          throw fetchError(`Invalid response body while trying to fetch ${new URL(url).href}: ${(err as Error).message}`, err);
+        }
+        break;
+      }
+      if (!text) throw new Error('Failed parsing directory contents: Empty response');
     } catch (err) {
-      const s = (err as StatusError).status;
-      if (s === 404 || s === 409) return [];
       this.fail('PROPFIND', p, err);
     }
-    return entries.map((e) => Object.assign(e, { rel: (p ? p + '/' : '') + e.basename }));
+    return this.entries(text, p);
+  }
+
+  /** The members of folder `p` in a multistatus answer (see `folder`). */
+  private entries(xml: string, p: string): Entry[] {
+    const doc = (parser ??= makeParser()).parse(xml) as { multistatus?: unknown };
+    let ms = doc.multistatus;
+    if (ms === '') return [];
+    if (!ms) throw new Error('Invalid response: No root multistatus found');
+    if (Array.isArray(ms)) ms = ms[0];
+    const responses = (ms as { response?: unknown }).response;
+    const self = p ? '/' + p : '';
+    const base = this.serverBase === '/' ? undefined : decodeURIComponent(this.serverBase);
+    const out: Entry[] = [];
+    for (const r of responses === undefined ? [] : Array.isArray(responses) ? responses : [responses]) {
+      const item = (r ?? {}) as { href?: unknown; propstat?: unknown };
+      const href = String(item.href).replace(/^https?:\/\/[^/]+/, '');
+      const filename =
+        base === undefined ? decodeURIComponent(normalisePath(href)) : normalisePath(posix.relative(base, decodeURIComponent(href)));
+      const name = posix.basename(filename);
+      const propstat = first(item.propstat) as { prop?: unknown } | undefined;
+      const props = (first(propstat?.prop) ?? {}) as Record<string, unknown>;
+      const rt = props.resourcetype;
+      const dir = !!rt && typeof rt === 'object' && (rt as Record<string, unknown>).collection !== undefined;
+      if (!name || (dir && filename === self)) continue;
+      const lastmod = props.getlastmodified;
+      out.push({ rel: (p ? p + '/' : '') + name, dir, lastmod: typeof lastmod === 'string' ? lastmod : undefined });
+    }
+    return out;
   }
 
   async removeStaleTemps(prefix: string, olderThanMs: number, owned: (finalPath: string) => boolean = () => true): Promise<string[]> {
@@ -192,8 +298,8 @@ export class WebdavFileSystem implements FileSystem {
     const walk = async (step: ListStep): Promise<ListPage> => {
       const next: ListStep[] = [];
       for (const e of await this.folder(step.prefix)) {
-        if (e.type === 'directory') next.push({ prefix: e.rel });
-        else if (TMP_RE.test(e.rel) && owned(e.rel.replace(TMP_RE, '')) && now - Date.parse(e.lastmod) > olderThanMs) {
+        if (e.dir) next.push({ prefix: e.rel });
+        else if (TMP_RE.test(e.rel) && owned(e.rel.replace(TMP_RE, '')) && now - Date.parse(e.lastmod ?? '') > olderThanMs) {
           await this.delete(e.rel);
           removed.push(e.rel);
         }
