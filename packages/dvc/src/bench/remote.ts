@@ -3,8 +3,8 @@
  * (bench/run.ts's generator) to and from a remote and prints seconds, MB/s, objects/s and the
  * client's CPU seconds, beside rclone on the same S3 server and the same objects.
  *
- * Steps per remote: push (empty remote), no-op push, fetch into an empty cache, pull into an empty
- * cache and workspace. For S3, rclone (when `rclone` is on PATH; else a note and no rclone rows)
+ * Steps per remote: push (empty remote), no-op push, `status -c` (everything pushed: one listing),
+ * fetch into an empty cache, pull into an empty cache and workspace. For S3, rclone (when `rclone` is on PATH; else a note and no rclone rows)
  * does the same work: `rclone copy` of the cache's objects up, `rclone copy` of the objects our
  * push stored down into an empty folder, and `rclone check --size-only` for the no-op. Its config
  * is a temp file written here (S3 provider Ceph, the test server's credentials), never the user's.
@@ -447,6 +447,7 @@ function cycle(ctx: Ctx, tool: string, cli: string, kind: string, remoteName: st
   const j = ctx.jobs;
   record(ctx, tool, kind, 'push', ds.bytes, objects, () => dvc(cli, repo, ['push', '-r', remoteName, ...j]));
   record(ctx, tool, kind, 'no-op push', 0, 0, () => dvc(cli, repo, ['push', '-r', remoteName, ...j]));
+  record(ctx, tool, kind, 'status -c (all pushed)', 0, 0, () => dvc(cli, repo, ['status', '-c', '-r', remoteName, ...j]));
   emptyCache(ctx);
   spawnSync('sync');
   record(ctx, tool, kind, 'fetch (empty cache)', ds.bytes, objects, () => dvc(cli, repo, ['fetch', '-r', remoteName, ...j]));

@@ -119,6 +119,12 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
     opened.push(fs);
     return fs;
   };
+  /** Every path `fs.list` gives, in its order. */
+  const listAll = async (fs: FileSystem, prefix: string): Promise<string[]> => {
+    const out: string[] = [];
+    for await (const p of fs.list(prefix)) out.push(p);
+    return out;
+  };
   /** The environment that puts every request on the SDK. */
   const SDK = { COPPER_S3_DIRECT: '0' };
   const fresh = () => `d-${randomBytes(4).toString('hex')}`;
@@ -205,9 +211,109 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
     assert.equal((await readAll(await viaSdk.read('files/md5/aa/x y'))).toString(), 'fast');
     assert.equal((await readAll(await fast.read('files/md5/bb/z'))).toString(), 'sdk');
     assert.equal(await fast.size('files/md5/aa/x y'), 4);
-    const listed: string[] = [];
-    for await (const p of fast.list('files')) listed.push(p);
-    assert.deepEqual(listed.sort(), ['files/md5/aa/x y', 'files/md5/bb/z']);
+    assert.deepEqual((await listAll(fast, 'files')).sort(), ['files/md5/aa/x y', 'files/md5/bb/z']);
+    assert.deepEqual(await listAll(viaSdk, 'files'), await listAll(fast, 'files'));
+  });
+
+  test('listings: one plain signed GET per page, the same keys in the same order as through the SDK (v2 and v1): odd characters, the bucket root, more than a page', async () => {
+    const name = fresh();
+    const fast = await open(name);
+    proxy.setPlan({});
+    const odd = [
+      'x y',
+      'a+b',
+      '100%',
+      '%41%2B',
+      'ünï çødé 日本',
+      '&<>"\'',
+      ' lead and trail ',
+      'tab\there',
+      '0123',
+      'a=b;c,d?e#f',
+      '~!*()',
+    ].map((k) => `files/md5/aa/${k}`);
+    await Promise.all(odd.map((k) => fast.write(k, file(Buffer.from(k)), Buffer.byteLength(k))));
+    // More than one page (1000 keys) below files/md5/bb; written 16 at a time.
+    const many = Array.from({ length: 1010 }, (_, i) => `files/md5/bb/${i.toString(16).padStart(4, '0')}`);
+    for (let i = 0; i < many.length; i += 16) await Promise.all(many.slice(i, i + 16).map((k) => fast.write(k, file(Buffer.alloc(0)), 0)));
+    const all = [...odd, ...many].sort();
+
+    for (const v1 of [false, true]) {
+      const opts: RemoteOptions = v1 ? { listobjects: 'true' } : {};
+      const direct = await open(name, opts);
+      const viaSdk = await open(name, opts, SDK);
+      proxy.requests.length = 0;
+      const got = await listAll(direct, 'files');
+      const lists = proxy.requests.filter((r) => r.method === 'GET');
+      assert.deepEqual([...got].sort(), all, `v1=${v1}`);
+      assert.equal(lists.length, 2, `v1=${v1}: ${lists.length} pages for 1021 keys`);
+      assert.ok(!lists.some(isSdkRequest), `v1=${v1}: the SDK listed`);
+      assert.ok(lists.every((r) => r.url.includes('encoding-type=url') && (v1 ? !r.url.includes('list-type') : r.url.includes('list-type=2'))), `v1=${v1}`);
+      assert.match(String(lists[0]!.headers.authorization), /^AWS4-HMAC-SHA256 Credential=/);
+      proxy.requests.length = 0;
+      assert.deepEqual(await listAll(viaSdk, 'files'), got, `v1=${v1}: the SDK listed otherwise`);
+      assert.ok(proxy.requests.length >= 2 && proxy.requests.every(isSdkRequest), `v1=${v1}`);
+      // One prefix folder, a missing one, and a prefix given without its slash.
+      for (const prefix of ['files/md5/aa', 'files/md5/aa/', 'files/md5/cc', 'files/md5/b']) {
+        assert.deepEqual(await listAll(direct, prefix), await listAll(viaSdk, prefix), `v1=${v1} ${prefix}`);
+      }
+      assert.deepEqual((await listAll(direct, 'files/md5/aa')).sort(), [...odd].sort(), `v1=${v1}`);
+    }
+
+    // The bucket's root (empty prefix): the whole bucket, every other test's keys with ours.
+    const rootDirect = await withEnv({ COPPER_S3_DIRECT: undefined }, () =>
+      openRemoteFs(`s3://${bucket}`, { endpointurl: `http://${proxy.address}`, ...keys() }, { retry: TEST_RETRY }),
+    );
+    const rootSdk = await withEnv(SDK, () => openRemoteFs(`s3://${bucket}`, { endpointurl: `http://${proxy.address}`, ...keys() }, { retry: TEST_RETRY }));
+    opened.push(rootDirect, rootSdk);
+    const whole = await listAll(rootDirect, '');
+    assert.ok(all.every((k) => whole.includes(`${name}/${k}`)));
+    assert.deepEqual(await listAll(rootSdk, ''), whole);
+  });
+
+  test('a listing page that fails (500, a reset, a body cut half-way, no answer) is asked again on the fast path: every key once', async () => {
+    const name = fresh();
+    const fs = await open(name);
+    proxy.setPlan({});
+    const many = Array.from({ length: 1003 }, (_, i) => `files/md5/cd/${i.toString(16).padStart(4, '0')}`);
+    for (let i = 0; i < many.length; i += 16) await Promise.all(many.slice(i, i + 16).map((k) => fs.write(k, file(Buffer.alloc(0)), 0)));
+    const isList = (m: string, url: string) => m === 'GET' && url.includes('list-type=2');
+    for (const fault of ['status500', 'reset', 'cut', 'stall'] as const) {
+      // The first page, then the second (a continuation token).
+      for (const page of [(m: string, url: string) => isList(m, url) && !url.includes('continuation-token'), (m: string, url: string) => isList(m, url) && url.includes('continuation-token')]) {
+        proxy.requests.length = 0;
+        proxy.setPlan({ rate: 1, faults: [fault], maxFaults: 1, only: page, stallMs: 10_000 });
+        const got = await listAll(fs, 'files');
+        assert.deepEqual(got.sort(), many, fault);
+        assert.equal(proxy.log.length, 1, fault);
+        assert.equal(proxy.requests.length, 3, `${fault}: not two pages and one more`);
+        assert.ok(!proxy.requests.some(isSdkRequest), fault);
+      }
+    }
+    // A redirect hands the listing to the SDK, which goes on from the same page.
+    proxy.requests.length = 0;
+    proxy.setPlan({ rate: 1, faults: ['status301'], maxFaults: 1, only: (m, url) => isList(m, url) && url.includes('continuation-token') });
+    assert.deepEqual((await listAll(fs, 'files')).sort(), many);
+    assert.equal(proxy.log.length, 1);
+    assert.ok(!isSdkRequest(proxy.requests[0]!) && proxy.requests.slice(2).every(isSdkRequest));
+  });
+
+  test('listing errors read the same as through the SDK: wrong secret, missing bucket', async () => {
+    proxy.setPlan({});
+    const cases: [string, string, RemoteOptions][] = [
+      ['wrong secret', `s3://${bucket}/x`, { secret_access_key: 'not-the-secret' }],
+      ['missing bucket', `s3://${bucket}-gone/x`, {}],
+    ];
+    for (const [what, url, extra] of cases) {
+      const lines: string[] = [];
+      for (const env of [{ COPPER_S3_DIRECT: undefined }, SDK]) {
+        const fs = await withEnv(env, () => openRemoteFs(url, { endpointurl: `http://${proxy.address}`, ...keys(), ...extra }, { retry: TEST_RETRY }));
+        opened.push(fs);
+        lines.push(await message(listAll(fs, 'files')));
+      }
+      assert.equal(lines[0], lines[1], what);
+      assert.match(lines[0]!, what === 'wrong secret' ? /^RemoteError: .*access denied/ : /bucket '.*-gone' does not exist/, what);
+    }
   });
 
   test('errors read the same as through the SDK: wrong secret, missing object, missing bucket', async () => {
