@@ -4,8 +4,8 @@
  * client's CPU seconds, beside rclone on the same S3 server and the same objects.
  *
  * Steps per remote: push (empty remote), no-op push, `status -c` (everything pushed: one listing),
- * fetch into an empty cache, pull into an empty cache and workspace. For S3, rclone (when `rclone` is on PATH; else a note and no rclone rows)
- * does the same work: `rclone copy` of the cache's objects up, `rclone copy` of the objects our
+ * fetch into an empty cache, pull into an empty cache and workspace. For S3, rclone (when
+ * `rclone` is on PATH; else a note and no rclone rows) does the same work: `rclone copy` of the cache's objects up, `rclone copy` of the objects our
  * push stored down into an empty folder, and `rclone check --size-only` for the no-op. Its config
  * is a temp file written here (S3 provider Ceph, the test server's credentials), never the user's.
  * First a baseline on the same data: `cp -r` of the folder (the file system's floor for writing

@@ -12,7 +12,7 @@ declare module 'sax' {
     write(s: string): SAXParser;
     close(): SAXParser;
   }
-  export function parser(strict: boolean, options?: { trim?: boolean; normalize?: boolean; position?: boolean }): SAXParser;
+  export function parser(strict: boolean, options?: { trim?: boolean; normalize?: boolean; position?: boolean; strictEntities?: boolean }): SAXParser;
   const sax: { parser: typeof parser };
   export default sax;
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { S3Client, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { SigV4, keyPath } from '../../src/fs/s3-direct.js';
+import { SigV4, keyPath, parseListing, saxListing, scanListing } from '../../src/fs/s3-direct.js';
 import { S3FileSystem, customEndpointTarget } from '../../src/fs/s3.js';
 import { openRemoteFs, type RemoteOptions } from '../../src/fs/registry.js';
 import type { FileSystem } from '../../src/fs/types.js';
@@ -47,6 +47,74 @@ describe('SigV4 signer', () => {
   test('keys: hex object paths as they are, other characters percent-encoded per segment', () => {
     assert.equal(keyPath('files/md5/ab/cdef0123'), 'files/md5/ab/cdef0123');
     assert.equal(keyPath("a b/c+d=e/ü/(x)!*'"), 'a%20b/c%2Bd%3De/%C3%BC/%28x%29%21%2A%27');
+  });
+});
+
+describe('listing pages', () => {
+  const head = '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">';
+  const contents = (key: string) =>
+    `<Contents><Key>${key}</Key><LastModified>2026-12-04T19:25:47.390Z</LastModified><ETag>&quot;0047f3165a0304c2ead63673220298&quot;</ETag><Size>110</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+  /** parseListing's answer, after checking that the quick scan (where it answers) reads as sax does. */
+  const parsed = (xml: string, v1 = false) => {
+    const scanned = scanListing(xml);
+    if (scanned) assert.deepEqual(scanned, saxListing(xml));
+    return parseListing(xml, v1);
+  };
+
+  test("Ceph's and AWS's shapes: URL-encoded keys ('/' as %2F, space as '+'), entities, whitespace, other elements", () => {
+    const ceph = `${head}<EncodingType>url</EncodingType><Name>b</Name><Prefix>r%2F</Prefix><MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated>${contents('r%2Ffiles%2Fmd5%2F00%2Fab')}${contents('r%2Fa+b%2B%25%C3%BC')}<NextContinuationToken>r/files/md5/00/ab</NextContinuationToken><KeyCount>2</KeyCount></ListBucketResult>`;
+    assert.ok(scanListing(ceph));
+    assert.deepEqual(parsed(ceph), { keys: ['r/files/md5/00/ab', 'r/a b+%ü'], next: 'r/files/md5/00/ab' });
+    const aws = `${head}\n  <Name>b</Name>\n  <Prefix></Prefix>\n  <KeyCount>3</KeyCount>\n  <MaxKeys>1000</MaxKeys>\n  <IsTruncated>false</IsTruncated>\n  <Contents>\n    <Key> a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos; </Key>\n    <Owner><ID>x</ID><DisplayName>y</DisplayName></Owner>\n    <ChecksumAlgorithm>CRC32</ChecksumAlgorithm>\n  </Contents>\n  <Contents><Key>&#252;&#x65E5;&#x1F600;</Key></Contents>\n  <Contents><Key>0123</Key></Contents>\n  <CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes>\n</ListBucketResult>\n`;
+    assert.ok(scanListing(aws));
+    assert.deepEqual(parsed(aws), { keys: [` a & b <c> "d" 'e' `, 'üç', '0123'].map((k, i) => (i === 1 ? '\u00fc\u65e5\u{1f600}' : k)), next: undefined });
+    const empty = `${head}<Name>b</Name><Prefix>none/</Prefix><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>`;
+    assert.deepEqual(parsed(empty), { keys: [], next: undefined });
+  });
+
+  test('v1: the next marker is NextMarker (decoded), else the last key', () => {
+    const withMarker = `${head}<EncodingType>url</EncodingType><IsTruncated>true</IsTruncated><NextMarker>a%20z</NextMarker>${contents('a+y')}</ListBucketResult>`;
+    assert.deepEqual(parsed(withMarker, true), { keys: ['a y'], next: 'a z' });
+    const without = `${head}<IsTruncated>true</IsTruncated>${contents('k1')}${contents('k &amp; 2')}</ListBucketResult>`;
+    assert.deepEqual(parsed(without, true), { keys: ['k1', 'k & 2'], next: 'k & 2' });
+  });
+
+  test('shapes the quick scan leaves to sax (CDATA, comments, attributes, unknown entities) read the same; broken answers fail', () => {
+    const cdata = `${head}<IsTruncated>false</IsTruncated><Contents><Key><![CDATA[a<b>&c]]></Key></Contents></ListBucketResult>`;
+    const comment = `${head}<!-- x --><IsTruncated>false</IsTruncated>${contents('k')}</ListBucketResult>`;
+    const attr = `${head}<IsTruncated>false</IsTruncated><Contents><Key kind="x">k2</Key></Contents></ListBucketResult>`;
+    for (const [xml, keys] of [[cdata, ['a<b>&c']], [comment, ['k']], [attr, ['k2']]] as const) {
+      assert.equal(scanListing(xml), undefined);
+      assert.deepEqual(parseListing(xml), { keys, next: undefined });
+    }
+    const broken = [
+      `${head}<IsTruncated>false</IsTruncated>${contents('k')}`,
+      `${head}<IsTruncated>false</IsTruncated>${contents('k &nbsp;')}</ListBucketResult>`,
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchBucket</Code></Error>',
+      'not xml at all',
+    ];
+    for (const xml of broken) {
+      assert.equal(scanListing(xml), undefined, xml);
+      assert.throws(() => parseListing(xml), /no S3 listing/, xml);
+    }
+  });
+
+  test('random keys, URL-encoded or XML-escaped, come back as they were', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const alphabet = [...'ab/ +%&<>"\'=?#;~!*()0', 'ü', '日', '\u{1F600}', '\t'];
+    const keys = Array.from({ length: 300 }, () => Array.from({ length: 1 + Math.floor(rand() * 12) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(''));
+    const escape = (k: string) => k.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    const plus = (k: string) => encodeURIComponent(k).replace(/%20/g, '+');
+    const docs = [
+      `${head}<IsTruncated>false</IsTruncated>${keys.map((k) => contents(escape(k))).join('')}</ListBucketResult>`,
+      `${head}<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>${keys.map((k) => contents(plus(k))).join('')}</ListBucketResult>`,
+      `${head}<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>${keys.map((k) => contents(encodeURIComponent(k))).join('')}</ListBucketResult>`,
+    ];
+    for (const xml of docs) {
+      assert.ok(scanListing(xml));
+      assert.deepEqual(parsed(xml).keys, keys);
+    }
   });
 });
 
