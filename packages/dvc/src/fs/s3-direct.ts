@@ -372,7 +372,10 @@ export interface ListAnswer {
 /** A value of an encoding-type=url listing, decoded (S3 writes a space as '+'). */
 function urlDecoded(s: string): string {
   if (!/[%+]/.test(s)) return s;
-  return decodeURIComponent(s.replace(/\+/g, ' '));
+  // Ceph encodes every '/' ('%2F' is always one whole escape): most keys need nothing more.
+  const t = s.replaceAll('%2F', '/');
+  if (!/[%+]/.test(t)) return t;
+  return decodeURIComponent(t.replace(/\+/g, ' '));
 }
 
 const LIST_FIELDS = ['IsTruncated', 'NextContinuationToken', 'NextMarker', 'EncodingType'] as const;
