@@ -196,6 +196,20 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
   /** The environment that puts every request on the SDK. */
   const SDK = { COPPER_S3_DIRECT: '0' };
   const fresh = () => `d-${randomBytes(4).toString('hex')}`;
+  /**
+   * More than a listing page of keys (1010 empty objects below files/md5/bb of `paged.name`),
+   * written once (16 at a time) for the listing tests, and removed after them with the test's
+   * other keys there (`paged.extra`): the test server keeps its objects in memory.
+   */
+  const paged = { name: fresh(), extra: [] as string[], written: undefined as Promise<string[]> | undefined };
+  const pagedKeys = (): Promise<string[]> =>
+    (paged.written ??= (async () => {
+      const fs = await open(paged.name);
+      proxy.setPlan({});
+      const many = Array.from({ length: 1010 }, (_, i) => `files/md5/bb/${i.toString(16).padStart(4, '0')}`);
+      for (let i = 0; i < many.length; i += 16) await Promise.all(many.slice(i, i + 16).map((k) => fs.write(k, file(Buffer.alloc(0)), 0)));
+      return many;
+    })());
   const isSdkRequest = (r: { headers: Record<string, unknown> }) => 'amz-sdk-invocation-id' in r.headers;
   const file = (data: Buffer) => {
     const f = join(scratch, randomBytes(6).toString('hex'));
@@ -221,6 +235,12 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
     proxy = await httpFaultProxy(info!.endpoint!);
   });
   after(async () => {
+    if (paged.written) {
+      const keys = [...(await paged.written.catch(() => [])), ...paged.extra];
+      const fs = await open(paged.name);
+      proxy.setPlan({});
+      for (let i = 0; i < keys.length; i += 16) await Promise.all(keys.slice(i, i + 16).map((k) => fs.delete(k)));
+    }
     for (const fs of opened) await fs.close().catch(() => undefined);
     await proxy?.close();
     rmSync(scratch, { recursive: true, force: true });
@@ -284,8 +304,9 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
   });
 
   test('listings: one plain signed GET per page, the same keys in the same order as through the SDK (v2 and v1): odd characters, the bucket root, more than a page', async () => {
-    const name = fresh();
+    const name = paged.name;
     const fast = await open(name);
+    const many = await pagedKeys();
     proxy.setPlan({});
     const odd = [
       'x y',
@@ -301,9 +322,7 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
       '~!*()',
     ].map((k) => `files/md5/aa/${k}`);
     await Promise.all(odd.map((k) => fast.write(k, file(Buffer.from(k)), Buffer.byteLength(k))));
-    // More than one page (1000 keys) below files/md5/bb; written 16 at a time.
-    const many = Array.from({ length: 1010 }, (_, i) => `files/md5/bb/${i.toString(16).padStart(4, '0')}`);
-    for (let i = 0; i < many.length; i += 16) await Promise.all(many.slice(i, i + 16).map((k) => fast.write(k, file(Buffer.alloc(0)), 0)));
+    paged.extra.push(...odd);
     const all = [...odd, ...many].sort();
 
     for (const v1 of [false, true]) {
@@ -340,18 +359,16 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
   });
 
   test('a listing page that fails (500, a reset, a body cut half-way, no answer) is asked again on the fast path: every key once', async () => {
-    const name = fresh();
-    const fs = await open(name);
+    const fs = await open(paged.name);
+    const many = await pagedKeys();
     proxy.setPlan({});
-    const many = Array.from({ length: 1003 }, (_, i) => `files/md5/cd/${i.toString(16).padStart(4, '0')}`);
-    for (let i = 0; i < many.length; i += 16) await Promise.all(many.slice(i, i + 16).map((k) => fs.write(k, file(Buffer.alloc(0)), 0)));
     const isList = (m: string, url: string) => m === 'GET' && url.includes('list-type=2');
     for (const fault of ['status500', 'reset', 'cut', 'stall'] as const) {
       // The first page, then the second (a continuation token).
       for (const page of [(m: string, url: string) => isList(m, url) && !url.includes('continuation-token'), (m: string, url: string) => isList(m, url) && url.includes('continuation-token')]) {
         proxy.requests.length = 0;
         proxy.setPlan({ rate: 1, faults: [fault], maxFaults: 1, only: page, stallMs: 10_000 });
-        const got = await listAll(fs, 'files');
+        const got = await listAll(fs, 'files/md5/bb');
         assert.deepEqual(got.sort(), many, fault);
         assert.equal(proxy.log.length, 1, fault);
         assert.equal(proxy.requests.length, 3, `${fault}: not two pages and one more`);
@@ -361,7 +378,7 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
     // A redirect hands the listing to the SDK, which goes on from the same page.
     proxy.requests.length = 0;
     proxy.setPlan({ rate: 1, faults: ['status301'], maxFaults: 1, only: (m, url) => isList(m, url) && url.includes('continuation-token') });
-    assert.deepEqual((await listAll(fs, 'files')).sort(), many);
+    assert.deepEqual((await listAll(fs, 'files/md5/bb')).sort(), many);
     assert.equal(proxy.log.length, 1);
     assert.ok(!isSdkRequest(proxy.requests[0]!) && proxy.requests.slice(2).every(isSdkRequest));
   });
