@@ -3,8 +3,8 @@
  * gs-direct.ts, s3-direct.ts's PUT): resolves with the answer's head (the body unread, streamed to
  * the caller), rejects with the socket's error before an answer. With `timeoutMs`, a socket silent
  * that long (no answer, or no bytes of it) is destroyed with an ETIMEDOUT error (before the
- * answer: the request's; after it: the body stream's). A socket fails under a failing upload: the answer's body
- * carries the error. A bodiless request (GET, HEAD, DELETE) that finds its reused keep-alive socket
+ * answer: the request's; after it: the body stream's). A socket fails under a failing upload: the
+ * answer's body carries the error. A bodiless request (GET, HEAD, DELETE) that finds its reused keep-alive socket
  * already closed by the server (its idle timeout ran out while the event loop was busy: ECONNRESET
  * or EPIPE before any answer, `reusedSocket`) is sent once more on a fresh socket, as HTTP clients
  * do; every other failure is the caller's (retry.ts) to retry.

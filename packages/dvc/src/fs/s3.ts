@@ -444,8 +444,8 @@ export class S3FileSystem implements FileSystem {
 
   /**
    * One page of the listing (up to 1000 keys); the next page is the next step. On the fast path
-   * (s3-direct.ts: one signed GET on its pool) where GET and HEAD take it, else
-   * through the SDK; both give the same keys and tokens.
+   * (s3-direct.ts: one signed GET on its pool) where GET and HEAD take it, else through the SDK;
+   * both give the same keys and tokens.
    */
   async listStep(step: ListStep): Promise<ListPage> {
     let p = step.prefix.replace(/^\/+/, '');
