@@ -1,8 +1,10 @@
 /**
  * One HTTP request on a keep-alive agent, for the backends' fast paths (azure-direct.ts,
- * gs-direct.ts): resolves with the answer's head (the body unread, streamed to the caller), rejects
- * with the socket's error before an answer. A socket fails under a failing upload: the answer's body
- * carries the error. A bodiless request (GET, HEAD, DELETE) that finds its reused keep-alive socket
+ * gs-direct.ts, s3-direct.ts's PUT): resolves with the answer's head (the body unread, streamed to
+ * the caller), rejects with the socket's error before an answer. With `timeoutMs`, a socket silent
+ * that long (no answer, or no bytes of it) is destroyed with an ETIMEDOUT error (before the
+ * answer: the request's; after it: the body stream's). A socket fails under a failing upload: the
+ * answer's body carries the error. A bodiless request (GET, HEAD, DELETE) that finds its reused keep-alive socket
  * already closed by the server (its idle timeout ran out while the event loop was busy: ECONNRESET
  * or EPIPE before any answer, `reusedSocket`) is sent once more on a fresh socket, as HTTP clients
  * do; every other failure is the caller's (retry.ts) to retry.
@@ -15,11 +17,17 @@ export type RequestFn = typeof http.request;
 
 const STALE = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
-export function directRequest(send: RequestFn, options: http.RequestOptions, body?: Readable): Promise<http.IncomingMessage> {
+export function directRequest(send: RequestFn, options: http.RequestOptions, body?: Readable, timeoutMs?: number): Promise<http.IncomingMessage> {
+  const opts = timeoutMs === undefined ? options : { ...options, timeout: timeoutMs };
   return new Promise<http.IncomingMessage>((resolve, reject) => {
     const attempt = (again: boolean) => {
-      const req = send(options);
+      const req = send(opts);
       let answered = false;
+      if (timeoutMs !== undefined) {
+        req.once('timeout', () =>
+          req.destroy(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s (timed out)`), { code: 'ETIMEDOUT' })),
+        );
+      }
       req.on('error', (e: NodeJS.ErrnoException) => {
         if (answered) return;
         if (!body && again && req.reusedSocket && typeof e.code === 'string' && STALE.has(e.code)) attempt(false);

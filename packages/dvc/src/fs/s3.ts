@@ -442,7 +442,11 @@ export class S3FileSystem implements FileSystem {
     return walkSteps(prefix, (s) => this.listStep(s));
   }
 
-  /** One page of the listing (up to 1000 keys); the next page is the next step. */
+  /**
+   * One page of the listing (up to 1000 keys); the next page is the next step. On the fast path
+   * (s3-direct.ts: one signed GET on its pool) where GET and HEAD take it, else through the SDK;
+   * both give the same keys and tokens.
+   */
   async listStep(step: ListStep): Promise<ListPage> {
     let p = step.prefix.replace(/^\/+/, '');
     if (p && !p.endsWith('/')) p += '/';
@@ -450,6 +454,18 @@ export class S3FileSystem implements FileSystem {
     const token = step.token;
     let keys: string[];
     let next: string | undefined;
+    const direct = await this.fastPath();
+    if (direct) {
+      try {
+        ({ keys, next } = await direct.list(full, token, this.listV1));
+      } catch (e) {
+        if (!(e instanceof UseSdk)) throw this.fail(e, step.prefix, 'list');
+        // A redirect: this page and every request after it through the SDK (the token is the same).
+        this.sdkFromNow();
+        return this.listStep(step);
+      }
+      return this.page(step, keys, next);
+    }
     try {
       const { m, client } = await this.sdk();
       if (this.listV1) {
@@ -464,6 +480,10 @@ export class S3FileSystem implements FileSystem {
     } catch (e) {
       throw this.fail(e, step.prefix, 'list');
     }
+    return this.page(step, keys, next);
+  }
+
+  private page(step: ListStep, keys: string[], next: string | undefined): ListPage {
     return {
       // Folder markers made by consoles are no files.
       files: keys.filter((k) => !k.endsWith('/')).map((k) => k.slice(this.root.length)),

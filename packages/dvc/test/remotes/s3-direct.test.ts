@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { S3Client, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { SigV4, keyPath } from '../../src/fs/s3-direct.js';
+import { SigV4, keyPath, parseListing, saxListing, scanListing } from '../../src/fs/s3-direct.js';
 import { S3FileSystem, customEndpointTarget } from '../../src/fs/s3.js';
 import { openRemoteFs, type RemoteOptions } from '../../src/fs/registry.js';
 import type { FileSystem } from '../../src/fs/types.js';
@@ -47,6 +47,74 @@ describe('SigV4 signer', () => {
   test('keys: hex object paths as they are, other characters percent-encoded per segment', () => {
     assert.equal(keyPath('files/md5/ab/cdef0123'), 'files/md5/ab/cdef0123');
     assert.equal(keyPath("a b/c+d=e/ü/(x)!*'"), 'a%20b/c%2Bd%3De/%C3%BC/%28x%29%21%2A%27');
+  });
+});
+
+describe('listing pages', () => {
+  const head = '<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">';
+  const contents = (key: string) =>
+    `<Contents><Key>${key}</Key><LastModified>2026-12-04T19:25:47.390Z</LastModified><ETag>&quot;0047f3165a0304c2ead63673220298&quot;</ETag><Size>110</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+  /** parseListing's answer, after checking that the quick scan (where it answers) reads as sax does. */
+  const parsed = (xml: string, v1 = false) => {
+    const scanned = scanListing(xml);
+    if (scanned) assert.deepEqual(scanned, saxListing(xml));
+    return parseListing(xml, v1);
+  };
+
+  test("Ceph's and AWS's shapes: URL-encoded keys ('/' as %2F, space as '+'), entities, whitespace, other elements", () => {
+    const ceph = `${head}<EncodingType>url</EncodingType><Name>b</Name><Prefix>r%2F</Prefix><MaxKeys>1000</MaxKeys><IsTruncated>true</IsTruncated>${contents('r%2Ffiles%2Fmd5%2F00%2Fab')}${contents('r%2Fa+b%2B%25%C3%BC')}<NextContinuationToken>r/files/md5/00/ab</NextContinuationToken><KeyCount>2</KeyCount></ListBucketResult>`;
+    assert.ok(scanListing(ceph));
+    assert.deepEqual(parsed(ceph), { keys: ['r/files/md5/00/ab', 'r/a b+%ü'], next: 'r/files/md5/00/ab' });
+    const aws = `${head}\n  <Name>b</Name>\n  <Prefix></Prefix>\n  <KeyCount>3</KeyCount>\n  <MaxKeys>1000</MaxKeys>\n  <IsTruncated>false</IsTruncated>\n  <Contents>\n    <Key> a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos; </Key>\n    <Owner><ID>x</ID><DisplayName>y</DisplayName></Owner>\n    <ChecksumAlgorithm>CRC32</ChecksumAlgorithm>\n  </Contents>\n  <Contents><Key>&#252;&#x65E5;&#x1F600;</Key></Contents>\n  <Contents><Key>0123</Key></Contents>\n  <CommonPrefixes><Prefix>p/</Prefix></CommonPrefixes>\n</ListBucketResult>\n`;
+    assert.ok(scanListing(aws));
+    assert.deepEqual(parsed(aws), { keys: [` a & b <c> "d" 'e' `, 'üç', '0123'].map((k, i) => (i === 1 ? '\u00fc\u65e5\u{1f600}' : k)), next: undefined });
+    const empty = `${head}<Name>b</Name><Prefix>none/</Prefix><KeyCount>0</KeyCount><IsTruncated>false</IsTruncated></ListBucketResult>`;
+    assert.deepEqual(parsed(empty), { keys: [], next: undefined });
+  });
+
+  test('v1: the next marker is NextMarker (decoded), else the last key', () => {
+    const withMarker = `${head}<EncodingType>url</EncodingType><IsTruncated>true</IsTruncated><NextMarker>a%20z</NextMarker>${contents('a+y')}</ListBucketResult>`;
+    assert.deepEqual(parsed(withMarker, true), { keys: ['a y'], next: 'a z' });
+    const without = `${head}<IsTruncated>true</IsTruncated>${contents('k1')}${contents('k &amp; 2')}</ListBucketResult>`;
+    assert.deepEqual(parsed(without, true), { keys: ['k1', 'k & 2'], next: 'k & 2' });
+  });
+
+  test('shapes the quick scan leaves to sax (CDATA, comments, attributes, unknown entities) read the same; broken answers fail', () => {
+    const cdata = `${head}<IsTruncated>false</IsTruncated><Contents><Key><![CDATA[a<b>&c]]></Key></Contents></ListBucketResult>`;
+    const comment = `${head}<!-- x --><IsTruncated>false</IsTruncated>${contents('k')}</ListBucketResult>`;
+    const attr = `${head}<IsTruncated>false</IsTruncated><Contents><Key kind="x">k2</Key></Contents></ListBucketResult>`;
+    for (const [xml, keys] of [[cdata, ['a<b>&c']], [comment, ['k']], [attr, ['k2']]] as const) {
+      assert.equal(scanListing(xml), undefined);
+      assert.deepEqual(parseListing(xml), { keys, next: undefined });
+    }
+    const broken = [
+      `${head}<IsTruncated>false</IsTruncated>${contents('k')}`,
+      `${head}<IsTruncated>false</IsTruncated>${contents('k &nbsp;')}</ListBucketResult>`,
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchBucket</Code></Error>',
+      'not xml at all',
+    ];
+    for (const xml of broken) {
+      assert.equal(scanListing(xml), undefined, xml);
+      assert.throws(() => parseListing(xml), /no S3 listing/, xml);
+    }
+  });
+
+  test('random keys, URL-encoded or XML-escaped, come back as they were', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const alphabet = [...'ab/ +%&<>"\'=?#;~!*()0', 'ü', '日', '\u{1F600}', '\t'];
+    const keys = Array.from({ length: 300 }, () => Array.from({ length: 1 + Math.floor(rand() * 12) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join(''));
+    const escape = (k: string) => k.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    const plus = (k: string) => encodeURIComponent(k).replace(/%20/g, '+');
+    const docs = [
+      `${head}<IsTruncated>false</IsTruncated>${keys.map((k) => contents(escape(k))).join('')}</ListBucketResult>`,
+      `${head}<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>${keys.map((k) => contents(plus(k))).join('')}</ListBucketResult>`,
+      `${head}<EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>${keys.map((k) => contents(encodeURIComponent(k))).join('')}</ListBucketResult>`,
+    ];
+    for (const xml of docs) {
+      assert.ok(scanListing(xml));
+      assert.deepEqual(parsed(xml).keys, keys);
+    }
   });
 });
 
@@ -119,9 +187,29 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
     opened.push(fs);
     return fs;
   };
+  /** Every path `fs.list` gives, in its order. */
+  const listAll = async (fs: FileSystem, prefix: string): Promise<string[]> => {
+    const out: string[] = [];
+    for await (const p of fs.list(prefix)) out.push(p);
+    return out;
+  };
   /** The environment that puts every request on the SDK. */
   const SDK = { COPPER_S3_DIRECT: '0' };
   const fresh = () => `d-${randomBytes(4).toString('hex')}`;
+  /**
+   * More than a listing page of keys (1010 empty objects below files/md5/bb of `paged.name`),
+   * written once (16 at a time) for the listing tests, and removed after them with the test's
+   * other keys there (`paged.extra`): the test server keeps its objects in memory.
+   */
+  const paged = { name: fresh(), extra: [] as string[], written: undefined as Promise<string[]> | undefined };
+  const pagedKeys = (): Promise<string[]> =>
+    (paged.written ??= (async () => {
+      const fs = await open(paged.name);
+      proxy.setPlan({});
+      const many = Array.from({ length: 1010 }, (_, i) => `files/md5/bb/${i.toString(16).padStart(4, '0')}`);
+      for (let i = 0; i < many.length; i += 16) await Promise.all(many.slice(i, i + 16).map((k) => fs.write(k, file(Buffer.alloc(0)), 0)));
+      return many;
+    })());
   const isSdkRequest = (r: { headers: Record<string, unknown> }) => 'amz-sdk-invocation-id' in r.headers;
   const file = (data: Buffer) => {
     const f = join(scratch, randomBytes(6).toString('hex'));
@@ -147,6 +235,12 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
     proxy = await httpFaultProxy(info!.endpoint!);
   });
   after(async () => {
+    if (paged.written) {
+      const keys = [...(await paged.written.catch(() => [])), ...paged.extra];
+      const fs = await open(paged.name);
+      proxy.setPlan({});
+      for (let i = 0; i < keys.length; i += 16) await Promise.all(keys.slice(i, i + 16).map((k) => fs.delete(k)));
+    }
     for (const fs of opened) await fs.close().catch(() => undefined);
     await proxy?.close();
     rmSync(scratch, { recursive: true, force: true });
@@ -205,9 +299,106 @@ describe('s3 fast path on Ceph RGW', { skip: server.skip, timeout: 120_000 }, ()
     assert.equal((await readAll(await viaSdk.read('files/md5/aa/x y'))).toString(), 'fast');
     assert.equal((await readAll(await fast.read('files/md5/bb/z'))).toString(), 'sdk');
     assert.equal(await fast.size('files/md5/aa/x y'), 4);
-    const listed: string[] = [];
-    for await (const p of fast.list('files')) listed.push(p);
-    assert.deepEqual(listed.sort(), ['files/md5/aa/x y', 'files/md5/bb/z']);
+    assert.deepEqual((await listAll(fast, 'files')).sort(), ['files/md5/aa/x y', 'files/md5/bb/z']);
+    assert.deepEqual(await listAll(viaSdk, 'files'), await listAll(fast, 'files'));
+  });
+
+  test('listings: one plain signed GET per page, the same keys in the same order as through the SDK (v2 and v1): odd characters, the bucket root, more than a page', async () => {
+    const name = paged.name;
+    const fast = await open(name);
+    const many = await pagedKeys();
+    proxy.setPlan({});
+    const odd = [
+      'x y',
+      'a+b',
+      '100%',
+      '%41%2B',
+      'ünï çødé 日本',
+      '&<>"\'',
+      ' lead and trail ',
+      'tab\there',
+      '0123',
+      'a=b;c,d?e#f',
+      '~!*()',
+    ].map((k) => `files/md5/aa/${k}`);
+    await Promise.all(odd.map((k) => fast.write(k, file(Buffer.from(k)), Buffer.byteLength(k))));
+    paged.extra.push(...odd);
+    const all = [...odd, ...many].sort();
+
+    for (const v1 of [false, true]) {
+      const opts: RemoteOptions = v1 ? { listobjects: 'true' } : {};
+      const direct = await open(name, opts);
+      const viaSdk = await open(name, opts, SDK);
+      proxy.requests.length = 0;
+      const got = await listAll(direct, 'files');
+      const lists = proxy.requests.filter((r) => r.method === 'GET');
+      assert.deepEqual([...got].sort(), all, `v1=${v1}`);
+      assert.equal(lists.length, 2, `v1=${v1}: ${lists.length} pages for 1021 keys`);
+      assert.ok(!lists.some(isSdkRequest), `v1=${v1}: the SDK listed`);
+      assert.ok(lists.every((r) => r.url.includes('encoding-type=url') && (v1 ? !r.url.includes('list-type') : r.url.includes('list-type=2'))), `v1=${v1}`);
+      assert.match(String(lists[0]!.headers.authorization), /^AWS4-HMAC-SHA256 Credential=/);
+      proxy.requests.length = 0;
+      assert.deepEqual(await listAll(viaSdk, 'files'), got, `v1=${v1}: the SDK listed otherwise`);
+      assert.ok(proxy.requests.length >= 2 && proxy.requests.every(isSdkRequest), `v1=${v1}`);
+      // One prefix folder, a missing one, and a prefix given without its slash.
+      for (const prefix of ['files/md5/aa', 'files/md5/aa/', 'files/md5/cc', 'files/md5/b']) {
+        assert.deepEqual(await listAll(direct, prefix), await listAll(viaSdk, prefix), `v1=${v1} ${prefix}`);
+      }
+      assert.deepEqual((await listAll(direct, 'files/md5/aa')).sort(), [...odd].sort(), `v1=${v1}`);
+    }
+
+    // The bucket's root (empty prefix): the whole bucket, every other test's keys with ours.
+    const rootDirect = await withEnv({ COPPER_S3_DIRECT: undefined }, () =>
+      openRemoteFs(`s3://${bucket}`, { endpointurl: `http://${proxy.address}`, ...keys() }, { retry: TEST_RETRY }),
+    );
+    const rootSdk = await withEnv(SDK, () => openRemoteFs(`s3://${bucket}`, { endpointurl: `http://${proxy.address}`, ...keys() }, { retry: TEST_RETRY }));
+    opened.push(rootDirect, rootSdk);
+    const whole = await listAll(rootDirect, '');
+    assert.ok(all.every((k) => whole.includes(`${name}/${k}`)));
+    assert.deepEqual(await listAll(rootSdk, ''), whole);
+  });
+
+  test('a listing page that fails (500, a reset, a body cut half-way, no answer) is asked again on the fast path: every key once', async () => {
+    const fs = await open(paged.name);
+    const many = await pagedKeys();
+    proxy.setPlan({});
+    const isList = (m: string, url: string) => m === 'GET' && url.includes('list-type=2');
+    for (const fault of ['status500', 'reset', 'cut', 'stall'] as const) {
+      // The first page, then the second (a continuation token).
+      for (const page of [(m: string, url: string) => isList(m, url) && !url.includes('continuation-token'), (m: string, url: string) => isList(m, url) && url.includes('continuation-token')]) {
+        proxy.requests.length = 0;
+        proxy.setPlan({ rate: 1, faults: [fault], maxFaults: 1, only: page, stallMs: 10_000 });
+        const got = await listAll(fs, 'files/md5/bb');
+        assert.deepEqual(got.sort(), many, fault);
+        assert.equal(proxy.log.length, 1, fault);
+        assert.equal(proxy.requests.length, 3, `${fault}: not two pages and one more`);
+        assert.ok(!proxy.requests.some(isSdkRequest), fault);
+      }
+    }
+    // A redirect hands the listing to the SDK, which goes on from the same page.
+    proxy.requests.length = 0;
+    proxy.setPlan({ rate: 1, faults: ['status301'], maxFaults: 1, only: (m, url) => isList(m, url) && url.includes('continuation-token') });
+    assert.deepEqual((await listAll(fs, 'files/md5/bb')).sort(), many);
+    assert.equal(proxy.log.length, 1);
+    assert.ok(!isSdkRequest(proxy.requests[0]!) && proxy.requests.slice(2).every(isSdkRequest));
+  });
+
+  test('listing errors read the same as through the SDK: wrong secret, missing bucket', async () => {
+    proxy.setPlan({});
+    const cases: [string, string, RemoteOptions][] = [
+      ['wrong secret', `s3://${bucket}/x`, { secret_access_key: 'not-the-secret' }],
+      ['missing bucket', `s3://${bucket}-gone/x`, {}],
+    ];
+    for (const [what, url, extra] of cases) {
+      const lines: string[] = [];
+      for (const env of [{ COPPER_S3_DIRECT: undefined }, SDK]) {
+        const fs = await withEnv(env, () => openRemoteFs(url, { endpointurl: `http://${proxy.address}`, ...keys(), ...extra }, { retry: TEST_RETRY }));
+        opened.push(fs);
+        lines.push(await message(listAll(fs, 'files')));
+      }
+      assert.equal(lines[0], lines[1], what);
+      assert.match(lines[0]!, what === 'wrong secret' ? /^RemoteError: .*access denied/ : /bucket '.*-gone' does not exist/, what);
+    }
   });
 
   test('errors read the same as through the SDK: wrong secret, missing object, missing bucket', async () => {
