@@ -28,6 +28,7 @@
  * destination and renamed, as the JavaScript path does. Folders above a destination are made as
  * needed. An accelerator only: sync/transfer.ts does the same without it.
  */
+#ifdef __linux__ /* O_TMPFILE, linkat through /proc, copy_file_range, FICLONE */
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
@@ -295,3 +296,4 @@ napi_value copy_stamped(napi_env env, napi_callback_info info) {
   free(dp);
   return result;
 }
+#endif /* __linux__ */

@@ -570,8 +570,9 @@ static napi_value try_lock(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* native/copy.c */
+#ifdef __linux__ /* native/copy.c */
 napi_value copy_stamped(napi_env env, napi_callback_info info);
+#endif
 
 NAPI_MODULE_INIT() {
   napi_value f;
@@ -586,8 +587,10 @@ NAPI_MODULE_INIT() {
   napi_value ds;
   napi_create_function(env, "dirStamps", NAPI_AUTO_LENGTH, dir_stamps, NULL, &ds);
   napi_set_named_property(env, exports, "dirStamps", ds);
+#ifdef __linux__
   napi_value cs;
   napi_create_function(env, "copyStamped", NAPI_AUTO_LENGTH, copy_stamped, NULL, &cs);
   napi_set_named_property(env, exports, "copyStamped", cs);
+#endif
   return exports;
 }
