@@ -75,9 +75,12 @@ async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy:
     const start = result.failed.length;
     try {
       let total = 0;
+      const state = d.space(isLegacy).hash.state;
       const progress = {
         jobs,
         writer: poolWriter(d),
+        // Each object is hashed as it arrives: its stamp lets a later push or checkout trust it.
+        ...(isLegacy ? {} : { onVerified: (oid: string, stamp: [number, number, number, number]) => state.putObjectStamp(oid, stamp) }),
         onProgress: opts.onProgress,
         onTotal: (t: { files: number }) => {
           total += t.files;

@@ -12,7 +12,7 @@
  * Local to local skips the streams (copies on the hashing pool or in batches on this thread).
  */
 import { createHash } from 'node:crypto';
-import { chmod, rename, unlink } from 'node:fs/promises';
+import { chmod, rename, stat, unlink } from 'node:fs/promises';
 import {
   chmodSync,
   closeSync,
@@ -20,6 +20,8 @@ import {
   copyFileSync,
   createWriteStream,
   existsSync,
+  fchmodSync,
+  fstatSync,
   mkdirSync,
   open,
   renameSync,
@@ -46,7 +48,7 @@ export interface ObjectWriter {
     filesDir: string,
     paths: string[],
     opts?: { sizes?: number[]; onProgress?: (files: number, bytes: number) => void },
-  ): Promise<Array<{ md5: string; size: number; stored?: boolean } | { error: string; code?: string }>>;
+  ): Promise<Array<{ md5: string; size: number; stored?: boolean; obj?: [number, number, number, number] } | { error: string; code?: string }>>;
   /** Copies `[src, dest, oid]` objects, each verified against its md5 in the same pass (pool.copy). */
   copy?(
     triples: Array<[string, string, string]>,
@@ -76,7 +78,10 @@ export interface TransferOptions {
    * still has its stamp is copied without hashing; every other one is hashed as it is copied.
    */
   known?: (oids: string[]) => Float64Array;
-  /** Uploads to a local remote: the stamp of each cache object this upload hashed and found sound. */
+  /**
+   * The stamp of each cache object this transfer hashed and found sound: uploads to a local
+   * remote (the source object), downloads (the object written into the cache, as named).
+   */
   onVerified?: (oid: string, stamp: [number, number, number, number]) => void;
 }
 
@@ -311,22 +316,28 @@ function createNew(path: string): Promise<number> {
  * are then written, the file closed and renamed here (a thread-pool round trip for each of
  * those would cost more than the calls themselves).
  */
-async function writeSmall(tmp: string, dest: string, chunks: Buffer[]): Promise<void> {
+async function writeSmall(tmp: string, dest: string, chunks: Buffer[]): Promise<ObjectStamp | undefined> {
   const fd = await createNew(tmp);
-  let fdOpen = true;
+  let named = false;
   try {
     const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
     for (let done = 0; done < data.length; ) done += writeSync(fd, data, done);
-    fdOpen = false;
-    closeSync(fd);
-    if (UMASK_STRIPS_READ) chmodSync(tmp, 0o444);
+    if (UMASK_STRIPS_READ) fchmodSync(fd, 0o444);
     renameSync(tmp, dest);
+    named = true;
+    // Its stamp as named (a rename moves the ctime), read from the open file: no path lookup.
+    return stampOf(fstatSync(fd));
   } catch (e) {
-    if (fdOpen) quietly(() => closeSync(fd));
-    quietly(() => unlinkSync(tmp));
+    if (!named) quietly(() => unlinkSync(tmp));
     throw e;
+  } finally {
+    quietly(() => closeSync(fd));
   }
 }
+
+type ObjectStamp = [number, number, number, number];
+
+const stampOf = (st: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): ObjectStamp => [st.ino, st.size, st.mtimeMs, st.ctimeMs];
 
 function quietly(fn: () => void): void {
   try {
@@ -336,12 +347,17 @@ function quietly(fn: () => void): void {
   }
 }
 
-/** Downloads one object from `from` into the local db `to`, verified; returns its size. */
+/**
+ * Downloads one object from `from` into the local db `to`, verified; returns its size. An md5
+ * object's stamp as written (inode, size, mtime, ctime) goes to `onVerified`: its bytes were
+ * hashed on the way in.
+ */
 export async function downloadObject(
   from: ObjectDb,
   to: ObjectDb,
   oid: string,
   ensureDir: (dir: string) => void = dirMaker(),
+  onVerified?: (oid: string, stamp: ObjectStamp) => void,
 ): Promise<number> {
   if (to.hashName === 'md5-dos2unix') return downloadLegacyObject(from, to, oid);
   const dest = localPathOf(to, oid);
@@ -358,7 +374,8 @@ export async function downloadObject(
     }
     const md5 = hash.digest('hex');
     if (md5 !== oid.slice(0, 32)) throw corruptError(oid, md5);
-    await writeSmall(tmp, dest, got);
+    const stamp = await writeSmall(tmp, dest, got);
+    if (stamp) onVerified?.(oid, stamp);
     return size;
   }
   const src = got;
@@ -382,7 +399,8 @@ export async function downloadObject(
     if (!spilled) {
       const md5 = hash.digest('hex');
       if (md5 !== oid.slice(0, 32)) throw corruptError(oid, md5);
-      await writeSmall(tmp, dest, head);
+      const stamp = await writeSmall(tmp, dest, head);
+      if (stamp) onVerified?.(oid, stamp);
       return size;
     } else {
       await pipeline(
@@ -403,6 +421,10 @@ export async function downloadObject(
     }
     if (UMASK_STRIPS_READ) await chmod(tmp, 0o444);
     await rename(tmp, dest);
+    if (onVerified) {
+      const st = await stat(dest).catch(() => undefined);
+      if (st?.size === size) onVerified(oid, stampOf(st));
+    }
     return size;
   } catch (e) {
     src.destroy();
@@ -461,6 +483,7 @@ export async function download(
         } else {
           result.transferred.push(o);
           result.bytes += r.size;
+          if (r.obj) opts.onVerified?.(o.oid, r.obj);
         }
       });
     }
@@ -479,7 +502,7 @@ export async function download(
   }
   await parallel(objects, jobs, async (o) => {
     try {
-      record(o, await downloadObject(from, to, o.oid, ensureDir));
+      record(o, await downloadObject(from, to, o.oid, ensureDir, opts.onVerified));
     } catch (error) {
       record(o, error);
     }

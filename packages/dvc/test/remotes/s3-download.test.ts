@@ -6,7 +6,8 @@ import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CLI, makeRepo, writeFiles } from '../repo/helpers.js';
@@ -97,6 +98,51 @@ describe('s3 downloads through the CLI: corrupt objects on the remote', { skip: 
         }
       } finally {
         await fs.close();
+      }
+    } finally {
+      repo.cleanup();
+    }
+  });
+
+  test('fetch remembers the stamp of every object it hashed on the way in (small and large), so a later push to a local remote trusts them; one changed since is refused', async () => {
+    const repo = makeRepo();
+    const name = `st-${randomBytes(4).toString('hex')}`;
+    try {
+      const files: Record<string, Buffer> = {};
+      for (let i = 0; i < 12; i++) files[`data/f${i}.bin`] = randomBytes(100 + i * 37);
+      files['data/big.bin'] = randomBytes((1 << 20) + 999);
+      writeFiles(repo.dir, files);
+      assert.equal(repo.dvc('add', 'data').code, 0);
+      assert.equal(repo.dvc('remote', 'add', '-d', 'cloud', `s3://${bucket}/${name}`).code, 0);
+      for (const [k, v] of Object.entries(creds())) assert.equal(repo.dvc('remote', 'modify', '--local', 'cloud', k, v).code, 0);
+      assert.equal(repo.dvc('push').code, 0);
+      rmSync(join(repo.dir, '.dvc', 'cache'), { recursive: true });
+      rmSync(join(repo.dir, '.dvc', 'tmp'), { recursive: true, force: true });
+      const s = repo.dvc('fetch');
+      assert.equal(s.code, 0, s.stderr);
+      const db = new Database(join(repo.dir, '.dvc', 'tmp', 'copper-state.sqlite'), { readonly: true });
+      const rows = new Map((db.prepare('SELECT oid, ino, size, mtime, ctime FROM objects').all() as Array<{ oid: string; ino: number; size: number; mtime: number; ctime: number }>).map((r) => [r.oid, r]));
+      db.close();
+      for (const [path, data] of Object.entries(files)) {
+        const oid = md5(data);
+        const st = statSync(join(repo.dir, '.dvc', 'cache', 'files', 'md5', oid.slice(0, 2), oid.slice(2)));
+        assert.deepEqual(rows.get(oid), { oid, ino: st.ino, size: st.size, mtime: st.mtimeMs, ctime: st.ctimeMs }, `${path}: no stamp, or not the object's own`);
+      }
+      // Changed after the fetch (its ctime moves): not trusted, hashed, refused.
+      const bad = md5(files['data/f4.bin']!);
+      const obj = join(repo.dir, '.dvc', 'cache', 'files', 'md5', bad.slice(0, 2), bad.slice(2));
+      chmodSync(obj, 0o644);
+      writeFileSync(obj, 'other bytes');
+      chmodSync(obj, 0o444);
+      assert.equal(repo.dvc('remote', 'add', 'disk', '../disk').code, 0);
+      const p = repo.dvc('push', '-r', 'disk');
+      assert.equal(p.code, 1);
+      assert.match(p.stderr, new RegExp(`^ERROR: not pushed: cache object of 'data/f4\\.bin' \\(md5: ${bad}\\) is corrupted`, 'm'));
+      for (const [path, data] of Object.entries(files)) {
+        const oid = md5(data);
+        const onDisk = join(repo.dir, '..', 'disk', 'files', 'md5', oid.slice(0, 2), oid.slice(2));
+        if (oid === bad) assert.equal(existsSync(onDisk), false);
+        else assert.deepEqual(readFileSync(onDisk), data, path);
       }
     } finally {
       repo.cleanup();

@@ -176,3 +176,36 @@ test('push with no recorded stamps (a fresh clone, .dvc/tmp removed) hashes ever
     r.cleanup();
   }
 });
+
+test('fetch from a local remote remembers the stamp of each object it hashed into the cache: the next push trusts it, a changed one is refused', () => {
+  const r = makeRepo();
+  try {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) files[`data/f${i}.txt`] = `fetched ${i}\n`.repeat(20);
+    writeFiles(r.dir, files);
+    assert.equal(r.dvc('add', 'data').code, 0);
+    assert.equal(r.dvc('remote', 'add', '-d', 'store', '../remote').code, 0);
+    assert.equal(r.dvc('push').code, 0);
+    rmSync(join(r.dir, '.dvc', 'cache'), { recursive: true });
+    rmSync(join(r.dir, '.dvc', 'tmp'), { recursive: true, force: true });
+    assert.equal(r.dvc('fetch').code, 0);
+    const db = new Database(join(r.dir, '.dvc', 'tmp', 'copper-state.sqlite'), { readonly: true });
+    const rows = new Map((db.prepare('SELECT oid, ino, size, mtime, ctime FROM objects').all() as Array<{ oid: string; ino: number; size: number; mtime: number; ctime: number }>).map((x) => [x.oid, x]));
+    db.close();
+    for (const [name, text] of Object.entries(files)) {
+      const oid = md5(text);
+      const st = statSync(join(r.dir, '.dvc', 'cache', 'files', 'md5', oid.slice(0, 2), oid.slice(2)));
+      assert.deepEqual(rows.get(oid), { oid, ino: st.ino, size: st.size, mtime: st.mtimeMs, ctime: st.ctimeMs }, `${name}: no stamp, or not the object's own`);
+    }
+    const bad = md5(files['data/f5.txt']!);
+    flipKeepingMtime(join(r.dir, '.dvc', 'cache', 'files', 'md5', bad.slice(0, 2), bad.slice(2)));
+    assert.equal(r.dvc('remote', 'add', 'other', '../other').code, 0);
+    const s = r.dvc('push', '-r', 'other');
+    assert.equal(s.code, 1);
+    assert.match(s.stderr, new RegExp(`^ERROR: not pushed: cache object of 'data/f5\\.txt' \\(md5: ${bad}\\) is corrupted`, 'm'));
+    assert.equal(existsSync(remoteObject(join(r.dir, '..', 'other'), bad)), false);
+    assert.equal(readFileSync(remoteObject(join(r.dir, '..', 'other'), md5(files['data/f6.txt']!)), 'utf8'), files['data/f6.txt']);
+  } finally {
+    r.cleanup();
+  }
+});
