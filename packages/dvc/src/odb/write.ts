@@ -17,9 +17,10 @@ import {
   readSync,
   renameSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
   chmodSync,
+  fchmodSync,
+  fstatSync,
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -131,8 +132,8 @@ function storeOne(filesDir: string, src: string): Stored {
     closeSync(fd);
   }
   const md5 = createHash('md5').update(data).digest('hex');
-  const stored = writeObject(filesDir, md5, data);
-  return stored ? { md5, size: data.length, stored, obj: stampOf(join(filesDir, md5.slice(0, 2), md5.slice(2))) } : { md5, size: data.length, stored };
+  const obj = writeObjectStamped(filesDir, md5, data);
+  return obj ? { md5, size: data.length, stored: true, obj } : { md5, size: data.length, stored: false };
 }
 
 /**
@@ -172,23 +173,39 @@ function writeAll(fd: number, buf: Buffer): void {
 
 /** Writes bytes whose md5 is `md5` as an object (no-op when present). True when written. */
 export function writeObject(filesDir: string, md5: string, data: Uint8Array, suffix = ''): boolean {
+  return writeObjectStamped(filesDir, md5, data, suffix) !== false;
+}
+
+/**
+ * writeObject, returning the new object's stamp as named (read from the still open file: a
+ * rename moves the ctime), or false when the object was already there.
+ */
+function writeObjectStamped(filesDir: string, md5: string, data: Uint8Array, suffix = ''): ObjectStamp | false {
   const dir = join(filesDir, md5.slice(0, 2));
   const dest = join(dir, md5.slice(2) + suffix);
   if (existsSync(dest)) return false;
   ensureDir(dir);
   const tmp = tmpName(dest);
+  const fd = openSync(tmp, 'wx', 0o444);
+  let named = false;
   try {
-    writeFileSync(tmp, data, { mode: 0o444, flag: 'wx' });
-    if (umaskStripsRead) chmodSync(tmp, 0o444);
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off, data.length - off);
+    if (umaskStripsRead) fchmodSync(fd, 0o444);
     renameSync(tmp, dest);
+    named = true;
+    const st = fstatSync(fd);
+    return [st.ino, st.size, st.mtimeMs, st.ctimeMs];
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* not created */
+    if (!named) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        /* not created */
+      }
     }
     throw e;
+  } finally {
+    closeSync(fd);
   }
-  return true;
 }
 
