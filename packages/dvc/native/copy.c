@@ -63,15 +63,21 @@ typedef struct {
 
 static int is_unsupported(int e) { return e == EOPNOTSUPP || e == ENOTTY || e == EXDEV || e == EINVAL || e == ENOSYS || e == EPERM || e == EISDIR; }
 
-/* mkdir -p of the folder holding `path` (its last component excluded). 0 or -1. */
-static int make_parents(const char *path) {
-  char buf[4096];
+/* The folder holding `path` (its last component cut) into `buf`. 0, or -1 when there is none or it is too long. */
+static int parent_of(const char *path, char *buf, size_t cap) {
   size_t l = strlen(path);
-  if (l >= sizeof buf) return -1;
+  if (l >= cap) return -1;
   memcpy(buf, path, l + 1);
   char *slash = strrchr(buf, '/');
   if (!slash || slash == buf) return -1;
   *slash = 0;
+  return 0;
+}
+
+/* mkdir -p of the folder holding `path`. 0 or -1. */
+static int make_parents(const char *path) {
+  char buf[4096];
+  if (parent_of(path, buf, sizeof buf) != 0) return -1;
   if (mkdir(buf, 0777) == 0 || errno == EEXIST) return 0;
   if (errno != ENOENT) return -1;
   for (char *p = buf + 1; *p; p++) {
@@ -118,12 +124,7 @@ static int fill(int s, int d, off_t size, char *buf, size_t cap) {
 /* Opens an unnamed file in the folder of `dest` (making it when missing); -1 when unsupported. */
 static int open_unnamed(const char *dest, int mode) {
   char dir[4096];
-  size_t l = strlen(dest);
-  if (l >= sizeof dir) return -1;
-  memcpy(dir, dest, l + 1);
-  char *slash = strrchr(dir, '/');
-  if (!slash || slash == dir) return -1;
-  *slash = 0;
+  if (parent_of(dest, dir, sizeof dir) != 0) return -1;
   int d = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
   if (d < 0 && errno == ENOENT && make_parents(dest) == 0) d = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
   if (d < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) atomic_store(&no_tmpfile, 1);
