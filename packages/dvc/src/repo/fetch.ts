@@ -9,6 +9,7 @@ import { cacheManifests, expandOuts, byHashName, type UsedObject, type UsedOut }
 import { withData, type DataContext } from './context.js';
 import { byRemote, jobsOf, openRemoteDb, poolWriter, usedOuts, type SyncOptions } from './data-sync.js';
 import type { Repo } from './repo.js';
+import type { ObjectStamp } from '../odb/write.js';
 
 export interface FetchResult {
   /** Objects downloaded. */
@@ -80,7 +81,7 @@ async function fetchGroup(repo: Repo, d: DataContext, outs: UsedOut[], isLegacy:
         jobs,
         writer: poolWriter(d),
         // Each object is hashed as it arrives: its stamp lets a later push or checkout trust it.
-        ...(isLegacy ? {} : { onVerified: (oid: string, stamp: [number, number, number, number]) => state.putObjectStamp(oid, stamp) }),
+        ...(isLegacy ? {} : { onVerified: (oid: string, stamp: ObjectStamp) => state.putObjectStamp(oid, stamp) }),
         onProgress: opts.onProgress,
         onTotal: (t: { files: number }) => {
           total += t.files;

@@ -38,6 +38,7 @@ import { pipeline } from 'node:stream/promises';
 import { tmpPath } from '../fs/local.js';
 import { copyKnown, pick4 } from '../hash/known-copy.js';
 import { parallel, type ObjectDb } from '../odb/db.js';
+import type { ObjectStamp } from '../odb/write.js';
 import type { UsedObject } from './used.js';
 
 export { parallel } from '../odb/db.js';
@@ -48,7 +49,7 @@ export interface ObjectWriter {
     filesDir: string,
     paths: string[],
     opts?: { sizes?: number[]; onProgress?: (files: number, bytes: number) => void },
-  ): Promise<Array<{ md5: string; size: number; stored?: boolean; obj?: [number, number, number, number] } | { error: string; code?: string }>>;
+  ): Promise<Array<{ md5: string; size: number; stored?: boolean; obj?: ObjectStamp } | { error: string; code?: string }>>;
   /** Copies `[src, dest, oid]` objects, each verified against its md5 in the same pass (pool.copy). */
   copy?(
     triples: Array<[string, string, string]>,
@@ -82,7 +83,7 @@ export interface TransferOptions {
    * The stamp of each cache object this transfer hashed and found sound: uploads to a local
    * remote (the source object), downloads (the object written into the cache, as named).
    */
-  onVerified?: (oid: string, stamp: [number, number, number, number]) => void;
+  onVerified?: (oid: string, stamp: ObjectStamp) => void;
 }
 
 export interface TransferFailure {
@@ -316,7 +317,7 @@ function createNew(path: string): Promise<number> {
  * are then written, the file closed and renamed here (a thread-pool round trip for each of
  * those would cost more than the calls themselves).
  */
-async function writeSmall(tmp: string, dest: string, chunks: Buffer[]): Promise<ObjectStamp | undefined> {
+async function writeSmall(tmp: string, dest: string, chunks: Buffer[]): Promise<ObjectStamp> {
   const fd = await createNew(tmp);
   let named = false;
   try {
@@ -334,8 +335,6 @@ async function writeSmall(tmp: string, dest: string, chunks: Buffer[]): Promise<
     quietly(() => closeSync(fd));
   }
 }
-
-type ObjectStamp = [number, number, number, number];
 
 const stampOf = (st: { ino: number; size: number; mtimeMs: number; ctimeMs: number }): ObjectStamp => [st.ino, st.size, st.mtimeMs, st.ctimeMs];
 
@@ -375,7 +374,7 @@ export async function downloadObject(
     const md5 = hash.digest('hex');
     if (md5 !== oid.slice(0, 32)) throw corruptError(oid, md5);
     const stamp = await writeSmall(tmp, dest, got);
-    if (stamp) onVerified?.(oid, stamp);
+    onVerified?.(oid, stamp);
     return size;
   }
   const src = got;
@@ -400,7 +399,7 @@ export async function downloadObject(
       const md5 = hash.digest('hex');
       if (md5 !== oid.slice(0, 32)) throw corruptError(oid, md5);
       const stamp = await writeSmall(tmp, dest, head);
-      if (stamp) onVerified?.(oid, stamp);
+      onVerified?.(oid, stamp);
       return size;
     } else {
       await pipeline(
